@@ -1,0 +1,16 @@
+/* cmd-data.c: placeholder until its area lands; see HACKING.md. */
+#include "vs-cli.h"
+
+int
+vs_cli_inspect (int argc, char **argv)
+{
+  g_printerr ("vectorsmith-cli %s: not built yet\n", argv[0]);
+  return 2;
+}
+
+int
+vs_cli_mine_negatives (int argc, char **argv)
+{
+  g_printerr ("vectorsmith-cli %s: not built yet\n", argv[0]);
+  return 2;
+}

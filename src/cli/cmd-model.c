@@ -1,0 +1,16 @@
+/* cmd-model.c: placeholder until its area lands; see HACKING.md. */
+#include "vs-cli.h"
+
+int
+vs_cli_new_model (int argc, char **argv)
+{
+  g_printerr ("vectorsmith-cli %s: not built yet\n", argv[0]);
+  return 2;
+}
+
+int
+vs_cli_encode (int argc, char **argv)
+{
+  g_printerr ("vectorsmith-cli %s: not built yet\n", argv[0]);
+  return 2;
+}

@@ -1,0 +1,198 @@
+/* vs-application.c: the Vectorsmith application object. */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "vs-engine.h"
+
+#include "vs-application.h"
+#include "vs-preferences-page.h"
+#include "vs-window.h"
+
+struct _VsApplication
+{
+  AdwApplication  parent_instance;
+  GSettings      *settings;
+};
+
+G_DEFINE_FINAL_TYPE (VsApplication, vs_application, ADW_TYPE_APPLICATION)
+
+VsApplication *
+vs_application_new (void)
+{
+  return g_object_new (VS_TYPE_APPLICATION,
+                       "application-id", APP_ID,
+                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "resource-base-path", "/io/github/vectorsmith/Vectorsmith",
+                       NULL);
+}
+
+GSettings *
+vs_application_get_settings (VsApplication *self)
+{
+  g_return_val_if_fail (VS_IS_APPLICATION (self), NULL);
+  return self->settings;
+}
+
+static void
+apply_thread_setting (GSettings  *settings,
+                      const char *key,
+                      gpointer    user_data)
+{
+  vs_engine_set_threads (g_settings_get_uint (settings, "threads"));
+}
+
+static void
+vs_application_quit_action (GSimpleAction *action,
+                            GVariant      *parameter,
+                            gpointer       user_data)
+{
+  g_application_quit (G_APPLICATION (user_data));
+}
+
+static void
+vs_application_about_action (GSimpleAction *action,
+                             GVariant      *parameter,
+                             gpointer       user_data)
+{
+  GtkApplication *app = GTK_APPLICATION (user_data);
+  GtkWindow *parent = gtk_application_get_active_window (app);
+  static const char *developers[] = { "The Vectorsmith developers", NULL };
+
+#if ADW_CHECK_VERSION (1, 5, 0)
+  AdwDialog *about = adw_about_dialog_new ();
+
+  g_object_set (about,
+#else
+  GtkWidget *about = adw_about_window_new ();
+
+  gtk_window_set_transient_for (GTK_WINDOW (about), parent);
+  g_object_set (about,
+#endif
+                "application-name", _("Vectorsmith"),
+                "application-icon", APP_ID,
+                "developer-name", _("The Vectorsmith developers"),
+                "version", PACKAGE_VERSION,
+                "comments", _("Build, fine-tune, evaluate and share Sentence Transformers embedding models"),
+                "website", "https://github.com/vectorsmith/vectorsmith",
+                "issue-url", "https://github.com/vectorsmith/vectorsmith/issues",
+                "license-type", GTK_LICENSE_GPL_3_0,
+                "developers", developers,
+                "translator-credits", _("translator-credits"),
+                NULL);
+#if ADW_CHECK_VERSION (1, 5, 0)
+  adw_dialog_present (about, GTK_WIDGET (parent));
+#else
+  gtk_window_present (GTK_WINDOW (about));
+#endif
+}
+
+static void
+vs_application_preferences_action (GSimpleAction *action,
+                                   GVariant      *parameter,
+                                   gpointer       user_data)
+{
+  VsApplication *self = VS_APPLICATION (user_data);
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  VsPreferencesPage *page = vs_preferences_page_new (self->settings);
+
+#if ADW_CHECK_VERSION (1, 5, 0)
+  AdwDialog *dialog = adw_preferences_dialog_new ();
+
+  adw_preferences_dialog_add (ADW_PREFERENCES_DIALOG (dialog), ADW_PREFERENCES_PAGE (page));
+  adw_dialog_present (dialog, GTK_WIDGET (parent));
+#else
+  GtkWidget *window = adw_preferences_window_new ();
+
+  gtk_window_set_transient_for (GTK_WINDOW (window), parent);
+  gtk_window_set_modal (GTK_WINDOW (window), TRUE);
+  adw_preferences_window_add (ADW_PREFERENCES_WINDOW (window), ADW_PREFERENCES_PAGE (page));
+  gtk_window_present (GTK_WINDOW (window));
+#endif
+}
+
+static const GActionEntry app_actions[] = {
+  { "quit", vs_application_quit_action },
+  { "about", vs_application_about_action },
+  { "preferences", vs_application_preferences_action },
+};
+
+static void
+vs_application_startup (GApplication *app)
+{
+  VsApplication *self = VS_APPLICATION (app);
+  static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *preferences_accels[] = { "<Control>comma", NULL };
+  static const char *close_accels[] = { "<Control>w", NULL };
+
+  G_APPLICATION_CLASS (vs_application_parent_class)->startup (app);
+
+  g_set_application_name (_("Vectorsmith"));
+  gtk_window_set_default_icon_name (APP_ID);
+
+  self->settings = g_settings_new (APP_ID);
+  g_signal_connect (self->settings, "changed::threads",
+                    G_CALLBACK (apply_thread_setting), NULL);
+  apply_thread_setting (self->settings, "threads", NULL);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions,
+                                   G_N_ELEMENTS (app_actions), self);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", preferences_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "window.close", close_accels);
+}
+
+static void
+vs_application_activate (GApplication *app)
+{
+  VsApplication *self = VS_APPLICATION (app);
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
+
+  if (window == NULL)
+    window = GTK_WINDOW (vs_window_new (GTK_APPLICATION (app), self->settings));
+  gtk_window_present (window);
+}
+
+static int
+vs_application_handle_local_options (GApplication *app,
+                                     GVariantDict *options)
+{
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("vectorsmith %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+  return -1;
+}
+
+static void
+vs_application_dispose (GObject *object)
+{
+  VsApplication *self = VS_APPLICATION (object);
+
+  g_clear_object (&self->settings);
+  G_OBJECT_CLASS (vs_application_parent_class)->dispose (object);
+}
+
+static void
+vs_application_class_init (VsApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->dispose = vs_application_dispose;
+  app_class->startup = vs_application_startup;
+  app_class->activate = vs_application_activate;
+  app_class->handle_local_options = vs_application_handle_local_options;
+}
+
+static void
+vs_application_init (VsApplication *self)
+{
+  static const GOptionEntry options[] = {
+    { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL },
+    { NULL }
+  };
+
+  g_application_add_main_option_entries (G_APPLICATION (self), options);
+}
