@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-mapfile -t packages < <(grep -v '^\s*#' tools/debian-packages.txt | sed '/^\s*$/d')
+# tools/debian-packages.txt, plus one list per area in tools/debian-packages.d/.
+mapfile -t packages < <(cat tools/debian-packages.txt tools/debian-packages.d/*.txt 2>/dev/null | grep -v '^\s*#' | sed '/^\s*$/d' | sort -u)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
