@@ -95,20 +95,51 @@ read_json (const char *path, gboolean optional, GError **error)
   return j;
 }
 
+/* Pretty-prints like Python's json.dump (indent, ", " and ": "). */
+static void
+json_pretty (GString *s, cJSON *j, int indent, int depth)
+{
+  cJSON *c;
+  gboolean obj = cJSON_IsObject (j);
+
+  if ((obj || cJSON_IsArray (j)) && j->child != NULL)
+    {
+      g_string_append_c (s, obj ? '{' : '[');
+      for (c = j->child; c != NULL; c = c->next)
+        {
+          g_string_append_c (s, '\n');
+          for (int k = 0; k < indent * (depth + 1); k++)
+            g_string_append_c (s, ' ');
+          if (obj)
+            {
+              cJSON *key = cJSON_CreateString (c->string);
+              g_autofree char *ks = cJSON_PrintUnformatted (key);
+              g_string_append_printf (s, "%s: ", ks);
+              cJSON_Delete (key);
+            }
+          json_pretty (s, c, indent, depth + 1);
+          if (c->next != NULL)
+            g_string_append_c (s, ',');
+        }
+      g_string_append_c (s, '\n');
+      for (int k = 0; k < indent * depth; k++)
+        g_string_append_c (s, ' ');
+      g_string_append_c (s, obj ? '}' : ']');
+    }
+  else
+    {
+      g_autofree char *leaf = cJSON_PrintUnformatted (j);
+      g_string_append (s, leaf);
+    }
+}
+
 static gboolean
 write_json (const char *path, cJSON *j, int indent, GError **error)
 {
-  g_autofree char *text = cJSON_Print (j);
   g_autoptr(GString) s = g_string_new (NULL);
   g_autoptr(GError) local = NULL;
 
-  /* cJSON indents with tabs (tabs inside strings are escaped) */
-  for (const char *p = text; *p; p++)
-    if (*p == '\t')
-      for (int k = 0; k < indent; k++)
-        g_string_append_c (s, ' ');
-    else
-      g_string_append_c (s, *p);
+  json_pretty (s, j, indent, 0);
   g_string_append_c (s, '\n');
   if (!g_file_set_contents (path, s->str, (gssize) s->len, &local))
     {
