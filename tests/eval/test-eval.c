@@ -309,6 +309,202 @@ test_against_reference (void)
   g_assert_cmpuint (n_bad, ==, 0);
 }
 
+/* --- over a dataset, with a fake encoder: a text is its own vector "x,y,..." */
+
+typedef struct
+{
+  gsize dim;
+  guint calls;
+  gsize texts;
+} FakeEncoder;
+
+static gboolean
+fake_encode (const char *const  *texts,
+             gsize               n,
+             float              *out,
+             gpointer            user_data,
+             GError            **error)
+{
+  FakeEncoder *fe = user_data;
+  fe->calls++;
+  fe->texts += n;
+  for (gsize i = 0; i < n; i++)
+    {
+      g_auto(GStrv) parts = g_strsplit (texts[i], ",", -1);
+      g_assert_cmpuint (g_strv_length (parts), ==, fe->dim);
+      for (gsize k = 0; k < fe->dim; k++)
+        out[i * fe->dim + k] = (float) g_ascii_strtod (parts[k], NULL);
+    }
+  return TRUE;
+}
+
+static VsDataset *
+make_dataset (const char *const *names,
+              guint              n_cols,
+              const char *const *cells,     /* row-major; numbers for the last column if label */
+              gsize              n_rows,
+              gboolean           with_label)
+{
+  VsDataset *ds = vs_dataset_new ();
+  for (guint c = 0; c < n_cols; c++)
+    {
+      gboolean is_label = with_label && c == n_cols - 1;
+      VsColumn *col = vs_dataset_add_column (ds, names[c], is_label ? VS_COLUMN_FLOAT64 : VS_COLUMN_STRING, NULL);
+      for (gsize r = 0; r < n_rows; r++)
+        {
+          const char *v = cells[r * n_cols + c];
+          if (is_label)
+            vs_column_append_double (col, g_ascii_strtod (v, NULL));
+          else
+            vs_column_append_string (col, v);
+        }
+    }
+  g_assert_true (vs_dataset_seal (ds, NULL));
+  return ds;
+}
+
+static VsEvaluator *
+evaluator_from (const char *json)
+{
+  g_autoptr(GError) error = NULL;
+  cJSON *cfg = cJSON_Parse (json);
+  g_assert_nonnull (cfg);
+  VsEvaluator *ev = vs_evaluator_new (cfg, &error);
+  cJSON_Delete (cfg);
+  g_assert_no_error (error);
+  return ev;
+}
+
+static void
+test_dataset_retrieval (void)
+{
+  /* the golden IR case as (query, document) rows; q4 has two documents */
+  const char *names[] = { "query", "document" };
+  const char *cells[] = {
+    "1,0,0,0,0,0", "1,0,0,0,0,0",
+    "0,1,0,0,0,0", "0,1,0,0,0,0",
+    "0,0,1,0,0,0", "0,0,1,0,0,0",
+    "0,0,0,1,0,0", "0,0,0,1,0,0",
+    "0,0,0,0,1,0", "0,0,0,0,1,0",
+    "0,0,0,0,1,0", "0,0,0,0,1,0.1",
+  };
+  g_autoptr(VsDataset) ds = make_dataset (names, 2, cells, 6, FALSE);
+  g_autoptr(VsEvaluator) ev = evaluator_from ("{\"name\": \"InformationRetrievalEvaluator\", \"dims\": [6, 5]}");
+  FakeEncoder fe = { 6, 0, 0 };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *primary = NULL;
+
+  g_assert_cmpstr (vs_evaluator_get_kind (ev), ==, "retrieval");
+  cJSON *m = vs_evaluator_evaluate (ev, ds, 6, fake_encode, &fe, &primary, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (fe.calls, ==, 1);
+  g_assert_cmpuint (fe.texts, ==, 6);   /* distinct texts only */
+  g_assert_cmpstr (primary, ==, "dim_6_cosine_ndcg@10");
+  for (int d = 6; d >= 5; d--)
+    {
+      g_autofree char *p3 = g_strdup_printf ("dim_%d_cosine_precision@3", d);
+      g_autofree char *r1 = g_strdup_printf ("dim_%d_cosine_recall@1", d);
+      g_autofree char *nd = g_strdup_printf ("dim_%d_cosine_ndcg@10", d);
+      assert_metric (m, p3, 0.4, 1e-12);
+      assert_metric (m, r1, 0.9, 1e-12);
+      assert_metric (m, nd, 1.0, 1e-12);
+    }
+  g_assert_cmpint (cJSON_GetArraySize (m), ==, 2 * 15);
+  cJSON_Delete (m);
+}
+
+static void
+test_dataset_similarity_binary_triplet (void)
+{
+  const char *names[] = { "s1", "s2", "score" };
+  const char *cells[] = {
+    "1,0", "1,0.1", "1",
+    "1,0", "1,1", "0",
+    "0,1", "1,0.2", "0",
+    "1,1", "1,0.9", "1",
+    "1,0", "1,0.1", "1",
+  };
+  g_autoptr(VsDataset) ds = make_dataset (names, 3, cells, 5, TRUE);
+  FakeEncoder fe = { 2, 0, 0 };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *primary = NULL;
+  float a[10], b[10], y[5];
+
+  for (int r = 0; r < 5; r++)
+    {
+      FakeEncoder tmp = { 2, 0, 0 };
+      fake_encode (&cells[r * 3], 1, a + 2 * r, &tmp, NULL);
+      fake_encode (&cells[r * 3 + 1], 1, b + 2 * r, &tmp, NULL);
+      y[r] = (float) g_ascii_strtod (cells[r * 3 + 2], NULL);
+    }
+
+  /* similarity == the embedding-level evaluator on the same rows */
+  g_autoptr(VsEvaluator) sim = evaluator_from ("{\"name\": \"similarity\", \"prefix\": \"sts-dev\"}");
+  cJSON *m = vs_evaluator_evaluate (sim, ds, 2, fake_encode, &fe, &primary, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (fe.texts, ==, 6);   /* "1,1" appears in both columns */
+  g_assert_cmpstr (primary, ==, "sts-dev_spearman_max");
+  VsEvalOptions o = { VS_EVAL_FN_ALL, 0, "sts-dev", FALSE };
+  cJSON *direct = vs_eval_similarity (a, b, y, 5, 2, &o, NULL, NULL);
+  g_assert_true (cJSON_Compare (m, direct, TRUE));
+  cJSON_Delete (direct);
+  cJSON_Delete (m);
+
+  /* binary with the label column named */
+  g_autoptr(VsEvaluator) bin = evaluator_from ("{\"name\": \"binary\", \"label\": \"score\", "
+                                               "\"similarity_fn_names\": [\"cosine\"]}");
+  m = vs_evaluator_evaluate (bin, ds, 2, fake_encode, &fe, NULL, &error);
+  g_assert_no_error (error);
+  VsEvalOptions oc = { VS_EVAL_FN_COSINE, 0, NULL, FALSE };
+  direct = vs_eval_binary (a, b, y, 5, 2, &oc, NULL, NULL);
+  g_assert_true (cJSON_Compare (m, direct, TRUE));
+  cJSON_Delete (direct);
+  cJSON_Delete (m);
+
+  /* triplet on (s2, s1, s2)-like columns named explicitly */
+  g_autoptr(VsEvaluator) tri = evaluator_from ("{\"name\": \"triplet\", \"columns\": [\"s1\", \"s1\", \"s2\"], "
+                                               "\"similarity_fn_names\": \"euclidean\"}");
+  m = vs_evaluator_evaluate (tri, ds, 2, fake_encode, &fe, NULL, &error);
+  g_assert_no_error (error);
+  assert_metric (m, "euclidean_accuracy", 1.0, 0);   /* distance 0 beats any other */
+  cJSON_Delete (m);
+
+  /* errors */
+  g_autoptr(VsEvaluator) bad_col = evaluator_from ("{\"name\": \"triplet\", \"columns\": [\"s1\", \"s2\", \"nope\"]}");
+  g_assert_null (vs_evaluator_evaluate (bad_col, ds, 2, fake_encode, &fe, NULL, &error));
+  g_assert_error (error, VS_ERROR, VS_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_autoptr(VsEvaluator) pair_only = evaluator_from ("{\"name\": \"triplet\"}");
+  g_assert_null (vs_evaluator_evaluate (pair_only, ds, 2, fake_encode, &fe, NULL, &error));
+  g_assert_error (error, VS_ERROR, VS_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "needs 3 text columns"));
+  g_clear_error (&error);
+  g_autoptr(VsEvaluator) wide = evaluator_from ("{\"name\": \"similarity\", \"dims\": [4]}");
+  g_assert_null (vs_evaluator_evaluate (wide, ds, 2, fake_encode, &fe, NULL, &error));
+  g_assert_error (error, VS_ERROR, VS_ERROR_INVALID);
+  g_clear_error (&error);
+
+  const char *cells3[] = { "1,0", "1,0.1", "1", "1,0", "1,1", "2" };
+  g_autoptr(VsDataset) ds3 = make_dataset (names, 3, cells3, 2, TRUE);
+  g_assert_null (vs_evaluator_evaluate (bin, ds3, 2, fake_encode, &fe, NULL, &error));
+  g_assert_error (error, VS_ERROR, VS_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "row 1"));
+  g_clear_error (&error);
+
+  const char *bad_cfgs[] = {
+    "{\"name\": \"nope\"}", "{\"name\": \"similarity\", \"colums\": []}",
+    "{\"name\": \"similarity\", \"dims\": [0]}", "{\"name\": \"similarity\", \"similarity_fn_names\": [\"cos\"]}",
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (bad_cfgs); i++)
+    {
+      cJSON *cfg = cJSON_Parse (bad_cfgs[i]);
+      g_assert_null (vs_evaluator_new (cfg, &error));
+      g_assert_error (error, VS_ERROR, VS_ERROR_INVALID);
+      g_clear_error (&error);
+      cJSON_Delete (cfg);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -329,6 +525,8 @@ main (int argc, char **argv)
   g_test_add_func ("/eval/retrieval-golden", test_retrieval_golden);
   g_test_add_func ("/eval/triplet-similarity-hand", test_triplet_and_similarity_hand);
   g_test_add_func ("/eval/reference", test_against_reference);
+  g_test_add_func ("/eval/dataset-retrieval", test_dataset_retrieval);
+  g_test_add_func ("/eval/dataset-similarity-binary-triplet", test_dataset_similarity_binary_triplet);
   int rc = g_test_run ();
   cJSON_Delete (fixture);
   return rc;

@@ -27,11 +27,26 @@
  *   g_autofree char *primary = NULL;
  *   cJSON *m = vs_eval_similarity (e1, e2, gold, n, dim, &opts, &primary, &error);
  *   // cJSON_GetObjectItem (m, primary) is "dim_256_spearman_max"
+ *
+ * Over a dataset (what the trainer and `vectorsmith-cli evaluate` use): a
+ * VsEvaluator made from a JSON config reads the text columns and label of
+ * a VsDataset, embeds every distinct text once through an encode callback
+ * (the model's vs_model_encode), and runs the evaluator at each requested
+ * Matryoshka dimension:
+ *
+ *   cJSON *cfg = cJSON_Parse ("{\"name\": \"similarity\", \"columns\": [\"s1\", \"s2\"],"
+ *                             " \"label\": \"score\", \"dims\": [128, 64]}");
+ *   g_autoptr(VsEvaluator) ev = vs_evaluator_new (cfg, &error);
+ *   cJSON *metrics = vs_evaluator_evaluate (ev, dataset, D, encode_cb, model,
+ *                                           &primary, &error);
+ *   // {"dim_128_pearson_cosine": ..., ..., "dim_64_spearman_max": ...}
  */
 #pragma once
 
 #include <glib.h>
 #include <cjson/cJSON.h>
+
+#include "data/vs-dataset.h"
 
 G_BEGIN_DECLS
 
@@ -130,5 +145,55 @@ cJSON *vs_eval_retrieval (const float             *queries,
                           const VsEvalOptions     *options,
                           char                   **primary_out,
                           GError                 **error);
+
+/* --- over a dataset ------------------------------------------------------- */
+
+/* Embeds n texts into out [n, dim]; FALSE + error on failure. */
+typedef gboolean (*VsEvalEncodeFunc) (const char *const  *texts,
+                                      gsize               n,
+                                      float              *out,
+                                      gpointer            user_data,
+                                      GError            **error);
+
+typedef struct _VsEvaluator VsEvaluator;
+
+/* From a config object:
+ *   "name"     similarity | triplet | binary | retrieval, or the class names
+ *              EmbeddingSimilarityEvaluator, TripletEvaluator,
+ *              BinaryClassificationEvaluator, InformationRetrievalEvaluator
+ *   "columns"  text columns in order (similarity/binary: 2, triplet: 3,
+ *              retrieval: query, relevant document, then extra corpus
+ *              columns); absent = the dataset's string columns in order
+ *   "label"    label column (similarity: score, binary: 0/1); absent =
+ *              "label" or "score", as sentence-transformers picks it
+ *   "dims"     Matryoshka dimensions; keys get the prefix "dim_{d}_"
+ *   "similarity_fn_names"  ["cosine", "dot", "euclidean", "manhattan"] or
+ *              "all"; absent = all four (retrieval: cosine)
+ *   "prefix"   a name put before every key ("sts-dev" -> "sts-dev_...")
+ * Retrieval: the distinct texts of the first column are the queries, the
+ * distinct texts of the other columns the corpus, and a query's relevant
+ * documents are the second-column texts of its rows.
+ * NULL + VS_ERROR_INVALID naming the field on a bad config. */
+VsEvaluator *vs_evaluator_new      (const cJSON        *config,
+                                    GError            **error);
+void         vs_evaluator_free     (VsEvaluator        *evaluator);
+
+/* "similarity", "triplet", "binary" or "retrieval". */
+const char  *vs_evaluator_get_kind (VsEvaluator        *evaluator);
+
+/* Runs the evaluator on ds with embeddings of width dim from encode. The
+ * primary metric's key (of the first dimension listed) goes to
+ * *primary_out (nullable; g_free it). NULL + error naming the column or
+ * row when the dataset does not fit (missing column, null cell, a label
+ * outside 0/1 for binary, a dimension above dim). */
+cJSON       *vs_evaluator_evaluate (VsEvaluator        *evaluator,
+                                    const VsDataset    *ds,
+                                    gsize               dim,
+                                    VsEvalEncodeFunc    encode,
+                                    gpointer            user_data,
+                                    char              **primary_out,
+                                    GError            **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsEvaluator, vs_evaluator_free)
 
 G_END_DECLS
