@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <cblas.h>
 
 #include "vs-error.h"
 #include "eval/vs-evaluator.h"
@@ -632,6 +633,60 @@ dcg_at_k (const gboolean *rel,
   return dcg;
 }
 
+/* scores[c] = sim (q, corpus row c); cosine and dot as one GEMV. */
+static void
+corpus_scores (VsEvalFn      fn,
+               double       *scores,
+               const double *q,
+               const double *C,
+               const double *Cn,
+               gsize         n_corpus,
+               gsize         d)
+{
+  if (fn == VS_EVAL_FN_COSINE || fn == VS_EVAL_FN_DOT)
+    {
+      double scale = 1.0;
+      if (fn == VS_EVAL_FN_COSINE)
+        {
+          double r = 0;
+          for (gsize k = 0; k < d; k++)
+            r += q[k] * q[k];
+          scale = 1.0 / MAX (sqrt (r), 1e-12);
+        }
+      cblas_dgemv (CblasRowMajor, CblasNoTrans, n_corpus, d, scale,
+                   fn == VS_EVAL_FN_COSINE ? Cn : C, d, q, 1, 0.0, scores, 1);
+      return;
+    }
+  for (gsize c = 0; c < n_corpus; c++)
+    scores[c] = row_sim (fn, q, C + c * d, d);
+}
+
+/* The top `top` indices by score, descending; ties: lower index first. */
+static void
+top_k (const double *scores,
+       gsize         n,
+       gsize        *order,
+       gsize         top)
+{
+  gsize len = 0;
+  for (gsize c = 0; c < n; c++)
+    {
+      /* later indices lose ties, so only a strictly higher score enters */
+      if (len == top && !(scores[c] > scores[order[len - 1]]))
+        continue;
+      gsize pos = len < top ? len : top - 1;
+      while (pos > 0 && scores[c] > scores[order[pos - 1]])
+        {
+          if (pos < top)
+            order[pos] = order[pos - 1];
+          pos--;
+        }
+      order[pos] = c;
+      if (len < top)
+        len++;
+    }
+}
+
 static gint
 cmp_gint64 (gconstpointer a,
             gconstpointer b)
@@ -752,15 +807,31 @@ vs_eval_retrieval (const float             *queries,
       g_autofree double *mrr = g_new0 (double, n_mrr);
       g_autofree double *ndcg = g_new0 (double, n_ndcg);
       g_autofree double *map = g_new0 (double, n_map);
+      g_autofree double *Cn = NULL;
+      g_autofree gsize *order = g_new (gsize, MAX (top, 1));
+
+      if (fn == VS_EVAL_FN_COSINE)
+        {
+          /* unit rows once, so each query is one matrix-vector product */
+          Cn = g_new (double, n_corpus * d);
+          for (gsize c = 0; c < n_corpus; c++)
+            {
+              double r = 0;
+              for (gsize k = 0; k < d; k++)
+                r += C[c * d + k] * C[c * d + k];
+              r = MAX (sqrt (r), 1e-12);
+              for (gsize k = 0; k < d; k++)
+                Cn[c * d + k] = C[c * d + k] / r;
+            }
+        }
 
       for (guint e = 0; e < evaluated->len; e++)
         {
           gsize q = g_array_index (evaluated, gsize, e);
           const gint64 *set = g_ptr_array_index (rel_sets, q);
           gsize nrel = rel_n[q];
-          for (gsize c = 0; c < n_corpus; c++)
-            scores[c] = row_sim (fn, Q + q * d, C + c * d, d);
-          g_autofree gsize *order = sorted_indices (scores, n_corpus, TRUE);
+          corpus_scores (fn, scores, Q + q * d, C, Cn, n_corpus, d);
+          top_k (scores, n_corpus, order, top);
           for (gsize i = 0; i < top; i++)
             {
               gint64 id = (gint64) order[i];
