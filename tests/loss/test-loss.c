@@ -579,6 +579,22 @@ test_compute_errors (void)
                         "2 negative columns need 2 teacher margins or 3 teacher scores per row, not 1");
 }
 
+/* AnglELoss has no eps (as in sentence-transformers): a zero embedding is a
+ * numeric error, never a NaN loss. */
+static void
+test_zero_vector_angle (void)
+{
+  g_autoptr(VsLoss) loss = loss_from_json ("AnglELoss", NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  float a[8] = { 0, 0, 0, 0, 1, 2, 3, 4 }, b[8] = { 1, 0, 0, 1, 2, 1, 0, 1 };
+  const float labels[2] = { 0.2f, 0.8f };
+  const float *cols[2] = { a, b };
+  float d0[8], d1[8], v;
+  float *d[2] = { d0, d1 };
+  g_assert_false (vs_loss_compute (loss, cols, 2, 2, 4, labels, &v, d, &error));
+  g_assert_error (error, VS_ERROR, VS_ERROR_NUMERIC);
+}
+
 /* n_dims_per_step = 1: each step trains exactly one of the dimensions. */
 static void
 test_matryoshka_sampling (void)
@@ -693,6 +709,7 @@ main (int argc, char **argv)
   g_test_add_func ("/loss/check-data", test_check_data);
   g_test_add_func ("/loss/compute-errors", test_compute_errors);
   g_test_add_func ("/loss/matryoshka-sampling", test_matryoshka_sampling);
+  g_test_add_func ("/loss/zero-vector-angle", test_zero_vector_angle);
   g_test_add_func ("/loss/softmax-params", test_softmax_params);
   int rc = g_test_run ();
   cJSON_Delete (fixture);
