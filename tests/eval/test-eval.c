@@ -313,19 +313,23 @@ test_against_reference (void)
 
 typedef struct
 {
-  gsize dim;
-  guint calls;
-  gsize texts;
+  gsize    dim;
+  guint    calls;
+  gsize    texts;
+  GString *roles;   /* one letter per call: s(entence), q(uery), d(ocument) */
 } FakeEncoder;
 
 static gboolean
 fake_encode (const char *const  *texts,
              gsize               n,
+             VsEvalTextRole      role,
              float              *out,
              gpointer            user_data,
              GError            **error)
 {
   FakeEncoder *fe = user_data;
+  if (fe->roles != NULL)
+    g_string_append_c (fe->roles, "sqd"[role]);
   fe->calls++;
   fe->texts += n;
   for (gsize i = 0; i < n; i++)
@@ -390,15 +394,16 @@ test_dataset_retrieval (void)
   };
   g_autoptr(VsDataset) ds = make_dataset (names, 2, cells, 6, FALSE);
   g_autoptr(VsEvaluator) ev = evaluator_from ("{\"name\": \"InformationRetrievalEvaluator\", \"dims\": [6, 5]}");
-  FakeEncoder fe = { 6, 0, 0 };
+  g_autoptr(GString) roles = g_string_new (NULL);
+  FakeEncoder fe = { 6, 0, 0, roles };
   g_autoptr(GError) error = NULL;
   g_autofree char *primary = NULL;
 
   g_assert_cmpstr (vs_evaluator_get_kind (ev), ==, "retrieval");
   cJSON *m = vs_evaluator_evaluate (ev, ds, 6, fake_encode, &fe, &primary, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (fe.calls, ==, 1);
-  g_assert_cmpuint (fe.texts, ==, 6);   /* distinct texts only */
+  g_assert_cmpstr (roles->str, ==, "qd");   /* queries, then documents, once */
+  g_assert_cmpuint (fe.texts, ==, 5 + 6);   /* distinct queries + distinct documents */
   g_assert_cmpstr (primary, ==, "dim_6_cosine_ndcg@10");
   for (int d = 6; d >= 5; d--)
     {
@@ -425,16 +430,16 @@ test_dataset_similarity_binary_triplet (void)
     "1,0", "1,0.1", "1",
   };
   g_autoptr(VsDataset) ds = make_dataset (names, 3, cells, 5, TRUE);
-  FakeEncoder fe = { 2, 0, 0 };
+  FakeEncoder fe = { 2, 0, 0, NULL };
   g_autoptr(GError) error = NULL;
   g_autofree char *primary = NULL;
   float a[10], b[10], y[5];
 
   for (int r = 0; r < 5; r++)
     {
-      FakeEncoder tmp = { 2, 0, 0 };
-      fake_encode (&cells[r * 3], 1, a + 2 * r, &tmp, NULL);
-      fake_encode (&cells[r * 3 + 1], 1, b + 2 * r, &tmp, NULL);
+      FakeEncoder tmp = { 2, 0, 0, NULL };
+      fake_encode (&cells[r * 3], 1, VS_EVAL_TEXT_SENTENCE, a + 2 * r, &tmp, NULL);
+      fake_encode (&cells[r * 3 + 1], 1, VS_EVAL_TEXT_SENTENCE, b + 2 * r, &tmp, NULL);
       y[r] = (float) g_ascii_strtod (cells[r * 3 + 2], NULL);
     }
 

@@ -386,6 +386,8 @@ vs_evaluator_evaluate (VsEvaluator       *ev,
   g_autofree float *labels = NULL;
   cJSON *out = NULL;
   char *primary = NULL;
+  g_autofree float *retrieval_q = NULL;
+  g_autofree float *retrieval_c = NULL;
 
   g_return_val_if_fail (ev != NULL && ds != NULL && encode != NULL, NULL);
 
@@ -438,9 +440,13 @@ vs_evaluator_evaluate (VsEvaluator       *ev,
       g_set_error (error, VS_ERROR, VS_ERROR_INVALID, "too many texts to embed at once");
       goto fail;
     }
-  t.emb = g_new (float, t.texts->len * dim);
-  if (!encode ((const char *const *) t.texts->pdata, t.texts->len, t.emb, user_data, error))
-    goto fail;
+  if (ev->kind != KIND_RETRIEVAL)
+    {
+      t.emb = g_new (float, t.texts->len * dim);
+      if (!encode ((const char *const *) t.texts->pdata, t.texts->len, VS_EVAL_TEXT_SENTENCE,
+                   t.emb, user_data, error))
+        goto fail;
+    }
 
   out = cJSON_CreateObject ();
   for (gsize di = 0; di < MAX (ev->n_dims, 1); di++)
@@ -515,13 +521,22 @@ vs_evaluator_evaluate (VsEvaluator       *ev,
                 g_array_append_val (rel->pdata[q], end);
                 rel_lists[q] = (const gint64 *) ((GArray *) rel->pdata[q])->data;
               }
-            g_autofree float *qe = g_new (float, qtexts->len * dim);
-            g_autofree float *ce = g_new (float, ctexts->len * dim);
-            for (guint q = 0; q < qtexts->len; q++)
-              memcpy (qe + q * dim, t.emb + text_table_pos (&t, qtexts->pdata[q]) * dim, dim * sizeof (float));
-            for (guint c = 0; c < ctexts->len; c++)
-              memcpy (ce + c * dim, t.emb + text_table_pos (&t, ctexts->pdata[c]) * dim, dim * sizeof (float));
-            m = vs_eval_retrieval (qe, qtexts->len, ce, ctexts->len, dim, rel_lists, NULL, &o, &prim, error);
+            if (retrieval_q == NULL)
+              {
+                /* queries and documents are embedded once, each with its role */
+                retrieval_q = g_new (float, qtexts->len * dim);
+                retrieval_c = g_new (float, ctexts->len * dim);
+                if (!encode ((const char *const *) qtexts->pdata, qtexts->len, VS_EVAL_TEXT_QUERY,
+                             retrieval_q, user_data, error) ||
+                    !encode ((const char *const *) ctexts->pdata, ctexts->len, VS_EVAL_TEXT_DOCUMENT,
+                             retrieval_c, user_data, error))
+                  {
+                    g_clear_pointer (&out, cJSON_Delete);
+                    goto fail;
+                  }
+              }
+            m = vs_eval_retrieval (retrieval_q, qtexts->len, retrieval_c, ctexts->len, dim, rel_lists,
+                                   NULL, &o, &prim, error);
           }
           break;
         default:

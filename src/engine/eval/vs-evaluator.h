@@ -148,9 +148,20 @@ cJSON *vs_eval_retrieval (const float             *queries,
 
 /* --- over a dataset ------------------------------------------------------- */
 
-/* Embeds n texts into out [n, dim]; FALSE + error on failure. */
+/* What a text is, for models with prompts: sentence-transformers' encode()
+ * (default prompt), encode_query() ("query" prompt) or encode_document()
+ * ("document" prompt). Retrieval embeds queries and documents separately. */
+typedef enum
+{
+  VS_EVAL_TEXT_SENTENCE,
+  VS_EVAL_TEXT_QUERY,
+  VS_EVAL_TEXT_DOCUMENT,
+} VsEvalTextRole;
+
+/* Embeds n texts of one role into out [n, dim]; FALSE + error on failure. */
 typedef gboolean (*VsEvalEncodeFunc) (const char *const  *texts,
                                       gsize               n,
+                                      VsEvalTextRole      role,
                                       float              *out,
                                       gpointer            user_data,
                                       GError            **error);
