@@ -875,6 +875,35 @@ compare_paths (gconstpointer a,
   return strcmp (*(const char *const *) a, *(const char *const *) b);
 }
 
+gboolean
+vs_hub_commit_add_folder (VsHubCommit *commit,
+                          const char  *folder,
+                          GError     **error)
+{
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+
+  if (!g_file_test (folder, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, VS_ERROR, VS_ERROR_IO, "%s: not a folder", folder);
+      return FALSE;
+    }
+  if (!collect_files (folder, "", files, error))
+    return FALSE;
+  if (files->len == 0)
+    {
+      g_set_error (error, VS_ERROR, VS_ERROR_INVALID, "%s: the folder is empty", folder);
+      return FALSE;
+    }
+  g_ptr_array_sort (files, compare_paths);
+  for (guint i = 0; i < files->len; i++)
+    {
+      const char *rel = g_ptr_array_index (files, i);
+      g_autofree char *local = g_build_filename (folder, rel, NULL);
+      vs_hub_commit_add_file (commit, rel, local);
+    }
+  return TRUE;
+}
+
 cJSON *
 vs_hub_upload_folder (VsHub        *hub,
                       VsHubRepoType type,
@@ -885,27 +914,9 @@ vs_hub_upload_folder (VsHub        *hub,
                       gboolean      create_pr,
                       GError      **error)
 {
-  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(VsHubCommit) commit = vs_hub_commit_new (message != NULL ? message : "Upload folder");
 
-  if (!g_file_test (folder, G_FILE_TEST_IS_DIR))
-    {
-      g_set_error (error, VS_ERROR, VS_ERROR_IO, "%s: not a folder", folder);
-      return NULL;
-    }
-  if (!collect_files (folder, "", files, error))
+  if (!vs_hub_commit_add_folder (commit, folder, error))
     return NULL;
-  if (files->len == 0)
-    {
-      g_set_error (error, VS_ERROR, VS_ERROR_INVALID, "%s: the folder is empty", folder);
-      return NULL;
-    }
-  g_ptr_array_sort (files, compare_paths);
-  for (guint i = 0; i < files->len; i++)
-    {
-      const char *rel = g_ptr_array_index (files, i);
-      g_autofree char *local = g_build_filename (folder, rel, NULL);
-      vs_hub_commit_add_file (commit, rel, local);
-    }
   return vs_hub_commit_push (hub, type, repo_id, revision, commit, create_pr, error);
 }

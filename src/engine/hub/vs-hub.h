@@ -208,6 +208,11 @@ void vs_hub_commit_add_file (VsHubCommit *commit,
                              const char  *local_path);
 void vs_hub_commit_delete_file (VsHubCommit *commit,
                                 const char  *path_in_repo);
+/* Adds every file under folder (skipping .git/, .cache/, *.incomplete and
+ * editor backups), sorted by path, at the same relative paths. */
+gboolean vs_hub_commit_add_folder (VsHubCommit *commit,
+                                   const char  *folder,
+                                   GError     **error);
 
 /* Preupload, LFS uploads (basic or multipart, then verify), then the NDJSON
  * commit to revision (NULL: main), or a new pull request when create_pr.
