@@ -1426,9 +1426,9 @@ handle (SoupServer        *server,
         }
       id = g_strdup_printf ("%s/%s", segs[2], segs[3]);
       r = repo_get (type, id);
-      if (nseg == 4 || (nseg == 6 && strcmp (segs[4], "revision") == 0))
+      if (nseg == 4 || (nseg >= 6 && strcmp (segs[4], "revision") == 0))
         {
-          g_autofree char *rev = nseg == 6 ? g_uri_unescape_string (segs[5], NULL) : g_strdup ("main");
+          g_autofree char *rev = nseg >= 6 ? join_decoded (segs, 5, nseg) : g_strdup ("main");
           const char *blobs = query != NULL ? g_hash_table_lookup (query, "blobs") : NULL;
           if (!check_read (msg, r, user, auth_header))
             return;
@@ -1559,8 +1559,11 @@ handle (SoupServer        *server,
       }
     if (nseg >= 5 && strcmp (segs[2], "resolve") == 0)
       {
-        g_autofree char *rev = g_uri_unescape_string (segs[3], NULL);
-        g_autofree char *file = join_decoded (segs, 4, nseg);
+        /* libsoup hands the path over with %2F already decoded, so a
+         * revision "refs/convert/parquet" or "refs/pr/N" spans three segments. */
+        guint rev_end = strcmp (segs[3], "refs") == 0 && nseg >= 7 ? 6 : 4;
+        g_autofree char *rev = join_decoded (segs, 3, rev_end);
+        g_autofree char *file = join_decoded (segs, rev_end, nseg);
         id = g_strdup_printf ("%s/%s", segs[0], segs[1]);
         r = repo_get (type, id);
         handle_resolve (msg, r, rev, file, rule, user, auth_header);

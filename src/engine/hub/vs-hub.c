@@ -1731,16 +1731,26 @@ vs_hub_resolve_dataset (const char *id_or_path,
       return NULL;
     }
   hub = vs_hub_new ();
-  /* The Parquet conversion first (main revision only), the repo's own files otherwise. */
+  /* The Parquet conversion first (main revision only); the repo's own
+   * files when the Hub has no conversion for it. */
   if (rev == NULL)
     {
-      files = vs_hub_dataset_parquet_files (hub, id, &dir, &local);
-      if (files != NULL)
-        return dir;
-      if (!g_error_matches (local, VS_ERROR, VS_ERROR_NOT_FOUND) || hub->offline)
+      if (hub->offline)
         {
-          /* offline: fall through to a cached snapshot of the repo */
-          if (!hub->offline)
+          files = vs_hub_dataset_parquet_files (hub, id, &dir, NULL);
+          if (files != NULL)
+            return dir;
+        }
+      else
+        {
+          g_autoptr(VsHubJson) urls = vs_hub_dataset_parquet_urls (hub, id, &local);
+          if (urls != NULL)
+            {
+              files = vs_hub_dataset_parquet_files (hub, id, &dir, error);
+              vs_hub_scrub_error (hub, error);
+              return files != NULL ? dir : NULL;
+            }
+          if (!g_error_matches (local, VS_ERROR, VS_ERROR_NOT_FOUND))
             {
               g_propagate_error (error, g_steal_pointer (&local));
               return NULL;

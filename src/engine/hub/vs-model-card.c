@@ -86,6 +86,27 @@ append_number (GString *s,
     }
 }
 
+/* The shortest decimal that reads back as the same double, as Python's
+ * repr() prints floats. */
+static void
+append_shortest (GString *s,
+                 double   v)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  for (int prec = 1; prec <= 17; prec++)
+    {
+      char fmt[8];
+      g_snprintf (fmt, sizeof fmt, "%%.%dg", prec);
+      g_ascii_formatd (buf, sizeof buf, fmt, v);
+      if (g_ascii_strtod (buf, NULL) == v)
+        break;
+    }
+  g_string_append (s, buf);
+  if (strpbrk (buf, ".eEn") == NULL)
+    g_string_append (s, ".0");
+}
+
 /* Python's repr of a JSON value (dicts with single quotes, True/False/None). */
 static void
 append_py_repr (GString     *s,
@@ -105,10 +126,7 @@ append_py_repr (GString     *s,
       if (v->valuedouble == floor (v->valuedouble) && fabs (v->valuedouble) < 1e15)
         g_string_append_printf (s, "%.0f", v->valuedouble);
       else
-        {
-          char buf[G_ASCII_DTOSTR_BUF_SIZE];
-          g_string_append (s, g_ascii_dtostr (buf, sizeof buf, v->valuedouble));
-        }
+        append_shortest (s, v->valuedouble);
     }
   else if (cJSON_IsString (v))
     {
@@ -591,10 +609,7 @@ vs_model_card_render (const char  *model_dir,
           g_string_append (s, "    - type: ");
           append_yaml_str (s, key);
           g_string_append (s, "\n      value: ");
-          {
-            char buf[G_ASCII_DTOSTR_BUF_SIZE];
-            g_string_append (s, g_ascii_dtostr (buf, sizeof buf, m->valuedouble));
-          }
+          append_shortest (s, m->valuedouble);
           g_string_append (s, "\n      name: ");
           append_yaml_str (s, title);
           g_string_append_c (s, '\n');
@@ -915,7 +930,7 @@ vs_model_card_render (const char  *model_dir,
               if (vl == NULL)
                 vl = cJSON_GetObjectItemCaseSensitive (row, "eval_loss");
               g_string_append (s, "| ");
-              append_number (s, jnum (row, "epoch", 0));
+              append_shortest (s, jnum (row, "epoch", 0));
               g_string_append_printf (s, " | %.0f | ", jnum (row, "step", 0));
               if (cJSON_IsNumber (tl))
                 append_number (s, tl->valuedouble);
