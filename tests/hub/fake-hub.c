@@ -86,6 +86,7 @@ static cJSON *request_log;
 static guint violations;
 static guint hub_port, cdn_port;
 static guint tree_page_size = 0;
+static gboolean resolve_cache = FALSE;  /* regular files: 307 to /api/resolve-cache/... as the Hub does now */
 static guint64 multipart_threshold = 1 * MIB;
 static guint64 chunk_size = 512 * 1024;
 static guint commit_counter;
@@ -93,6 +94,8 @@ static GBytes *parquet_bytes;
 static char *extra_token;   /* --extra-token T: another write token of testuser */
 
 /* ---- helpers ------------------------------------------------------------ */
+
+static char *join_decoded (char **segs, guint from, guint to);
 
 static char *
 sha256_hex (const guint8 *data, gsize len)
@@ -722,6 +725,56 @@ handle_resolve (SoupServerMessage *msg, Repo *r, const char *rev, const char *pa
       reply (msg, 302, "text/plain", "", 0);
       return;
     }
+  if (resolve_cache)
+    {
+      g_autofree char *p = g_uri_escape_string (path, "/", FALSE);
+      g_autofree char *loc = g_strdup_printf ("/api/resolve-cache/%ss/%s/%s/%s?etag=%%22%s%%22",
+                                              r->type, r->id, c->oid, p, e->oid);
+      set_header (msg, "Location", loc);
+      reply (msg, 307, "text/plain", "", 0);
+      return;
+    }
+  {
+    g_autofree char *etag = g_strdup_printf ("\"%s\"", e->oid);
+    gsize n;
+    const guint8 *d = g_bytes_get_data (e->bytes, &n);
+    set_header (msg, "ETag", etag);
+    serve_bytes (msg, rule, d, n);
+  }
+}
+
+/* /api/resolve-cache/{type}s/{ns}/{name}/{commit}/{path}: the regular file
+ * itself, with the metadata headers. */
+static void
+handle_resolve_cache (SoupServerMessage *msg, char **segs, guint nseg, Rule *rule, const char *user,
+                      const char *auth_header)
+{
+  g_autofree char *id = NULL;
+  g_autofree char *path = NULL;
+  const char *type;
+  Repo *r;
+  Commit *c;
+  Entry *e;
+
+  if (nseg < 7)
+    {
+      reply_error (msg, 404, NULL, "Not found");
+      return;
+    }
+  type = strcmp (segs[2], "datasets") == 0 ? "dataset" : "model";
+  id = g_strdup_printf ("%s/%s", segs[3], segs[4]);
+  r = repo_get (type, id);
+  if (!check_read (msg, r, user, auth_header))
+    return;
+  c = g_hash_table_lookup (r->commits, segs[5]);
+  path = join_decoded (segs, 6, nseg);
+  e = c != NULL ? g_hash_table_lookup (c->tree, path) : NULL;
+  if (e == NULL || e->lfs)
+    {
+      reply_error (msg, 404, "EntryNotFound", "Entry not found");
+      return;
+    }
+  set_header (msg, "X-Repo-Commit", c->oid);
   {
     g_autofree char *etag = g_strdup_printf ("\"%s\"", e->oid);
     gsize n;
@@ -1211,6 +1264,8 @@ handle_control (SoupServerMessage *msg, const char *what, GBytes *body)
         multipart_threshold = (guint64) v->valuedouble;
       if (cJSON_IsNumber (v = cJSON_GetObjectItem (j, "chunk_size")))
         chunk_size = (guint64) v->valuedouble;
+      if (cJSON_IsBool (v = cJSON_GetObjectItem (j, "resolve_cache")))
+        resolve_cache = cJSON_IsTrue (v);
       reply (msg, 200, "application/json", "{}", 2);
     }
   else if (strcmp (what, "log") == 0)
@@ -1356,6 +1411,11 @@ handle (SoupServer        *server,
       if (strcmp (segs[1], "validate-yaml") == 0)
         {
           reply (msg, 200, "application/json", "{\"errors\":[],\"warnings\":[]}", 28);
+          return;
+        }
+      if (strcmp (segs[1], "resolve-cache") == 0)
+        {
+          handle_resolve_cache (msg, segs, nseg, rule, user, auth_header);
           return;
         }
       if (bn > 0)

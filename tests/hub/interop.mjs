@@ -142,11 +142,19 @@ check(card.startsWith('---\n') && card.includes('library_name: sentence-transfor
 check(commitUrl.endsWith(path.basename(jsSnap)), 'the snapshot huggingface.js names is the pushed commit');
 
 // ---- 2. pull with the CLI: the same cache tree as huggingface.js ------------------
+// (regular files now answer 307 to /api/resolve-cache/..., as the Hub does)
+await fetch(`${hubUrl}/_test/config`, { method: 'POST', body: JSON.stringify({ resolve_cache: true }) });
 r = run(['pull', 'testuser/cli-model'], { env });
 check(r.status === 0, `pull exits 0 (${r.stderr.trim()})`);
 const cliSnap = r.stdout.trim();
 check(cliSnap === path.join(env.HF_HOME, 'hub', 'models--testuser--cli-model', 'snapshots', path.basename(jsSnap)),
       `pull prints the snapshot folder (${cliSnap})`);
+{
+  const log = await (await fetch(`${hubUrl}/_test/log`)).json();
+  check(log.some((e) => e.method === 'HEAD' && e.path.startsWith('/api/resolve-cache/')) &&
+        log.some((e) => e.method === 'GET' && e.path.startsWith('/api/resolve-cache/')),
+        'pull followed the relative 307 to /api/resolve-cache/ for HEAD and GET');
+}
 const a = describe(path.join(jsCache, 'models--testuser--cli-model'));
 const b = describe(path.join(env.HF_HOME, 'hub', 'models--testuser--cli-model'));
 check(a.length > 10 && JSON.stringify(a) === JSON.stringify(b), 'pull writes the cache tree huggingface.js writes');
@@ -206,6 +214,10 @@ r = run(['pull', 'testuser/cli-model', '--revision', 'v9'], { env });
 check(r.status === 1 && r.stderr.includes('revision not found'), `pull of a missing revision (${r.stderr.trim()})`);
 r = run(['pull', 'testuser/cli-model'], { env: { ...env, HF_HUB_OFFLINE: '1' } });
 check(r.status === 0 && r.stdout.trim() === cliSnap, 'pull offline serves the cache');
+r = run(['pull', 'testuser/tiny-dataset', '--repo-type', 'dataset'], { env });
+check(r.status === 0 && fs.readFileSync(path.join(r.stdout.trim(), 'data', 'train.csv'), 'utf8').startsWith('sentence1,'),
+      `pull --repo-type dataset (${r.stderr.trim()})`);
+check(r.stdout.includes(path.join('hub', 'datasets--testuser--tiny-dataset', 'snapshots')), 'datasets go to datasets--org--name');
 r = run(['pull', 'not a repo'], { env });
 check(r.status === 2, 'pull with a bad repo id is a usage error');
 r = run(['push', model, 'testuser/pr-model', '--private', '--create-pr', '--message', 'Via PR'], { env });
