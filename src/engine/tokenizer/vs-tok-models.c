@@ -109,6 +109,13 @@ vs_model_vocab_size (const VsModel *m)
   return m->vocab_r->len;
 }
 
+gsize
+vs_model_vocab_count (const VsModel *m)
+{
+  /* HF's Model::get_vocab_size: entries, not highest id + 1 */
+  return m->kind == MODEL_UNIGRAM ? m->vocab_r->len : g_hash_table_size (m->vocab);
+}
+
 static void
 push_tok (GArray *out, guint32 id, gsize start, gsize end, const char *value)
 {

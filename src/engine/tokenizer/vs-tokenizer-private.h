@@ -143,7 +143,8 @@ void        vs_model_free           (VsModel *m);
 void        vs_model_tokenize       (VsModel *m, const char *s, gsize len, GArray *out);
 gint64      vs_model_token_to_id    (const VsModel *m, const char *token);
 const char *vs_model_id_to_token    (const VsModel *m, guint32 id);
-gsize       vs_model_vocab_size     (const VsModel *m);
+gsize       vs_model_vocab_size     (const VsModel *m);   /* highest id + 1 */
+gsize       vs_model_vocab_count    (const VsModel *m);   /* entries (HF's get_vocab_size) */
 
 /* --------------------------------------------------------- decoders */
 

@@ -1149,10 +1149,61 @@ load_added_tokens (VsTokenizer *tok, const cJSON *arr, const char *where, GError
   return TRUE;
 }
 
+/* HF ignores the ids written in added_tokens: AddedVocabulary::add_tokens
+ * gives a token the id it already has (as an added token or in the model's
+ * vocabulary), else the next id after the model's vocabulary and the added
+ * tokens so far. A repeated content keeps one entry, with the later flags. */
+static void
+assign_added_ids (VsTokenizer *tok)
+{
+  g_autoptr(GArray) kept = g_array_new (FALSE, TRUE, sizeof (AddedToken));
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  gsize vocab_count = vs_model_vocab_count (tok->model);
+  gint64 max_added = -1;
+
+  g_array_set_clear_func (kept, added_token_clear);
+  for (guint i = 0; i < tok->added->len; i++)
+    {
+      AddedToken at = g_array_index (tok->added, AddedToken, i);
+      gpointer prev = g_hash_table_lookup (seen, at.content);
+      gint64 id;
+
+      if (*at.content == '\0')
+        {
+          added_token_clear (&at);
+          continue;
+        }
+      if (prev != NULL)
+        {
+          AddedToken *old = &g_array_index (kept, AddedToken, GPOINTER_TO_UINT (prev) - 1);
+          AddedToken gone = *old;
+          at.id = old->id;
+          *old = at;
+          /* re-key before freeing the old string the table still points to */
+          g_hash_table_replace (seen, old->content, prev);
+          added_token_clear (&gone);
+          continue;
+        }
+      id = vs_model_token_to_id (tok->model, at.content);
+      if (id < 0)
+        id = (max_added >= (gint64) vocab_count || vocab_count == 0) ? max_added + 1 : (gint64) vocab_count;
+      at.id = (guint32) id;
+      max_added = MAX (max_added, id);
+      g_array_append_val (kept, at);
+      g_hash_table_insert (seen, g_array_index (kept, AddedToken, kept->len - 1).content, GUINT_TO_POINTER (kept->len));
+    }
+  /* the strings moved into kept */
+  g_array_set_clear_func (tok->added, NULL);
+  g_array_unref (tok->added);
+  tok->added = g_steal_pointer (&kept);
+  g_array_set_clear_func (tok->added, added_token_clear);
+}
+
 /* After the normalizer is known: the patterns and lookup tables. */
 static void
 index_added_tokens (VsTokenizer *tok)
 {
+  assign_added_ids (tok);
   memset (tok->first_byte_raw, 0, sizeof tok->first_byte_raw);
   memset (tok->first_byte_norm, 0, sizeof tok->first_byte_norm);
   for (guint i = 0; i < tok->added->len; i++)
