@@ -14,6 +14,7 @@
 #include "tokenizer/vs-tokenizer.h"
 
 static cJSON *golden;
+static cJSON *variants;
 
 /* The cases of a tokenizer entry; {"same_as": other} shares other's cases
  * (the generator checked HF gives identical results for both files). */
@@ -147,6 +148,78 @@ test_tokenizer (gconstpointer data)
   g_assert_cmpuint (failed, ==, 0);
 }
 
+static void
+replace_item (cJSON *obj, const char *key, const cJSON *value)
+{
+  cJSON *copy = cJSON_Duplicate (value, TRUE);
+
+  if (cJSON_HasObjectItem (obj, key))
+    cJSON_ReplaceItemInObjectCaseSensitive (obj, key, copy);
+  else
+    cJSON_AddItemToObject (obj, key, copy);
+}
+
+/* The variant's tokenizer.json, built as the generator built it: a real
+ * file with blocks replaced, or a whole hand-written document. */
+static char *
+variant_json (const cJSON *v)
+{
+  const cJSON *json = cJSON_GetObjectItemCaseSensitive (v, "json");
+  const cJSON *base = cJSON_GetObjectItemCaseSensitive (v, "base");
+  const cJSON *it;
+  g_autofree char *path = NULL;
+  g_autofree char *data = NULL;
+  g_autoptr(GError) error = NULL;
+  cJSON *root, *model;
+  char *out;
+
+  if (json != NULL)
+    return cJSON_PrintUnformatted (json);
+  path = g_build_filename (g_getenv ("VS_SHARED_DATA"), base->valuestring, NULL);
+  g_file_get_contents (path, &data, NULL, &error);
+  g_assert_no_error (error);
+  root = cJSON_Parse (data);
+  g_assert_nonnull (root);
+  cJSON_ArrayForEach (it, cJSON_GetObjectItemCaseSensitive (v, "patch"))
+    replace_item (root, it->string, it);
+  model = cJSON_GetObjectItemCaseSensitive (root, "model");
+  cJSON_ArrayForEach (it, cJSON_GetObjectItemCaseSensitive (v, "model_patch"))
+    replace_item (model, it->string, it);
+  if (cJSON_HasObjectItem (v, "model_replace"))
+    {
+      cJSON *m = cJSON_Duplicate (cJSON_GetObjectItemCaseSensitive (v, "model_replace"), TRUE);
+      cJSON_AddItemToObject (m, "vocab", cJSON_DetachItemFromObjectCaseSensitive (model, "vocab"));
+      cJSON_ReplaceItemInObjectCaseSensitive (root, "model", m);
+    }
+  cJSON_ArrayForEach (it, cJSON_GetObjectItemCaseSensitive (v, "extra_added"))
+    cJSON_AddItemToArray (cJSON_GetObjectItemCaseSensitive (root, "added_tokens"), cJSON_Duplicate (it, TRUE));
+  out = cJSON_PrintUnformatted (root);
+  cJSON_Delete (root);
+  return out;
+}
+
+static void
+test_variant (gconstpointer data)
+{
+  const cJSON *v = data;
+  const char *name = cJSON_GetObjectItemCaseSensitive (v, "name")->valuestring;
+  g_autofree char *json = variant_json (v);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VsTokenizer) tok = vs_tokenizer_new_from_json_data (json, strlen (json), name, &error);
+  const cJSON *c;
+  guint failed = 0, total = 0;
+
+  g_assert_no_error (error);
+  cJSON_ArrayForEach (c, cJSON_GetObjectItemCaseSensitive (v, "cases"))
+    {
+      failed += check_case (tok, name, c);
+      total++;
+    }
+  g_test_message ("%s: %u of %u cases differ from HF tokenizers", name, failed, total);
+  g_assert_cmpuint (total, >, 10);
+  g_assert_cmpuint (failed, ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -167,7 +240,21 @@ main (int argc, char **argv)
       g_autofree char *tp = g_strdup_printf ("/tokenizer/golden/%s", t->string);
       g_test_add_data_func (tp, t->string, test_tokenizer);
     }
+  g_clear_pointer (&path, g_free);
+  g_clear_pointer (&data, g_free);
+  path = g_build_filename (g_getenv ("VS_SOURCE_DIR"), "tests", "tokenizer", "fixtures", "golden-variants.json", NULL);
+  if (!g_file_get_contents (path, &data, NULL, &error))
+    g_error ("%s", error->message);
+  variants = cJSON_Parse (data);
+  g_assert_nonnull (variants);
+  cJSON_ArrayForEach (t, cJSON_GetObjectItemCaseSensitive (variants, "variants"))
+    {
+      g_autofree char *tp = g_strdup_printf ("/tokenizer/variant/%s",
+                                             cJSON_GetObjectItemCaseSensitive (t, "name")->valuestring);
+      g_test_add_data_func (tp, t, test_variant);
+    }
   ret = g_test_run ();
   cJSON_Delete (golden);
+  cJSON_Delete (variants);
   return ret;
 }

@@ -90,13 +90,13 @@ vocab_add (VsModel *m, const char *token, guint32 id)
 }
 
 gint64
-vs_model_token_to_id (const VsModel *m, const char *token)
+vs_tok_model_token_to_id (const VsModel *m, const char *token)
 {
   return vocab_get (m, token);
 }
 
 const char *
-vs_model_id_to_token (const VsModel *m, guint32 id)
+vs_tok_model_id_to_token (const VsModel *m, guint32 id)
 {
   if (id >= m->vocab_r->len)
     return NULL;
@@ -104,9 +104,16 @@ vs_model_id_to_token (const VsModel *m, guint32 id)
 }
 
 gsize
-vs_model_vocab_size (const VsModel *m)
+vs_tok_model_vocab_size (const VsModel *m)
 {
   return m->vocab_r->len;
+}
+
+gsize
+vs_model_vocab_count (const VsModel *m)
+{
+  /* HF's Model::get_vocab_size: entries, not highest id + 1 */
+  return m->kind == MODEL_UNIGRAM ? m->vocab_r->len : g_hash_table_size (m->vocab);
 }
 
 static void
@@ -481,7 +488,7 @@ emit:
     {
       guint32 id = g_array_index (pairs, guint32, i);
       guint32 l = g_array_index (pairs, guint32, i + 1);
-      const char *v = vs_model_id_to_token (m, id);
+      const char *v = vs_tok_model_id_to_token (m, id);
       push_tok (out, id, off, off + l, v != NULL ? v : "");
       off += l;
     }
@@ -647,7 +654,7 @@ unigram_tokenize (VsModel *m, const char *s, gsize len, GArray *out)
               for (gsize k = 0; k < plen; k++)
                 {
                   guint32 bid = m->byte_ids[(guint8) s[ps + k]];
-                  push_tok (out, bid, off, off + plen, vs_model_id_to_token (m, bid));
+                  push_tok (out, bid, off, off + plen, vs_tok_model_id_to_token (m, bid));
                 }
               off += plen;
               continue;
@@ -676,7 +683,7 @@ wordlevel_tokenize (VsModel *m, const char *s, gsize len, GArray *out)
 }
 
 void
-vs_model_tokenize (VsModel    *m,
+vs_tok_model_tokenize (VsModel    *m,
                    const char *s,
                    gsize       len,
                    GArray     *out)
@@ -703,7 +710,7 @@ vs_model_tokenize (VsModel    *m,
 /* ------------------------------------------------------------ loading */
 
 void
-vs_model_free (VsModel *m)
+vs_tok_model_free (VsModel *m)
 {
   if (m == NULL)
     return;
@@ -720,7 +727,7 @@ vs_model_free (VsModel *m)
   g_free (m);
 }
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsModel, vs_model_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsModel, vs_tok_model_free)
 
 static gboolean
 load_vocab_object (VsModel *m, const cJSON *vocab, const char *where, GError **error)
@@ -924,7 +931,7 @@ load_unigram (VsModel *m, const cJSON *j, const char *where, GError **error)
 }
 
 VsModel *
-vs_model_new_from_json (const cJSON *j,
+vs_tok_model_new_from_json (const cJSON *j,
                         const char  *where,
                         GError     **error)
 {

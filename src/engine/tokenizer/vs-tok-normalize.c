@@ -215,7 +215,8 @@ norm_decompose (VsNStr *ns, gboolean compat)
       gunichar c = g_utf8_get_char (p);
       gsize n;
 
-      if (c < 0xC0)
+      /* nothing below U+00A0 decomposes, nothing below U+00C0 canonically */
+      if (c < (compat ? 0xA0u : 0xC0u))
         n = (buf[0] = c, 1);
       else
         n = g_unichar_fully_decompose (c, compat, buf, G_N_ELEMENTS (buf));

@@ -137,13 +137,14 @@ typedef struct
 } VsTok;
 
 typedef struct _VsModel VsModel;
-VsModel    *vs_model_new_from_json  (const cJSON *j, const char *where, GError **error);
-void        vs_model_free           (VsModel *m);
+VsModel    *vs_tok_model_new_from_json  (const cJSON *j, const char *where, GError **error);
+void        vs_tok_model_free           (VsModel *m);
 /* Appends the tokens of one piece to out (GArray of VsTok). */
-void        vs_model_tokenize       (VsModel *m, const char *s, gsize len, GArray *out);
-gint64      vs_model_token_to_id    (const VsModel *m, const char *token);
-const char *vs_model_id_to_token    (const VsModel *m, guint32 id);
-gsize       vs_model_vocab_size     (const VsModel *m);
+void        vs_tok_model_tokenize       (VsModel *m, const char *s, gsize len, GArray *out);
+gint64      vs_tok_model_token_to_id    (const VsModel *m, const char *token);
+const char *vs_tok_model_id_to_token    (const VsModel *m, guint32 id);
+gsize       vs_tok_model_vocab_size     (const VsModel *m);   /* highest id + 1 */
+gsize       vs_model_vocab_count    (const VsModel *m);   /* entries (HF's get_vocab_size) */
 
 /* --------------------------------------------------------- decoders */
 

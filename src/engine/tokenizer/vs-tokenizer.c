@@ -714,7 +714,7 @@ encode_piece_tokens (VsTokenizer *tok, VsNStr *ns, GArray *out, guint32 type_id,
 {
   g_autoptr(GArray) toks = g_array_new (FALSE, FALSE, sizeof (VsTok));
 
-  vs_model_tokenize (tok->model, ns->s->str, ns->s->len, toks);
+  vs_tok_model_tokenize (tok->model, ns->s->str, ns->s->len, toks);
   for (guint k = 0; k < toks->len; k++)
     {
       VsTok *t = &g_array_index (toks, VsTok, k);
@@ -952,7 +952,7 @@ vs_tokenizer_get_vocab_size (const VsTokenizer *tok)
   gsize n;
 
   g_return_val_if_fail (tok != NULL, 0);
-  n = vs_model_vocab_size (tok->model);
+  n = vs_tok_model_vocab_size (tok->model);
   for (guint i = 0; i < tok->added->len; i++)
     n = MAX (n, (gsize) g_array_index (tok->added, AddedToken, i).id + 1);
   return n;
@@ -969,7 +969,7 @@ vs_tokenizer_token_to_id (const VsTokenizer *tok,
   v = g_hash_table_lookup (tok->added_by_content, token);
   if (v != NULL)
     return g_array_index (tok->added, AddedToken, GPOINTER_TO_UINT (v) - 1).id;
-  return vs_model_token_to_id (tok->model, token);
+  return vs_tok_model_token_to_id (tok->model, token);
 }
 
 const char *
@@ -982,7 +982,7 @@ vs_tokenizer_id_to_token (const VsTokenizer *tok,
   v = g_hash_table_lookup (tok->added_by_id, GUINT_TO_POINTER (id));
   if (v != NULL)
     return g_array_index (tok->added, AddedToken, GPOINTER_TO_UINT (v) - 1).content;
-  return vs_model_id_to_token (tok->model, id);
+  return vs_tok_model_id_to_token (tok->model, id);
 }
 
 char *
@@ -1008,7 +1008,7 @@ vs_tokenizer_decode (VsTokenizer   *tok,
           t = at->content;
         }
       else
-        t = vs_model_id_to_token (tok->model, ids[i]);
+        t = vs_tok_model_id_to_token (tok->model, ids[i]);
       if (t != NULL)
         g_ptr_array_add (tokens, g_strdup (t));
     }
@@ -1076,7 +1076,7 @@ vs_tokenizer_free (VsTokenizer *tok)
   g_free (tok->source);
   vs_normalizer_free (tok->normalizer);
   vs_pretokenizer_free (tok->pre_tokenizer);
-  vs_model_free (tok->model);
+  vs_tok_model_free (tok->model);
   post_free (tok->post);
   vs_decoder_free (tok->decoder);
   g_clear_pointer (&tok->added, g_array_unref);
@@ -1149,10 +1149,61 @@ load_added_tokens (VsTokenizer *tok, const cJSON *arr, const char *where, GError
   return TRUE;
 }
 
+/* HF ignores the ids written in added_tokens: AddedVocabulary::add_tokens
+ * gives a token the id it already has (as an added token or in the model's
+ * vocabulary), else the next id after the model's vocabulary and the added
+ * tokens so far. A repeated content keeps one entry, with the later flags. */
+static void
+assign_added_ids (VsTokenizer *tok)
+{
+  g_autoptr(GArray) kept = g_array_new (FALSE, TRUE, sizeof (AddedToken));
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  gsize vocab_count = vs_model_vocab_count (tok->model);
+  gint64 max_added = -1;
+
+  g_array_set_clear_func (kept, added_token_clear);
+  for (guint i = 0; i < tok->added->len; i++)
+    {
+      AddedToken at = g_array_index (tok->added, AddedToken, i);
+      gpointer prev = g_hash_table_lookup (seen, at.content);
+      gint64 id;
+
+      if (*at.content == '\0')
+        {
+          added_token_clear (&at);
+          continue;
+        }
+      if (prev != NULL)
+        {
+          AddedToken *old = &g_array_index (kept, AddedToken, GPOINTER_TO_UINT (prev) - 1);
+          AddedToken gone = *old;
+          at.id = old->id;
+          *old = at;
+          /* re-key before freeing the old string the table still points to */
+          g_hash_table_replace (seen, old->content, prev);
+          added_token_clear (&gone);
+          continue;
+        }
+      id = vs_tok_model_token_to_id (tok->model, at.content);
+      if (id < 0)
+        id = (max_added >= (gint64) vocab_count || vocab_count == 0) ? max_added + 1 : (gint64) vocab_count;
+      at.id = (guint32) id;
+      max_added = MAX (max_added, id);
+      g_array_append_val (kept, at);
+      g_hash_table_insert (seen, g_array_index (kept, AddedToken, kept->len - 1).content, GUINT_TO_POINTER (kept->len));
+    }
+  /* the strings moved into kept */
+  g_array_set_clear_func (tok->added, NULL);
+  g_array_unref (tok->added);
+  tok->added = g_steal_pointer (&kept);
+  g_array_set_clear_func (tok->added, added_token_clear);
+}
+
 /* After the normalizer is known: the patterns and lookup tables. */
 static void
 index_added_tokens (VsTokenizer *tok)
 {
+  assign_added_ids (tok);
   memset (tok->first_byte_raw, 0, sizeof tok->first_byte_raw);
   memset (tok->first_byte_norm, 0, sizeof tok->first_byte_norm);
   for (guint i = 0; i < tok->added->len; i++)
@@ -1206,7 +1257,7 @@ tokenizer_from_cjson (const cJSON *root, const char *name, GError **error)
       g_set_error (error, VS_ERROR, VS_ERROR_PARSE, "%s: missing", w);
       return NULL;
     }
-  tok->model = vs_model_new_from_json (v, w, error);
+  tok->model = vs_tok_model_new_from_json (v, w, error);
   if (tok->model == NULL)
     return NULL;
 
