@@ -1388,6 +1388,22 @@ vs_model_encode (VsModel *m, const char *const *texts, gsize n, gsize batch_size
   return TRUE;
 }
 
+gboolean
+vs_model_encode_tokens (VsModel *m, const guint32 *const *ids, const guint32 *const *type_ids,
+                        const gsize *lengths, gsize n, gboolean normalize, float *out, GError **error)
+{
+  VsForward *fw;
+
+  g_return_val_if_fail (m != NULL, FALSE);
+  fw = forward_ids (m, ids, type_ids, lengths, n, FALSE, FALSE, out, error);
+  if (fw == NULL)
+    return FALSE;
+  vs_forward_free (fw);
+  if (normalize)
+    vs_normalize_forward (out, out, n, m->dim);
+  return TRUE;
+}
+
 void
 vs_model_backward (VsModel *m, VsForward *fw, const float *d_out)
 {

@@ -164,6 +164,17 @@ gboolean     vs_model_encode              (VsModel            *model,
                                            float              *out,
                                            GError            **error);
 
+/* Inference from token ids already made (see vs_model_forward_tokens), as
+ * one packed batch, dropout off, no activations kept. */
+gboolean     vs_model_encode_tokens       (VsModel            *model,
+                                           const guint32 *const *ids,
+                                           const guint32 *const *type_ids,
+                                           const gsize        *lengths,
+                                           gsize               n,
+                                           gboolean            normalize,
+                                           float              *out,
+                                           GError            **error);
+
 /* Training forward over n texts as one packed batch: writes the sentence
  * embeddings into out [n, D] (may be NULL) and returns the activations for
  * vs_model_backward(). training turns dropout on (at the model's rates; see

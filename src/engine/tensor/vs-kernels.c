@@ -8,6 +8,14 @@
 #pragma GCC optimize ("O3")
 #endif
 
+/* The hot loops get an AVX2/FMA clone picked at load time (ifunc); the
+ * default build targets baseline x86-64. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define VS_HOT __attribute__ ((target_clones ("arch=haswell", "default")))
+#else
+#define VS_HOT
+#endif
+
 #include <cblas.h>
 #include <math.h>
 #include <string.h>
@@ -150,7 +158,7 @@ typedef struct
   float eps;
 } LnFwd;
 
-static void
+VS_HOT static void
 layernorm_forward_range (gsize begin, gsize end, gpointer data)
 {
   LnFwd *a = data;
@@ -197,7 +205,7 @@ typedef struct
   gsize C;
 } LnBwd;
 
-static void
+VS_HOT static void
 layernorm_backward_range (gsize begin, gsize end, gpointer data)
 {
   LnBwd *a = data;
@@ -269,7 +277,7 @@ typedef struct
   const float *dout, *y;
 } ActArgs;
 
-static void
+VS_HOT static void
 activation_forward_range (gsize begin, gsize end, gpointer data)
 {
   ActArgs *a = data;
@@ -318,7 +326,7 @@ vs_activation_forward (VsActivation act, float *out, const float *inp, gsize N)
   vs_parallel_for (N, 16384, activation_forward_range, &a);
 }
 
-static void
+VS_HOT static void
 activation_backward_range (gsize begin, gsize end, gpointer data)
 {
   ActArgs *a = data;
@@ -452,7 +460,7 @@ typedef struct
   gsize max_len;
 } AttnArgs;
 
-static void
+VS_HOT static void
 attention_forward_range (gsize begin, gsize end, gpointer data)
 {
   AttnArgs *a = data;
@@ -556,7 +564,7 @@ vs_attention_forward (const VsAttentionShape *s, float *ctx, float *probs, const
   vs_parallel_for (s->n * s->H, 1, attention_forward_range, &a);
 }
 
-static void
+VS_HOT static void
 attention_backward_range (gsize begin, gsize end, gpointer data)
 {
   AttnArgs *a = data;
