@@ -86,6 +86,15 @@ VsEncoding  *vs_tokenizer_encode               (VsTokenizer       *tok,
                                                 const char        *pair,
                                                 gboolean           add_special_tokens,
                                                 gsize              max_length);
+/* Same with explicit byte lengths (-1 = NUL-terminated), for texts that
+ * contain NUL bytes. */
+VsEncoding  *vs_tokenizer_encode_len           (VsTokenizer       *tok,
+                                                const char        *text,
+                                                gssize             text_len,
+                                                const char        *pair,
+                                                gssize             pair_len,
+                                                gboolean           add_special_tokens,
+                                                gsize              max_length);
 void         vs_encoding_free                  (VsEncoding        *enc);
 
 /* The maximum number of tokens per encoding, special tokens included; 0 = none. */
@@ -103,7 +112,8 @@ const char  *vs_tokenizer_id_to_token          (const VsTokenizer *tok,
                                                 guint32            id);
 /* Text of ids through the tokenizer.json decoder (WordPiece, ByteLevel,
  * Metaspace, Replace, ByteFallback, Fuse, Strip, Sequence); skip_special drops
- * special added tokens. Unknown ids are skipped. Newly allocated. */
+ * special added tokens. Unknown ids are skipped; NUL characters are dropped.
+ * Newly allocated. */
 char        *vs_tokenizer_decode               (VsTokenizer       *tok,
                                                 const guint32     *ids,
                                                 gsize              n_ids,
