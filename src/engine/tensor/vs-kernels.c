@@ -109,6 +109,33 @@ vs_parallel_for (gsize n, gsize min_chunk, VsParallelFunc fn, gpointer data)
 }
 
 /* ------------------------------------------------------------------------ */
+/* OpenBLAS core detection */
+
+const char *
+vs_blas_core_name (void)
+{
+  return openblas_get_corename ();
+}
+
+const char *
+vs_blas_suggest_coretype (void)
+{
+  const char *core = openblas_get_corename ();
+
+  if (g_getenv ("OPENBLAS_CORETYPE") != NULL || core == NULL ||
+      (g_ascii_strcasecmp (core, "prescott") != 0 && g_ascii_strcasecmp (core, "core2") != 0 &&
+       g_ascii_strcasecmp (core, "nehalem") != 0 && g_ascii_strcasecmp (core, "sandybridge") != 0))
+    return NULL;
+#if defined(__GNUC__) && defined(__x86_64__)
+  __builtin_cpu_init ();
+  if (__builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma"))
+    return __builtin_cpu_supports ("avx512f") && __builtin_cpu_supports ("avx512bw") &&
+           __builtin_cpu_supports ("avx512vl") ? "SkylakeX" : "Haswell";
+#endif
+  return NULL;
+}
+
+/* ------------------------------------------------------------------------ */
 /* matmul */
 
 void
