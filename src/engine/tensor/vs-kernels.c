@@ -11,7 +11,7 @@
 /* The hot loops get an AVX2/FMA clone picked at load time (ifunc); the
  * default build targets baseline x86-64. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define VS_HOT __attribute__ ((target_clones ("arch=haswell", "default")))
+#define VS_HOT __attribute__ ((target_clones ("arch=x86-64-v3", "default")))
 #else
 #define VS_HOT
 #endif
