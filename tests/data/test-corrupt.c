@@ -106,13 +106,22 @@ test_parquet_fuzz (void)
     "parquet/codec-none.parquet", "parquet/codec-gzip.parquet", "parquet/codec-zstd.parquet",
     "parquet/enc-delta-v2.parquet", "parquet/enc-delta-byte-array-v1.parquet",
     "parquet/enc-dict-v2.parquet", "parquet/enc-plain-v1.parquet",
+    /* shared: parquet-testing files (list levels, v2 pages, null pages) */
+    "shared:parquet/list_columns.parquet", "shared:parquet/datapage_v2.snappy.parquet",
+    "shared:parquet/int32_with_null_pages.parquet", "shared:parquet/alltypes_plain.parquet",
+    "shared:parquet/delta_length_byte_array.parquet",
   };
   GRand *rng = g_rand_new_with_seed (20261128);
   guint page_errors = 0, loaded = 0, failed = 0;
+  /* VS_FUZZ_ITERATIONS raises the count for a longer run by hand (e.g. under
+   * -Db_sanitize=address,undefined). */
+  const char *env = g_getenv ("VS_FUZZ_ITERATIONS");
+  guint iterations = env != NULL ? (guint) g_ascii_strtoull (env, NULL, 10) : 40;
 
   for (guint f = 0; f < G_N_ELEMENTS (files); f++)
     {
-      g_autofree char *src = test_fixture_path (files[f]);
+      g_autofree char *src = g_str_has_prefix (files[f], "shared:") ? test_shared_path (files[f] + 7)
+                                                                   : test_fixture_path (files[f]);
       gsize len;
       g_autofree char *data = read_all (src, &len);
       guint32 footer_len;
@@ -120,7 +129,7 @@ test_parquet_fuzz (void)
 
       memcpy (&footer_len, data + len - 8, 4);
       data_end = len - 8 - footer_len;
-      for (guint it = 0; it < 40; it++)
+      for (guint it = 0; it < iterations; it++)
         {
           g_autofree char *copy = g_memdup2 (data, len);
           g_autofree char *p = NULL;
