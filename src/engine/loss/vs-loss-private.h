@@ -125,6 +125,16 @@ gboolean vs_loss_kernel (VsLoss             *loss,
                          double              param_grad_scale,
                          GError            **error);
 
+/* The whole loss (MatryoshkaLoss included) on a double batch; what
+ * vs_loss_compute_full () runs after converting the floats. dcols zeroed
+ * by the caller. Tests use it for finite differences in double. */
+gboolean vs_loss_compute_double (VsLoss             *loss,
+                                 const VsLossDBatch *b,
+                                 double             *value,
+                                 double *const      *dcols,
+                                 double              param_grad_scale,
+                                 GError            **error);
+
 /* --- similarity helpers (vs-loss-sim.c) --- */
 
 /* y[n, d] = x / max(‖x‖, eps) per row; norms[n] = ‖x‖ */

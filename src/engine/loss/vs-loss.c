@@ -1210,6 +1210,19 @@ matryoshka_compute (VsLoss             *loss,
 }
 
 gboolean
+vs_loss_compute_double (VsLoss             *loss,
+                        const VsLossDBatch *b,
+                        double             *value,
+                        double *const      *dcols,
+                        double              param_grad_scale,
+                        GError            **error)
+{
+  if (loss->kind == VS_LOSS_KIND_MATRYOSHKA)
+    return matryoshka_compute (loss, b, value, dcols, param_grad_scale, error);
+  return vs_loss_kernel (loss, b, value, dcols, param_grad_scale, error);
+}
+
+gboolean
 vs_loss_compute_full (VsLoss            *loss,
                       const VsLossBatch *batch,
                       float             *out_loss,
@@ -1347,10 +1360,7 @@ vs_loss_compute_full (VsLoss            *loss,
   gboolean ok;
   double pscale = d_columns != NULL ? 1.0 : 0.0;
 
-  if (loss->kind == VS_LOSS_KIND_MATRYOSHKA)
-    ok = matryoshka_compute (loss, &db, &value, dcols, pscale, error);
-  else
-    ok = vs_loss_kernel (loss, &db, &value, dcols, pscale, error);
+  ok = vs_loss_compute_double (loss, &db, &value, dcols, pscale, error);
   if (!ok)
     return FALSE;
   if (!isfinite (value))
