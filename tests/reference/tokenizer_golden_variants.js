@@ -98,6 +98,8 @@ const VARIANTS = [
   { name: 'unigram-nmt-whitespace-metaspace', base: T5, patch: {
     normalizer: { type: 'Sequence', normalizers: [{ type: 'Nmt' }, { type: 'NFKC' }] },
     pre_tokenizer: { type: 'Sequence', pretokenizers: [{ type: 'Whitespace' }, { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true }] } } },
+  { name: 'unigram-byte-fallback', base: T5, model_patch: { byte_fallback: true },
+    model_vocab_append: Array.from({ length: 256 }, (_, b) => ['<0x' + b.toString(16).toUpperCase().padStart(2, '0') + '>', -50.0]) },
   { name: 'bpe-prefix-suffix-fuse-unk', json: tinyBpe() },
 ]
 
@@ -138,6 +140,7 @@ function build (v) {
     j.model = { ...v.model_replace, vocab: j.model.vocab }
   }
   if (v.extra_added) j.added_tokens = j.added_tokens.concat(v.extra_added)
+  if (v.model_vocab_append) j.model.vocab = j.model.vocab.concat(v.model_vocab_append)
   return j
 }
 
@@ -182,6 +185,7 @@ async function run () {
       if (v.model_patch) head.model_patch = v.model_patch
       if (v.model_replace) head.model_replace = v.model_replace
       if (v.extra_added) head.extra_added = v.extra_added
+      if (v.model_vocab_append) head.model_vocab_append = v.model_vocab_append
     }
     lines.push(JSON.stringify(head).slice(0, -1) + ', "cases": [')
     cases.forEach((c, k) => lines.push(JSON.stringify(c) + (k + 1 < cases.length ? ',' : '')))
