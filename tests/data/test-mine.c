@@ -183,6 +183,124 @@ test_random_sampling (void)
   cJSON_Delete (table);
 }
 
+static int
+run_cli (GPtrArray *args,
+         char     **err)
+{
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  g_ptr_array_insert (args, 0, (gpointer) g_getenv ("VS_CLI"));
+  g_ptr_array_add (args, NULL);
+  g_spawn_sync (NULL, (char **) args->pdata, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, err,
+                &status, &error);
+  g_assert_no_error (error);
+  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+static void
+test_cli_end_to_end (void)
+{
+  /* new-model (tiny BERT, seed 7) + mine-negatives against the reference
+   * made from `encode --normalize` embeddings and torch.topk
+   * (data_mine_e2e_reference.py). A different negative is accepted only
+   * where the two candidates' scores tie within 1e-5 (thread-count
+   * rounding); scores within 1e-5. */
+  g_autofree char *exp_path = test_fixture_path ("mine/e2e-expected.json");
+  g_autofree char *pairs = test_fixture_path ("mine/snli-pairs.jsonl");
+  g_autofree char *tok = test_shared_path ("models/all-MiniLM-L6-v2");
+  g_autofree char *marker = test_write_temp ("e2e/marker", "", 0);
+  g_autofree char *dir = g_path_get_dirname (marker);
+  g_autofree char *model = g_build_filename (dir, "tiny", NULL);
+  cJSON *expected = test_load_json (exp_path);
+  const cJSON *margs = cJSON_GetObjectItem (expected, "model_args");
+  const cJSON *c, *a;
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  g_autofree char *err = NULL;
+  guint n_case = 0, ties = 0;
+
+  if (g_getenv ("VS_CLI") == NULL)
+    {
+      g_test_skip ("VS_CLI not set");
+      cJSON_Delete (expected);
+      return;
+    }
+  g_ptr_array_add (args, (gpointer) "new-model");
+  cJSON_ArrayForEach (a, margs)
+    g_ptr_array_add (args, a->valuestring);
+  g_ptr_array_add (args, (gpointer) "--tokenizer");
+  g_ptr_array_add (args, tok);
+  g_ptr_array_add (args, model);
+  g_assert_cmpint (run_cli (args, &err), ==, 0);
+
+  cJSON_ArrayForEach (c, cJSON_GetObjectItem (expected, "cases"))
+    {
+      g_autofree char *out = g_strdup_printf ("%s/mined-%u.jsonl", dir, n_case++);
+      g_autoptr(GPtrArray) margv = g_ptr_array_new ();
+      g_autofree char *merr = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(VsDataset) ds = NULL;
+      const cJSON *rows = cJSON_GetObjectItem (c, "rows");
+      const cJSON *row;
+      gsize r = 0;
+
+      g_ptr_array_add (margv, (gpointer) "mine-negatives");
+      g_ptr_array_add (margv, model);
+      g_ptr_array_add (margv, pairs);
+      g_ptr_array_add (margv, (gpointer) "-o");
+      g_ptr_array_add (margv, out);
+      cJSON_ArrayForEach (a, cJSON_GetObjectItem (c, "flags"))
+        g_ptr_array_add (margv, a->valuestring);
+      g_assert_cmpint (run_cli (margv, &merr), ==, 0);
+      ds = vs_dataset_load (out, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (vs_dataset_get_n_rows (ds), ==, (gsize) cJSON_GetArraySize (rows));
+      cJSON_ArrayForEach (row, rows)
+        {
+          const cJSON *cell;
+          cJSON_ArrayForEach (cell, row)
+            {
+              const VsColumn *col = vs_dataset_get_column_by_name (ds, cell->string);
+              g_assert_nonnull (col);
+              if (cJSON_IsNumber (cell))
+                g_assert_cmpfloat_with_epsilon (vs_column_get_double (col, r), cell->valuedouble, 1e-5);
+              else if (strcmp (vs_column_get_string (col, r), cell->valuestring) != 0)
+                {
+                  /* Only a negative may differ, and only on a tie. */
+                  g_autofree char *sname = g_strdup_printf ("%s_score", cell->string);
+                  const cJSON *es = cJSON_GetObjectItem (row, strcmp (cell->string, "negative") == 0 ?
+                                                         "negative_score" : sname);
+                  g_assert_true (g_str_has_prefix (cell->string, "negative"));
+                  g_assert_nonnull (es);
+                  ties++;
+                }
+            }
+          r++;
+        }
+    }
+  {
+    /* Usage (no -o) exits 2; a missing model exits 1 naming it. */
+    g_autoptr(GPtrArray) u = g_ptr_array_new ();
+    g_autoptr(GPtrArray) m = g_ptr_array_new ();
+    g_autofree char *uerr = NULL, *merr = NULL;
+    g_ptr_array_add (u, (gpointer) "mine-negatives");
+    g_ptr_array_add (u, model);
+    g_ptr_array_add (u, pairs);
+    g_assert_cmpint (run_cli (u, &uerr), ==, 2);
+    g_ptr_array_add (m, (gpointer) "mine-negatives");
+    g_ptr_array_add (m, (gpointer) "/nonexistent-model");
+    g_ptr_array_add (m, pairs);
+    g_ptr_array_add (m, (gpointer) "-o");
+    g_ptr_array_add (m, marker);
+    g_assert_cmpint (run_cli (m, &merr), ==, 1);
+    g_assert_true (g_str_has_prefix (merr, "vectorsmith-cli mine-negatives: "));
+    g_assert_nonnull (strstr (merr, "nonexistent-model"));
+  }
+  g_test_message ("%u negatives differed on a score tie", ties);
+  g_assert_cmpuint (ties, <=, 2);
+  cJSON_Delete (expected);
+}
+
 static void
 test_errors (void)
 {
@@ -212,5 +330,6 @@ main (int argc, char **argv)
   g_test_add_func ("/mine/reference", test_reference);
   g_test_add_func ("/mine/random", test_random_sampling);
   g_test_add_func ("/mine/errors", test_errors);
+  g_test_add_func ("/mine/cli-end-to-end", test_cli_end_to_end);
   return g_test_run ();
 }

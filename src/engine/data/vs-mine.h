@@ -22,8 +22,12 @@
  * candidates are used (ST raises); the margin uses each query's own lowest
  * positive score (ST's loop indexes the previous query's count).
  *
- * The embedding step belongs to the caller (the CLI's mine-negatives embeds
- * with a VsModel): collect the texts, embed them L2-normalised, mine.
+ *   VsMineOptions opts;
+ *   vs_mine_options_init (&opts);
+ *   opts.num_negatives = 5;
+ *   g_autoptr(VsDataset) out = vs_mine_hard_negatives (pairs, model, &opts, &error);
+ *
+ * or, with embeddings made elsewhere:
  *
  *   VsMineOptions opts;
  *   vs_mine_options_init (&opts);
@@ -38,6 +42,7 @@
 #include <glib.h>
 
 #include "data/vs-dataset.h"
+#include "model/vs-model.h"
 
 G_BEGIN_DECLS
 
@@ -61,6 +66,16 @@ typedef struct
 
 /* Defaults as sentence-transformers' signature. Never fails. */
 void       vs_mine_options_init (VsMineOptions *opts);
+
+/* Mine with a model: embeds the distinct anchors (encode_query: the model's
+ * "query" prompt) and positives (encode_document: its "document", "passage"
+ * or "corpus" prompt) L2-normalised, then mines with the model's similarity
+ * function. NULL + error when a column is missing or not text, there is no
+ * pair, encoding fails, or no row could be produced. */
+VsDataset *vs_mine_hard_negatives (const VsDataset     *ds,
+                                   VsModel             *model,
+                                   const VsMineOptions *opts,
+                                   GError             **error);
 
 /* The distinct anchors (queries) and distinct positives (corpus) in the
  * order the embeddings passed below must follow. Free with g_strfreev. */
