@@ -7,7 +7,11 @@
 
 #include <cjson/cJSON.h>
 
+#include <string.h>
+
 #include "data/vs-dataset.h"
+#include "data/vs-mine.h"
+#include "model/vs-model.h"
 #include "vs-cli.h"
 #include "vs-error.h"
 
@@ -159,6 +163,111 @@ int
 vs_cli_mine_negatives (int    argc,
                        char **argv)
 {
-  g_printerr ("vectorsmith-cli %s: not built yet\n", argv[0]);
-  return 2;
+  g_autofree char *output = NULL;
+  g_autofree char *split = NULL;
+  g_autofree char *anchor = NULL;
+  g_autofree char *positive = NULL;
+  g_autofree char *sampling = NULL;
+  g_autofree char *format = NULL;
+  g_autofree char *max_score = NULL, *min_score = NULL, *abs_margin = NULL, *rel_margin = NULL;
+  int num_negatives = 3, range_min = 0, range_max = -1, batch_size = 32;
+  gint64 seed = 0;
+  gboolean include_scores = FALSE;
+  GOptionEntry entries[] = {
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Write the mined dataset here (JSON Lines)", "OUT.jsonl" },
+    { "split", 's', 0, G_OPTION_ARG_STRING, &split, "Split of DATASET to read", "S" },
+    { "anchor-column", 0, 0, G_OPTION_ARG_STRING, &anchor, "Anchor column (default: the first)", "NAME" },
+    { "positive-column", 0, 0, G_OPTION_ARG_STRING, &positive, "Positive column (default: the second)", "NAME" },
+    { "num-negatives", 'n', 0, G_OPTION_ARG_INT, &num_negatives, "Negatives per pair (default 3)", "N" },
+    { "range-min", 0, 0, G_OPTION_ARG_INT, &range_min, "Skip the N most similar candidates (default 0)", "N" },
+    { "range-max", 0, 0, G_OPTION_ARG_INT, &range_max, "Consider the N most similar candidates (default: automatic)", "N" },
+    { "max-score", 0, 0, G_OPTION_ARG_STRING, &max_score, "Drop candidates scoring above this", "X" },
+    { "min-score", 0, 0, G_OPTION_ARG_STRING, &min_score, "Drop candidates scoring below this", "X" },
+    { "absolute-margin", 0, 0, G_OPTION_ARG_STRING, &abs_margin, "Drop candidates within X of the positive's score", "X" },
+    { "relative-margin", 0, 0, G_OPTION_ARG_STRING, &rel_margin, "Drop candidates above (1 - X) times the positive's score", "X" },
+    { "sampling", 0, 0, G_OPTION_ARG_STRING, &sampling, "top (default) or random", "S" },
+    { "output-format", 0, 0, G_OPTION_ARG_STRING, &format, "triplet (default) or n-tuple", "F" },
+    { "include-scores", 0, 0, G_OPTION_ARG_NONE, &include_scores, "Add the similarity scores as columns", NULL },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed for --sampling random (default 0)", "S" },
+    { "batch-size", 'b', 0, G_OPTION_ARG_INT, &batch_size, "Encoding batch size (default 32)", "N" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new ("MODEL DATASET -o OUT.jsonl — add hard negatives to (anchor, positive) pairs");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VsDataset) ds = NULL;
+  g_autoptr(VsDataset) mined = NULL;
+  g_autoptr(VsModel) model = NULL;
+  VsMineOptions opts;
+  struct { const char *text; double *dst; const char *flag; } numbers[] = {
+    { max_score, &opts.max_score, "--max-score" }, { min_score, &opts.min_score, "--min-score" },
+    { abs_margin, &opts.absolute_margin, "--absolute-margin" }, { rel_margin, &opts.relative_margin, "--relative-margin" },
+  };
+  cJSON *summary;
+  char *text;
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    {
+      g_printerr ("vectorsmith-cli mine-negatives: %s\n", error->message);
+      return 2;
+    }
+  vs_mine_options_init (&opts);
+  numbers[0].text = max_score;
+  numbers[1].text = min_score;
+  numbers[2].text = abs_margin;
+  numbers[3].text = rel_margin;
+  for (guint i = 0; i < G_N_ELEMENTS (numbers); i++)
+    if (numbers[i].text != NULL)
+      {
+        char *end = NULL;
+        *numbers[i].dst = g_ascii_strtod (numbers[i].text, &end);
+        if (end == numbers[i].text || *end != '\0' || !isfinite (*numbers[i].dst))
+          {
+            g_printerr ("vectorsmith-cli mine-negatives: %s: not a number: %s\n", numbers[i].flag, numbers[i].text);
+            return 2;
+          }
+      }
+  if (argc != 3 || output == NULL || num_negatives < 1 || range_min < 0 || batch_size < 1 ||
+      (sampling != NULL && strcmp (sampling, "top") != 0 && strcmp (sampling, "random") != 0) ||
+      (format != NULL && strcmp (format, "triplet") != 0 && strcmp (format, "n-tuple") != 0))
+    {
+      g_printerr ("vectorsmith-cli mine-negatives: usage: vectorsmith-cli mine-negatives MODEL DATASET -o OUT.jsonl "
+                  "[--num-negatives N] [--range-min N] [--range-max N] [--max-score X] [--min-score X] "
+                  "[--absolute-margin X] [--relative-margin X] [--sampling top|random] "
+                  "[--output-format triplet|n-tuple] [--include-scores] [--seed S] [--split S]\n");
+      return 2;
+    }
+  opts.anchor_column = anchor;
+  opts.positive_column = positive;
+  opts.num_negatives = (guint) num_negatives;
+  opts.range_min = (guint) range_min;
+  opts.range_max = range_max;
+  opts.sample_random = sampling != NULL && strcmp (sampling, "random") == 0;
+  opts.n_tuple = format != NULL && strcmp (format, "n-tuple") == 0;
+  opts.include_scores = include_scores;
+  opts.seed = (guint64) seed;
+  opts.batch_size = (gsize) batch_size;
+
+  ds = vs_dataset_load (argv[2], split, &error);
+  if (ds == NULL)
+    return vs_cli_fail ("mine-negatives", error);
+  model = vs_model_load (argv[1], &error);
+  if (model == NULL)
+    return vs_cli_fail ("mine-negatives", error);
+  mined = vs_mine_hard_negatives (ds, model, &opts, &error);
+  if (mined == NULL)
+    return vs_cli_fail ("mine-negatives", error);
+  if (!vs_dataset_save_jsonl (mined, output, &error))
+    return vs_cli_fail ("mine-negatives", error);
+
+  summary = cJSON_CreateObject ();
+  cJSON_AddStringToObject (summary, "output", output);
+  cJSON_AddNumberToObject (summary, "input_rows", (double) vs_dataset_get_n_rows (ds));
+  cJSON_AddNumberToObject (summary, "rows", (double) vs_dataset_get_n_rows (mined));
+  cJSON_AddNumberToObject (summary, "columns", vs_dataset_get_n_columns (mined));
+  text = cJSON_PrintUnformatted (summary);
+  printf ("%s\n", text);
+  cJSON_free (text);
+  cJSON_Delete (summary);
+  return 0;
 }

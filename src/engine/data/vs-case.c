@@ -447,6 +447,13 @@ rank_losses (VsCaseInfo *info)
         }
       else if (!vs_loss_info_check_data (li, &shape, &why))
         fit.reason = g_strdup (why->message);
+      else if (li->label_kind == VS_LOSS_LABEL_SCORE && info->label_kind == VS_LABEL_CLASS)
+        {
+          /* The registry accepts integer labels as scores; class ids are
+           * names, not an order, so ranking by them means nothing. */
+          fit.reason = g_strdup_printf ("%s needs an ordered similarity score, but `%s` holds %u classes",
+                                        li->name, info->label_column, info->n_classes);
+        }
       else
         {
           fit.compatible = TRUE;

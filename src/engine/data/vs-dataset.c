@@ -595,14 +595,30 @@ folder_splits (const char *root,
   GHashTable *splits = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                               (GDestroyNotify) g_ptr_array_unref);
 
+  gboolean any_named = FALSE;
+
   collect_files (root, "", files, 0);
   g_ptr_array_sort (files, compare_strings);
+  /* As Hugging Face `datasets` does: when some files name their split,
+   * files that name none are not data (categories.json beside test.csv);
+   * otherwise every file is "train". Metadata files never are. */
+  for (guint i = 0; i < files->len; i++)
+    {
+      g_autofree char *split = split_of_name (files->pdata[i]);
+      any_named = any_named || split != NULL;
+    }
   for (guint i = 0; i < files->len; i++)
     {
       const char *rel = files->pdata[i];
       g_autofree char *split = split_of_name (rel);
+      g_autofree char *base = g_path_get_basename (rel);
       GPtrArray *list;
 
+      if (g_str_has_prefix (base, "dataset_info") || strcmp (base, "dataset_dict.json") == 0 ||
+          strcmp (base, "state.json") == 0 || strcmp (base, "dataset_infos.json") == 0)
+        continue;
+      if (split == NULL && any_named)
+        continue;
       if (split == NULL)
         split = g_strdup ("train");
       list = g_hash_table_lookup (splits, split);
