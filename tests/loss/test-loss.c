@@ -305,7 +305,7 @@ test_registry (void)
     "MultipleNegativesSymmetricRankingLoss", "CachedMultipleNegativesRankingLoss",
     "GISTEmbedLoss", "MegaBatchMarginLoss", "TripletLoss", "BatchHardTripletLoss",
     "BatchHardSoftMarginTripletLoss", "BatchSemiHardTripletLoss", "BatchAllTripletLoss",
-    "MatryoshkaLoss", "MSELoss", "MarginMSELoss",
+    "MatryoshkaLoss", "MSELoss", "MarginMSELoss", "DistillKLDivLoss",
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (expected); i++)
@@ -483,6 +483,10 @@ test_check_data (void)
   expect_data_ok ("MarginMSELoss", NULL, &margins);
   margins.label_dim = 5;
   expect_data_error ("MarginMSELoss", NULL, &margins, "2 teacher margins or 3 teacher scores");
+  margins.label_dim = 3;
+  expect_data_ok ("DistillKLDivLoss", NULL, &margins);
+  margins.label_dim = 4;
+  expect_data_error ("DistillKLDivLoss", NULL, &margins, "needs 3 teacher scores per row");
   expect_data_error ("MatryoshkaLoss", "{\"loss\": \"TripletLoss\", \"matryoshka_dims\": [4]}", &pair,
                      "MatryoshkaLoss: TripletLoss needs 3 text columns");
   expect_data_ok ("MatryoshkaLoss", "{\"loss\": \"CoSENTLoss\", \"matryoshka_dims\": [4]}", &score05);
@@ -575,6 +579,8 @@ test_compute_errors (void)
                         2, 4, NULL, 0, NULL, VS_ERROR_INVALID, "dimension 8 is larger than");
   expect_compute_error ("MSELoss", NULL, 1, 4, scores, 1, NULL, VS_ERROR_INVALID,
                         "teacher embeddings have 1 dimensions");
+  expect_compute_error ("DistillKLDivLoss", "{\"temperature\": 2}", 4, 4, scores, 1, NULL, VS_ERROR_INVALID,
+                        "3 candidate columns need 3 teacher scores per row, not 1");
   expect_compute_error ("MarginMSELoss", NULL, 4, 4, scores, 1, NULL, VS_ERROR_INVALID,
                         "2 negative columns need 2 teacher margins or 3 teacher scores per row, not 1");
 }

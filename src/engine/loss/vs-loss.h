@@ -25,8 +25,9 @@
  *     g_printerr ("%s\n", error->message);
  *
  * Labels are floats (integer class ids are passed as exact floats). Their
- * shape is [B] for scalar labels, [B, D] for MSELoss teacher embeddings
- * and [B, n] / [B, 1+n] for MarginMSELoss margins / raw teacher scores;
+ * shape is [B] for scalar labels, [B, D] for MSELoss teacher embeddings,
+ * [B, n] / [B, 1+n] for MarginMSELoss margins / raw teacher scores and
+ * [B, 1+n] for DistillKLDivLoss teacher scores;
  * vs_loss_compute_full () states the label width explicitly.
  *
  * GradCache: CachedMultipleNegativesRankingLoss (and the symmetric and
@@ -71,6 +72,7 @@ typedef enum
   VS_LOSS_LABEL_VECTOR,   /* float vector of the embedding width (teacher embedding) */
   VS_LOSS_LABEL_MARGIN,   /* float teacher margin(s) [n] or raw teacher scores [1+n] */
   VS_LOSS_LABEL_ANY,      /* wrappers: whatever the inner loss takes */
+  VS_LOSS_LABEL_SCORES,   /* float teacher scores [1+n]: one per candidate column */
 } VsLossLabelKind;
 
 /* The type of a loss parameter in the JSON params object. */
@@ -202,7 +204,8 @@ gboolean vs_loss_compute_full (VsLoss            *loss,
                                GError           **error);
 
 /* vs_loss_compute_full () with labels of width 1 ([B]) or, for MSELoss,
- * width dim; MarginMSELoss takes [B, n_columns - 2] margins here. */
+ * width dim; MarginMSELoss takes [B, n_columns - 2] margins here and
+ * DistillKLDivLoss [B, n_columns - 1] teacher scores. */
 gboolean vs_loss_compute (VsLoss             *loss,
                           const float *const *columns,
                           gsize               n_columns,
