@@ -5,9 +5,16 @@
  * (or none), and returns the loss value and d loss / d embedding of every
  * row of every column. The trainer backpropagates those through the model.
  * Names, parameters, defaults and formulas are sentence-transformers' own
- * (../shared/reference/st-spec.md section 1), with two intended fixes of
- * upstream regressions: TripletLoss EUCLIDEAN/MANHATTAN use the positive
- * distance ‖a−p+1e-6‖ (v2–v4 behaviour, #3704).
+ * (../shared/reference/st-spec.md section 1), except where the spec says
+ * not to copy an upstream regression: TripletLoss EUCLIDEAN/MANHATTAN use
+ * the positive distance ‖a−p+1e-6‖ (v2–v4 behaviour, #3704). (The other,
+ * in BinaryClassificationEvaluator, is handled in eval/vs-evaluator.h.)
+ * Two more deliberate choices: where sentence-transformers would divide 0
+ * by 0 (BatchSemiHardTripletLoss on a batch without any positive pair) the
+ * loss is 0 with zero gradients; MegaBatchMarginLoss's mini-batched value
+ * is the sum of the chunk means, the quantity whose gradient it trains on
+ * (sentence-transformers logs only the last chunk's mean; they agree when
+ * the batch fits in one mini_batch_size chunk).
  *
  * A static registry describes every loss: the dataset cases it fits, the
  * number of text columns it takes, its label kind and its parameters with
