@@ -11,10 +11,11 @@
  * in BinaryClassificationEvaluator, is handled in eval/vs-evaluator.h.)
  * Two more deliberate choices: where sentence-transformers would divide 0
  * by 0 (BatchSemiHardTripletLoss on a batch without any positive pair) the
- * loss is 0 with zero gradients; MegaBatchMarginLoss's mini-batched value
- * is the sum of the chunk means, the quantity whose gradient it trains on
- * (sentence-transformers logs only the last chunk's mean; they agree when
- * the batch fits in one mini_batch_size chunk).
+ * loss is 0 with zero gradients; MegaBatchMarginLoss's mini-batched
+ * version trains on the sum of the chunk means, as its code comment and
+ * st-spec describe (upstream, `end_idx < len(cos_scores)` compares with the
+ * chunk's length, so only the last chunk is ever backpropagated and logged);
+ * both agree when the batch fits in one mini_batch_size chunk.
  *
  * A static registry describes every loss: the dataset cases it fits, the
  * number of text columns it takes, its label kind and its parameters with
