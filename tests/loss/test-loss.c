@@ -284,9 +284,42 @@ test_finite_differences (void)
           if (r > worst)
             worst = r, worst_case = name;
         }
+      /* the loss's own parameters (SoftmaxLoss's classifier), stepped in float */
+      if (vs_loss_get_n_params (loss) > 0)
+        {
+          float *params = vs_loss_get_params (loss);
+          g_autofree float *grads = NULL;
+          vs_loss_zero_grads (loss);
+          ok = vs_loss_compute_double (loss, &db, &v0, ds, 1.0, &error);
+          g_assert_true (ok);
+          grads = g_memdup2 (vs_loss_get_grads (loss), vs_loss_get_n_params (loss) * sizeof (float));
+          for (gsize k = 0; k < vs_loss_get_n_params (loss); k++)
+            {
+              float keep = params[k], vp, vm;
+              double vpd, vmd;
+              params[k] = keep + 1e-3f;
+              vp = params[k];
+              ok = vs_loss_compute_double (loss, &db, &vpd, ds, 0, NULL);
+              params[k] = keep - 1e-3f;
+              vm = params[k];
+              ok = ok && vs_loss_compute_double (loss, &db, &vmd, ds, 0, NULL);
+              params[k] = keep;
+              g_assert_true (ok);
+              double fd = (vpd - vmd) / ((double) vp - (double) vm);
+              double r = fabs (fd - grads[k]) / (1e-5 + 1e-3 * fabs (fd));
+              n_checked++;
+              if (r > 1.0)
+                {
+                  n_bad++;
+                  g_printerr ("FD MISMATCH %s parameter %" G_GSIZE_FORMAT ": analytic %.9g, "
+                              "finite difference %.9g\n", name, k, grads[k], fd);
+                }
+            }
+        }
       case_data_clear (&cd);
     }
-  g_printerr ("finite differences (h 1e-6, tolerance 1e-6 + 1e-4|fd|): %" G_GSIZE_FORMAT
+  g_printerr ("finite differences (h 1e-6, tolerance 1e-6 + 1e-4|fd|; classifier h 1e-3, "
+              "1e-5 + 1e-3|fd|): %" G_GSIZE_FORMAT
               " coordinates, %" G_GSIZE_FORMAT " mismatches, worst %.3g of the tolerance (%s)\n",
               n_checked, n_bad, worst, worst_case != NULL ? worst_case : "-");
   g_assert_cmpuint (n_bad, ==, 0);
