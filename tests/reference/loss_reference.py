@@ -574,6 +574,16 @@ add("distill_kl_cos_t2", "DistillKLDivLoss", {"similarity_fct": "pairwise_cos_si
     [anc, pos, neg, neg2], ts, label_dim=3)
 add("distill_kl_tied_teacher", "DistillKLDivLoss", {"temperature": 0.5}, [anc, pos, neg], [1.0, 1.0] * B, label_dim=2)
 
+# more batches of one and all-equal labels
+add("online_contrastive_all_neg", "OnlineContrastiveLoss", {"margin": 1.5}, [a, b], [0] * B)
+add("angle_all_equal", "AnglELoss", {}, [a, b], [0.5] * B)
+add("batch_hard_b1", "BatchHardTripletLoss", {}, [e[:1]], [0])
+add("batch_all_b1", "BatchAllTripletLoss", {}, [e[:1]], [0])
+add("batch_hard_soft_b1", "BatchHardSoftMarginTripletLoss", {}, [e[:1]], [0])
+add("mse_b1", "MSELoss", {}, [a[:1]], teacher[:1].reshape(-1).tolist(), label_dim=D)
+add("margin_mse_b1", "MarginMSELoss", {}, [anc[:1], pos[:1], neg[:1]], m1[:1])
+add("mnrl_all_equal_rows", "MultipleNegativesRankingLoss", {}, [anc, pos[:1].repeat(B, 1)])
+
 # Matryoshka
 add("matryoshka_mnrl", "MatryoshkaLoss", {"loss": "MultipleNegativesRankingLoss", "matryoshka_dims": [8, 4, 2]},
     [anc, pos, neg])
