@@ -508,6 +508,11 @@ test_check_data (void)
   expect_data_error ("SoftmaxLoss", "{\"num_labels\": 3, \"sentence_embedding_dimension\": 8}", &score01,
                      "integer class label");
   expect_data_ok ("BatchAllTripletLoss", NULL, &single_class);
+  VsLossDataShape negative_ids = { 1, VS_LOSS_DATA_LABEL_INT, -3, 4, 1 };
+  expect_data_ok ("BatchHardTripletLoss", NULL, &negative_ids);
+  negative_ids.n_text_columns = 2;
+  expect_data_error ("SoftmaxLoss", "{\"num_labels\": 5, \"sentence_embedding_dimension\": 8}", &negative_ids,
+                     "class labels >= 0");
   expect_data_error ("BatchHardTripletLoss", NULL, &nli, "1 text column (sentence)");
   expect_data_ok ("MSELoss", NULL, &teacher);
   expect_data_error ("MSELoss", NULL, &single_class, "teacher's embedding");

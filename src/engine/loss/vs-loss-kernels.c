@@ -60,7 +60,7 @@ check_class_labels (VsLoss             *loss,
   for (gsize i = 0; i < b->batch; i++)
     {
       double y = LABEL (b, i);
-      if (y != floor (y) || y < 0 || y >= limit)
+      if (y != floor (y) || (limit < G_MAXDOUBLE && (y < 0 || y >= limit)))
         {
           if (limit < G_MAXDOUBLE)
             g_set_error (error, VS_ERROR, VS_ERROR_INVALID,
@@ -69,7 +69,7 @@ check_class_labels (VsLoss             *loss,
           else
             g_set_error (error, VS_ERROR, VS_ERROR_INVALID,
                          "%s: the label of row %" G_GSIZE_FORMAT " is %g; it must be an "
-                         "integer class id >= 0", loss->info->name, i, y);
+                         "integer class id", loss->info->name, i, y);
           return FALSE;
         }
     }

@@ -386,7 +386,9 @@ info_check_data (const VsLossInfo      *info,
                        info->name, data_label_name (shape->label));
           return FALSE;
         }
-      if (shape->label_min < 0)
+      /* SoftmaxLoss indexes its classifier with the label; the batch
+       * triplet losses only compare labels, so any integer will do */
+      if (shape->label_min < 0 && strcmp (info->name, "SoftmaxLoss") == 0)
         {
           g_set_error (error, VS_ERROR, VS_ERROR_INVALID,
                        "%s needs class labels >= 0; the dataset's smallest label is %g",

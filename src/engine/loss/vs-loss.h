@@ -76,7 +76,7 @@ typedef enum
   VS_LOSS_LABEL_NONE,     /* no label column */
   VS_LOSS_LABEL_SCORE,    /* float similarity score in [label_min, label_max] */
   VS_LOSS_LABEL_BINARY,   /* integer 0 (dissimilar) or 1 (similar) */
-  VS_LOSS_LABEL_CLASS,    /* integer class id >= 0 */
+  VS_LOSS_LABEL_CLASS,    /* integer class id (0 .. num_labels-1 for SoftmaxLoss) */
   VS_LOSS_LABEL_VECTOR,   /* float vector of the embedding width (teacher embedding) */
   VS_LOSS_LABEL_MARGIN,   /* float teacher margin(s) [n] or raw teacher scores [1+n] */
   VS_LOSS_LABEL_ANY,      /* wrappers: whatever the inner loss takes */
