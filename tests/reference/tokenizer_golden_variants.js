@@ -72,6 +72,9 @@ const VARIANTS = [
       single: [{ SpecialToken: { id: '[CLS]', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } }, { SpecialToken: { id: '[MASK]', type_id: 1 } }],
       pair: [{ Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } }, { Sequence: { id: 'B', type_id: 1 } }, { SpecialToken: { id: '[SEP]', type_id: 1 } }, { SpecialToken: { id: '[CLS]', type_id: 2 } }],
       special_tokens: { '[CLS]': { id: '[CLS]', ids: [101], tokens: ['[CLS]'] }, '[SEP]': { id: '[SEP]', ids: [102], tokens: ['[SEP]'] }, '[MASK]': { id: '[MASK]', ids: [103], tokens: ['[MASK]'] } } } } },
+  { name: 'wp-unicode-scripts-chardelimiter', base: MINILM, patch: {
+    normalizer: { type: 'Lowercase' },
+    pre_tokenizer: { type: 'Sequence', pretokenizers: [{ type: 'CharDelimiterSplit', delimiter: ' ' }, { type: 'UnicodeScripts' }] } } },
   { name: 'wordlevel-whitespace', base: MINILM, model_replace: { type: 'WordLevel', unk_token: '[UNK]' }, patch: {
     normalizer: { type: 'Lowercase' }, pre_tokenizer: { type: 'Whitespace' }, post_processor: null, decoder: null } },
   { name: 'bpe-bytelevel-prefix-space', base: ROBERTA, patch: {
@@ -110,6 +113,7 @@ const TEXTS = [
   ['greek_turkish_german', 'ΣΊΣΥΦΟΣ Σίσυφος İstanbul ıi Straße ǅ'],
   ['compat', 'ﬁnance ﬀ ＡＢＣ１２３ ｶﾀｶﾅ ① ㈱ ™ ℃ ½ x² Ⅻ'],
   ['cjk_emoji', '東京タワー 안녕 🤗 👨‍👩‍👧 ok'],
+  ['mixed_scripts', 'Hello世界Привет123мир abcΑΒΓ مرحباworld カタカナー漢字ひらがな x́y'],
   ['whitespace_runs', 'a    b\t\t\tc\n\n\nd \r\n e\u00a0\u00a0f\u3000g'],
   ['leading_trailing', '   leading and trailing   '],
   ['numbers', '3.14159 1,000,000 $100,000 12345678901 2026-11-28 ١٢٣ ¹²³'],
