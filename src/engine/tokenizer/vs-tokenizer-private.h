@@ -72,7 +72,6 @@ glong    vs_utf8_count          (const char *s, gsize len);
 gboolean vs_uni_is_whitespace   (gunichar c);   /* char::is_whitespace */
 gboolean vs_uni_is_punctuation  (gunichar c);   /* ASCII punct || P* */
 gboolean vs_uni_is_numeric      (gunichar c);   /* N* */
-gboolean vs_uni_is_alphanumeric (gunichar c);
 
 /* A match list: byte ranges covering the whole string in order, each a
  * match of the pattern or not (HF's Pattern::find_matches). */

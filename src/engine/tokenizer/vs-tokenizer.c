@@ -465,8 +465,8 @@ append_items (GArray *out, GArray *in)
     }
 }
 
-/* process_encodings: rewrites a (and b) in place; specials are added only
- * by the final merge (post_merge). Returns whether the kind adds specials. */
+/* HF's process_encodings without the special tokens: offset trimming and
+ * type ids, in place on a (and b); post_merge() then lays the specials out. */
 static void
 post_process_encodings (const PostProcessor *pp, GArray *a, GArray *b)
 {
@@ -604,10 +604,16 @@ typedef struct
   gsize   end;
 } Span;
 
+/* regex's Unicode \w: Alphabetic, marks, decimal digits, connector
+ * punctuation (which holds '_') and the joiners. */
 static gboolean
 is_word_char (gunichar c)
 {
-  return c == '_' || vs_uni_is_alphanumeric (c) || g_unichar_ismark (c);
+  GUnicodeType t = g_unichar_type (c);
+
+  return g_unichar_isalpha (c) || g_unichar_ismark (c) || t == G_UNICODE_DECIMAL_NUMBER ||
+         t == G_UNICODE_LETTER_NUMBER || t == G_UNICODE_CONNECT_PUNCTUATION ||
+         c == 0x200C || c == 0x200D;
 }
 
 /* HF's AddedVocabulary::find_matches: leftmost-longest matches of the
