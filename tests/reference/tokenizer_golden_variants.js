@@ -76,7 +76,9 @@ const VARIANTS = [
     normalizer: { type: 'Lowercase' },
     pre_tokenizer: { type: 'Sequence', pretokenizers: [{ type: 'CharDelimiterSplit', delimiter: ' ' }, { type: 'UnicodeScripts' }] } } },
   { name: 'wordlevel-whitespace', base: MINILM, model_replace: { type: 'WordLevel', unk_token: '[UNK]' }, patch: {
-    normalizer: { type: 'Lowercase' }, pre_tokenizer: { type: 'Whitespace' }, post_processor: null, decoder: null } },
+    normalizer: { type: 'Lowercase' },
+    pre_tokenizer: { type: 'Sequence', pretokenizers: [{ type: 'Whitespace' }, { type: 'Digits', individual_digits: false }] },
+    post_processor: null, decoder: null } },
   { name: 'bpe-bytelevel-prefix-space', base: ROBERTA, patch: {
     pre_tokenizer: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
     post_processor: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true } } },
@@ -120,7 +122,7 @@ const TEXTS = [
   ['contractions', "I'm can't won't they've you'll he'd it's O'Neil I’M"],
   ['punctuation', 'Wait... (e.g., U.S.A.) -- ¿Qué? ¡Sí! [x]{y}<z> 50% a,b,,c'],
   ['added', 'hello world cat concat cat\'s [NEW]x  [NEW]  y Hello World <s> [MASK] </s>'],
-  ['bpe_words', 'the thing and sing THE Thing xyz theq'],
+  ['bpe_words', 'the thing and sing THE Thing xyz theq abc123def 4x4'],
   ['zero_width_controls', 'zero\u200bwidth\u200djoin bell\u0007 del\u007f'],
   ['invalid_utf8', Buffer.concat([Buffer.from('ok '), Buffer.from([0xff]), Buffer.from(' a'), Buffer.from([0xe2, 0x82]), Buffer.from(' end')])],
   ['empty', ''],
