@@ -291,6 +291,33 @@ test_random_bytes (gconstpointer data)
     }
 }
 
+/* A hostile max_input_chars_per_word with a very long word stays linear. */
+static void
+test_long_word_linear (void)
+{
+  static const char json[] =
+    "{\"model\": {\"type\": \"WordPiece\", \"unk_token\": \"[UNK]\", \"max_input_chars_per_word\": 1000000000,"
+    " \"vocab\": {\"[UNK]\": 0, \"a\": 1, \"##a\": 2, \"##b\": 3}}}";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VsTokenizer) tok = vs_tokenizer_new_from_json_data (json, strlen (json), "long.json", &error);
+  g_autofree char *as = g_strnfill (200000, 'a');
+  g_autofree char *abs = g_strconcat (as, "c", NULL);
+  g_autoptr(VsEncoding) e1 = NULL;
+  g_autoptr(VsEncoding) e2 = NULL;
+  gint64 t0 = g_get_monotonic_time ();
+
+  g_assert_no_error (error);
+  e1 = vs_tokenizer_encode (tok, as, NULL, TRUE, G_MAXSIZE);
+  g_assert_cmpuint (e1->n_tokens, ==, 200000);
+  g_assert_cmpuint (e1->ids[0], ==, 1);
+  g_assert_cmpuint (e1->ids[199999], ==, 2);
+  e2 = vs_tokenizer_encode (tok, abs, NULL, TRUE, G_MAXSIZE);
+  g_assert_cmpuint (e2->n_tokens, ==, 1);   /* one unknown piece makes the whole word [UNK] */
+  g_assert_cmpuint (e2->ids[0], ==, 0);
+  g_assert_cmpuint (e2->offsets[1], ==, 200001);
+  g_assert_cmpint (g_get_monotonic_time () - t0, <, 20 * G_USEC_PER_SEC);
+}
+
 typedef struct
 {
   VsTokenizer  *tok;
@@ -499,6 +526,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tokenizer/folder/vocab-json-merges-txt", test_vocab_json_merges_folder);
   g_test_add_func ("/tokenizer/malformed/fields", test_malformed);
   g_test_add_func ("/tokenizer/malformed/truncated", test_truncated_files);
+  g_test_add_func ("/tokenizer/robust/long-word", test_long_word_linear);
   g_test_add_data_func ("/tokenizer/robust/wordpiece", "models/all-MiniLM-L6-v2", test_random_bytes);
   g_test_add_data_func ("/tokenizer/robust/bpe", "tokenizers/roberta-base", test_random_bytes);
   g_test_add_data_func ("/tokenizer/robust/unigram", "tokenizers/t5-small", test_random_bytes);
