@@ -110,6 +110,8 @@ typedef struct _VsNormalizer VsNormalizer;
 VsNormalizer *vs_normalizer_new_from_json (const cJSON *j, const char *where, GError **error);
 void          vs_normalizer_free          (VsNormalizer *n);
 void          vs_normalizer_apply         (const VsNormalizer *n, VsNStr *ns);
+/* Python's str.lower() (full mappings, final sigma), with alignments. */
+void          vs_nstr_lowercase_python    (VsNStr *ns);
 /* Normalizes a plain string (for added tokens with normalized: true). */
 char         *vs_normalizer_apply_str     (const VsNormalizer *n, const char *s);
 

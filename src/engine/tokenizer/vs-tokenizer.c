@@ -84,6 +84,7 @@ struct _VsTokenizer
   gboolean        have_raw;
   gboolean        have_norm;
   gsize           max_length;
+  gboolean        lowercase_input;   /* sentence_bert_config.json do_lower_case */
   gint64          pad_id;
   GArray         *files;        /* SavedFile */
 };
@@ -749,7 +750,13 @@ encode_single (VsTokenizer *tok, const char *text, gsize len, guint32 type_id, g
 {
   GArray *out = items_new ();
   g_autoptr(VsNStr) orig = vs_nstr_new_original (text, len);
-  g_autoptr(GArray) raw_spans = find_added (tok, text, len, FALSE);
+  g_autoptr(GArray) raw_spans = NULL;
+
+  /* sentence-transformers' Transformer(do_lower_case=True) lowercases the
+   * text before the tokenizer sees it (added tokens included) */
+  if (tok->lowercase_input)
+    vs_nstr_lowercase_python (orig);
+  raw_spans = find_added (tok, orig->s->str, orig->s->len, FALSE);
 
   for (guint i = 0; i < raw_spans->len; i++)
     {
@@ -1699,6 +1706,8 @@ folder_max_length (VsTokenizer *tok, const cJSON *sbc, const cJSON *tc, const cJ
   const cJSON *v;
   gsize max = 0;
 
+  v = sbc != NULL ? cJSON_GetObjectItemCaseSensitive (sbc, "do_lower_case") : NULL;
+  tok->lowercase_input = cJSON_IsTrue (v);
   v = sbc != NULL ? cJSON_GetObjectItemCaseSensitive (sbc, "max_seq_length") : NULL;
   if (cJSON_IsNumber (v) && v->valuedouble >= 1)
     {

@@ -22,6 +22,11 @@
  * max length below their number leaves only them); pairs are truncated
  * "longest_first" (the longer side first, the shorter keeping at most half).
  *
+ * A folder whose sentence_bert_config.json says "do_lower_case": true gets
+ * its input lowercased first, as sentence-transformers' Transformer module
+ * does with Python's str.lower() (before added tokens are matched); offsets
+ * still index the text as given.
+ *
  * Added tokens get their ids as HF assigns them when it reads the file (the
  * id of the same string in the model's vocabulary, else the next free id),
  * not the "id" written next to them; for files written by HF the two agree.
