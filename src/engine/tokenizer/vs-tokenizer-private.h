@@ -137,15 +137,15 @@ typedef struct
   char   *value;   /* owned */
 } VsTok;
 
-typedef struct _VsModel VsModel;
-VsModel    *vs_tok_model_new_from_json  (const cJSON *j, const char *where, GError **error);
-void        vs_tok_model_free           (VsModel *m);
+typedef struct _VsTokModel VsTokModel;
+VsTokModel    *vs_tok_model_new_from_json  (const cJSON *j, const char *where, GError **error);
+void        vs_tok_model_free           (VsTokModel *m);
 /* Appends the tokens of one piece to out (GArray of VsTok). */
-void        vs_tok_model_tokenize       (VsModel *m, const char *s, gsize len, GArray *out);
-gint64      vs_tok_model_token_to_id    (const VsModel *m, const char *token);
-const char *vs_tok_model_id_to_token    (const VsModel *m, guint32 id);
-gsize       vs_tok_model_vocab_size     (const VsModel *m);   /* highest id + 1 */
-gsize       vs_model_vocab_count    (const VsModel *m);   /* entries (HF's get_vocab_size) */
+void        vs_tok_model_tokenize       (VsTokModel *m, const char *s, gsize len, GArray *out);
+gint64      vs_tok_model_token_to_id    (const VsTokModel *m, const char *token);
+const char *vs_tok_model_id_to_token    (const VsTokModel *m, guint32 id);
+gsize       vs_tok_model_vocab_size     (const VsTokModel *m);   /* highest id + 1 */
+gsize       vs_tok_model_vocab_count    (const VsTokModel *m);   /* entries (HF's get_vocab_size) */
 
 /* --------------------------------------------------------- decoders */
 

@@ -73,7 +73,7 @@ struct _VsTokenizer
   char           *source;       /* for error messages */
   VsNormalizer   *normalizer;
   VsPreTokenizer *pre_tokenizer;
-  VsModel        *model;
+  VsTokModel        *model;
   PostProcessor  *post;
   VsDecoder      *decoder;
   GArray         *added;        /* AddedToken */
@@ -1171,7 +1171,7 @@ assign_added_ids (VsTokenizer *tok)
 {
   g_autoptr(GArray) kept = g_array_new (FALSE, TRUE, sizeof (AddedToken));
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-  gsize vocab_count = vs_model_vocab_count (tok->model);
+  gsize vocab_count = vs_tok_model_vocab_count (tok->model);
   gint64 max_added = -1;
 
   g_array_set_clear_func (kept, added_token_clear);
