@@ -1097,6 +1097,64 @@ test_dataset_parquet (void)
   fake_stop (&f);
 }
 
+/* vs_hub_resolve_model fetches what sentence-transformers needs, no more. */
+static void
+test_resolve_model (void)
+{
+  Fake f;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VsHub) hub = NULL;
+  g_autoptr(VsHubCommit) c = vs_hub_commit_new ("weights in many formats");
+  g_autoptr(TJson) reply = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *pinned = NULL;
+  g_autofree char *spec = NULL;
+  static const char *const files[] = {
+    "modules.json", "model.safetensors", "pytorch_model.bin", "onnx/model.onnx", "tf_model.h5",
+    "1_Pooling/config.json", "2_Dense/pytorch_model.bin", NULL,
+  };
+  static const gboolean wanted[] = { TRUE, TRUE, FALSE, FALSE, FALSE, TRUE, TRUE };
+
+  fake_start (&f);
+  hub = vs_hub_new ();
+  g_assert_true (vs_hub_create_repo (hub, VS_HUB_REPO_MODEL, "testuser/st-filter", FALSE, NULL, &error));
+  for (guint i = 0; files[i] != NULL; i++)
+    {
+      g_autofree char *local = g_build_filename (f.tmp, "src", files[i], NULL);
+      g_autofree char *d = g_path_get_dirname (local);
+      g_mkdir_with_parents (d, 0755);
+      g_assert_true (g_file_set_contents (local, files[i], -1, NULL));
+      vs_hub_commit_add_file (c, files[i], local);
+    }
+  reply = vs_hub_commit_push (hub, VS_HUB_REPO_MODEL, "testuser/st-filter", NULL, c, FALSE, &error);
+  g_assert_no_error (error);
+  dir = vs_hub_resolve_model ("testuser/st-filter", &error);
+  g_assert_no_error (error);
+  for (guint i = 0; files[i] != NULL; i++)
+    {
+      g_autofree char *p = g_build_filename (dir, files[i], NULL);
+      if (g_file_test (p, G_FILE_TEST_EXISTS) != wanted[i])
+        g_error ("%s: expected %s", files[i], wanted[i] ? "downloaded" : "skipped");
+    }
+  /* a pinned commit resolves to the same snapshot; an existing folder is returned as is */
+  spec = g_strdup_printf ("testuser/st-filter@%s", cJSON_GetObjectItem (reply, "commitOid")->valuestring);
+  pinned = vs_hub_resolve_model (spec, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (pinned, ==, dir);
+  {
+    g_autofree char *same = vs_hub_resolve_model (dir, &error);
+    g_assert_cmpstr (same, ==, dir);
+  }
+  /* a bare name is looked up under sentence-transformers/, as the library does */
+  {
+    g_autofree char *none = vs_hub_resolve_model ("st-filter", &error);
+    g_assert_null (none);
+    ASSERT_ERROR (error, VS_ERROR_NOT_FOUND, "sentence-transformers/st-filter");
+    g_clear_error (&error);
+  }
+  fake_stop (&f);
+}
+
 static void
 test_model_card (void)
 {
@@ -1207,6 +1265,7 @@ main (int argc, char **argv)
   g_test_add_func ("/hub/read-errors", test_read_errors);
   g_test_add_func ("/hub/write-errors", test_write_errors);
   g_test_add_func ("/hub/dataset-parquet", test_dataset_parquet);
+  g_test_add_func ("/hub/resolve-model", test_resolve_model);
   g_test_add_func ("/hub/model-card", test_model_card);
   return g_test_run ();
 }

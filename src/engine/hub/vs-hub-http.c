@@ -322,6 +322,16 @@ resolve_location (const char *base,
   return result;
 }
 
+static long
+env_seconds (const char *name,
+             long        fallback)
+{
+  const char *v = g_getenv (name);
+  long n = v != NULL ? strtol (v, NULL, 10) : 0;
+
+  return n > 0 ? n : fallback;
+}
+
 static gboolean
 http_once (VsHub              *hub,
            const VsHubRequest *req,
@@ -392,9 +402,15 @@ http_once (VsHub              *hub,
   curl_easy_setopt (c, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt (c, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt (c, CURLOPT_CONNECTTIMEOUT, 30L);
-  /* A transfer that stalls below 1 byte/s for 60 s counts as dropped. */
+  /* huggingface_hub's timeouts: 10 s for the metadata HEAD
+   * (HF_HUB_ETAG_TIMEOUT); a download that stalls for 10 s
+   * (HF_HUB_DOWNLOAD_TIMEOUT) counts as dropped and is resumed; API calls
+   * get longer, as a commit may take the server a minute. */
   curl_easy_setopt (c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt (c, CURLOPT_LOW_SPEED_TIME, 60L);
+  if (strcmp (method, "HEAD") == 0)
+    curl_easy_setopt (c, CURLOPT_TIMEOUT, env_seconds ("HF_HUB_ETAG_TIMEOUT", 10));
+  curl_easy_setopt (c, CURLOPT_LOW_SPEED_TIME,
+                    req->sink != NULL ? env_seconds ("HF_HUB_DOWNLOAD_TIMEOUT", 10) : 300L);
   curl_easy_setopt (c, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt (c, CURLOPT_HEADERDATA, &t);
   curl_easy_setopt (c, CURLOPT_WRITEFUNCTION, on_write);

@@ -1582,20 +1582,20 @@ parquet_repo_path (const char *url)
                           (guint) g_ascii_strtoull (parts[2], NULL, 10));
 }
 
-cJSON *
-vs_hub_dataset_parquet_files (VsHub      *hub,
-                              const char *repo_id,
-                              char      **out_dir,
-                              GError    **error)
+static cJSON *
+parquet_files_from (VsHub       *hub,
+                    const char  *repo_id,
+                    const cJSON *urls,
+                    char       **out_dir,
+                    GError     **error)
 {
   static const char rev[] = "refs/convert/parquet";
-  g_autoptr(VsHubJson) urls = NULL;
   g_autoptr(VsHubJson) out = cJSON_CreateObject ();
   g_autofree char *storage = vs_hub_repo_cache_dir (hub, VS_HUB_REPO_DATASET, repo_id);
   g_autofree char *first = NULL;
   const cJSON *config, *split, *u;
 
-  if (hub->offline)
+  if (urls == NULL)
     {
       /* Offline: the cached conversion snapshot as it is. */
       g_autofree char *commit = cached_commit (storage, rev);
@@ -1612,13 +1612,7 @@ vs_hub_dataset_parquet_files (VsHub      *hub,
       return g_steal_pointer (&out);
     }
 
-  urls = vs_hub_dataset_parquet_urls (hub, repo_id, error);
-  if (urls == NULL)
-    return NULL;
-  {
-    guint64 total = 0;
-    vs_hub_progress_begin (hub, total);
-  }
+  vs_hub_progress_begin (hub, 0);
   cJSON_ArrayForEach (config, urls)
     {
       cJSON *c_out;
@@ -1664,6 +1658,23 @@ vs_hub_dataset_parquet_files (VsHub      *hub,
       *out_dir = g_build_filename (storage, "snapshots", commit, NULL);
     }
   return g_steal_pointer (&out);
+}
+
+cJSON *
+vs_hub_dataset_parquet_files (VsHub      *hub,
+                              const char *repo_id,
+                              char      **out_dir,
+                              GError    **error)
+{
+  g_autoptr(VsHubJson) urls = NULL;
+
+  if (!hub->offline)
+    {
+      urls = vs_hub_dataset_parquet_urls (hub, repo_id, error);
+      if (urls == NULL)
+        return NULL;
+    }
+  return parquet_files_from (hub, repo_id, urls, out_dir, error);
 }
 
 /* ---- the simple entry points ------------------------------------------------------ */
@@ -1746,7 +1757,7 @@ vs_hub_resolve_dataset (const char *id_or_path,
           g_autoptr(VsHubJson) urls = vs_hub_dataset_parquet_urls (hub, id, &local);
           if (urls != NULL)
             {
-              files = vs_hub_dataset_parquet_files (hub, id, &dir, error);
+              files = parquet_files_from (hub, id, urls, &dir, error);
               vs_hub_scrub_error (hub, error);
               return files != NULL ? dir : NULL;
             }
