@@ -1410,7 +1410,15 @@ handle (SoupServer        *server,
         }
       if (strcmp (segs[1], "validate-yaml") == 0)
         {
-          reply (msg, 200, "application/json", "{\"errors\":[],\"warnings\":[]}", 28);
+          /* A rough stand-in for the Hub's check: front matter must be
+           * closed, and no line may start with a tab. */
+          g_autoptr(cJSON) vj = cJSON_ParseWithLength (bd, bn);
+          const cJSON *content = cJSON_GetObjectItem (vj, "content");
+          const char *t = cJSON_IsString (content) ? content->valuestring : "";
+          if (g_str_has_prefix (t, "---\n") && (strstr (t + 4, "\n---\n") == NULL || strstr (t, "\n\t") != NULL))
+            reply_error (msg, 400, NULL, "Invalid YAML in README.md metadata");
+          else
+            reply (msg, 200, "application/json", "{\"errors\":[],\"warnings\":[]}", 28);
           return;
         }
       if (strcmp (segs[1], "resolve-cache") == 0)

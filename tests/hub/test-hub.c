@@ -1014,6 +1014,22 @@ test_write_errors (void)
     g_assert_nonnull (r);
     cJSON_Delete (r);
   }
+  /* a model card whose front matter the Hub rejects: no commit */
+  {
+    g_autoptr(VsHub) hub = vs_hub_new ();
+    g_autofree char *readme = g_build_filename (model, "README.md", NULL);
+    g_autoptr(TJson) s5 = fake_state (&f);
+    g_autofree char *before = g_strdup (head_of (s5, "model:testuser/w", "main"));
+    g_autoptr(TJson) s6 = NULL;
+    g_assert_true (g_file_set_contents (readme, "---\nlicense: mit\n\tbad: indent\n", -1, NULL));
+    r = vs_hub_upload_folder (hub, VS_HUB_REPO_MODEL, "testuser/w", model, NULL, "card", FALSE, &error);
+    g_assert_null (r);
+    ASSERT_ERROR (error, VS_ERROR_INVALID, "metadata");
+    g_clear_error (&error);
+    s6 = fake_state (&f);
+    g_assert_cmpstr (head_of (s6, "model:testuser/w", "main"), ==, before);
+    g_unlink (readme);
+  }
   /* parent commit mismatch: 412 */
   {
     g_autoptr(VsHub) hub = vs_hub_new ();

@@ -775,6 +775,35 @@ file_sha256 (const char *path,
   return g_strdup (g_checksum_get_string (sum));
 }
 
+/* The umask, read without changing it where Linux allows (umask() would
+ * briefly set it for every thread); read once. */
+static mode_t
+process_umask (void)
+{
+  static gsize once = 0;
+  static mode_t mask;
+
+  if (g_once_init_enter (&once))
+    {
+      g_autofree char *status = NULL;
+      const char *line;
+      gboolean found = FALSE;
+      if (g_file_get_contents ("/proc/self/status", &status, NULL, NULL) &&
+          (line = strstr (status, "\nUmask:")) != NULL)
+        {
+          mask = (mode_t) strtoul (line + 7, NULL, 8);
+          found = TRUE;
+        }
+      if (!found)
+        {
+          mask = umask (0022);
+          umask (mask);
+        }
+      g_once_init_leave (&once, 1);
+    }
+  return mask;
+}
+
 typedef struct
 {
   char *commit;
@@ -1022,8 +1051,7 @@ fetch_blob (VsHub          *hub,
           return FALSE;
         }
     }
-  mask = umask (0);
-  umask (mask);
+  mask = process_umask ();
   chmod (incomplete, 0666 & ~mask);
   if (g_rename (incomplete, blob) != 0)
     {
@@ -1191,6 +1219,15 @@ download_one (VsHub        *hub,
     {
       g_set_error (error, VS_ERROR, VS_ERROR_PARSE,
                    "%s: the server sent no usable ETag or size for the file", what);
+      file_meta_clear (&meta);
+      return NULL;
+    }
+  /* huggingface_hub refuses plain-HTTP downloads above 50 GB (Xet only). */
+  if (meta.size > G_GUINT64_CONSTANT (50000000000))
+    {
+      g_set_error (error, VS_ERROR, VS_ERROR_UNSUPPORTED,
+                   "%s: the file is %" G_GUINT64_FORMAT " bytes; files over 50 GB are only served "
+                   "through Xet storage, which this program does not speak", what, meta.size);
       file_meta_clear (&meta);
       return NULL;
     }
