@@ -1284,6 +1284,17 @@ vs_hub_download_file (VsHub        *hub,
 
 /* ---- snapshots ----------------------------------------------------------------- */
 
+/* A tree entry's "size": 0 unless a non-negative number. */
+static guint64
+entry_size (const cJSON *entry)
+{
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive (entry, "size");
+
+  if (!cJSON_IsNumber (v) || !(v->valuedouble >= 0) || v->valuedouble > 1e18)
+    return 0;
+  return (guint64) v->valuedouble;
+}
+
 static gboolean
 match_any (const char *path,
            const char *const *patterns)
@@ -1353,13 +1364,13 @@ write_tree_cache (const char  *storage,
       if (!cJSON_IsString (type) || strcmp (type->valuestring, "file") != 0 || !cJSON_IsString (p))
         continue;
       f = cJSON_AddObjectToObject (files, p->valuestring);
-      cJSON_AddNumberToObject (f, "size", cJSON_GetNumberValue (cJSON_GetObjectItemCaseSensitive (e, "size")));
+      cJSON_AddNumberToObject (f, "size", (double) entry_size (e));
       if (cJSON_IsString (cJSON_GetObjectItemCaseSensitive (e, "oid")))
         cJSON_AddStringToObject (f, "blob_id", cJSON_GetObjectItemCaseSensitive (e, "oid")->valuestring);
       if (cJSON_IsObject (lfs) && cJSON_IsString (cJSON_GetObjectItemCaseSensitive (lfs, "oid")))
         {
           cJSON_AddStringToObject (f, "lfs_sha256", cJSON_GetObjectItemCaseSensitive (lfs, "oid")->valuestring);
-          cJSON_AddNumberToObject (f, "lfs_size", cJSON_GetNumberValue (cJSON_GetObjectItemCaseSensitive (lfs, "size")));
+          cJSON_AddNumberToObject (f, "lfs_size", (double) entry_size (lfs));
         }
     }
   text = cJSON_PrintUnformatted (root);
@@ -1491,7 +1502,7 @@ snapshot_impl (VsHub             *hub,
             cJSON *entry = cJSON_CreateObject ();
             cJSON_AddStringToObject (entry, "type", "file");
             cJSON_AddStringToObject (entry, "path", f->string);
-            cJSON_AddNumberToObject (entry, "size", cJSON_GetNumberValue (cJSON_GetObjectItemCaseSensitive (f, "size")));
+            cJSON_AddNumberToObject (entry, "size", (double) entry_size (f));
             cJSON_AddItemToArray (tree, entry);
           }
       }
@@ -1534,7 +1545,7 @@ snapshot_impl (VsHub             *hub,
       if (st_model && !st_wants (p->valuestring, all_paths))
         continue;
       g_ptr_array_add (wanted, (gpointer) e);
-      total += (guint64) cJSON_GetNumberValue (cJSON_GetObjectItemCaseSensitive (e, "size"));
+      total += entry_size (e);
     }
 
   vs_hub_progress_begin (hub, total);
@@ -1545,7 +1556,7 @@ snapshot_impl (VsHub             *hub,
       g_autofree char *got = download_one (hub, type, repo_id, commit, p, error);
       if (got == NULL)
         return NULL;
-      vs_hub_progress_add (hub, (guint64) cJSON_GetNumberValue (cJSON_GetObjectItemCaseSensitive (entry, "size")));
+      vs_hub_progress_add (hub, entry_size (entry));
     }
   snap = g_build_filename (storage, "snapshots", commit, NULL);
   if (!mkdirs (snap, error))

@@ -448,6 +448,18 @@ guess_evaluator_name (const cJSON *metrics)
 
 /* ---- the card ------------------------------------------------------------------------- */
 
+static const cJSON *
+only_array (const cJSON *v)
+{
+  return cJSON_IsArray (v) ? v : NULL;
+}
+
+static const cJSON *
+only_object (const cJSON *v)
+{
+  return cJSON_IsObject (v) ? v : NULL;
+}
+
 char *
 vs_model_card_render (const char  *model_dir,
                       const cJSON *training_record,
@@ -499,11 +511,14 @@ vs_model_card_render (const char  *model_dir,
   loss = cJSON_GetObjectItemCaseSensitive (rec, "loss");
   loss_name = jstr (loss, "name");
   evaluator = jstr (rec, "evaluator");
-  datasets = cJSON_GetObjectItemCaseSensitive (rec, "datasets");
-  metrics = cJSON_GetObjectItemCaseSensitive (rec, "final_metrics");
-  log = cJSON_GetObjectItemCaseSensitive (rec, "log");
-  args = cJSON_GetObjectItemCaseSensitive (rec, "args_non_default");
-  langs = cJSON_GetObjectItemCaseSensitive (rec, "language");
+  /* Fields of the wrong kind are ignored rather than trusted. */
+  datasets = only_array (cJSON_GetObjectItemCaseSensitive (rec, "datasets"));
+  metrics = only_object (cJSON_GetObjectItemCaseSensitive (rec, "final_metrics"));
+  log = only_array (cJSON_GetObjectItemCaseSensitive (rec, "log"));
+  args = only_object (cJSON_GetObjectItemCaseSensitive (rec, "args_non_default"));
+  langs = only_array (cJSON_GetObjectItemCaseSensitive (rec, "language"));
+  if (!cJSON_IsObject (loss))
+    loss = NULL, loss_name = NULL;
   eval_name = g_strdup (jstr (rec, "evaluator_name"));
   if (eval_name == NULL)
     eval_name = guess_evaluator_name (metrics);
@@ -709,8 +724,8 @@ vs_model_card_render (const char  *model_dir,
     guint n = 0;
     const cJSON *rows = cJSON_GetObjectItemCaseSensitive (cJSON_GetArrayItem (datasets, 0), "samples");
     const cJSON *row, *cell;
-    cJSON_ArrayForEach (row, rows)
-      cJSON_ArrayForEach (cell, row)
+    cJSON_ArrayForEach (row, only_array (rows))
+      cJSON_ArrayForEach (cell, only_object (row))
         if (cJSON_IsString (cell) && n < 3)
           samples[n++] = cell->valuestring;
     g_string_append_printf (s, "## Usage\n\n### Direct Usage (Sentence Transformers)\n\n"
@@ -776,8 +791,8 @@ vs_model_card_render (const char  *model_dir,
             {
               const char *split = jstr (d, "split");
               gboolean is_train = split == NULL || strcmp (split, "train") == 0;
-              const cJSON *cols = cJSON_GetObjectItemCaseSensitive (d, "columns");
-              const cJSON *rows = cJSON_GetObjectItemCaseSensitive (d, "samples");
+              const cJSON *cols = only_array (cJSON_GetObjectItemCaseSensitive (d, "columns"));
+              const cJSON *rows = only_array (cJSON_GetObjectItemCaseSensitive (d, "samples"));
               const cJSON *c, *row;
               gboolean first = TRUE;
               if (is_train != (pass == 0))
@@ -854,7 +869,7 @@ vs_model_card_render (const char  *model_dir,
         }
       if (cJSON_GetArraySize (args) > 0)
         {
-          const cJSON *all = cJSON_GetObjectItemCaseSensitive (rec, "args_all");
+          const cJSON *all = only_object (cJSON_GetObjectItemCaseSensitive (rec, "args_all"));
           g_string_append (s, "### Training Hyperparameters\n#### Non-Default Hyperparameters\n\n");
           cJSON_ArrayForEach (v, args)
             {
@@ -889,7 +904,7 @@ vs_model_card_render (const char  *model_dir,
           gboolean has_val = FALSE;
           guint nrows = cJSON_GetArraySize (log);
           cJSON_ArrayForEach (row, log)
-            cJSON_ArrayForEach (cell, row)
+            cJSON_ArrayForEach (cell, only_object (row))
               {
                 if (strcmp (cell->string, "epoch") == 0 || strcmp (cell->string, "step") == 0 ||
                     strcmp (cell->string, "training_loss") == 0 || strcmp (cell->string, "loss") == 0)
@@ -961,7 +976,7 @@ vs_model_card_render (const char  *model_dir,
         }
       g_string_append (s, "### Framework Versions\n");
       g_string_append_printf (s, "- Vectorsmith: %s\n", PACKAGE_VERSION);
-      cJSON_ArrayForEach (v, cJSON_GetObjectItemCaseSensitive (rec, "versions"))
+      cJSON_ArrayForEach (v, only_object (cJSON_GetObjectItemCaseSensitive (rec, "versions")))
         if (cJSON_IsString (v) && strcmp (v->string, "vectorsmith") != 0)
           g_string_append_printf (s, "- %s: %s\n", v->string, v->valuestring);
       if (facts.format_version != NULL)
