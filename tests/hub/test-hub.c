@@ -859,10 +859,10 @@ test_read_errors (void)
     g_assert_false (g_file_test (blobs, G_FILE_TEST_EXISTS));
   }
   g_assert_true (TRUE);
-  fake_call (&f, "/_test/clear-rules", "{}");
+  cJSON_Delete (fake_call (&f, "/_test/clear-rules", "{}"));
 
   /* 503 twice on repo info: retried with backoff, then fine */
-  fake_call (&f, "/_test/clear-log", "{}");
+  cJSON_Delete (fake_call (&f, "/_test/clear-log", "{}"));
   fake_rule (&f, "{\"match\": \"/api/datasets/testuser/tiny-dataset/revision\", \"status\": 503, \"count\": 2}");
   info = vs_hub_repo_info (hub, VS_HUB_REPO_DATASET, "testuser/tiny-dataset", "main", &error);
   g_assert_no_error (error);
@@ -887,7 +887,7 @@ test_read_errors (void)
     g_assert_no_error (error);
     g_assert_cmpint (cJSON_GetArraySize (found), ==, 1);
     g_assert_cmpstr (cJSON_GetObjectItem (cJSON_GetArrayItem (found, 0), "id")->valuestring, ==, "testuser/tiny-dataset");
-    fake_call (&f, "/_test/config", "{\"tree_page_size\": 1}");
+    cJSON_Delete (fake_call (&f, "/_test/config", "{\"tree_page_size\": 1}"));
     files = vs_hub_list_files (hub, VS_HUB_REPO_DATASET, "testuser/tiny-dataset", "main", &error);
     g_assert_no_error (error);
     g_assert_cmpint (cJSON_GetArraySize (files), ==, 3);   /* .gitattributes, data/, data/train.csv */
@@ -969,7 +969,7 @@ test_write_errors (void)
   /* the commit keeps failing with 503: one attempt only, no commit */
   {
     g_autoptr(VsHub) hub = vs_hub_new ();
-    fake_call (&f, "/_test/clear-log", "{}");
+    cJSON_Delete (fake_call (&f, "/_test/clear-log", "{}"));
     fake_rule (&f, "{\"match\": \"/commit/main\", \"status\": 503, \"count\": 5}");
     r = vs_hub_upload_folder (hub, VS_HUB_REPO_MODEL, "testuser/w", model, NULL, "x", FALSE, &error);
     g_assert_null (r);
@@ -977,12 +977,12 @@ test_write_errors (void)
     g_clear_error (&error);
     g_assert_cmpuint (count_requests (&f, "POST", "hub", "/commit/main", NULL), ==, 1);
     NO_NEW_COMMIT ();
-    fake_call (&f, "/_test/clear-rules", "{}");
+    cJSON_Delete (fake_call (&f, "/_test/clear-rules", "{}"));
   }
   /* the connection drops on the commit: not retried blindly */
   {
     g_autoptr(VsHub) hub = vs_hub_new ();
-    fake_call (&f, "/_test/clear-log", "{}");
+    cJSON_Delete (fake_call (&f, "/_test/clear-log", "{}"));
     fake_rule (&f, "{\"match\": \"/commit/main\", \"method\": \"POST\", \"drop_after\": 0, \"count\": 1}");
     r = vs_hub_upload_folder (hub, VS_HUB_REPO_MODEL, "testuser/w", model, NULL, "x", FALSE, &error);
     g_assert_null (r);
@@ -1141,7 +1141,7 @@ test_hostile_server (void)
     {
       g_autofree char *p = NULL;
       rm_rf (f.cache);
-      fake_call (&f, "/_test/clear-rules", "{}");
+      cJSON_Delete (fake_call (&f, "/_test/clear-rules", "{}"));
       fake_rule (&f, cases[i].rule);
       p = vs_hub_snapshot_download (hub, VS_HUB_REPO_MODEL, "testuser/h", NULL, NULL, NULL, &error);
       g_assert_null (p);
@@ -1155,7 +1155,7 @@ test_hostile_server (void)
         g_assert_false (g_file_test (evil, G_FILE_TEST_EXISTS));
       }
     }
-  fake_call (&f, "/_test/clear-rules", "{}");
+  cJSON_Delete (fake_call (&f, "/_test/clear-rules", "{}"));
   /* a blob whose bytes do not match its SHA-256 etag is refused */
   rm_rf (f.cache);
   fake_rule (&f, "{\"match\": \"/cdn/\", \"body\": \"short\"}");
@@ -1220,6 +1220,17 @@ test_resolve_model (void)
       if (g_file_test (p, G_FILE_TEST_EXISTS) != wanted[i])
         g_error ("%s: expected %s", files[i], wanted[i] ? "downloaded" : "skipped");
     }
+  /* the GUI's picker: sentence-transformers models by downloads */
+  {
+    g_autoptr(TJson) found = vs_hub_search (hub, VS_HUB_REPO_MODEL, "st-", "sentence-transformers", 5, &error);
+    g_autoptr(TJson) none = vs_hub_search (hub, VS_HUB_REPO_MODEL, "gated", "sentence-transformers", 5, &error);
+    g_autoptr(TJson) info = vs_hub_repo_info (hub, VS_HUB_REPO_MODEL, "testuser/st-filter", NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (cJSON_GetArraySize (found), ==, 1);
+    g_assert_cmpstr (cJSON_GetObjectItem (cJSON_GetArrayItem (found, 0), "id")->valuestring, ==, "testuser/st-filter");
+    g_assert_cmpint (cJSON_GetArraySize (none), ==, 0);
+    g_assert_cmpstr (cJSON_GetObjectItem (info, "sha")->valuestring, ==, cJSON_GetObjectItem (reply, "commitOid")->valuestring);
+  }
   /* a pinned commit resolves to the same snapshot; an existing folder is returned as is */
   spec = g_strdup_printf ("testuser/st-filter@%s", cJSON_GetObjectItem (reply, "commitOid")->valuestring);
   pinned = vs_hub_resolve_model (spec, &error);
