@@ -448,6 +448,57 @@ guess_evaluator_name (const cJSON *metrics)
 
 /* ---- the card ------------------------------------------------------------------------- */
 
+static void
+append_widget (GString     *s,
+               const cJSON *datasets)
+{
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+  const cJSON *d, *row, *cell;
+  guint written = 0;
+
+  cJSON_ArrayForEach (d, datasets)
+    {
+      const cJSON *samples = cJSON_GetObjectItemCaseSensitive (d, "samples");
+      if (!cJSON_IsArray (samples))
+        continue;
+      cJSON_ArrayForEach (row, samples)
+        {
+          GPtrArray *texts = g_ptr_array_new ();
+          if (cJSON_IsObject (row))
+            cJSON_ArrayForEach (cell, row)
+              if (cJSON_IsString (cell) && cell->valuestring[0] != '\0')
+                g_ptr_array_add (texts, cell->valuestring);
+          if (texts->len > 0)
+            g_ptr_array_add (rows, texts);
+          else
+            g_ptr_array_unref (texts);
+        }
+      break;
+    }
+  for (guint i = 0; i < rows->len && written < 5; i++)
+    {
+      GPtrArray *texts = g_ptr_array_index (rows, i);
+      const char *others[3];
+      guint n = 0;
+      for (guint k = 1; k < texts->len && n < 3; k++)
+        others[n++] = g_ptr_array_index (texts, k);
+      for (guint j = 1; j < rows->len && n < 3; j++)
+        others[n++] = g_ptr_array_index ((GPtrArray *) g_ptr_array_index (rows, (i + j) % rows->len), 0);
+      if (n < 3)
+        break;
+      g_string_append (s, written == 0 ? "widget:\n- source_sentence: " : "- source_sentence: ");
+      append_yaml_str (s, g_ptr_array_index (texts, 0));
+      g_string_append (s, "\n  sentences:\n");
+      for (guint k = 0; k < 3; k++)
+        {
+          g_string_append (s, "  - ");
+          append_yaml_str (s, others[k]);
+          g_string_append_c (s, '\n');
+        }
+      written++;
+    }
+}
+
 static const cJSON *
 only_array (const cJSON *v)
 {
@@ -578,7 +629,10 @@ vs_model_card_render (const char  *model_dir,
       append_yaml_str (s, base);
       g_string_append_c (s, '\n');
     }
-  /* 5. widget: skipped unless samples exist */
+  /* 5. widget: up to 5 examples from the training samples, each a sentence
+   * and 3 others to compare it with (the Hub's sentence-similarity widget) */
+  append_widget (s, datasets);
+  /* 6. datasets */
   {
     gboolean any = FALSE;
     cJSON_ArrayForEach (d, datasets)
