@@ -461,6 +461,15 @@ test_login (void)
     g_autoptr(TJson) me = vs_hub_whoami (hub, &error);
     g_assert_no_error (error);
   }
+  /* logout forgets it */
+  g_assert_true (vs_hub_logout (&error));
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (tok, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (stored, G_FILE_TEST_EXISTS));
+  {
+    g_autoptr(VsHub) hub = vs_hub_new ();
+    g_assert_false (vs_hub_has_token (hub));
+  }
   fake_stop (&f);
 }
 

@@ -440,6 +440,23 @@ vs_hub_login (const char *token,
   return name;
 }
 
+gboolean
+vs_hub_logout (GError **error)
+{
+  g_autofree char *path = token_path ();
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *stored = g_build_filename (dir, "stored_tokens", NULL);
+  const char *files[] = { path, stored };
+
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    if (g_unlink (files[i]) != 0 && errno != ENOENT)
+      {
+        g_set_error (error, VS_ERROR, VS_ERROR_IO, "%s: cannot delete: %s", files[i], g_strerror (errno));
+        return FALSE;
+      }
+  return TRUE;
+}
+
 /* ---- info, search, listing ---------------------------------------------------- */
 
 cJSON *

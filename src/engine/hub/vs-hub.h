@@ -127,6 +127,10 @@ cJSON *vs_hub_whoami (VsHub   *hub,
 char *vs_hub_login (const char *token,
                     GError    **error);
 
+/* Forgets the saved login as huggingface_hub's logout does: deletes the
+ * token file and stored_tokens. HF_TOKEN in the environment is untouched. */
+gboolean vs_hub_logout (GError **error);
+
 /* GET /api/{type}s/{id}[/revision/{rev}]: the repo's info object (with
  * "sha", "siblings", ...). revision may be NULL. */
 cJSON *vs_hub_repo_info (VsHub        *hub,
