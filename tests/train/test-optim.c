@@ -49,14 +49,14 @@ assert_close (const char  *what,
               double       atol,
               double       rtol)
 {
-  double worst = -1.0;
+  double worst = -INFINITY;
   gsize worst_i = 0;
 
   for (gsize i = 0; i < n; i++)
     {
       double excess = fabs ((double) got[i] - ref[i]) - (atol + rtol * fabs (ref[i]));
 
-      if (excess > worst || worst_i == 0)
+      if (excess > worst)
         {
           worst = excess;
           worst_i = i;
