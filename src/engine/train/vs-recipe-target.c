@@ -18,6 +18,7 @@
 #include "vs-engine.h"
 #include "vs-error.h"
 #include "data/vs-dataset.h"
+#include "eval/vs-evaluator.h"
 #include "loss/vs-loss.h"
 #include "model/vs-model.h"
 #include "train/vs-trainer.h"
@@ -50,6 +51,8 @@ typedef struct
   guint          eval_inputs;
   gboolean       eval_has_label;
   char          *eval_name;
+  VsEvaluator   *evaluator;    /* or NULL: eval_loss only */
+  cJSON         *evaluator_config;
   VsParamBlock  *blocks;
   guint          n_blocks;
   VsParamSpan  **spans;        /* [n_blocks] */
@@ -429,6 +432,18 @@ rt_train_batch (VsTrainTarget *self,
   return TRUE;
 }
 
+static gboolean
+encode_texts (const char *const  *texts,
+              gsize               n,
+              float              *out,
+              gpointer            user_data,
+              GError            **error)
+{
+  RecipeTarget *t = user_data;
+
+  return vs_model_encode (t->model, texts, n, MAX (1, t->args.eval_batch_size), FALSE, out, error);
+}
+
 static cJSON *
 rt_evaluate (VsTrainTarget *self,
              char         **primary,
@@ -477,6 +492,32 @@ rt_evaluate (VsTrainTarget *self,
   metrics = cJSON_CreateObject ();
   cJSON_AddNumberToObject (metrics, "eval_loss", n_batches > 0 ? sum / (double) n_batches : 0.0);
   *primary = g_strdup ("eval_loss");
+  if (t->evaluator != NULL)
+    {
+      g_autofree char *key = NULL;
+      cJSON *m = vs_evaluator_evaluate (t->evaluator, t->eval_data, D, encode_texts, t, &key, error);
+      const cJSON *item;
+
+      if (m == NULL)
+        {
+          g_prefix_error (error, "evaluator: ");
+          cJSON_Delete (metrics);
+          return NULL;
+        }
+      /* The trainer's prefix, as sentence-transformers logs them. */
+      cJSON_ArrayForEach (item, m)
+        {
+          g_autofree char *name = g_strconcat ("eval_", item->string, NULL);
+
+          cJSON_AddItemToObject (metrics, name, cJSON_Duplicate (item, TRUE));
+        }
+      cJSON_Delete (m);
+      if (key != NULL)
+        {
+          g_free (*primary);
+          *primary = g_strconcat ("eval_", key, NULL);
+        }
+    }
   return metrics;
 }
 
@@ -671,6 +712,23 @@ rt_describe (VsTrainTarget *self,
   if (t->eval_data != NULL)
     cJSON_AddItemToArray (datasets, dataset_record (t->eval_name, NULL, "eval", t->eval_data,
                                                     t->eval_inputs, t->eval_has_label));
+  if (t->evaluator != NULL)
+    {
+      static const char *const classes[][2] = {
+        { "similarity", "EmbeddingSimilarityEvaluator" },
+        { "triplet", "TripletEvaluator" },
+        { "binary", "BinaryClassificationEvaluator" },
+        { "retrieval", "InformationRetrievalEvaluator" },
+      };
+      const char *kind = vs_evaluator_get_kind (t->evaluator);
+      const char *prefix = cJSON_GetStringValue (cJSON_GetObjectItem (t->evaluator_config, "prefix"));
+
+      for (guint i = 0; i < G_N_ELEMENTS (classes); i++)
+        if (g_strcmp0 (kind, classes[i][0]) == 0)
+          cJSON_AddStringToObject (record, "evaluator", classes[i][1]);
+      if (prefix != NULL)
+        cJSON_AddStringToObject (record, "evaluator_name", prefix);
+    }
   cJSON_AddItemToObject (record, "loss", cJSON_Duplicate (cJSON_GetArrayItem (losses, 0), TRUE));
   if (cJSON_GetArraySize (losses) > 1)
     cJSON_AddItemToObject (record, "losses", losses);
@@ -688,6 +746,8 @@ rt_free (VsTrainTarget *self)
   if (t->order != NULL)
     g_array_unref (t->order);
   vs_dataset_free (t->eval_data);
+  vs_evaluator_free (t->evaluator);
+  cJSON_Delete (t->evaluator_config);
   vs_model_free (t->model);
   for (guint b = 0; b < t->n_blocks; b++)
     {
@@ -802,6 +862,7 @@ load_layout (const VsRecipeDataset *spec,
   g_autoptr(VsDataset) raw = NULL;
   g_autoptr(GPtrArray) names = g_ptr_array_new ();
   const char *label = spec->label;
+  guint before = problems->len;
   VsDataset *out;
 
   raw = vs_dataset_load_limit (spec->path, spec->split, (gsize) MAX (spec->limit, 0), &error);
@@ -869,7 +930,7 @@ load_layout (const VsRecipeDataset *spec,
         }
       g_ptr_array_add (names, (gpointer) label);
     }
-  if (problems->len > 0)
+  if (problems->len > before)
     return NULL;
   out = vs_dataset_select_columns (raw, (const char *const *) names->pdata, names->len, &error);
   if (out == NULL)
@@ -1172,9 +1233,19 @@ vs_trainer_new_from_recipe (const VsRecipe *recipe,
     }
   if (problems->len == 0)
     make_eval (t, recipe, problems);
-  if (recipe->evaluator != NULL)
-    add_problem (problems, "evaluator: evaluators are not wired into the trainer in this build; "
-                 "remove \"evaluator\" (eval_loss is still reported)");
+  if (recipe->evaluator != NULL && problems->len == 0)
+    {
+      g_autoptr(GError) eval_error = NULL;
+      cJSON *config = cJSON_Duplicate (recipe->evaluator, TRUE);
+
+      /* The eval data is already in the loss's layout (inputs, then "label"). */
+      cJSON_DeleteItemFromObjectCaseSensitive (config, "columns");
+      cJSON_DeleteItemFromObjectCaseSensitive (config, "label");
+      t->evaluator = vs_evaluator_new (config, &eval_error);
+      t->evaluator_config = config;
+      if (t->evaluator == NULL)
+        add_problem (problems, "evaluator: %s", eval_error->message);
+    }
 
   if (problems->len > 0)
     {

@@ -588,7 +588,7 @@ parse_model (Checker     *ck,
              const cJSON *obj)
 {
   static const char *const keys[] = { "new", "modules", "path", NULL };
-  static const char *const new_keys[] = { "architecture", "preset", "tokenizer", "config", NULL };
+  static const char *const new_keys[] = { "architecture", "preset", "tokenizer", NULL };
   static const char *const module_types[] = { "pooling", "dense", "normalize", NULL };
   const cJSON *item;
 
@@ -631,11 +631,6 @@ parse_model (Checker     *ck,
       recipe->new_preset = dup_string (ck, nw, "preset", "model.new", TRUE);
       tok = dup_string (ck, nw, "tokenizer", "model.new", TRUE);
       recipe->new_tokenizer = resolve_path (ck->base_dir, tok, FALSE);
-      item = cJSON_GetObjectItemCaseSensitive (nw, "config");
-      if (item != NULL && !cJSON_IsObject (item))
-        problem (ck, "model.new.config: expected an object");
-      else if (item != NULL)
-        recipe->new_config = cJSON_Duplicate (item, TRUE);
     }
 
   item = cJSON_GetObjectItemCaseSensitive (obj, "modules");
@@ -881,7 +876,6 @@ vs_recipe_free (VsRecipe *recipe)
   g_free (recipe->new_architecture);
   g_free (recipe->new_preset);
   g_free (recipe->new_tokenizer);
-  cJSON_Delete (recipe->new_config);
   cJSON_Delete (recipe->modules);
   if (recipe->train != NULL)
     g_ptr_array_unref (recipe->train);
@@ -1064,8 +1058,6 @@ vs_recipe_to_json (const VsRecipe *recipe)
       cJSON_AddStringToObject (nw, "architecture", recipe->new_architecture);
       cJSON_AddStringToObject (nw, "preset", recipe->new_preset);
       cJSON_AddStringToObject (nw, "tokenizer", recipe->new_tokenizer);
-      if (recipe->new_config != NULL)
-        cJSON_AddItemToObject (nw, "config", cJSON_Duplicate (recipe->new_config, TRUE));
       if (recipe->modules != NULL)
         cJSON_AddItemToObject (model, "modules", cJSON_Duplicate (recipe->modules, TRUE));
     }

@@ -118,7 +118,6 @@ typedef struct
   char            *new_architecture;
   char            *new_preset;
   char            *new_tokenizer;
-  cJSON           *new_config;      /* extra config overrides for a new model, or NULL */
   cJSON           *modules;         /* array of module objects for a new model, or NULL */
   GPtrArray       *train;           /* VsRecipeDataset*, at least one */
   VsRecipeDataset *eval;            /* or NULL */

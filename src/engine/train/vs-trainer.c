@@ -798,6 +798,8 @@ run_eval (VsTrainer  *trainer,
   cJSON_AddNumberToObject (ev, "step", (double) trainer->global_step);
   cJSON_AddNumberToObject (ev, "epoch", current_epoch (trainer));
   cJSON_AddItemToObject (ev, "metrics", cJSON_Duplicate (metrics, TRUE));
+  if (trainer->primary_metric != NULL)
+    cJSON_AddStringToObject (ev, "primary_metric", trainer->primary_metric);
   emit (trainer, VS_TRAIN_EVENT_EVAL, ev);
 
   cJSON_Delete (trainer->last_metrics);
@@ -1221,6 +1223,8 @@ run_loop (VsTrainer  *trainer,
   cJSON_AddItemToObject (ev, "metrics", trainer->last_metrics != NULL
                                         ? cJSON_Duplicate (trainer->last_metrics, TRUE)
                                         : cJSON_CreateObject ());
+  if (trainer->primary_metric != NULL)
+    cJSON_AddStringToObject (ev, "primary_metric", trainer->primary_metric);
   emit (trainer, VS_TRAIN_EVENT_DONE, ev);
   return TRUE;
 }

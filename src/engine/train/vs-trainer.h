@@ -8,9 +8,9 @@
  *
  *   {"event": "start", "total_steps", "warmup_steps", "steps_per_epoch", "examples"}
  *   {"event": "step", "step", "epoch", "loss", "lr", "grad_norm", "examples_per_s"}
- *   {"event": "eval", "step", "epoch", "metrics": {…}}
+ *   {"event": "eval", "step", "epoch", "metrics": {…}, "primary_metric"}
  *   {"event": "checkpoint", "step", "path"}
- *   {"event": "done", "step", "output_dir", "metrics": {…}}
+ *   {"event": "done", "step", "output_dir", "metrics": {…}, "primary_metric"}
  *   {"event": "error", "step", "message"[, "cancelled": true]}
  *
  * The callback runs on the worker thread (a GUI marshals it to its main
