@@ -169,6 +169,10 @@ test_torch_parity (void)
     g_assert_cmpint (cJSON_GetArraySize (cJSON_GetObjectItem (rec_json, "log")), ==, 15);
     g_assert_nonnull (cJSON_GetObjectItem (cJSON_GetObjectItem (rec_json, "final_metrics"), "eval_loss"));
     g_assert_nonnull (cJSON_GetObjectItem (cJSON_GetObjectItem (rec_json, "args_non_default"), "max_steps"));
+    /* The card's names are sentence-transformers' own. */
+    g_assert_nonnull (cJSON_GetObjectItem (cJSON_GetObjectItem (rec_json, "args_non_default"),
+                                           "per_device_train_batch_size"));
+    g_assert_null (cJSON_GetObjectItem (cJSON_GetObjectItem (rec_json, "args_all"), "batch_size"));
   }
   /* Baseline eval first, final eval last, then done. */
   g_assert_cmpstr (cJSON_GetArrayItem (rec.events, 0)->child->valuestring, ==, "start");
@@ -420,6 +424,43 @@ test_rotation_and_best (void)
   vs_remove_tree (dir, NULL);
 }
 
+static void
+test_early_stopping (void)
+{
+  g_autofree char *dir = make_tmp_dir ();
+  g_autoptr(GError) error = NULL;
+  VsTrainArgs args;
+  g_autoptr(VsTrainer) tr = NULL;
+  Recorder r;
+
+  base_args (&args);
+  args.eval_steps = 2;
+  args.early_stopping_patience = 2;
+  args.metric_for_best_model = (char *) "constant";   /* finds eval_constant */
+  recorder_init (&r);
+  tr = vs_trainer_new (linear_target_new (5), &args, dir);
+  vs_trainer_set_event_func (tr, on_event, &r, NULL);
+  g_assert_true (vs_trainer_run (tr, &error));
+  /* Best at step 2, no better at 4 and 6: stop after step 6 of 14. */
+  g_assert_cmpint (r.last_step, ==, 6);
+  vs_remove_tree (dir, NULL);
+  recorder_clear (&r);
+
+  /* A metric the evaluation does not have is an error, named. */
+  args.metric_for_best_model = (char *) "eval_nope";
+  recorder_init (&r);
+  {
+    g_autofree char *dir2 = make_tmp_dir ();
+    g_autoptr(VsTrainer) tr2 = vs_trainer_new (linear_target_new (5), &args, dir2);
+
+    g_assert_false (vs_trainer_run (tr2, &error));
+    g_assert_error (error, VS_ERROR, VS_ERROR_NOT_FOUND);
+    g_assert_nonnull (strstr (error->message, "eval_nope"));
+    vs_remove_tree (dir2, NULL);
+  }
+  recorder_clear (&r);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -430,5 +471,6 @@ main (int argc, char **argv)
   g_test_add_func ("/train/loop/nan", test_nan);
   g_test_add_func ("/train/loop/pause", test_pause);
   g_test_add_func ("/train/loop/rotation-and-best", test_rotation_and_best);
+  g_test_add_func ("/train/loop/early-stopping", test_early_stopping);
   return g_test_run ();
 }

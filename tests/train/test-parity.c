@@ -407,6 +407,84 @@ test_recipe_problems (void)
   g_assert_false (g_file_test ("/tmp/never-written", G_FILE_TEST_EXISTS));
 }
 
+static void
+run_recipe_text (const char *text,
+                 cJSON     **start_out,
+                 cJSON     **record_out)
+{
+  g_autofree char *dir = fixture_dir ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VsRecipe) recipe = vs_recipe_parse (text, strlen (text), "multi", dir, &error);
+  g_autoptr(VsTrainer) tr = NULL;
+  Collector c = { cJSON_CreateArray (), NULL, -1 };
+
+  g_assert_no_error (error);
+  tr = vs_trainer_new_from_recipe (recipe, &error);
+  g_assert_no_error (error);
+  vs_trainer_set_event_func (tr, collect, &c, NULL);
+  g_assert_true (vs_trainer_run (tr, &error));
+  g_assert_no_error (error);
+  *record_out = cJSON_Duplicate (vs_trainer_get_record (tr), TRUE);
+  *start_out = c.steps;
+  vs_remove_tree (recipe->output_dir, NULL);
+}
+
+/* Two datasets with their own losses, drawn round-robin; then
+ * proportionally with the no-duplicates sampler; a label-grouped one. */
+static void
+test_multi_dataset (void)
+{
+  g_autofree char *out = g_dir_make_tmp ("vs-multi-XXXXXX", NULL);
+  g_autofree char *rr = g_strdup_printf (
+    "{\"model\": \"model\","
+    " \"train\": [{\"path\": \"pairs.csv\", \"columns\": [\"sentence1\", \"sentence2\"], \"label\": \"score\","
+    "             \"loss\": {\"name\": \"CoSENTLoss\"}},"
+    "            {\"path\": \"triplets.csv\", \"columns\": [\"anchor\", \"positive\"], \"limit\": 16}],"
+    " \"loss\": {\"name\": \"MultipleNegativesRankingLoss\"},"
+    " \"args\": {\"epochs\": 1, \"batch_size\": 4, \"multi_dataset_batch_sampler\": \"%s\","
+    "          \"batch_sampler\": \"%s\", \"save_steps\": 0},"
+    " \"output_dir\": \"%s\"}", "round_robin", "batch", out);
+  g_autofree char *prop = NULL;
+  g_autofree char *grouped = g_strdup_printf (
+    "{\"model\": \"model\","
+    " \"train\": {\"path\": \"labeled.csv\", \"columns\": [\"sentence\"], \"label\": \"label\"},"
+    " \"loss\": {\"name\": \"BatchHardTripletLoss\"},"
+    " \"args\": {\"max_steps\": 4, \"batch_size\": 4, \"batch_sampler\": \"group_by_label\", \"save_steps\": 0},"
+    " \"output_dir\": \"%s\"}", out);
+  cJSON *events;
+  cJSON *record;
+  const cJSON *start;
+
+  /* round robin: min(8, 4) batches per dataset, alternating: 8 steps. */
+  run_recipe_text (rr, &events, &record);
+  start = cJSON_GetArrayItem (events, 0);
+  g_assert_cmpstr (cJSON_GetStringValue (cJSON_GetObjectItem (start, "event")), ==, "step");
+  g_assert_cmpint (cJSON_GetArraySize (events), ==, 8);
+  g_assert_cmpint (cJSON_GetArraySize (cJSON_GetObjectItem (record, "losses")), ==, 2);
+  g_assert_cmpint (cJSON_GetArraySize (cJSON_GetObjectItem (record, "datasets")), ==, 2);
+  cJSON_Delete (events);
+  cJSON_Delete (record);
+
+  /* proportional: every batch of both: 8 + 4 = 12 steps. */
+  prop = g_strdup_printf (
+    "{\"model\": \"model\","
+    " \"train\": [{\"path\": \"pairs.csv\", \"columns\": [\"sentence1\", \"sentence2\"], \"label\": \"score\","
+    "             \"loss\": {\"name\": \"CoSENTLoss\"}},"
+    "            {\"path\": \"triplets.csv\", \"columns\": [\"anchor\", \"positive\"], \"limit\": 16}],"
+    " \"loss\": {\"name\": \"MultipleNegativesRankingLoss\"},"
+    " \"args\": {\"epochs\": 1, \"batch_size\": 4, \"batch_sampler\": \"no_duplicates\", \"save_steps\": 0},"
+    " \"output_dir\": \"%s\"}", out);
+  run_recipe_text (prop, &events, &record);
+  g_assert_cmpint (cJSON_GetArraySize (events), ==, 12);
+  cJSON_Delete (events);
+  cJSON_Delete (record);
+
+  run_recipe_text (grouped, &events, &record);
+  g_assert_cmpint (cJSON_GetArraySize (events), ==, 4);
+  cJSON_Delete (events);
+  cJSON_Delete (record);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -425,5 +503,6 @@ main (int argc, char **argv)
   g_test_add_func ("/train/parity/stop-resume-exact", test_resume_real);
   g_test_add_func ("/train/parity/nan", test_nan_real);
   g_test_add_func ("/train/parity/recipe-problems", test_recipe_problems);
+  g_test_add_func ("/train/parity/multi-dataset", test_multi_dataset);
   return g_test_run ();
 }

@@ -19,6 +19,7 @@
 #include "vs-error.h"
 #include "data/vs-dataset.h"
 #include "eval/vs-evaluator.h"
+#include "hub/vs-hub.h"
 #include "loss/vs-loss.h"
 #include "model/vs-model.h"
 #include "train/vs-trainer.h"
@@ -432,16 +433,32 @@ rt_train_batch (VsTrainTarget *self,
   return TRUE;
 }
 
+/* The evaluator's encoder: queries and documents get the model's "query" /
+ * "document" prompts when it has them, as encode_query()/encode_document(). */
 static gboolean
 encode_texts (const char *const  *texts,
               gsize               n,
+              VsEvalTextRole      role,
               float              *out,
               gpointer            user_data,
               GError            **error)
 {
   RecipeTarget *t = user_data;
+  gsize bs = MAX (1, t->args.eval_batch_size);
+  const char *prompt = NULL;
+  g_autoptr(GPtrArray) prompted = NULL;
 
-  return vs_model_encode (t->model, texts, n, MAX (1, t->args.eval_batch_size), FALSE, out, error);
+  if (role == VS_EVAL_TEXT_QUERY)
+    prompt = vs_model_get_prompt (t->model, "query");
+  else if (role == VS_EVAL_TEXT_DOCUMENT)
+    prompt = vs_model_get_prompt (t->model, "document");
+  if (prompt == NULL || *prompt == '\0')
+    return vs_model_encode (t->model, texts, n, bs, FALSE, out, error);
+  prompted = g_ptr_array_new_full ((guint) n + 1, g_free);
+  for (gsize i = 0; i < n; i++)
+    g_ptr_array_add (prompted, g_strconcat (prompt, texts[i], NULL));
+  g_ptr_array_add (prompted, NULL);
+  return vs_model_encode (t->model, (const char *const *) prompted->pdata, n, bs, FALSE, out, error);
 }
 
 static cJSON *
@@ -803,13 +820,15 @@ make_model (const VsRecipe *recipe,
 
   if (recipe->model != NULL)
     {
-      if (!g_file_test (recipe->model, G_FILE_TEST_IS_DIR))
+      /* A local folder as is; a Hub id from the cache or downloaded. */
+      g_autofree char *dir = vs_hub_resolve_model (recipe->model, &error);
+
+      if (dir == NULL)
         {
-          add_problem (problems, "model: “%s” is not a local folder (download a Hub model first "
-                       "with `vectorsmith-cli pull %s`)", recipe->model, recipe->model);
+          add_problem (problems, "model: %s", error->message);
           return NULL;
         }
-      model = vs_model_load (recipe->model, &error);
+      model = vs_model_load (dir, &error);
     }
   else
     {
@@ -840,8 +859,15 @@ make_model (const VsRecipe *recipe,
           add_problem (problems, "model.modules: a new model takes at most one dense module");
           return NULL;
         }
+      g_autofree char *tok_dir = vs_hub_resolve_model (recipe->new_tokenizer, &error);
+
+      if (tok_dir == NULL)
+        {
+          add_problem (problems, "model.new.tokenizer: %s", error->message);
+          return NULL;
+        }
       model = vs_model_new_from_preset (recipe->new_architecture, recipe->new_preset,
-                                        recipe->new_tokenizer, pooling, dense_out, activation,
+                                        tok_dir, pooling, dense_out, activation,
                                         normalize, recipe->args.seed, &error);
     }
   if (model == NULL)
@@ -860,12 +886,19 @@ load_layout (const VsRecipeDataset *spec,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(VsDataset) raw = NULL;
+  g_autofree char *path = NULL;
   g_autoptr(GPtrArray) names = g_ptr_array_new ();
   const char *label = spec->label;
   guint before = problems->len;
   VsDataset *out;
 
-  raw = vs_dataset_load_limit (spec->path, spec->split, (gsize) MAX (spec->limit, 0), &error);
+  path = vs_hub_resolve_dataset (spec->path, &error);
+  if (path == NULL)
+    {
+      add_problem (problems, "%s: %s", where, error->message);
+      return NULL;
+    }
+  raw = vs_dataset_load_limit (path, spec->split, (gsize) MAX (spec->limit, 0), &error);
   if (raw == NULL)
     {
       add_problem (problems, "%s: %s", where, error->message);

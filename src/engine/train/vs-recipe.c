@@ -1004,6 +1004,21 @@ vs_train_args_non_default (const VsTrainArgs *args)
   return out;
 }
 
+void
+vs_train_args_use_st_names (cJSON *args)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (arg_specs); i++)
+    {
+      cJSON *item;
+
+      if (arg_specs[i].alias == NULL)
+        continue;
+      item = cJSON_DetachItemFromObjectCaseSensitive (args, arg_specs[i].key);
+      if (item != NULL)
+        cJSON_AddItemToObject (args, arg_specs[i].alias, item);
+    }
+}
+
 static cJSON *
 loss_to_json (const VsRecipeLoss *loss)
 {

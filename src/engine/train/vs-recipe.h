@@ -154,6 +154,12 @@ cJSON        *vs_train_args_non_default (const VsTrainArgs *args);
 /* Every argument as a JSON object; caller frees with cJSON_Delete(). */
 cJSON        *vs_train_args_to_json    (const VsTrainArgs *args);
 
+/* Renames, in an object from the two functions above, the keys that
+ * sentence-transformers spells differently (epochs -> num_train_epochs,
+ * batch_size -> per_device_train_batch_size, scheduler ->
+ * lr_scheduler_type, …), for model cards. */
+void          vs_train_args_use_st_names (cJSON *args);
+
 /* The loss that applies to train dataset i (its own, else the recipe's). */
 const VsRecipeLoss *vs_recipe_loss_for (const VsRecipe *recipe,
                                         guint           i);

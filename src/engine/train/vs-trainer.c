@@ -10,6 +10,7 @@
 
 #include "vs-engine.h"
 #include "vs-error.h"
+#include "hub/vs-model-card.h"
 #include "train/vs-checkpoint.h"
 #include "train/vs-trainer.h"
 
@@ -868,8 +869,16 @@ build_record (VsTrainer *trainer)
 
   if (k->describe != NULL)
     k->describe (trainer->target, rec);
-  cJSON_AddItemToObject (rec, "args_non_default", vs_train_args_non_default (&trainer->args));
-  cJSON_AddItemToObject (rec, "args_all", vs_train_args_to_json (&trainer->args));
+  {
+    cJSON *nd = vs_train_args_non_default (&trainer->args);
+    cJSON *all = vs_train_args_to_json (&trainer->args);
+
+    /* The card speaks sentence-transformers' argument names. */
+    vs_train_args_use_st_names (nd);
+    vs_train_args_use_st_names (all);
+    cJSON_AddItemToObject (rec, "args_non_default", nd);
+    cJSON_AddItemToObject (rec, "args_all", all);
+  }
   cJSON_AddItemToObject (rec, "log", cJSON_Duplicate (trainer->log, TRUE));
   if (trainer->last_metrics != NULL)
     cJSON_AddItemToObject (rec, "final_metrics", strip_eval_prefix (trainer->last_metrics));
@@ -922,6 +931,17 @@ save_output (VsTrainer  *trainer,
   trainer->record = build_record (trainer);
   if (!write_json_file (record_path, trainer->record, error))
     return FALSE;
+  /* A sentence-transformers folder gets its model card (README.md) with
+   * the training section; a card that cannot be written costs the card,
+   * not the trained model. */
+  {
+    g_autofree char *modules = g_build_filename (tmp, "modules.json", NULL);
+    g_autoptr(GError) card_error = NULL;
+
+    if (g_file_test (modules, G_FILE_TEST_IS_REGULAR) &&
+        !vs_model_card_write (tmp, trainer->record, &card_error))
+      g_warning ("%s: model card not written: %s", trainer->output_dir, card_error->message);
+  }
   /* The output folder also holds the checkpoints, so the new model's files
    * replace the old ones one rename at a time instead of the folder. */
   return vs_move_folder_contents (tmp, trainer->output_dir, error);
