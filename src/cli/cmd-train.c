@@ -136,6 +136,8 @@ on_event (const VsTrainEvent *event,
     case VS_TRAIN_EVENT_START:
       cli->total_steps = (gint64) cJSON_GetNumberValue (cJSON_GetObjectItem (ev, "total_steps"));
       cli->report_every = MAX (1, cli->total_steps / 20);
+      cli->first_step = 0;
+      cli->t_start = g_get_monotonic_time ();
       if (!cli->quiet)
         printf ("training: %" G_GINT64_FORMAT " steps, %.0f examples per epoch, %.0f parameters\n",
                 cli->total_steps, cJSON_GetNumberValue (cJSON_GetObjectItem (ev, "examples")),

@@ -296,10 +296,13 @@ emit (VsTrainer        *trainer,
 static double
 current_epoch (VsTrainer *trainer)
 {
+  double e;
+
   if (trainer->batches_per_epoch == 0)
     return (double) trainer->epoch;
-  return (double) trainer->epoch +
-         (double) trainer->batch_in_epoch / (double) trainer->batches_per_epoch;
+  e = (double) trainer->epoch + (double) trainer->batch_in_epoch / (double) trainer->batches_per_epoch;
+  /* Rounded as the log table shows it (4 decimals). */
+  return round (e * 10000.0) / 10000.0;
 }
 
 static void
