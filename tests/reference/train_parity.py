@@ -237,6 +237,9 @@ RUNS = [
     ("BatchHardTripletLoss", "labeled.csv", ["sentence"], "label", {}, batch_hard),
     ("ContrastiveLoss", "contrastive.csv", ["sentence1", "sentence2"], "label", {}, contrastive),
 ]
+# Gradient accumulation: micro-batches of 2, two per step (each backward / 2,
+# the step's loss the mean of the two), as the trainer logs it.
+ACCUM_RUN = ("CoSENTLoss", "pairs.csv", ["sentence1", "sentence2"], "score", {}, cosent)
 
 
 def linear(step):
@@ -245,7 +248,7 @@ def linear(step):
     return max(0.0, float(STEPS - step) / float(max(1, STEPS - WARMUP)))
 
 
-def train(st0, tok, name, data, cols, label, fn, cached_mb):
+def train(st0, tok, name, data, cols, label, fn, cached_mb, bs=B, accum=1):
     st = copy.deepcopy(st0)
     st.eval()   # dropout off
     header, rows = read_csv(data)
@@ -262,32 +265,37 @@ def train(st0, tok, name, data, cols, label, fn, cached_mb):
                             lr=LR, foreach=False)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, linear)
     steps = []
-    n_batches = (len(rows) + B - 1) // B
+    n_batches = (len(rows) + bs - 1) // bs
+    micro = 0
     for step in range(STEPS):
-        b = step % n_batches
-        idx = list(range(b * B, min((b + 1) * B, len(rows))))
-        lab = labels[idx] if labels is not None else None
         opt.zero_grad()
-        if cached_mb:
-            chunks = []
-            with torch.no_grad():
+        losses = []
+        for _ in range(accum):
+            b = micro % n_batches
+            micro += 1
+            idx = list(range(b * bs, min((b + 1) * bs, len(rows))))
+            lab = labels[idx] if labels is not None else None
+            if cached_mb:
+                chunks = []
+                with torch.no_grad():
+                    for c in range(len(cols)):
+                        parts = [st.forward_ids([tok(texts[c][i]) for i in idx[s:s + cached_mb]])
+                                 for s in range(0, len(idx), cached_mb)]
+                        chunks.append(torch.cat(parts))
+                reps = [x.detach().requires_grad_() for x in chunks]
+                loss = fn(reps, lab)
+                (loss / accum).backward()
                 for c in range(len(cols)):
-                    parts = [st.forward_ids([tok(texts[c][i]) for i in idx[s:s + cached_mb]])
-                             for s in range(0, len(idx), cached_mb)]
-                    chunks.append(torch.cat(parts))
-            reps = [x.detach().requires_grad_() for x in chunks]
-            loss = fn(reps, lab)
-            loss.backward()
-            for c in range(len(cols)):
-                for s in range(0, len(idx), cached_mb):
-                    e = st.forward_ids([tok(texts[c][i]) for i in idx[s:s + cached_mb]])
-                    (e * reps[c].grad[s:s + cached_mb]).sum().backward()
-        else:
-            reps = [st.forward_ids([tok(texts[c][i]) for i in idx]) for c in range(len(cols))]
-            loss = fn(reps, lab)
-            loss.backward()
+                    for s in range(0, len(idx), cached_mb):
+                        e = st.forward_ids([tok(texts[c][i]) for i in idx[s:s + cached_mb]])
+                        (e * reps[c].grad[s:s + cached_mb]).sum().backward()
+            else:
+                reps = [st.forward_ids([tok(texts[c][i]) for i in idx]) for c in range(len(cols))]
+                loss = fn(reps, lab)
+                (loss / accum).backward()
+            losses.append(float(loss))
         norm = float(torch.nn.utils.clip_grad_norm_([p for _, p in params], MAX_NORM))
-        steps.append({"loss": float(loss), "lr": opt.param_groups[0]["lr"], "grad_norm": norm})
+        steps.append({"loss": sum(losses) / len(losses), "lr": opt.param_groups[0]["lr"], "grad_norm": norm})
         opt.step()
         sched.step()
     final = {}
@@ -321,6 +329,11 @@ def main():
         run = train(st, tok, name, data, cols, label, fn, params.get("mini_batch_size"))
         run["params"] = params
         out["runs"].append(run)
+    name, data, cols, label, params, fn = ACCUM_RUN
+    run = train(st, tok, name, data, cols, label, fn, None, bs=2, accum=2)
+    run["params"] = params
+    run["args"] = {"batch_size": 2, "gradient_accumulation_steps": 2}
+    out["runs"].append(run)
     with open(os.path.join(OUT, "expected.json"), "w") as f:
         json.dump(out, f, separators=(",", ":"))
 
