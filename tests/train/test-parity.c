@@ -411,6 +411,24 @@ test_recipe_problems (void)
   g_assert_nonnull (strstr (error->message, "train[1]"));
   g_assert_nonnull (strstr (error->message, "train[2]"));
   g_assert_false (g_file_test ("/tmp/never-written", G_FILE_TEST_EXISTS));
+
+  /* An evaluator that does not fit the eval data is caught before training. */
+  g_clear_error (&error);
+  {
+    const char *t2 =
+      "{\"model\": \"model\","
+      " \"train\": {\"path\": \"pairs.csv\", \"columns\": [\"sentence1\", \"sentence2\"], \"label\": \"score\"},"
+      " \"eval\": {\"split_ratio\": 0.25}, \"evaluator\": {\"name\": \"triplet\"},"
+      " \"output_dir\": \"/tmp/never-written\"}";
+    g_autoptr(VsRecipe) r2 = vs_recipe_parse (t2, strlen (t2), "bad2.json", dir, &error);
+    g_autoptr(VsTrainer) tr2 = NULL;
+
+    g_assert_no_error (error);
+    tr2 = vs_trainer_new_from_recipe (r2, &error);
+    g_assert_null (tr2);
+    g_assert_error (error, VS_ERROR, VS_ERROR_INVALID);
+    g_assert_nonnull (strstr (error->message, "triplet needs eval data with 3 text columns"));
+  }
 }
 
 static void

@@ -1278,6 +1278,24 @@ vs_trainer_new_from_recipe (const VsRecipe *recipe,
       t->evaluator_config = config;
       if (t->evaluator == NULL)
         add_problem (problems, "evaluator: %s", eval_error->message);
+      else if (t->eval_data != NULL)
+        {
+          /* What each evaluator reads from the eval data, checked now
+           * rather than after the model has been built and run. */
+          const char *kind = vs_evaluator_get_kind (t->evaluator);
+
+          if ((g_strcmp0 (kind, "similarity") == 0 || g_strcmp0 (kind, "binary") == 0) &&
+              (t->eval_inputs != 2 || !t->eval_has_label))
+            add_problem (problems, "evaluator: %s needs eval data with 2 text columns and a label "
+                         "(it has %u text columns%s)", kind, t->eval_inputs,
+                         t->eval_has_label ? " and a label" : ", no label");
+          else if (g_strcmp0 (kind, "triplet") == 0 && t->eval_inputs != 3)
+            add_problem (problems, "evaluator: triplet needs eval data with 3 text columns "
+                         "(anchor, positive, negative); it has %u", t->eval_inputs);
+          else if (g_strcmp0 (kind, "retrieval") == 0 && t->eval_inputs < 2)
+            add_problem (problems, "evaluator: retrieval needs eval data with a query and a "
+                         "document column; it has %u text column", t->eval_inputs);
+        }
     }
 
   if (problems->len > 0)
