@@ -1,4 +1,5 @@
 /* cmd-train.c: vectorsmith-cli train RECIPE [--log EVENTS.jsonl] [--resume CHECKPOINT_DIR]
+ *              [--output-dir DIR] [--max-steps N] [--quiet] [--export-python SCRIPT.py]
  *
  * Trains a recipe on the engine's worker thread. Every event goes as one
  * JSON object per line to --log; on a terminal a progress bar shows the
@@ -214,6 +215,7 @@ vs_cli_train (int    argc,
   g_autofree char *log_path = NULL;
   g_autofree char *resume = NULL;
   g_autofree char *output_dir = NULL;
+  g_autofree char *export_python = NULL;
   gint64 max_steps = 0;
   gboolean quiet = FALSE;
   GOptionEntry entries[] = {
@@ -222,6 +224,8 @@ vs_cli_train (int    argc,
     { "output-dir", 0, 0, G_OPTION_ARG_FILENAME, &output_dir, "Write the model here instead of the recipe's output_dir", "DIR" },
     { "max-steps", 0, 0, G_OPTION_ARG_INT64, &max_steps, "Override args.max_steps", "N" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print only the summary", NULL },
+    { "export-python", 0, 0, G_OPTION_ARG_FILENAME, &export_python,
+      "Write a sentence-transformers script that trains the same recipe, and stop", "SCRIPT.py" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("RECIPE — train a model from a recipe");
@@ -259,6 +263,15 @@ vs_cli_train (int    argc,
     }
   if (max_steps > 0)
     recipe->args.max_steps = max_steps;
+  if (export_python != NULL)
+    {
+      g_autofree char *script = vs_recipe_to_python (recipe);
+
+      if (!g_file_set_contents (export_python, script, -1, &error))
+        return vs_cli_fail (argv[0], error);
+      printf ("wrote %s\n", export_python);
+      return 0;
+    }
   if (resume != NULL && !g_file_test (resume, G_FILE_TEST_IS_DIR))
     {
       g_set_error (&error, VS_ERROR, VS_ERROR_NOT_FOUND, "--resume: %s is not a folder", resume);

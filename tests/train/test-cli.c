@@ -230,6 +230,46 @@ test_train_and_resume (void)
   vs_remove_tree (dir, NULL);
 }
 
+/* The exported script names the same things, and is valid Python. */
+static void
+test_export_python (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("vs-cli-export-XXXXXX", NULL);
+  g_autofree char *demo = g_build_filename (g_getenv ("VS_SOURCE_DIR"), "data", "demo", "recipe.json", NULL);
+  g_autofree char *script = g_build_filename (dir, "train.py", NULL);
+  g_autofree char *text = NULL;
+  const char *args[] = { demo, "--export-python", script, NULL };
+  const char *expected[] = {
+    "from sentence_transformers import", "AutoConfig.for_model(\"bert\"", "num_hidden_layers=2",
+    "hidden_size=128", "models.Pooling(", "pooling_mode=\"mean\"", "load_dataset(\"csv\", data_files=",
+    "stsb-train.csv", "losses.CoSENTLoss(model, scale=20)", "evaluation.EmbeddingSimilarityEvaluator(",
+    "name=\"sts-dev\"", "num_train_epochs=3", "per_device_train_batch_size=16", "learning_rate=0.0005",
+    "warmup_ratio=0.1", "lr_scheduler_type=\"linear\"", "eval_strategy=\"steps\"",
+    "eval_steps=25", "save_strategy=\"no\"", "trainer.train()", NULL,
+  };
+  Run r = run_cli (args);
+
+  g_assert_cmpint (r.status, ==, 0);
+  run_clear (&r);
+  g_assert_true (g_file_get_contents (script, &text, NULL, NULL));
+  for (guint i = 0; expected[i] != NULL; i++)
+    if (strstr (text, expected[i]) == NULL)
+      g_error ("the script lacks “%s”:\n%s", expected[i], text);
+  if (g_file_test ("/usr/bin/python3", G_FILE_TEST_IS_EXECUTABLE))
+    {
+      const char *argv[] = { "/usr/bin/python3", "-c", "import ast, sys; ast.parse(open(sys.argv[1]).read())",
+                             script, NULL };
+      int status;
+      g_autofree char *err = NULL;
+
+      g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                                   NULL, &err, &status, NULL));
+      if (!g_spawn_check_wait_status (status, NULL))
+        g_error ("the exported script is not valid Python: %s\n%s", err, text);
+    }
+  vs_remove_tree (dir, NULL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -237,5 +277,6 @@ main (int argc, char **argv)
   g_test_add_func ("/train/cli/usage", test_usage);
   g_test_add_func ("/train/cli/invalid-recipe", test_invalid_recipe);
   g_test_add_func ("/train/cli/train-and-resume", test_train_and_resume);
+  g_test_add_func ("/train/cli/export-python", test_export_python);
   return g_test_run ();
 }

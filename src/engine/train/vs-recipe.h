@@ -160,6 +160,12 @@ cJSON        *vs_train_args_to_json    (const VsTrainArgs *args);
  * lr_scheduler_type, …), for model cards. */
 void          vs_train_args_use_st_names (cJSON *args);
 
+/* A Python script that trains the same recipe with sentence-transformers'
+ * SentenceTransformerTrainer (to move a job to GPUs: torchrun / accelerate);
+ * caller frees with g_free(). Weights of a new model start from another
+ * random draw, and shuffle=false has no trainer equivalent (said in a comment). */
+char         *vs_recipe_to_python      (const VsRecipe *recipe);
+
 /* The loss that applies to train dataset i (its own, else the recipe's). */
 const VsRecipeLoss *vs_recipe_loss_for (const VsRecipe *recipe,
                                         guint           i);
