@@ -461,6 +461,72 @@ test_early_stopping (void)
   recorder_clear (&r);
 }
 
+/* Damaged checkpoints are errors that name the file, never crashes. */
+static void
+test_bad_checkpoints (void)
+{
+  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *ckpt = g_build_filename (dir, "checkpoint-4", NULL);
+  g_autofree char *state = g_build_filename (ckpt, "trainer_state.json", NULL);
+  g_autofree char *opt = g_build_filename (ckpt, "optimizer.safetensors", NULL);
+  g_autofree char *good_state = NULL;
+  g_autofree char *good_opt = NULL;
+  gsize opt_len;
+  g_autoptr(GError) error = NULL;
+  VsTrainArgs args;
+  struct { const char *file; const char *content; gssize len; VsError code; } cases[] = {
+    { "trainer_state.json", "{not json", -1, VS_ERROR_PARSE },
+    { "trainer_state.json", "{\"format_version\": 99}", -1, VS_ERROR_PARSE },
+    { "optimizer.safetensors", "\xff\xff\xff\xff\xff\xff\xff\x7f{}", 10, VS_ERROR_PARSE },
+    { "optimizer.safetensors", NULL, 0, VS_ERROR_INVALID },     /* truncated: filled below */
+    { "events.jsonl", "{\"event\": \"nope\"}\n", -1, VS_ERROR_PARSE },
+  };
+
+  base_args (&args);
+  args.save_steps = 4;
+  args.max_steps = 4;
+  {
+    g_autoptr(VsTrainer) tr = vs_trainer_new (linear_target_new (5), &args, dir);
+
+    g_assert_true (vs_trainer_run (tr, &error));
+  }
+  g_assert_true (g_file_get_contents (state, &good_state, NULL, NULL));
+  g_assert_true (g_file_get_contents (opt, &good_opt, &opt_len, NULL));
+  args.max_steps = 8;
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path = g_build_filename (ckpt, cases[i].file, NULL);
+      g_autofree char *events_path = g_build_filename (ckpt, "events.jsonl", NULL);
+      g_autofree char *events_good = NULL;
+      g_autoptr(VsTrainer) tr = vs_trainer_new (linear_target_new (5), &args, dir);
+
+      g_file_get_contents (events_path, &events_good, NULL, NULL);
+      if (cases[i].content != NULL)
+        g_file_set_contents (path, cases[i].content, cases[i].len, NULL);
+      else
+        g_file_set_contents (path, good_opt, (gssize) (opt_len - 16), NULL);
+      vs_trainer_set_resume_from (tr, ckpt);
+      g_assert_false (vs_trainer_run (tr, &error));
+      g_test_message ("%s: %s", cases[i].file, error->message);
+      g_assert_error (error, VS_ERROR, (gint) cases[i].code);
+      g_clear_error (&error);
+      /* Put the good files back for the next case. */
+      g_file_set_contents (state, good_state, -1, NULL);
+      g_file_set_contents (opt, good_opt, (gssize) opt_len, NULL);
+      g_file_set_contents (events_path, events_good, -1, NULL);
+    }
+  {
+    g_autofree char *missing = g_build_filename (dir, "checkpoint-99", NULL);
+    g_autoptr(VsTrainer) tr = vs_trainer_new (linear_target_new (5), &args, dir);
+
+    vs_trainer_set_resume_from (tr, missing);
+    g_assert_false (vs_trainer_run (tr, &error));
+    g_assert_error (error, VS_ERROR, VS_ERROR_IO);
+    g_clear_error (&error);
+  }
+  vs_remove_tree (dir, NULL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -472,5 +538,6 @@ main (int argc, char **argv)
   g_test_add_func ("/train/loop/pause", test_pause);
   g_test_add_func ("/train/loop/rotation-and-best", test_rotation_and_best);
   g_test_add_func ("/train/loop/early-stopping", test_early_stopping);
+  g_test_add_func ("/train/loop/bad-checkpoints", test_bad_checkpoints);
   return g_test_run ();
 }

@@ -1165,7 +1165,8 @@ make_set (const VsRecipe        *recipe,
       gsize n = vs_dataset_get_n_rows (set->data);
 
       set->n_batches = a->drop_last ? n / a->batch_size : (n + a->batch_size - 1) / a->batch_size;
-      set->rows = g_new (gsize, a->batch_size);
+      /* A batch never holds more rows than the dataset. */
+      set->rows = g_new (gsize, MAX ((gsize) 1, MIN ((gsize) a->batch_size, n)));
     }
   return set;
 }
