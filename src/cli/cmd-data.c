@@ -7,7 +7,11 @@
 
 #include <cjson/cJSON.h>
 
+#include <string.h>
+
 #include "data/vs-dataset.h"
+#include "data/vs-mine.h"
+#include "model/vs-model.h"
 #include "vs-cli.h"
 #include "vs-error.h"
 
@@ -20,7 +24,27 @@ cell_json (const VsColumn *col,
   switch (vs_column_get_type (col))
     {
     case VS_COLUMN_STRING:
-      return cJSON_CreateString (vs_column_get_string (col, row));
+      {
+        /* Unannotated Parquet binary may hold any bytes: print valid
+         * UTF-8 (invalid bytes as U+FFFD, NUL as U+2400). */
+        const char *s = vs_column_get_string (col, row);
+        gsize len = vs_column_get_string_length (col, row);
+        if (g_utf8_validate_len (s, len, NULL) && memchr (s, '\0', len) == NULL)
+          return cJSON_CreateString (s);
+        else
+          {
+            GString *bytes = g_string_new (NULL);
+            g_autofree char *valid = NULL;
+            for (gsize i = 0; i < len; i++)
+              if (s[i] == '\0')
+                g_string_append (bytes, "\xE2\x90\x80");   /* U+2400 SYMBOL FOR NULL */
+              else
+                g_string_append_c (bytes, s[i]);
+            valid = g_utf8_make_valid (bytes->str, (gssize) bytes->len);
+            g_string_free (bytes, TRUE);
+            return cJSON_CreateString (valid);
+          }
+      }
     case VS_COLUMN_FLOAT64:
       {
         double v = vs_column_get_double (col, row);
@@ -57,12 +81,16 @@ vs_cli_inspect (int    argc,
                 char **argv)
 {
   g_autofree char *split = NULL;
+  g_auto(GStrv) roles = NULL;
   int n_rows = 5;
   GOptionEntry entries[] = {
     { "split", 's', 0, G_OPTION_ARG_STRING, &split, "Split to read (train, validation, test, …)", "S" },
     { "rows", 'n', 0, G_OPTION_ARG_INT, &n_rows, "Number of rows to print (default 5)", "N" },
+    { "role", 'r', 0, G_OPTION_ARG_STRING_ARRAY, &roles,
+      "Override a column's role: anchor, positive, negative, label or ignore (repeatable)", "COLUMN=ROLE" },
     { NULL }
   };
+  g_autoptr(GArray) overrides = g_array_new (FALSE, FALSE, sizeof (VsRoleOverride));
   g_autoptr(GOptionContext) ctx = g_option_context_new ("DATASET — describe a dataset and its training case");
   g_autoptr(GError) error = NULL;
   g_autoptr(VsDataset) ds = NULL;
@@ -79,13 +107,38 @@ vs_cli_inspect (int    argc,
     }
   if (argc != 2 || n_rows < 0)
     {
-      g_printerr ("vectorsmith-cli inspect: usage: vectorsmith-cli inspect DATASET [--split S] [--rows N]\n");
+      g_printerr ("vectorsmith-cli inspect: usage: vectorsmith-cli inspect DATASET [--split S] [--rows N] [--role COLUMN=ROLE]…\n");
       return 2;
+    }
+  for (guint i = 0; roles != NULL && roles[i] != NULL; i++)
+    {
+      static const struct { const char *name; VsColumnRole role; } names[] = {
+        { "anchor", VS_ROLE_ANCHOR }, { "positive", VS_ROLE_POSITIVE }, { "negative", VS_ROLE_NEGATIVE },
+        { "label", VS_ROLE_LABEL }, { "ignore", VS_ROLE_IGNORE },
+      };
+      char *eq = strrchr (roles[i], '=');
+      VsRoleOverride ov = { NULL, VS_ROLE_AUTO };
+
+      if (eq != NULL)
+        {
+          *eq = '\0';
+          ov.column = roles[i];
+          for (guint k = 0; k < G_N_ELEMENTS (names); k++)
+            if (strcmp (eq + 1, names[k].name) == 0)
+              ov.role = names[k].role;
+        }
+      if (ov.column == NULL || *ov.column == '\0' || ov.role == VS_ROLE_AUTO)
+        {
+          g_printerr ("vectorsmith-cli inspect: --role %s: expected COLUMN=anchor|positive|negative|label|ignore\n",
+                      roles[i]);
+          return 2;
+        }
+      g_array_append_val (overrides, ov);
     }
   ds = vs_dataset_load (argv[1], split, &error);
   if (ds == NULL)
     return vs_cli_fail ("inspect", error);
-  info = vs_dataset_detect_case (ds, NULL, 0, &error);
+  info = vs_dataset_detect_case (ds, (const VsRoleOverride *) overrides->data, overrides->len, &error);
   if (info == NULL)
     return vs_cli_fail ("inspect", error);
 
@@ -159,6 +212,111 @@ int
 vs_cli_mine_negatives (int    argc,
                        char **argv)
 {
-  g_printerr ("vectorsmith-cli %s: not built yet\n", argv[0]);
-  return 2;
+  g_autofree char *output = NULL;
+  g_autofree char *split = NULL;
+  g_autofree char *anchor = NULL;
+  g_autofree char *positive = NULL;
+  g_autofree char *sampling = NULL;
+  g_autofree char *format = NULL;
+  g_autofree char *max_score = NULL, *min_score = NULL, *abs_margin = NULL, *rel_margin = NULL;
+  int num_negatives = 3, range_min = 0, range_max = -1, batch_size = 32;
+  gint64 seed = 0;
+  gboolean include_scores = FALSE;
+  GOptionEntry entries[] = {
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Write the mined dataset here (JSON Lines)", "OUT.jsonl" },
+    { "split", 's', 0, G_OPTION_ARG_STRING, &split, "Split of DATASET to read", "S" },
+    { "anchor-column", 0, 0, G_OPTION_ARG_STRING, &anchor, "Anchor column (default: the first)", "NAME" },
+    { "positive-column", 0, 0, G_OPTION_ARG_STRING, &positive, "Positive column (default: the second)", "NAME" },
+    { "num-negatives", 'n', 0, G_OPTION_ARG_INT, &num_negatives, "Negatives per pair (default 3)", "N" },
+    { "range-min", 0, 0, G_OPTION_ARG_INT, &range_min, "Skip the N most similar candidates (default 0)", "N" },
+    { "range-max", 0, 0, G_OPTION_ARG_INT, &range_max, "Consider the N most similar candidates (default: automatic)", "N" },
+    { "max-score", 0, 0, G_OPTION_ARG_STRING, &max_score, "Drop candidates scoring above this", "X" },
+    { "min-score", 0, 0, G_OPTION_ARG_STRING, &min_score, "Drop candidates scoring below this", "X" },
+    { "absolute-margin", 0, 0, G_OPTION_ARG_STRING, &abs_margin, "Drop candidates within X of the positive's score", "X" },
+    { "relative-margin", 0, 0, G_OPTION_ARG_STRING, &rel_margin, "Drop candidates above (1 - X) times the positive's score", "X" },
+    { "sampling", 0, 0, G_OPTION_ARG_STRING, &sampling, "top (default) or random", "S" },
+    { "output-format", 0, 0, G_OPTION_ARG_STRING, &format, "triplet (default) or n-tuple", "F" },
+    { "include-scores", 0, 0, G_OPTION_ARG_NONE, &include_scores, "Add the similarity scores as columns", NULL },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed for --sampling random (default 0)", "S" },
+    { "batch-size", 'b', 0, G_OPTION_ARG_INT, &batch_size, "Encoding batch size (default 32)", "N" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new ("MODEL DATASET -o OUT.jsonl — add hard negatives to (anchor, positive) pairs");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VsDataset) ds = NULL;
+  g_autoptr(VsDataset) mined = NULL;
+  g_autoptr(VsModel) model = NULL;
+  VsMineOptions opts;
+  struct { const char *text; double *dst; const char *flag; } numbers[] = {
+    { max_score, &opts.max_score, "--max-score" }, { min_score, &opts.min_score, "--min-score" },
+    { abs_margin, &opts.absolute_margin, "--absolute-margin" }, { rel_margin, &opts.relative_margin, "--relative-margin" },
+  };
+  cJSON *summary;
+  char *text;
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    {
+      g_printerr ("vectorsmith-cli mine-negatives: %s\n", error->message);
+      return 2;
+    }
+  vs_mine_options_init (&opts);
+  numbers[0].text = max_score;
+  numbers[1].text = min_score;
+  numbers[2].text = abs_margin;
+  numbers[3].text = rel_margin;
+  for (guint i = 0; i < G_N_ELEMENTS (numbers); i++)
+    if (numbers[i].text != NULL)
+      {
+        char *end = NULL;
+        *numbers[i].dst = g_ascii_strtod (numbers[i].text, &end);
+        if (end == numbers[i].text || *end != '\0' || !isfinite (*numbers[i].dst))
+          {
+            g_printerr ("vectorsmith-cli mine-negatives: %s: not a number: %s\n", numbers[i].flag, numbers[i].text);
+            return 2;
+          }
+      }
+  if (argc != 3 || output == NULL || num_negatives < 1 || range_min < 0 || batch_size < 1 ||
+      (sampling != NULL && strcmp (sampling, "top") != 0 && strcmp (sampling, "random") != 0) ||
+      (format != NULL && strcmp (format, "triplet") != 0 && strcmp (format, "n-tuple") != 0))
+    {
+      g_printerr ("vectorsmith-cli mine-negatives: usage: vectorsmith-cli mine-negatives MODEL DATASET -o OUT.jsonl "
+                  "[--num-negatives N] [--range-min N] [--range-max N] [--max-score X] [--min-score X] "
+                  "[--absolute-margin X] [--relative-margin X] [--sampling top|random] "
+                  "[--output-format triplet|n-tuple] [--include-scores] [--seed S] [--split S]\n");
+      return 2;
+    }
+  opts.anchor_column = anchor;
+  opts.positive_column = positive;
+  opts.num_negatives = (guint) num_negatives;
+  opts.range_min = (guint) range_min;
+  opts.range_max = range_max;
+  opts.sample_random = sampling != NULL && strcmp (sampling, "random") == 0;
+  opts.n_tuple = format != NULL && strcmp (format, "n-tuple") == 0;
+  opts.include_scores = include_scores;
+  opts.seed = (guint64) seed;
+  opts.batch_size = (gsize) batch_size;
+
+  ds = vs_dataset_load (argv[2], split, &error);
+  if (ds == NULL)
+    return vs_cli_fail ("mine-negatives", error);
+  model = vs_model_load (argv[1], &error);
+  if (model == NULL)
+    return vs_cli_fail ("mine-negatives", error);
+  mined = vs_mine_hard_negatives (ds, model, &opts, &error);
+  if (mined == NULL)
+    return vs_cli_fail ("mine-negatives", error);
+  if (!vs_dataset_save_jsonl (mined, output, &error))
+    return vs_cli_fail ("mine-negatives", error);
+
+  summary = cJSON_CreateObject ();
+  cJSON_AddStringToObject (summary, "output", output);
+  cJSON_AddNumberToObject (summary, "input_rows", (double) vs_dataset_get_n_rows (ds));
+  cJSON_AddNumberToObject (summary, "rows", (double) vs_dataset_get_n_rows (mined));
+  cJSON_AddNumberToObject (summary, "columns", vs_dataset_get_n_columns (mined));
+  text = cJSON_PrintUnformatted (summary);
+  printf ("%s\n", text);
+  cJSON_free (text);
+  cJSON_Delete (summary);
+  return 0;
 }

@@ -154,7 +154,11 @@ check(commitUrl.endsWith(path.basename(jsSnap)), 'the snapshot huggingface.js na
   const record = {
     base_model: 'sentence-transformers/LaBSE',
     datasets: [{ name: 'sentence-transformers/all-nli', path: 'sentence-transformers/all-nli', split: 'train',
-                 num_rows: 1000, columns: ['anchor', 'positive', 'negative'] },
+                 num_rows: 1000, columns: ['anchor', 'positive', 'negative'],
+                 samples: [{ anchor: 'A person on a horse jumps over a broken down airplane.',
+                             positive: 'A person is outdoors, on a horse.', negative: 'A person is at a diner: ordering an omelette.' },
+                           { anchor: "Children smiling and waving at camera", positive: 'There are children present',
+                             negative: 'The kids are frowning' }] },
                { name: 'sentence-transformers/stsb', split: 'validation', num_rows: 100, columns: ['sentence1', 'sentence2', 'score'] }],
     loss: { name: 'MultipleNegativesRankingLoss', params: { scale: 20.0, similarity_fct: 'cos_sim' } },
     args_non_default: { num_train_epochs: 1, per_device_train_batch_size: 16, learning_rate: 2e-5 },
@@ -172,6 +176,10 @@ check(commitUrl.endsWith(path.basename(jsSnap)), 'the snapshot huggingface.js na
   const fm = YAML.parse(cardT.split('\n---\n')[0].slice(4));
   const mi = fm['model-index']?.[0]?.results?.[0];
   check(fm.base_model === 'sentence-transformers/LaBSE', 'card: base_model');
+  check(fm.widget?.length === 2 && fm.widget[0].source_sentence === record.datasets[0].samples[0].anchor &&
+        JSON.stringify(fm.widget[0].sentences) === JSON.stringify([record.datasets[0].samples[0].positive,
+          record.datasets[0].samples[0].negative, record.datasets[0].samples[1].anchor]) &&
+        fm.widget[1].sentences[0] === 'There are children present', 'card: widget examples from the samples');
   check(JSON.stringify(fm.datasets) === JSON.stringify(['sentence-transformers/all-nli']), 'card: training datasets');
   check(['generated_from_trainer', 'dataset_size:1000', 'loss:MultipleNegativesRankingLoss'].every((t) => fm.tags.includes(t)),
         `card: trainer tags (${fm.tags})`);

@@ -596,6 +596,34 @@ status_is_retryable (long status)
          status == 503 || status == 504;
 }
 
+/* "X-HF-Warning: <topic>; <message>": shown once per topic per process. */
+static void
+show_warning (const char *value)
+{
+  static GHashTable *seen;
+  G_LOCK_DEFINE_STATIC (seen);
+  const char *semi;
+  g_autofree char *topic = NULL;
+  gboolean fresh;
+
+  if (value == NULL || value[0] == '\0')
+    return;
+  semi = strchr (value, ';');
+  topic = semi != NULL ? g_strndup (value, semi - value) : g_strdup (value);
+  G_LOCK (seen);
+  if (seen == NULL)
+    seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  fresh = !g_hash_table_contains (seen, topic);
+  if (fresh)
+    g_hash_table_add (seen, g_strdup (topic));
+  G_UNLOCK (seen);
+  if (fresh)
+    {
+      g_autofree char *text = g_strdup (semi != NULL ? semi + 1 : value);
+      g_message ("The Hub says: %s", g_strstrip (text));
+    }
+}
+
 gboolean
 vs_hub_http (VsHub              *hub,
              const VsHubRequest *req,
@@ -633,6 +661,8 @@ vs_hub_http (VsHub              *hub,
       if (!vs_hub_check_cancel (hub, error))
         return FALSE;
       ok = http_follow (hub, req, resp, &local);
+      if (ok)
+        show_warning (vs_hub_response_header (resp, "x-hf-warning"));
       if (!ok && g_error_matches (local, VS_ERROR, VS_ERROR_CANCELLED))
         {
           g_propagate_error (error, g_steal_pointer (&local));

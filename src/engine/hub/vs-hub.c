@@ -775,6 +775,35 @@ file_sha256 (const char *path,
   return g_strdup (g_checksum_get_string (sum));
 }
 
+/* The umask, read without changing it where Linux allows (umask() would
+ * briefly set it for every thread); read once. */
+static mode_t
+process_umask (void)
+{
+  static gsize once = 0;
+  static mode_t mask;
+
+  if (g_once_init_enter (&once))
+    {
+      g_autofree char *status = NULL;
+      const char *line;
+      gboolean found = FALSE;
+      if (g_file_get_contents ("/proc/self/status", &status, NULL, NULL) &&
+          (line = strstr (status, "\nUmask:")) != NULL)
+        {
+          mask = (mode_t) strtoul (line + 7, NULL, 8);
+          found = TRUE;
+        }
+      if (!found)
+        {
+          mask = umask (0022);
+          umask (mask);
+        }
+      g_once_init_leave (&once, 1);
+    }
+  return mask;
+}
+
 typedef struct
 {
   char *commit;
@@ -1022,8 +1051,7 @@ fetch_blob (VsHub          *hub,
           return FALSE;
         }
     }
-  mask = umask (0);
-  umask (mask);
+  mask = process_umask ();
   chmod (incomplete, 0666 & ~mask);
   if (g_rename (incomplete, blob) != 0)
     {
@@ -1194,6 +1222,15 @@ download_one (VsHub        *hub,
       file_meta_clear (&meta);
       return NULL;
     }
+  /* huggingface_hub refuses plain-HTTP downloads above 50 GB (Xet only). */
+  if (meta.size > G_GUINT64_CONSTANT (50000000000))
+    {
+      g_set_error (error, VS_ERROR, VS_ERROR_UNSUPPORTED,
+                   "%s: the file is %" G_GUINT64_FORMAT " bytes; files over 50 GB are only served "
+                   "through Xet storage, which this program does not speak", what, meta.size);
+      file_meta_clear (&meta);
+      return NULL;
+    }
   if (strstr (meta.location, "://") == NULL)
     {
       char *abs = resolve_url (hub, type, repo_id, revision, path);
@@ -1246,6 +1283,17 @@ vs_hub_download_file (VsHub        *hub,
 }
 
 /* ---- snapshots ----------------------------------------------------------------- */
+
+/* A tree entry's "size": 0 unless a non-negative number. */
+static guint64
+entry_size (const cJSON *entry)
+{
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive (entry, "size");
+
+  if (!cJSON_IsNumber (v) || !(v->valuedouble >= 0) || v->valuedouble > 1e18)
+    return 0;
+  return (guint64) v->valuedouble;
+}
 
 static gboolean
 match_any (const char *path,
@@ -1316,13 +1364,13 @@ write_tree_cache (const char  *storage,
       if (!cJSON_IsString (type) || strcmp (type->valuestring, "file") != 0 || !cJSON_IsString (p))
         continue;
       f = cJSON_AddObjectToObject (files, p->valuestring);
-      cJSON_AddNumberToObject (f, "size", cJSON_GetNumberValue (cJSON_GetObjectItemCaseSensitive (e, "size")));
+      cJSON_AddNumberToObject (f, "size", (double) entry_size (e));
       if (cJSON_IsString (cJSON_GetObjectItemCaseSensitive (e, "oid")))
         cJSON_AddStringToObject (f, "blob_id", cJSON_GetObjectItemCaseSensitive (e, "oid")->valuestring);
       if (cJSON_IsObject (lfs) && cJSON_IsString (cJSON_GetObjectItemCaseSensitive (lfs, "oid")))
         {
           cJSON_AddStringToObject (f, "lfs_sha256", cJSON_GetObjectItemCaseSensitive (lfs, "oid")->valuestring);
-          cJSON_AddNumberToObject (f, "lfs_size", cJSON_GetNumberValue (cJSON_GetObjectItemCaseSensitive (lfs, "size")));
+          cJSON_AddNumberToObject (f, "lfs_size", (double) entry_size (lfs));
         }
     }
   text = cJSON_PrintUnformatted (root);
@@ -1454,7 +1502,7 @@ snapshot_impl (VsHub             *hub,
             cJSON *entry = cJSON_CreateObject ();
             cJSON_AddStringToObject (entry, "type", "file");
             cJSON_AddStringToObject (entry, "path", f->string);
-            cJSON_AddNumberToObject (entry, "size", cJSON_GetNumberValue (cJSON_GetObjectItemCaseSensitive (f, "size")));
+            cJSON_AddNumberToObject (entry, "size", (double) entry_size (f));
             cJSON_AddItemToArray (tree, entry);
           }
       }
@@ -1497,7 +1545,7 @@ snapshot_impl (VsHub             *hub,
       if (st_model && !st_wants (p->valuestring, all_paths))
         continue;
       g_ptr_array_add (wanted, (gpointer) e);
-      total += (guint64) cJSON_GetNumberValue (cJSON_GetObjectItemCaseSensitive (e, "size"));
+      total += entry_size (e);
     }
 
   vs_hub_progress_begin (hub, total);
@@ -1508,7 +1556,7 @@ snapshot_impl (VsHub             *hub,
       g_autofree char *got = download_one (hub, type, repo_id, commit, p, error);
       if (got == NULL)
         return NULL;
-      vs_hub_progress_add (hub, (guint64) cJSON_GetNumberValue (cJSON_GetObjectItemCaseSensitive (entry, "size")));
+      vs_hub_progress_add (hub, entry_size (entry));
     }
   snap = g_build_filename (storage, "snapshots", commit, NULL);
   if (!mkdirs (snap, error))
