@@ -24,7 +24,27 @@ cell_json (const VsColumn *col,
   switch (vs_column_get_type (col))
     {
     case VS_COLUMN_STRING:
-      return cJSON_CreateString (vs_column_get_string (col, row));
+      {
+        /* Unannotated Parquet binary may hold any bytes: print valid
+         * UTF-8 (invalid bytes as U+FFFD, NUL as U+2400). */
+        const char *s = vs_column_get_string (col, row);
+        gsize len = vs_column_get_string_length (col, row);
+        if (g_utf8_validate_len (s, len, NULL) && memchr (s, '\0', len) == NULL)
+          return cJSON_CreateString (s);
+        else
+          {
+            GString *bytes = g_string_new (NULL);
+            g_autofree char *valid = NULL;
+            for (gsize i = 0; i < len; i++)
+              if (s[i] == '\0')
+                g_string_append (bytes, "\xE2\x90\x80");   /* U+2400 SYMBOL FOR NULL */
+              else
+                g_string_append_c (bytes, s[i]);
+            valid = g_utf8_make_valid (bytes->str, (gssize) bytes->len);
+            g_string_free (bytes, TRUE);
+            return cJSON_CreateString (valid);
+          }
+      }
     case VS_COLUMN_FLOAT64:
       {
         double v = vs_column_get_double (col, row);
@@ -61,12 +81,16 @@ vs_cli_inspect (int    argc,
                 char **argv)
 {
   g_autofree char *split = NULL;
+  g_auto(GStrv) roles = NULL;
   int n_rows = 5;
   GOptionEntry entries[] = {
     { "split", 's', 0, G_OPTION_ARG_STRING, &split, "Split to read (train, validation, test, …)", "S" },
     { "rows", 'n', 0, G_OPTION_ARG_INT, &n_rows, "Number of rows to print (default 5)", "N" },
+    { "role", 'r', 0, G_OPTION_ARG_STRING_ARRAY, &roles,
+      "Override a column's role: anchor, positive, negative, label or ignore (repeatable)", "COLUMN=ROLE" },
     { NULL }
   };
+  g_autoptr(GArray) overrides = g_array_new (FALSE, FALSE, sizeof (VsRoleOverride));
   g_autoptr(GOptionContext) ctx = g_option_context_new ("DATASET — describe a dataset and its training case");
   g_autoptr(GError) error = NULL;
   g_autoptr(VsDataset) ds = NULL;
@@ -83,13 +107,38 @@ vs_cli_inspect (int    argc,
     }
   if (argc != 2 || n_rows < 0)
     {
-      g_printerr ("vectorsmith-cli inspect: usage: vectorsmith-cli inspect DATASET [--split S] [--rows N]\n");
+      g_printerr ("vectorsmith-cli inspect: usage: vectorsmith-cli inspect DATASET [--split S] [--rows N] [--role COLUMN=ROLE]…\n");
       return 2;
+    }
+  for (guint i = 0; roles != NULL && roles[i] != NULL; i++)
+    {
+      static const struct { const char *name; VsColumnRole role; } names[] = {
+        { "anchor", VS_ROLE_ANCHOR }, { "positive", VS_ROLE_POSITIVE }, { "negative", VS_ROLE_NEGATIVE },
+        { "label", VS_ROLE_LABEL }, { "ignore", VS_ROLE_IGNORE },
+      };
+      char *eq = strrchr (roles[i], '=');
+      VsRoleOverride ov = { NULL, VS_ROLE_AUTO };
+
+      if (eq != NULL)
+        {
+          *eq = '\0';
+          ov.column = roles[i];
+          for (guint k = 0; k < G_N_ELEMENTS (names); k++)
+            if (strcmp (eq + 1, names[k].name) == 0)
+              ov.role = names[k].role;
+        }
+      if (ov.column == NULL || *ov.column == '\0' || ov.role == VS_ROLE_AUTO)
+        {
+          g_printerr ("vectorsmith-cli inspect: --role %s: expected COLUMN=anchor|positive|negative|label|ignore\n",
+                      roles[i]);
+          return 2;
+        }
+      g_array_append_val (overrides, ov);
     }
   ds = vs_dataset_load (argv[1], split, &error);
   if (ds == NULL)
     return vs_cli_fail ("inspect", error);
-  info = vs_dataset_detect_case (ds, NULL, 0, &error);
+  info = vs_dataset_detect_case (ds, (const VsRoleOverride *) overrides->data, overrides->len, &error);
   if (info == NULL)
     return vs_cli_fail ("inspect", error);
 

@@ -116,6 +116,28 @@ test_inspect_banking_split (void)
 }
 
 static void
+test_inspect_roles (void)
+{
+  /* --role swaps the pair's order and can make a column the label. */
+  g_autofree char *path = test_shared_path ("datasets/triplets/snli_dev_triplets.csv");
+  const char *args[] = { "inspect", path, "--rows", "1", "--role", "positive=anchor", "--role", "anchor=positive",
+                         "--role", "negative=ignore", NULL };
+  const char *bad[] = { "inspect", path, "--role", "anchor=boss", NULL };
+  const char *missing[] = { "inspect", path, "--role", "nope=label", NULL };
+  g_autofree char *out = NULL, *err = NULL, *o2 = NULL, *e2 = NULL, *o3 = NULL, *e3 = NULL;
+  cJSON *j;
+
+  g_assert_cmpint (run_cli (args, &out, &err), ==, 0);
+  j = cJSON_Parse (out);
+  g_assert_cmpfloat (cJSON_GetObjectItem (j, "case")->valuedouble, ==, 2);
+  g_assert_nonnull (strstr (cJSON_GetObjectItem (j, "evidence")->valuestring, "`positive` and `anchor`"));
+  cJSON_Delete (j);
+  g_assert_cmpint (run_cli (bad, &o2, &e2), ==, 2);
+  g_assert_cmpint (run_cli (missing, &o3, &e3), ==, 1);
+  g_assert_nonnull (strstr (e3, "no column “nope”"));
+}
+
+static void
 test_inspect_errors (void)
 {
   const char *none[] = { "inspect", NULL };
@@ -138,6 +160,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/cli/inspect/stsb", test_inspect_stsb);
   g_test_add_func ("/cli/inspect/banking-split", test_inspect_banking_split);
+  g_test_add_func ("/cli/inspect/roles", test_inspect_roles);
   g_test_add_func ("/cli/inspect/errors", test_inspect_errors);
   return g_test_run ();
 }

@@ -400,6 +400,54 @@ test_folder_splits (void)
   }
 }
 
+static void
+test_folder_subsets (void)
+{
+  /* all-nli's layout: one folder per subset, split files inside. */
+  g_autofree char *p1 = test_write_temp ("nli/pair/train-00000-of-00001.jsonl",
+                                         "{\"anchor\": \"a\", \"positive\": \"b\"}\n", -1);
+  g_autofree char *p2 = test_write_temp ("nli/triplet/train-00000-of-00001.jsonl",
+                                         "{\"anchor\": \"a\", \"positive\": \"b\", \"negative\": \"c\"}\n", -1);
+  g_autofree char *p3 = test_write_temp ("nli/triplet/dev-00000-of-00001.jsonl",
+                                         "{\"anchor\": \"d\", \"positive\": \"e\", \"negative\": \"f\"}\n", -1);
+  g_autofree char *readme = test_write_temp ("nli/README.md", "---\n---\n", -1);
+  g_autofree char *dir = g_path_get_dirname (readme);
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) splits = vs_dataset_list_splits (dir, &error);
+  g_autoptr(VsDataset) trip = NULL;
+  g_autoptr(VsDataset) dev = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (splits), ==, 3);
+  g_assert_cmpstr (splits[0], ==, "pair/train");
+  g_assert_cmpstr (splits[1], ==, "triplet/train");
+  g_assert_cmpstr (splits[2], ==, "triplet/validation");
+  g_assert_null (vs_dataset_load (dir, NULL, &error));
+  g_assert_nonnull (strstr (error->message, "choose one of: pair/train, triplet/train, triplet/validation"));
+  g_clear_error (&error);
+  trip = vs_dataset_load (dir, "triplet", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (vs_dataset_get_n_columns (trip), ==, 3);
+  g_assert_cmpstr (STR (trip, "negative", 0), ==, "c");
+  dev = vs_dataset_load (dir, "triplet/validation", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (STR (dev, "anchor", 0), ==, "d");
+}
+
+static void
+test_invalid_utf8 (void)
+{
+  g_autofree char *p1 = test_write_temp ("latin1.csv", "text,label\ncaf\xe9,1\n", -1);
+  g_autofree char *p2 = test_write_temp ("latin1.jsonl", "{\"t\": \"ok\"}\n{\"t\": \"caf\xe9\"}\n", -1);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_null (vs_dataset_load (p1, NULL, &error));
+  g_assert_nonnull (strstr (error->message, "latin1.csv: line 2: field 1 is not valid UTF-8"));
+  g_clear_error (&error);
+  g_assert_null (vs_dataset_load (p2, NULL, &error));
+  g_assert_nonnull (strstr (error->message, "latin1.jsonl: line 2: not valid UTF-8"));
+}
+
 static VsDataset *
 small_dataset (void)
 {
@@ -536,6 +584,8 @@ main (int argc, char **argv)
   g_test_add_func ("/text/json/layouts", test_json_layouts);
   g_test_add_func ("/text/json/errors", test_json_errors);
   g_test_add_func ("/text/folder-splits", test_folder_splits);
+  g_test_add_func ("/text/folder-subsets", test_folder_subsets);
+  g_test_add_func ("/text/invalid-utf8", test_invalid_utf8);
   g_test_add_func ("/text/operations", test_operations);
   g_test_add_func ("/text/format-cell", test_format_cell);
   return g_test_run ();

@@ -580,9 +580,40 @@ compare_splits (gconstpointer a,
 {
   const char *sa = *(const char *const *) a;
   const char *sb = *(const char *const *) b;
-  int ra = split_rank (sa), rb = split_rank (sb);
+  const char *la = strrchr (sa, '/');
+  const char *lb = strrchr (sb, '/');
+  gsize ca = la != NULL ? (gsize) (la - sa) : 0;
+  gsize cb = lb != NULL ? (gsize) (lb - sb) : 0;
+  int r;
 
-  return ra != rb ? ra - rb : strcmp (sa, sb);
+  /* "config/split": by config name, then train, validation, test, others. */
+  if (ca != cb || (ca > 0 && strncmp (sa, sb, ca) != 0))
+    {
+      r = strncmp (sa, sb, MIN (ca, cb));
+      return r != 0 ? r : (int) ca - (int) cb;
+    }
+  la = la != NULL ? la + 1 : sa;
+  lb = lb != NULL ? lb + 1 : sb;
+  r = split_rank (la) - split_rank (lb);
+  return r != 0 ? r : strcmp (la, lb);
+}
+
+/* The subset ("config") a file belongs to: its first folder, when that is
+ * not "data" and does not itself name a split (all-nli: pair/, triplet/). */
+static char *
+config_of_name (const char *relpath)
+{
+  const char *slash = strchr (relpath, '/');
+  g_autofree char *first = NULL;
+  g_autofree char *as_split = NULL;
+
+  if (slash == NULL)
+    return NULL;
+  first = g_strndup (relpath, slash - relpath);
+  as_split = split_of_name (first);
+  if (as_split != NULL || strcmp (first, "data") == 0)
+    return NULL;
+  return g_steal_pointer (&first);
 }
 
 /* Files of a folder grouped by split: split name -> GPtrArray of relpaths,
@@ -596,9 +627,20 @@ folder_splits (const char *root,
                                               (GDestroyNotify) g_ptr_array_unref);
 
   gboolean any_named = FALSE;
+  g_autoptr(GHashTable) configs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  gboolean use_configs;
 
   collect_files (root, "", files, 0);
   g_ptr_array_sort (files, compare_strings);
+  /* Several subsets side by side (pair/, triplet/ ...): splits are named
+   * "subset/split". */
+  for (guint i = 0; i < files->len; i++)
+    {
+      char *config = config_of_name (files->pdata[i]);
+      if (config != NULL)
+        g_hash_table_add (configs, config);
+    }
+  use_configs = g_hash_table_size (configs) >= 2;
   /* As Hugging Face `datasets` does: when some files name their split,
    * files that name none are not data (categories.json beside test.csv);
    * otherwise every file is "train". Metadata files never are. */
@@ -621,6 +663,16 @@ folder_splits (const char *root,
         continue;
       if (split == NULL)
         split = g_strdup ("train");
+      if (use_configs)
+        {
+          g_autofree char *config = config_of_name (rel);
+          if (config != NULL)
+            {
+              char *full = g_strconcat (config, "/", split, NULL);
+              g_free (split);
+              split = full;
+            }
+        }
       list = g_hash_table_lookup (splits, split);
       if (list == NULL)
         {
@@ -778,13 +830,37 @@ vs_dataset_load_limit (const char *path,
         }
     }
   files = chosen != NULL ? g_hash_table_lookup (splits, chosen) : NULL;
+  if (files == NULL && chosen != NULL && strchr (chosen, '/') == NULL)
+    {
+      /* A subset name alone: its "train" split, or its only split. */
+      g_autofree char *train = g_strconcat (chosen, "/train", NULL);
+      g_autofree char *prefix = g_strconcat (chosen, "/", NULL);
+      GHashTableIter iter;
+      gpointer key, value;
+      guint matches = 0;
+
+      files = g_hash_table_lookup (splits, train);
+      g_hash_table_iter_init (&iter, splits);
+      while (files == NULL && g_hash_table_iter_next (&iter, &key, &value))
+        if (g_str_has_prefix (key, prefix))
+          {
+            matches++;
+            if (matches == 1)
+              files = value;
+          }
+      if (matches > 1)
+        files = NULL;
+    }
   if (files == NULL)
     {
       g_auto(GStrv) names = vs_dataset_list_splits (path, NULL);
       g_autofree char *list = names != NULL ? g_strjoinv (", ", names) : g_strdup ("");
-      g_set_error (error, VS_ERROR, VS_ERROR_NOT_FOUND,
-                   "%s: no split “%s” (splits: %s)", path,
-                   chosen != NULL ? chosen : "(none chosen)", list);
+      if (chosen == NULL)
+        g_set_error (error, VS_ERROR, VS_ERROR_NOT_FOUND,
+                     "%s: several splits and no “train”; choose one of: %s", path, list);
+      else
+        g_set_error (error, VS_ERROR, VS_ERROR_NOT_FOUND,
+                     "%s: no split “%s” (splits: %s)", path, chosen, list);
       return NULL;
     }
   for (guint i = 0; i < files->len; i++)

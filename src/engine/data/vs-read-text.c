@@ -402,6 +402,13 @@ vs_read_csv (const char *path,
           for (guint i = 0; i < n_cols; i++)
             {
               GString *f = fields->pdata[i];
+              if (!g_utf8_validate_len (f->str, f->len, NULL))
+                {
+                  g_set_error (error, VS_ERROR, VS_ERROR_PARSE,
+                               "%s: line %" G_GUINT64_FORMAT ": field %u is not valid UTF-8 (re-save the file as UTF-8)",
+                               path, line, i + 1);
+                  goto out;
+                }
               vs_column_append_string_len (ds->columns->pdata[i], f->str, f->len);
             }
           rows++;
@@ -430,10 +437,14 @@ out:
 
 typedef struct
 {
+  VsColumn *col;
+  gboolean  has_value;   /* a non-null value was seen: the column's type is set */
+} SinkCol;
+
+typedef struct
+{
   VsDataset  *ds;
-  GHashTable *by_name;    /* name -> VsColumn * (borrowed) */
-  GHashTable *has_value;  /* VsColumn * set: columns that have seen a non-null value */
-  GHashTable *touched;    /* VsColumn * set: cells written for the current row */
+  GHashTable *by_name;    /* name -> SinkCol * (owned; the key is col->name) */
   gsize       n_rows;
   gsize       max_rows;
 } RowSink;
@@ -444,9 +455,7 @@ sink_init (RowSink   *sink,
            gsize      max_rows)
 {
   sink->ds = ds;
-  sink->by_name = g_hash_table_new (g_str_hash, g_str_equal);
-  sink->has_value = g_hash_table_new (NULL, NULL);
-  sink->touched = g_hash_table_new (NULL, NULL);
+  sink->by_name = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   sink->n_rows = 0;
   sink->max_rows = max_rows;
 }
@@ -455,8 +464,6 @@ static void
 sink_clear (RowSink *sink)
 {
   g_hash_table_unref (sink->by_name);
-  g_hash_table_unref (sink->has_value);
-  g_hash_table_unref (sink->touched);
 }
 
 static gboolean
@@ -508,22 +515,23 @@ json_scalar_text (const cJSON *v)
   }
 }
 
-static VsColumn *
+static SinkCol *
 sink_column (RowSink     *sink,
              const char  *name,
              VsColumnType type)
 {
-  VsColumn *col = g_hash_table_lookup (sink->by_name, name);
+  SinkCol *sc = g_hash_table_lookup (sink->by_name, name);
 
-  if (col == NULL)
+  if (sc == NULL)
     {
-      col = vs_column_new (name, type);
+      sc = g_new0 (SinkCol, 1);
+      sc->col = vs_column_new (name, type);
       for (gsize r = 0; r < sink->n_rows; r++)
-        vs_column_append_null (col);
-      vs_dataset_take_column (sink->ds, col);
-      g_hash_table_insert (sink->by_name, col->name, col);
+        vs_column_append_null (sc->col);
+      vs_dataset_take_column (sink->ds, sc->col);
+      g_hash_table_insert (sink->by_name, sc->col->name, sc);
     }
-  return col;
+  return sc;
 }
 
 static void
@@ -532,17 +540,17 @@ sink_put (RowSink     *sink,
           const cJSON *v)
 {
   VsColumnType t = json_type (v);
-  VsColumn *col = sink_column (sink, name, t);
+  SinkCol *sc = sink_column (sink, name, t);
+  VsColumn *col = sc->col;
 
-  if (g_hash_table_contains (sink->touched, col))
+  if (col->length > sink->n_rows)
     return;   /* duplicate key in one object: the first wins */
-  g_hash_table_add (sink->touched, col);
   if (cJSON_IsNull (v))
     {
       vs_column_append_null (col);
       return;
     }
-  if (!g_hash_table_contains (sink->has_value, col))
+  if (!sc->has_value)
     {
       /* First value: the column's type is the value's (earlier cells are null). */
       if (col->type != t)
@@ -552,7 +560,7 @@ sink_put (RowSink     *sink,
           for (gsize r = 0; r < col->length; r++)
             vs_column_append_null (tmp);
           /* Swap the storage in; keep the column pointer and its name
-           * pointer (the hash tables hold both). */
+           * pointer (the hash table holds both). */
           old = *col;
           *col = *tmp;
           g_free (col->name);
@@ -561,7 +569,7 @@ sink_put (RowSink     *sink,
           *tmp = old;
           vs_column_free (tmp);
         }
-      g_hash_table_add (sink->has_value, col);
+      sc->has_value = TRUE;
     }
   else if (col->type != t)
     {
@@ -578,10 +586,13 @@ sink_put (RowSink     *sink,
   switch (col->type)
     {
     case VS_COLUMN_STRING:
-      {
-        g_autofree char *s = json_scalar_text (v);
-        vs_column_append_string (col, s);
-      }
+      if (cJSON_IsString (v))
+        vs_column_append_string (col, v->valuestring);
+      else
+        {
+          g_autofree char *s = json_scalar_text (v);
+          vs_column_append_string (col, s);
+        }
       break;
     case VS_COLUMN_FLOAT64:
       vs_column_append_double (col, v->valuedouble);
@@ -622,11 +633,15 @@ sink_put_object (RowSink     *sink,
 
   cJSON_ArrayForEach (item, obj)
     {
-      g_autofree char *name = NULL;
+      g_autofree char *joined = NULL;
+      const char *name;
 
       if (item->string == NULL || (skip_key != NULL && strcmp (item->string, skip_key) == 0))
         continue;
-      name = prefix != NULL ? g_strconcat (prefix, ".", item->string, NULL) : g_strdup (item->string);
+      if (prefix != NULL)
+        name = joined = g_strconcat (prefix, ".", item->string, NULL);
+      else
+        name = item->string;
       if (cJSON_IsObject (item))
         sink_put_object (sink, name, item, NULL);
       else
@@ -644,7 +659,6 @@ sink_end_row (RowSink *sink)
       if (col->length < sink->n_rows)
         vs_column_append_null (col);
     }
-  g_hash_table_remove_all (sink->touched);
 }
 
 static const cJSON *
@@ -906,6 +920,12 @@ vs_read_json (const char *path,
           goto out;
         }
 
+      if (!g_utf8_validate_len (elem->str, elem->len, NULL))
+        {
+          g_set_error (error, VS_ERROR, VS_ERROR_PARSE,
+                       "%s: line %" G_GUINT64_FORMAT ": not valid UTF-8", path, elem_line);
+          goto out;
+        }
       {
         cJSON *v = cJSON_ParseWithLength (elem->str, elem->len);
         g_autofree char *where = NULL;
