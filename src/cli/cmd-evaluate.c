@@ -14,6 +14,7 @@
 
 #include "data/vs-dataset.h"
 #include "eval/vs-evaluator.h"
+#include "hub/vs-hub.h"
 #include "model/vs-model.h"
 #include "vs-cli.h"
 #include "vs-engine.h"
@@ -189,10 +190,17 @@ vs_cli_evaluate (int    argc,
   if (threads > 0)
     vs_engine_set_threads ((guint) threads);
 
-  g_autoptr(VsDataset) ds = vs_dataset_load_limit (data, split, (gsize) limit, &error);
+  /* DATASET and MODEL may be Hub ids: pulled into the shared cache first. */
+  g_autofree char *data_dir = vs_hub_resolve_dataset (data, &error);
+  if (data_dir == NULL)
+    return vs_cli_fail (command, error);
+  g_autoptr(VsDataset) ds = vs_dataset_load_limit (data_dir, split, (gsize) limit, &error);
   if (ds == NULL)
     return vs_cli_fail (command, error);
-  g_autoptr(VsModel) model = vs_model_load (argv[1], &error);
+  g_autofree char *model_dir = vs_hub_resolve_model (argv[1], &error);
+  if (model_dir == NULL)
+    return vs_cli_fail (command, error);
+  g_autoptr(VsModel) model = vs_model_load (model_dir, &error);
   if (model == NULL)
     return vs_cli_fail (command, error);
 
