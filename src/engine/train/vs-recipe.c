@@ -720,6 +720,8 @@ parse_root (Checker     *ck,
       return NULL;
     }
   check_keys (ck, root, "recipe", keys);
+  recipe->name = dup_string (ck, root, "name", "recipe", FALSE);
+  recipe->description = dup_string (ck, root, "description", "recipe", FALSE);
   parse_model (ck, recipe, cJSON_GetObjectItemCaseSensitive (root, "model"));
 
   item = cJSON_GetObjectItemCaseSensitive (root, "train");
@@ -871,6 +873,8 @@ vs_recipe_free (VsRecipe *recipe)
   if (recipe == NULL)
     return;
   g_free (recipe->file);
+  g_free (recipe->name);
+  g_free (recipe->description);
   g_free (recipe->base_dir);
   g_free (recipe->model);
   g_free (recipe->new_architecture);
@@ -1063,6 +1067,10 @@ vs_recipe_to_json (const VsRecipe *recipe)
   cJSON *root = cJSON_CreateObject ();
   cJSON *train;
 
+  if (recipe->name != NULL)
+    cJSON_AddStringToObject (root, "name", recipe->name);
+  if (recipe->description != NULL)
+    cJSON_AddStringToObject (root, "description", recipe->description);
   if (recipe->model != NULL)
     cJSON_AddStringToObject (root, "model", recipe->model);
   else
@@ -1087,4 +1095,27 @@ vs_recipe_to_json (const VsRecipe *recipe)
   cJSON_AddItemToObject (root, "args", vs_train_args_to_json (&recipe->args));
   cJSON_AddStringToObject (root, "output_dir", recipe->output_dir);
   return root;
+}
+
+gboolean
+vs_recipe_save (const VsRecipe *recipe,
+                const char     *path,
+                GError        **error)
+{
+  cJSON *json;
+  char *text;
+  g_autoptr(GError) local_error = NULL;
+  gboolean ok;
+
+  g_return_val_if_fail (recipe != NULL && path != NULL, FALSE);
+
+  json = vs_recipe_to_json (recipe);
+  text = cJSON_Print (json);
+  /* g_file_set_contents writes a temporary file and renames it. */
+  ok = g_file_set_contents (path, text, -1, &local_error);
+  cJSON_free (text);
+  cJSON_Delete (json);
+  if (!ok)
+    g_set_error (error, VS_ERROR, VS_ERROR_IO, "%s: %s", path, local_error->message);
+  return ok;
 }
