@@ -507,6 +507,33 @@ test_multi_dataset (void)
   g_assert_cmpint (cJSON_GetArraySize (events), ==, 4);
   cJSON_Delete (events);
   cJSON_Delete (record);
+
+  /* A loss with its own weights (SoftmaxLoss's classifier): they are a
+   * second parameter block, trained and checkpointed with the model's. */
+  {
+    g_autofree char *out2 = g_dir_make_tmp ("vs-softmax-XXXXXX", NULL);
+    g_autofree char *sm = g_strdup_printf (
+      "{\"model\": \"model\","
+      " \"train\": {\"path\": \"contrastive.csv\", \"columns\": [\"sentence1\", \"sentence2\"], \"label\": \"label\"},"
+      " \"loss\": {\"name\": \"SoftmaxLoss\", \"params\": {\"num_labels\": 2}},"
+      " \"args\": {\"max_steps\": 4, \"batch_size\": 4, \"save_steps\": 2},"
+      " \"output_dir\": \"%s\"}", out2);
+    g_autofree char *dir = fixture_dir ();
+    g_autofree char *opt = g_build_filename (out2, "checkpoint-2", "optimizer.safetensors", NULL);
+    g_autofree char *header = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VsRecipe) recipe = vs_recipe_parse (sm, strlen (sm), "softmax", dir, &error);
+    g_autoptr(VsTrainer) tr = NULL;
+
+    g_assert_no_error (error);
+    tr = vs_trainer_new_from_recipe (recipe, &error);
+    g_assert_no_error (error);
+    g_assert_true (vs_trainer_run (tr, &error));
+    g_assert_true (g_file_get_contents (opt, &header, NULL, NULL));
+    g_assert_nonnull (strstr (header + 8, "\"loss0.exp_avg\""));
+    g_assert_nonnull (strstr (header + 8, "\"model.exp_avg\""));
+    vs_remove_tree (out2, NULL);
+  }
 }
 
 typedef struct
