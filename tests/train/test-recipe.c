@@ -133,7 +133,7 @@ test_all_problems (void)
     "r.json: train[0].columns[1]: expected a column name",
     "r.json: train[1].path: missing",
     "r.json: train[1].loss.name: unknown loss “NoSuchLoss”",
-    "r.json: evaluator.name: unknown evaluator “sts”",
+    "r.json: evaluator.name: expected similarity, triplet, binary or retrieval",
     "r.json: args.batch_size: expected an integer >= 1",
     "r.json: args.scheduler: expected one of linear, cosine, constant, constant_with_warmup (got “warmuplinear”)",
     "r.json: args.lerning_rate: unknown argument",

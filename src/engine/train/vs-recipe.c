@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "vs-error.h"
+#include "eval/vs-evaluator.h"
+#include "loss/vs-loss.h"
 #include "train/vs-recipe.h"
 
 typedef struct
@@ -424,22 +426,6 @@ recipe_loss_free (VsRecipeLoss *loss)
   g_free (loss);
 }
 
-/* sentence-transformers' losses that the engine trains; "Cached…" share
- * their base's columns. The loss module checks parameters and columns once
- * the data is loaded. */
-static const char *const known_losses[] = {
-  "CosineSimilarityLoss", "CoSENTLoss", "AnglELoss", "ContrastiveLoss",
-  "OnlineContrastiveLoss", "SoftmaxLoss", "MultipleNegativesRankingLoss",
-  "MultipleNegativesSymmetricRankingLoss", "CachedMultipleNegativesRankingLoss",
-  "CachedMultipleNegativesSymmetricRankingLoss", "GISTEmbedLoss",
-  "CachedGISTEmbedLoss", "MegaBatchMarginLoss", "TripletLoss",
-  "BatchHardTripletLoss", "BatchHardSoftMarginTripletLoss",
-  "BatchSemiHardTripletLoss", "BatchAllTripletLoss", "MatryoshkaLoss",
-  "AdaptiveLayerLoss", "Matryoshka2dLoss", "DenoisingAutoEncoderLoss",
-  "MSELoss", "MarginMSELoss", "DistillKLDivLoss", "ContrastiveTensionLoss",
-  "ContrastiveTensionLossInBatchNegatives", NULL,
-};
-
 static VsRecipeLoss *
 parse_loss (Checker     *ck,
             const cJSON *obj,
@@ -472,7 +458,8 @@ parse_loss (Checker     *ck,
                json_type_name (obj));
       return NULL;
     }
-  if (loss->name != NULL && !g_strv_contains (known_losses, loss->name))
+  /* The loss module checks the parameters once the data is loaded. */
+  if (loss->name != NULL && vs_loss_registry_lookup (loss->name) == NULL)
     problem (ck, "%s.name: unknown loss “%s”", where, loss->name);
   return loss;
 }
@@ -668,12 +655,6 @@ parse_model (Checker     *ck,
     }
 }
 
-static const char *const evaluator_names[] = {
-  "similarity", "triplet", "binary", "retrieval",
-  "EmbeddingSimilarityEvaluator", "TripletEvaluator",
-  "BinaryClassificationEvaluator", "InformationRetrievalEvaluator", NULL,
-};
-
 static void
 check_consistency (Checker  *ck,
                    VsRecipe *recipe)
@@ -781,9 +762,17 @@ parse_root (Checker     *ck,
         recipe->evaluator = cJSON_Duplicate (item, TRUE);
       if (!cJSON_IsString (name))
         problem (ck, "evaluator.name: expected one of similarity, triplet, binary, retrieval");
-      else if (!g_strv_contains (evaluator_names, name->valuestring))
-        problem (ck, "evaluator.name: unknown evaluator “%s” (expected similarity, triplet, "
-                 "binary or retrieval)", name->valuestring);
+      else
+        {
+          /* The evaluator module checks its whole configuration. */
+          g_autoptr(GError) eval_error = NULL;
+          VsEvaluator *ev = vs_evaluator_new (recipe->evaluator, &eval_error);
+
+          if (ev == NULL)
+            problem (ck, "%s%s", g_str_has_prefix (eval_error->message, "evaluator") ? "" : "evaluator: ",
+                     eval_error->message);
+          vs_evaluator_free (ev);
+        }
     }
 
   parse_args (ck, &recipe->args, cJSON_GetObjectItemCaseSensitive (root, "args"));
