@@ -15,7 +15,7 @@
  *     "train": {"path", "split", "columns": [in loss order], "label",
  *               "limit", "name", "loss"}   or a list of them,
  *     "eval": {"path", "split", "columns", "label", "limit"}
- *           | {"split_ratio": 0.1},
+ *           | {"split_ratio": 0.1}          (held out of the first train dataset),
  *     "loss": {"name": "MultipleNegativesRankingLoss", "params": {...}},
  *     "evaluator": {"name": "similarity", ...},
  *     "args": {"epochs": 3, "max_steps": -1, "batch_size": 8, ...},
