@@ -94,6 +94,7 @@ vs_cli_evaluate (int    argc,
   int batch_size = 32;
   int limit = 0;
   int threads = 0;
+  gboolean renormalize = FALSE;
   const char *command = argv[0];
   GOptionEntry entries[] = {
     { "evaluator", 'e', 0, G_OPTION_ARG_STRING, &evaluator,
@@ -109,6 +110,8 @@ vs_cli_evaluate (int    argc,
     { "similarity-fn", 0, 0, G_OPTION_ARG_STRING, &fns,
       "cosine,dot,euclidean,manhattan or all (default: all; retrieval: cosine)", "FNS" },
     { "name", 0, 0, G_OPTION_ARG_STRING, &prefix, "Prefix of every metric key", "NAME" },
+    { "renormalize", 0, 0, G_OPTION_ARG_NONE, &renormalize,
+      "L2-normalise embeddings after truncating to --dims (sentence-transformers does not)", NULL },
     { "batch-size", 'b', 0, G_OPTION_ARG_INT, &batch_size, "Texts per forward pass (default 32)", "N" },
     { "limit", 0, 0, G_OPTION_ARG_INT, &limit, "Use only the first N rows", "N" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "Threads (default: one per core)", "N" },
@@ -175,6 +178,8 @@ vs_cli_evaluate (int    argc,
     cJSON_AddStringToObject (cfg, "similarity_fn_names", fns);
   if (prefix != NULL)
     cJSON_AddStringToObject (cfg, "prefix", prefix);
+  if (renormalize)
+    cJSON_AddBoolToObject (cfg, "renormalize", TRUE);
 
   g_autoptr(VsEvaluator) ev = vs_evaluator_new (cfg, &error);
   cJSON_Delete (cfg);

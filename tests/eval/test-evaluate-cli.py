@@ -114,6 +114,14 @@ def main():
                                                                gold, ref.FNS, p), dims)
         compare("similarity%s" % dims, got, exp)
 
+    # --renormalize: unit vectors after truncation (dot then equals cosine)
+    got = json.loads(run(["evaluate", model, "--evaluator", "similarity", "--data", sim_path, "--dims", "32",
+                          "--renormalize", "--name", "sts"]).stdout)
+    unit = lambda x: x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+    exp = ref.similarity_metrics(unit(emb(sts, 0)[:, :32]), unit(emb(sts, 1)[:, :32]), gold, ref.FNS,
+                                 "sts_dim_32_")
+    compare("similarity renormalized", got, exp)
+
     # triplet, on the shared CSV
     trip_path = os.path.join(DATA, "datasets", "triplets", "snli_dev_triplets.csv")
     for dims in ([], [32]):

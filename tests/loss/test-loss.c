@@ -284,9 +284,42 @@ test_finite_differences (void)
           if (r > worst)
             worst = r, worst_case = name;
         }
+      /* the loss's own parameters (SoftmaxLoss's classifier), stepped in float */
+      if (vs_loss_get_n_params (loss) > 0)
+        {
+          float *params = vs_loss_get_params (loss);
+          g_autofree float *grads = NULL;
+          vs_loss_zero_grads (loss);
+          ok = vs_loss_compute_double (loss, &db, &v0, ds, 1.0, &error);
+          g_assert_true (ok);
+          grads = g_memdup2 (vs_loss_get_grads (loss), vs_loss_get_n_params (loss) * sizeof (float));
+          for (gsize k = 0; k < vs_loss_get_n_params (loss); k++)
+            {
+              float keep = params[k], vp, vm;
+              double vpd, vmd;
+              params[k] = keep + 1e-3f;
+              vp = params[k];
+              ok = vs_loss_compute_double (loss, &db, &vpd, ds, 0, NULL);
+              params[k] = keep - 1e-3f;
+              vm = params[k];
+              ok = ok && vs_loss_compute_double (loss, &db, &vmd, ds, 0, NULL);
+              params[k] = keep;
+              g_assert_true (ok);
+              double fd = (vpd - vmd) / ((double) vp - (double) vm);
+              double r = fabs (fd - grads[k]) / (1e-5 + 1e-3 * fabs (fd));
+              n_checked++;
+              if (r > 1.0)
+                {
+                  n_bad++;
+                  g_printerr ("FD MISMATCH %s parameter %" G_GSIZE_FORMAT ": analytic %.9g, "
+                              "finite difference %.9g\n", name, k, grads[k], fd);
+                }
+            }
+        }
       case_data_clear (&cd);
     }
-  g_printerr ("finite differences (h 1e-6, tolerance 1e-6 + 1e-4|fd|): %" G_GSIZE_FORMAT
+  g_printerr ("finite differences (h 1e-6, tolerance 1e-6 + 1e-4|fd|; classifier h 1e-3, "
+              "1e-5 + 1e-3|fd|): %" G_GSIZE_FORMAT
               " coordinates, %" G_GSIZE_FORMAT " mismatches, worst %.3g of the tolerance (%s)\n",
               n_checked, n_bad, worst, worst_case != NULL ? worst_case : "-");
   g_assert_cmpuint (n_bad, ==, 0);
@@ -305,7 +338,7 @@ test_registry (void)
     "MultipleNegativesSymmetricRankingLoss", "CachedMultipleNegativesRankingLoss",
     "GISTEmbedLoss", "MegaBatchMarginLoss", "TripletLoss", "BatchHardTripletLoss",
     "BatchHardSoftMarginTripletLoss", "BatchSemiHardTripletLoss", "BatchAllTripletLoss",
-    "MatryoshkaLoss", "MSELoss", "MarginMSELoss",
+    "MatryoshkaLoss", "MSELoss", "MarginMSELoss", "DistillKLDivLoss",
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (expected); i++)
@@ -483,6 +516,10 @@ test_check_data (void)
   expect_data_ok ("MarginMSELoss", NULL, &margins);
   margins.label_dim = 5;
   expect_data_error ("MarginMSELoss", NULL, &margins, "2 teacher margins or 3 teacher scores");
+  margins.label_dim = 3;
+  expect_data_ok ("DistillKLDivLoss", NULL, &margins);
+  margins.label_dim = 4;
+  expect_data_error ("DistillKLDivLoss", NULL, &margins, "needs 3 teacher scores per row");
   expect_data_error ("MatryoshkaLoss", "{\"loss\": \"TripletLoss\", \"matryoshka_dims\": [4]}", &pair,
                      "MatryoshkaLoss: TripletLoss needs 3 text columns");
   expect_data_ok ("MatryoshkaLoss", "{\"loss\": \"CoSENTLoss\", \"matryoshka_dims\": [4]}", &score05);
@@ -575,6 +612,8 @@ test_compute_errors (void)
                         2, 4, NULL, 0, NULL, VS_ERROR_INVALID, "dimension 8 is larger than");
   expect_compute_error ("MSELoss", NULL, 1, 4, scores, 1, NULL, VS_ERROR_INVALID,
                         "teacher embeddings have 1 dimensions");
+  expect_compute_error ("DistillKLDivLoss", "{\"temperature\": 2}", 4, 4, scores, 1, NULL, VS_ERROR_INVALID,
+                        "3 candidate columns need 3 teacher scores per row, not 1");
   expect_compute_error ("MarginMSELoss", NULL, 4, 4, scores, 1, NULL, VS_ERROR_INVALID,
                         "2 negative columns need 2 teacher margins or 3 teacher scores per row, not 1");
 }

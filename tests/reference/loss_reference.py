@@ -365,6 +365,16 @@ def margin_mse(reps, labels, p):
     return torch.nn.MSELoss()(margins, labels)
 
 
+def distill_kl_div(reps, labels, p):
+    sim = SIMS[p.get("similarity_fct", "pairwise_dot_score")]
+    T = p.get("temperature", 1.0)
+    q = reps[0]
+    student = torch.stack([sim(q, d) for d in reps[1:]], dim=1) / T
+    log_q = torch.log_softmax(student, dim=1)
+    teacher = torch.softmax(labels / T, dim=1)
+    return torch.nn.KLDivLoss(reduction="batchmean")(log_q, teacher) * T**2
+
+
 LOSSES = {
     "CosineSimilarityLoss": cosine_similarity_loss, "CoSENTLoss": cosent_loss,
     "AnglELoss": angle_loss, "ContrastiveLoss": contrastive_loss,
@@ -375,7 +385,7 @@ LOSSES = {
     "MegaBatchMarginLoss": mega_batch_margin, "TripletLoss": triplet,
     "BatchHardTripletLoss": batch_hard, "BatchHardSoftMarginTripletLoss": batch_hard_soft,
     "BatchSemiHardTripletLoss": batch_semi_hard, "BatchAllTripletLoss": batch_all,
-    "MSELoss": mse, "MarginMSELoss": margin_mse,
+    "MSELoss": mse, "MarginMSELoss": margin_mse, "DistillKLDivLoss": distill_kl_div,
 }
 
 
@@ -557,6 +567,22 @@ m2 = f32(torch.randn(B, 2, dtype=DT)).reshape(-1).tolist()
 add("margin_mse_2neg", "MarginMSELoss", {"similarity_fct": "pairwise_cos_sim"}, [anc, pos, neg, neg2], m2, label_dim=2)
 raw = f32(torch.randn(B, 3, dtype=DT)).reshape(-1).tolist()
 add("margin_mse_raw", "MarginMSELoss", {}, [anc, pos, neg, neg2], raw, label_dim=3)
+
+ts = f32(torch.randn(B, 3, dtype=DT) * 3).reshape(-1).tolist()
+add("distill_kl", "DistillKLDivLoss", {}, [anc, pos, neg, neg2], ts, label_dim=3)
+add("distill_kl_cos_t2", "DistillKLDivLoss", {"similarity_fct": "pairwise_cos_sim", "temperature": 2.0},
+    [anc, pos, neg, neg2], ts, label_dim=3)
+add("distill_kl_tied_teacher", "DistillKLDivLoss", {"temperature": 0.5}, [anc, pos, neg], [1.0, 1.0] * B, label_dim=2)
+
+# more batches of one and all-equal labels
+add("online_contrastive_all_neg", "OnlineContrastiveLoss", {"margin": 1.5}, [a, b], [0] * B)
+add("angle_all_equal", "AnglELoss", {}, [a, b], [0.5] * B)
+add("batch_hard_b1", "BatchHardTripletLoss", {}, [e[:1]], [0])
+add("batch_all_b1", "BatchAllTripletLoss", {}, [e[:1]], [0])
+add("batch_hard_soft_b1", "BatchHardSoftMarginTripletLoss", {}, [e[:1]], [0])
+add("mse_b1", "MSELoss", {}, [a[:1]], teacher[:1].reshape(-1).tolist(), label_dim=D)
+add("margin_mse_b1", "MarginMSELoss", {}, [anc[:1], pos[:1], neg[:1]], m1[:1])
+add("mnrl_all_equal_rows", "MultipleNegativesRankingLoss", {}, [anc, pos[:1].repeat(B, 1)])
 
 # Matryoshka
 add("matryoshka_mnrl", "MatryoshkaLoss", {"loss": "MultipleNegativesRankingLoss", "matryoshka_dims": [8, 4, 2]},

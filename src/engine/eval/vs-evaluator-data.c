@@ -36,6 +36,7 @@ struct _VsEvaluator
   gsize    n_dims;
   guint    functions;
   char    *prefix;
+  gboolean renormalize;
 };
 
 void
@@ -72,12 +73,13 @@ vs_evaluator_new (const cJSON  *config,
     }
   cJSON_ArrayForEach (item, config)
     {
-      static const char *known[] = { "name", "columns", "label", "dims", "similarity_fn_names", "prefix", NULL };
+      static const char *known[] = { "name", "columns", "label", "dims", "similarity_fn_names", "prefix",
+                                     "renormalize", NULL };
       if (!g_strv_contains (known, item->string))
         {
           g_set_error (error, VS_ERROR, VS_ERROR_INVALID,
                        "evaluator: unknown field '%s' (name, columns, label, dims, "
-                       "similarity_fn_names, prefix)", item->string);
+                       "similarity_fn_names, prefix, renormalize)", item->string);
           return NULL;
         }
     }
@@ -190,6 +192,14 @@ vs_evaluator_new (const cJSON  *config,
                    "evaluator.similarity_fn_names: expected a list of names or \"all\"");
       return NULL;
     }
+
+  item = cJSON_GetObjectItemCaseSensitive (config, "renormalize");
+  if (item != NULL && !cJSON_IsBool (item))
+    {
+      g_set_error (error, VS_ERROR, VS_ERROR_INVALID, "evaluator.renormalize: expected true or false");
+      return NULL;
+    }
+  ev->renormalize = cJSON_IsTrue (item);
 
   item = cJSON_GetObjectItemCaseSensitive (config, "prefix");
   if (cJSON_IsString (item) && item->valuestring[0] != '\0')
@@ -459,7 +469,7 @@ vs_evaluator_evaluate (VsEvaluator       *ev,
                                   : g_strdup_printf ("dim_%" G_GSIZE_FORMAT, ev->dims[di]);
       else
         name = g_strdup (ev->prefix);
-      VsEvalOptions o = { ev->functions, ev->n_dims > 0 ? ev->dims[di] : 0, name, FALSE };
+      VsEvalOptions o = { ev->functions, ev->n_dims > 0 ? ev->dims[di] : 0, name, ev->renormalize };
 
       switch (ev->kind)
         {

@@ -181,6 +181,8 @@ typedef struct _VsEvaluator VsEvaluator;
  *   "similarity_fn_names"  ["cosine", "dot", "euclidean", "manhattan"] or
  *              "all"; absent = all four (retrieval: cosine)
  *   "prefix"   a name put before every key ("sts-dev" -> "sts-dev_...")
+ *   "renormalize"  L2-normalise after truncating (default false, as
+ *              sentence-transformers' truncate_dim)
  * Retrieval: the distinct texts of the first column are the queries, the
  * distinct texts of the other columns the corpus, and a query's relevant
  * documents are the second-column texts of its rows.

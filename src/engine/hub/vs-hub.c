@@ -440,6 +440,23 @@ vs_hub_login (const char *token,
   return name;
 }
 
+gboolean
+vs_hub_logout (GError **error)
+{
+  g_autofree char *path = token_path ();
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *stored = g_build_filename (dir, "stored_tokens", NULL);
+  const char *files[] = { path, stored };
+
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    if (g_unlink (files[i]) != 0 && errno != ENOENT)
+      {
+        g_set_error (error, VS_ERROR, VS_ERROR_IO, "%s: cannot delete: %s", files[i], g_strerror (errno));
+        return FALSE;
+      }
+  return TRUE;
+}
+
 /* ---- info, search, listing ---------------------------------------------------- */
 
 cJSON *
@@ -1741,6 +1758,19 @@ vs_hub_resolve_model (const char *id_or_path,
                       GError    **error)
 {
   g_autoptr(VsHub) hub = NULL;
+
+  g_return_val_if_fail (id_or_path != NULL, NULL);
+  if (g_file_test (id_or_path, G_FILE_TEST_EXISTS))
+    return g_strdup (id_or_path);
+  hub = vs_hub_new ();
+  return vs_hub_resolve_model_with (hub, id_or_path, error);
+}
+
+char *
+vs_hub_resolve_model_with (VsHub      *hub,
+                           const char *id_or_path,
+                           GError    **error)
+{
   g_autofree char *id = NULL;
   g_autofree char *rev = NULL;
   char *out;
@@ -1762,7 +1792,6 @@ vs_hub_resolve_model (const char *id_or_path,
       g_free (id);
       id = full;
     }
-  hub = vs_hub_new ();
   out = snapshot_impl (hub, VS_HUB_REPO_MODEL, id, rev != NULL ? rev : "main", NULL, NULL, TRUE, error);
   vs_hub_scrub_error (hub, error);
   return out;
@@ -1773,6 +1802,19 @@ vs_hub_resolve_dataset (const char *id_or_path,
                         GError    **error)
 {
   g_autoptr(VsHub) hub = NULL;
+
+  g_return_val_if_fail (id_or_path != NULL, NULL);
+  if (g_file_test (id_or_path, G_FILE_TEST_EXISTS))
+    return g_strdup (id_or_path);
+  hub = vs_hub_new ();
+  return vs_hub_resolve_dataset_with (hub, id_or_path, error);
+}
+
+char *
+vs_hub_resolve_dataset_with (VsHub      *hub,
+                             const char *id_or_path,
+                             GError    **error)
+{
   g_autofree char *id = NULL;
   g_autofree char *rev = NULL;
   g_autoptr(GError) local = NULL;
@@ -1789,7 +1831,6 @@ vs_hub_resolve_dataset (const char *id_or_path,
                    "%s: no such file or folder, and not a Hub dataset id (org/name)", id_or_path);
       return NULL;
     }
-  hub = vs_hub_new ();
   /* The Parquet conversion first (main revision only); the repo's own
    * files when the Hub has no conversion for it. */
   if (rev == NULL)

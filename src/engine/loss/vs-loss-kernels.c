@@ -838,6 +838,7 @@ batch_triplet_loss (VsLoss             *loss,
     case VS_LOSS_KIND_TRIPLET:
     case VS_LOSS_KIND_MSE:
     case VS_LOSS_KIND_MARGIN_MSE:
+    case VS_LOSS_KIND_DISTILL_KL_DIV:
     case VS_LOSS_KIND_MATRYOSHKA:
     default:
       g_assert_not_reached ();
@@ -931,6 +932,68 @@ margin_mse_loss (VsLoss             *loss,
   return TRUE;
 }
 
+/* DistillKLDivLoss: KL(softmax(teacher/T) ‖ softmax(student/T)) per row,
+ * batchmean, times T², student scores s_k = sim(q, c_k). */
+static gboolean
+distill_kl_div_loss (VsLoss             *loss,
+                     const VsLossDBatch *b,
+                     double             *value,
+                     double *const      *dcols,
+                     GError            **error)
+{
+  gsize B = b->batch, D = b->dim, m = b->n_cols - 1;
+  double T = loss->temperature;
+
+  if (loss->sim == VS_SIM_ANGLE && D % 2 != 0)
+    {
+      g_set_error (error, VS_ERROR, VS_ERROR_INVALID,
+                   "DistillKLDivLoss: pairwise_angle_sim needs an even embedding size");
+      return FALSE;
+    }
+  if (b->label_dim != m)
+    {
+      g_set_error (error, VS_ERROR, VS_ERROR_INVALID,
+                   "DistillKLDivLoss: %" G_GSIZE_FORMAT " candidate columns need %" G_GSIZE_FORMAT
+                   " teacher scores per row, not %" G_GSIZE_FORMAT, m, m, b->label_dim);
+      return FALSE;
+    }
+  g_autofree double *s = g_new (double, m * B);     /* [m, B]: column-major per candidate */
+  g_autofree double *ds = g_new0 (double, m * B);
+  for (gsize k = 0; k < m; k++)
+    vs_loss_sim_pairwise_forward (loss->sim, s + k * B, b->cols[0], b->cols[1 + k], B, D);
+
+  *value = 0;
+  for (gsize i = 0; i < B; i++)
+    {
+      const float *li = b->labels + i * m;
+      double smax = -INFINITY, tmax = -INFINITY, zs = 0, zt = 0;
+      for (gsize k = 0; k < m; k++)
+        {
+          smax = MAX (smax, s[k * B + i] / T);
+          tmax = MAX (tmax, li[k] / T);
+        }
+      for (gsize k = 0; k < m; k++)
+        {
+          zs += exp (s[k * B + i] / T - smax);
+          zt += exp (li[k] / T - tmax);
+        }
+      for (gsize k = 0; k < m; k++)
+        {
+          double logq = s[k * B + i] / T - smax - log (zs);   /* student log-probability */
+          double logp = li[k] / T - tmax - log (zt);           /* teacher log-probability */
+          double p = exp (logp);
+          if (p > 0)
+            *value += p * (logp - logq) * T * T / B;
+          /* d/ds_k of Σ p (log p − log q) = (q_k − p_k) / T */
+          ds[k * B + i] = (exp (logq) - p) / T * T * T / B;
+        }
+    }
+  for (gsize k = 0; k < m; k++)
+    vs_loss_sim_pairwise_backward (loss->sim, dcols[0], dcols[1 + k], ds + k * B,
+                                   b->cols[0], b->cols[1 + k], B, D);
+  return TRUE;
+}
+
 /* --- dispatch -------------------------------------------------------------------- */
 
 gboolean
@@ -983,6 +1046,8 @@ vs_loss_kernel (VsLoss             *loss,
       return mse_loss (loss, b, value, dcols, error);
     case VS_LOSS_KIND_MARGIN_MSE:
       return margin_mse_loss (loss, b, value, dcols, error);
+    case VS_LOSS_KIND_DISTILL_KL_DIV:
+      return distill_kl_div_loss (loss, b, value, dcols, error);
     case VS_LOSS_KIND_MATRYOSHKA:
     default:
       g_set_error (error, VS_ERROR, VS_ERROR_INVALID, "%s cannot be nested here", loss->info->name);

@@ -128,6 +128,12 @@ static const VsLossParamInfo params_margin_mse[] = {
   { "similarity_fct", VS_LOSS_PARAM_CHOICE, "\"pairwise_dot_score\"", PAIR_SIMS,
     "Pairwise similarity of query and passage" },
 };
+static const VsLossParamInfo params_distill_kl[] = {
+  { "similarity_fct", VS_LOSS_PARAM_CHOICE, "\"pairwise_dot_score\"", PAIR_SIMS,
+    "Pairwise similarity of query and passage" },
+  { "temperature", VS_LOSS_PARAM_FLOAT, "1.0", NULL,
+    "Softens both score distributions; the loss is scaled by its square" },
+};
 static const VsLossParamInfo params_matryoshka[] = {
   { "loss", VS_LOSS_PARAM_LOSS, NULL, NULL,
     "The loss to train at every dimension: a name or {\"name\", \"params\"}" },
@@ -223,6 +229,10 @@ static const VsLossInfo registry[] = {
     "Distillation: the student's margin sim(q,pos) - sim(q,neg) regresses onto the teacher's",
     0, 3, G_MAXUINT, "(query, positive, negative_1..n)",
     VS_LOSS_LABEL_MARGIN, 0, 0, FALSE, FALSE, P (params_margin_mse) },
+  { "DistillKLDivLoss",
+    "Distillation: the student's score distribution over the candidates matches the teacher's (KL divergence)",
+    0, 2, G_MAXUINT, "(query, positive, negative_1..n)",
+    VS_LOSS_LABEL_SCORES, 0, 0, FALSE, FALSE, P (params_distill_kl) },
   { "MatryoshkaLoss",
     "Trains any loss at several truncated embedding sizes at once",
     C (1) | C (2) | C (3) | C (4), 1, G_MAXUINT, "(the wrapped loss's columns)",
@@ -250,6 +260,7 @@ static const VsLossKind registry_kinds[] = {
   VS_LOSS_KIND_BATCH_SEMI_HARD_TRIPLET,
   VS_LOSS_KIND_MSE,
   VS_LOSS_KIND_MARGIN_MSE,
+  VS_LOSS_KIND_DISTILL_KL_DIV,
   VS_LOSS_KIND_MATRYOSHKA,
 };
 
@@ -414,6 +425,18 @@ info_check_data (const VsLossInfo      *info,
           }
         return TRUE;
       }
+
+    case VS_LOSS_LABEL_SCORES:
+      if (shape->label != VS_LOSS_DATA_LABEL_VECTOR || shape->label_dim != n - 1)
+        {
+          g_set_error (error, VS_ERROR, VS_ERROR_INVALID,
+                       "%s needs %u teacher scores per row (one per candidate column), "
+                       "but the dataset has %s%s",
+                       info->name, n - 1, data_label_name (shape->label),
+                       shape->label == VS_LOSS_DATA_LABEL_VECTOR ? " of another width" : "");
+          return FALSE;
+        }
+      return TRUE;
 
     case VS_LOSS_LABEL_ANY:
       return TRUE;
@@ -900,6 +923,7 @@ vs_loss_new (const char   *name,
     case VS_LOSS_KIND_CACHED_MNRL:
     case VS_LOSS_KIND_CACHED_MNSRL:
     case VS_LOSS_KIND_MARGIN_MSE:
+    case VS_LOSS_KIND_DISTILL_KL_DIV:
       break;
     case VS_LOSS_KIND_ANGLE:
       loss->sim = VS_SIM_ANGLE;
@@ -1023,6 +1047,7 @@ vs_loss_get_mini_batch_size (VsLoss *loss)
     case VS_LOSS_KIND_BATCH_ALL_TRIPLET:
     case VS_LOSS_KIND_MSE:
     case VS_LOSS_KIND_MARGIN_MSE:
+    case VS_LOSS_KIND_DISTILL_KL_DIV:
     case VS_LOSS_KIND_MATRYOSHKA:
     default:
       return 0;
@@ -1407,6 +1432,9 @@ vs_loss_compute (VsLoss             *loss,
         break;
       case VS_LOSS_LABEL_MARGIN:
         label_dim = n_columns > 2 ? n_columns - 2 : 1;
+        break;
+      case VS_LOSS_LABEL_SCORES:
+        label_dim = n_columns > 1 ? n_columns - 1 : 1;
         break;
       case VS_LOSS_LABEL_NONE:
       case VS_LOSS_LABEL_SCORE:

@@ -5,9 +5,17 @@
  * (or none), and returns the loss value and d loss / d embedding of every
  * row of every column. The trainer backpropagates those through the model.
  * Names, parameters, defaults and formulas are sentence-transformers' own
- * (../shared/reference/st-spec.md section 1), with two intended fixes of
- * upstream regressions: TripletLoss EUCLIDEAN/MANHATTAN use the positive
- * distance ‖a−p+1e-6‖ (v2–v4 behaviour, #3704).
+ * (../shared/reference/st-spec.md section 1), except where the spec says
+ * not to copy an upstream regression: TripletLoss EUCLIDEAN/MANHATTAN use
+ * the positive distance ‖a−p+1e-6‖ (v2–v4 behaviour, #3704). (The other,
+ * in BinaryClassificationEvaluator, is handled in eval/vs-evaluator.h.)
+ * Two more deliberate choices: where sentence-transformers would divide 0
+ * by 0 (BatchSemiHardTripletLoss on a batch without any positive pair) the
+ * loss is 0 with zero gradients; MegaBatchMarginLoss's mini-batched
+ * version trains on the sum of the chunk means, as its code comment and
+ * st-spec describe (upstream, `end_idx < len(cos_scores)` compares with the
+ * chunk's length, so only the last chunk is ever backpropagated and logged);
+ * both agree when the batch fits in one mini_batch_size chunk.
  *
  * A static registry describes every loss: the dataset cases it fits, the
  * number of text columns it takes, its label kind and its parameters with
@@ -25,8 +33,9 @@
  *     g_printerr ("%s\n", error->message);
  *
  * Labels are floats (integer class ids are passed as exact floats). Their
- * shape is [B] for scalar labels, [B, D] for MSELoss teacher embeddings
- * and [B, n] / [B, 1+n] for MarginMSELoss margins / raw teacher scores;
+ * shape is [B] for scalar labels, [B, D] for MSELoss teacher embeddings,
+ * [B, n] / [B, 1+n] for MarginMSELoss margins / raw teacher scores and
+ * [B, 1+n] for DistillKLDivLoss teacher scores;
  * vs_loss_compute_full () states the label width explicitly.
  *
  * GradCache: CachedMultipleNegativesRankingLoss (and the symmetric and
@@ -71,6 +80,7 @@ typedef enum
   VS_LOSS_LABEL_VECTOR,   /* float vector of the embedding width (teacher embedding) */
   VS_LOSS_LABEL_MARGIN,   /* float teacher margin(s) [n] or raw teacher scores [1+n] */
   VS_LOSS_LABEL_ANY,      /* wrappers: whatever the inner loss takes */
+  VS_LOSS_LABEL_SCORES,   /* float teacher scores [1+n]: one per candidate column */
 } VsLossLabelKind;
 
 /* The type of a loss parameter in the JSON params object. */
@@ -202,7 +212,8 @@ gboolean vs_loss_compute_full (VsLoss            *loss,
                                GError           **error);
 
 /* vs_loss_compute_full () with labels of width 1 ([B]) or, for MSELoss,
- * width dim; MarginMSELoss takes [B, n_columns - 2] margins here. */
+ * width dim; MarginMSELoss takes [B, n_columns - 2] margins here and
+ * DistillKLDivLoss [B, n_columns - 1] teacher scores. */
 gboolean vs_loss_compute (VsLoss             *loss,
                           const float *const *columns,
                           gsize               n_columns,

@@ -27,7 +27,7 @@ let state = 12345;
 const rnd = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
 const words = ['the', 'cat', 'sat', 'on', 'a', 'mat', 'dog', 'ran', 'café', 'naïve', '東京', 'ümlaut', 'query', 'passage'];
 const N = 200;
-const id = [], text = [], score = [], flag = [], small = [], f32 = [], tags = [];
+const id = [], text = [], score = [], flag = [], small = [], f32 = [], tags = [], meta = [];
 for (let i = 0; i < N; i++) {
   id.push(BigInt(1000000000000 + i * 7 - (i % 3) * 1000));
   // Shared prefixes (DELTA_BYTE_ARRAY) and repeats (dictionaries).
@@ -39,6 +39,7 @@ for (let i = 0; i < N; i++) {
   flag.push(rnd() < 0.4);
   small.push(Math.floor(rnd() * 200) - 100);
   f32.push(Math.fround(rnd() * 10 - 5));
+  meta.push(i % 9 === 4 ? null : { lang: i % 5 === 1 ? null : words[i % words.length], n: i % 4 });
   if (i % 13 === 2) tags.push(null);
   else if (i % 13 === 7) tags.push([]);
   else {
@@ -56,6 +57,9 @@ const table = new arrow.Table({
   small: arrow.vectorFromArray(small, new arrow.Int32()),
   f32: arrow.vectorFromArray(f32, new arrow.Float32()),
   tags: arrow.vectorFromArray(tags, new arrow.List(new arrow.Field('item', new arrow.Utf8(), true))),
+  // A struct (nested group without repetition): read as meta.lang / meta.n columns.
+  meta: arrow.vectorFromArray(meta, new arrow.Struct([new arrow.Field('lang', new arrow.Utf8(), true),
+                                                      new arrow.Field('n', new arrow.Int32(), true)])),
 });
 
 const C = pw.Compression, E = pw.Encoding, V = pw.WriterVersion;
