@@ -220,7 +220,8 @@ vs_cli_train (int    argc,
   gboolean quiet = FALSE;
   GOptionEntry entries[] = {
     { "log", 0, 0, G_OPTION_ARG_FILENAME, &log_path, "Write every event as a JSON line to FILE", "EVENTS.jsonl" },
-    { "resume", 0, 0, G_OPTION_ARG_FILENAME, &resume, "Continue from a checkpoint folder", "CHECKPOINT_DIR" },
+    { "resume", 0, 0, G_OPTION_ARG_FILENAME, &resume,
+      "Continue from a checkpoint folder (or an output folder's newest checkpoint)", "CHECKPOINT_DIR" },
     { "output-dir", 0, 0, G_OPTION_ARG_FILENAME, &output_dir, "Write the model here instead of the recipe's output_dir", "DIR" },
     { "max-steps", 0, 0, G_OPTION_ARG_INT64, &max_steps, "Override args.max_steps", "N" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print only the summary", NULL },
@@ -272,10 +273,19 @@ vs_cli_train (int    argc,
       printf ("wrote %s\n", export_python);
       return 0;
     }
-  if (resume != NULL && !g_file_test (resume, G_FILE_TEST_IS_DIR))
+  if (resume != NULL)
     {
-      g_set_error (&error, VS_ERROR, VS_ERROR_NOT_FOUND, "--resume: %s is not a folder", resume);
-      return vs_cli_fail (argv[0], error);
+      /* A checkpoint, or an output folder: its newest checkpoint. */
+      char *found = vs_trainer_find_checkpoint (resume);
+
+      if (found == NULL)
+        {
+          g_set_error (&error, VS_ERROR, VS_ERROR_NOT_FOUND,
+                       "--resume: %s is neither a checkpoint nor a folder holding one", resume);
+          return vs_cli_fail (argv[0], error);
+        }
+      g_free (resume);
+      resume = found;
     }
 
   trainer = vs_trainer_new_from_recipe (recipe, &error);

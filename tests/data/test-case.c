@@ -254,6 +254,18 @@ test_n_negatives (void)
   g_assert_false (find_loss (info, "GISTEmbedLoss", NULL)->compatible);
   g_assert_true (find_loss (info, "CachedGISTEmbedLoss", NULL)->compatible);
   g_assert_true (find_loss (info, "MultipleNegativesRankingLoss", NULL)->compatible);
+
+  /* The training layout puts the columns in the loss's order. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VsDataset) st = vs_dataset_apply_case (ds, info, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (vs_dataset_get_n_columns (st), ==, 4);
+    g_assert_cmpstr (vs_column_get_name (vs_dataset_get_column (st, 0)), ==, "query");
+    g_assert_cmpstr (vs_column_get_name (vs_dataset_get_column (st, 1)), ==, "answer");
+    g_assert_cmpstr (vs_column_get_name (vs_dataset_get_column (st, 3)), ==, "negative_2");
+    g_assert_cmpstr (vs_column_get_string (vs_dataset_get_column (st, 1), 7), ==, "row 7 of column answer");
+  }
 }
 
 static void

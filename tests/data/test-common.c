@@ -48,30 +48,27 @@ test_load_json (const char *path)
 static char *temp_dir;
 
 static void
+remove_tree (const char *path)
+{
+  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+    {
+      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+      const char *name;
+
+      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+          remove_tree (child);
+        }
+    }
+  g_remove (path);
+}
+
+static void
 remove_temp_dir (void)
 {
-  g_autoptr(GDir) dir = NULL;
-  const char *name;
-
-  if (temp_dir == NULL)
-    return;
-  dir = g_dir_open (temp_dir, 0, NULL);
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *p = g_build_filename (temp_dir, name, NULL);
-      if (g_file_test (p, G_FILE_TEST_IS_DIR))
-        {
-          g_autoptr(GDir) sub = g_dir_open (p, 0, NULL);
-          const char *n2;
-          while (sub != NULL && (n2 = g_dir_read_name (sub)) != NULL)
-            {
-              g_autofree char *p2 = g_build_filename (p, n2, NULL);
-              g_remove (p2);
-            }
-        }
-      g_remove (p);
-    }
-  g_remove (temp_dir);
+  if (temp_dir != NULL)
+    remove_tree (temp_dir);
 }
 
 char *

@@ -137,6 +137,25 @@ test_no_duplicates (void)
     for (guint b = 0; b < e->len; b++)
       g_assert_cmpuint (((GArray *) e->pdata[b])->len, ==, 8);
   }
+  /* Both "label" and "score" are ignored by default. */
+  {
+    g_autoptr(VsDataset) sc = vs_dataset_new ();
+    VsColumn *t = vs_dataset_add_column (sc, "text", VS_COLUMN_STRING, NULL);
+    VsColumn *l = vs_dataset_add_column (sc, "label", VS_COLUMN_INT64, NULL);
+    VsColumn *f = vs_dataset_add_column (sc, "score", VS_COLUMN_FLOAT64, NULL);
+    g_autoptr(VsSampler) s4 = NULL;
+    g_autoptr(GPtrArray) e = NULL;
+    for (guint i = 0; i < 12; i++)
+      {
+        g_autofree char *txt = g_strdup_printf ("t%u", i);
+        vs_column_append_string (t, txt);
+        vs_column_append_int64 (l, 1);
+        vs_column_append_double (f, 0.5);
+      }
+    s4 = vs_sampler_new (sc, VS_SAMPLER_NO_DUPLICATES, 4, FALSE, 0, NULL, &error);
+    e = collect_epoch (s4);
+    g_assert_cmpuint (e->len, ==, 3);
+  }
   /* drop_last with duplicates everywhere: batches are smaller than B, all dropped. */
   {
     g_autoptr(VsDataset) same = vs_dataset_new ();

@@ -9,6 +9,8 @@
 
 #include <string.h>
 
+#include <unistd.h>
+
 #include <zlib.h>
 
 #include "test-common.h"
@@ -435,6 +437,27 @@ test_folder_subsets (void)
 }
 
 static void
+test_hub_cache_snapshot (void)
+{
+  /* huggingface_hub's cache: snapshots/<rev>/data/... are symlinks into blobs/. */
+  g_autofree char *pq = test_fixture_path ("parquet/codec-gzip.parquet");
+  g_autofree char *snap_file = test_write_temp ("hub/datasets--x--y/snapshots/0123abc/README.md", "# y\n", -1);
+  g_autofree char *snap = g_path_get_dirname (snap_file);
+  g_autofree char *data_dir = g_build_filename (snap, "data", NULL);
+  g_autofree char *link = g_build_filename (data_dir, "train-00000-of-00001.parquet", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VsDataset) ds = NULL;
+
+  copy_file (pq, "hub/datasets--x--y/blobs/5f3e9a");
+  g_mkdir_with_parents (data_dir, 0700);
+  g_assert_cmpint (symlink ("../../../blobs/5f3e9a", link), ==, 0);
+  ds = vs_dataset_load (snap, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (vs_dataset_get_n_rows (ds), ==, 200);
+  g_assert_cmpstr (vs_dataset_get_format (ds), ==, "parquet");
+}
+
+static void
 test_invalid_utf8 (void)
 {
   g_autofree char *p1 = test_write_temp ("latin1.csv", "text,label\ncaf\xe9,1\n", -1);
@@ -586,6 +609,7 @@ main (int argc, char **argv)
   g_test_add_func ("/text/folder-splits", test_folder_splits);
   g_test_add_func ("/text/folder-subsets", test_folder_subsets);
   g_test_add_func ("/text/invalid-utf8", test_invalid_utf8);
+  g_test_add_func ("/text/hub-cache-snapshot", test_hub_cache_snapshot);
   g_test_add_func ("/text/operations", test_operations);
   g_test_add_func ("/text/format-cell", test_format_cell);
   return g_test_run ();

@@ -1221,8 +1221,18 @@ test_resolve_model (void)
     }
   reply = vs_hub_commit_push (hub, VS_HUB_REPO_MODEL, "testuser/st-filter", NULL, c, FALSE, &error);
   g_assert_no_error (error);
-  dir = vs_hub_resolve_model ("testuser/st-filter", &error);
-  g_assert_no_error (error);
+  {
+    guint64 last[3] = { 0, 0, 0 };
+    vs_hub_set_progress (hub, progress_record, last);
+    dir = vs_hub_resolve_model_with (hub, "testuser/st-filter", &error);
+    g_assert_no_error (error);
+    /* progress counts only what was wanted: the seeded 305-byte
+     * .gitattributes and 4 files whose content is their path */
+    g_assert_cmpuint (last[1], ==, 305 + strlen ("modules.json") + strlen ("model.safetensors") +
+                                   strlen ("1_Pooling/config.json") + strlen ("2_Dense/pytorch_model.bin"));
+    g_assert_cmpuint (last[0], ==, last[1]);
+    vs_hub_set_progress (hub, NULL, NULL);
+  }
   for (guint i = 0; files[i] != NULL; i++)
     {
       g_autofree char *p = g_build_filename (dir, files[i], NULL);

@@ -40,7 +40,7 @@ import model_arch as ma  # noqa: E402
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 SHARED = os.environ.get("VS_SHARED_DATA", os.path.join(ROOT, "..", "shared", "data"))
 OUT = os.path.join(ROOT, "tests", "train", "fixtures", "parity")
-ROWS, B, STEPS, LR, WD, WARMUP, MAX_NORM = 32, 4, 20, 5e-3, 0.01, 2, 1.0
+ROWS, B, STEPS, LR, WD, WARMUP, MAX_NORM = 32, 4, 20, 2e-3, 0.01, 2, 1.0
 SPECIAL = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
 

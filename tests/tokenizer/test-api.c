@@ -197,6 +197,7 @@ test_malformed (void)
     { "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": \"a b\"}}", "model.merges: expected an array" },
     { "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": -3}, \"merges\": []}}", "model.vocab[\"a\"]" },
     { "{\"model\": {\"type\": \"BPE\", \"vocab\": [1], \"merges\": []}}", "model.vocab: expected an object" },
+    { "{\"model\": {\"type\": \"WordLevel\", \"vocab\": {\"a\": 2000000000}}}", "model.vocab[\"a\"]: id 2000000000 is far beyond" },
     { "{\"model\": {\"type\": \"WordPiece\", \"vocab\": {\"a\": 0}, \"unk_token\": \"[UNK]\"}}", "model.unk_token: '[UNK]' is not in the vocabulary" },
     { "{\"model\": {\"type\": \"Unigram\", \"vocab\": [[\"a\", -1.0], [\"b\"]], \"unk_id\": 0}}", "model.vocab[1]: expected [piece, score]" },
     { "{\"model\": {\"type\": \"Unigram\", \"vocab\": [[\"a\", -1.0]], \"unk_id\": 5}}", "model.unk_id" },

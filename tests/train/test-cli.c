@@ -243,9 +243,9 @@ test_export_python (void)
     "from sentence_transformers import", "AutoConfig.for_model(\"bert\"", "num_hidden_layers=2",
     "hidden_size=128", "models.Pooling(", "pooling_mode=\"mean\"", "load_dataset(\"csv\", data_files=",
     "stsb-train.csv", "losses.CoSENTLoss(model, scale=20)", "evaluation.EmbeddingSimilarityEvaluator(",
-    "name=\"sts-dev\"", "num_train_epochs=3", "per_device_train_batch_size=16", "learning_rate=0.0005",
+    "name=\"sts-dev\"", "num_train_epochs=2", "per_device_train_batch_size=16", "learning_rate=0.0005",
     "warmup_ratio=0.1", "lr_scheduler_type=\"linear\"", "eval_strategy=\"steps\"",
-    "eval_steps=25", "save_strategy=\"no\"", "trainer.train()", NULL,
+    "eval_steps=40", "save_strategy=\"no\"", "trainer.train()", NULL,
   };
   Run r = run_cli (args);
 

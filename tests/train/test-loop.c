@@ -421,6 +421,17 @@ test_rotation_and_best (void)
     g_assert_false (g_file_test (c2, G_FILE_TEST_IS_DIR));
   }
   g_assert_nonnull (cJSON_GetObjectItem (vs_trainer_get_record (tr), "best_step"));
+  /* The newest checkpoint of an output folder, or a checkpoint itself. */
+  {
+    g_autofree char *c14 = g_build_filename (dir, "checkpoint-14", NULL);
+    g_autofree char *found = vs_trainer_find_checkpoint (dir);
+    g_autofree char *itself = vs_trainer_find_checkpoint (c14);
+    g_autofree char *none = vs_trainer_find_checkpoint ("/nonexistent");
+
+    g_assert_cmpstr (found, ==, c14);
+    g_assert_cmpstr (itself, ==, c14);
+    g_assert_null (none);
+  }
   vs_remove_tree (dir, NULL);
 }
 

@@ -507,6 +507,104 @@ test_multi_dataset (void)
   g_assert_cmpint (cJSON_GetArraySize (events), ==, 4);
   cJSON_Delete (events);
   cJSON_Delete (record);
+
+  /* A loss with its own weights (SoftmaxLoss's classifier): they are a
+   * second parameter block, trained and checkpointed with the model's. */
+  {
+    g_autofree char *out2 = g_dir_make_tmp ("vs-softmax-XXXXXX", NULL);
+    g_autofree char *sm = g_strdup_printf (
+      "{\"model\": \"model\","
+      " \"train\": {\"path\": \"contrastive.csv\", \"columns\": [\"sentence1\", \"sentence2\"], \"label\": \"label\"},"
+      " \"loss\": {\"name\": \"SoftmaxLoss\", \"params\": {\"num_labels\": 2}},"
+      " \"args\": {\"max_steps\": 4, \"batch_size\": 4, \"save_steps\": 2},"
+      " \"output_dir\": \"%s\"}", out2);
+    g_autofree char *dir = fixture_dir ();
+    g_autofree char *opt = g_build_filename (out2, "checkpoint-2", "optimizer.safetensors", NULL);
+    g_autofree char *header = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VsRecipe) recipe = vs_recipe_parse (sm, strlen (sm), "softmax", dir, &error);
+    g_autoptr(VsTrainer) tr = NULL;
+
+    g_assert_no_error (error);
+    tr = vs_trainer_new_from_recipe (recipe, &error);
+    g_assert_no_error (error);
+    g_assert_true (vs_trainer_run (tr, &error));
+    g_assert_true (g_file_get_contents (opt, &header, NULL, NULL));
+    g_assert_nonnull (strstr (header + 8, "\"loss0.exp_avg\""));
+    g_assert_nonnull (strstr (header + 8, "\"model.exp_avg\""));
+    vs_remove_tree (out2, NULL);
+  }
+}
+
+typedef struct
+{
+  GMutex lock;
+  GCond  cond;
+  gint64 step;
+  gint64 t_step;      /* when the last step event came */
+  gint64 longest;     /* longest gap between two steps, us */
+} Watch;
+
+static void
+watch_steps (const VsTrainEvent *event,
+             gpointer            user_data)
+{
+  Watch *w = user_data;
+
+  if (event->kind != VS_TRAIN_EVENT_STEP)
+    return;
+  g_mutex_lock (&w->lock);
+  if (w->t_step > 0)
+    w->longest = MAX (w->longest, g_get_monotonic_time () - w->t_step);
+  w->t_step = g_get_monotonic_time ();
+  w->step = (gint64) cJSON_GetNumberValue (cJSON_GetObjectItem (event->data, "step"));
+  g_cond_broadcast (&w->cond);
+  g_mutex_unlock (&w->lock);
+}
+
+/* Cancel from another thread during a real run: the worker ends within
+ * about one step, writes no model, and says it was cancelled. */
+static void
+test_cancel_real (void)
+{
+  cJSON *expected = load_expected ();
+  const cJSON *run = cJSON_GetArrayItem (cJSON_GetObjectItem (expected, "runs"), 0);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("vs-cancel-XXXXXX", NULL);
+  g_autofree char *model = g_build_filename (dir, "model.safetensors", NULL);
+  g_autoptr(VsRecipe) recipe = recipe_for (run, cJSON_GetObjectItem (expected, "args"), dir,
+                                           "{\"max_steps\": 100000}");
+  g_autoptr(VsTrainer) tr = vs_trainer_new_from_recipe (recipe, &error);
+  Watch w = { 0 };
+  gint64 t0;
+  gint64 waited;
+  gint64 at_cancel;
+
+  g_assert_no_error (error);
+  g_mutex_init (&w.lock);
+  g_cond_init (&w.cond);
+  vs_trainer_set_event_func (tr, watch_steps, &w, NULL);
+  g_assert_true (vs_trainer_start (tr, &error));
+  g_mutex_lock (&w.lock);
+  while (w.step < 5)
+    g_cond_wait (&w.cond, &w.lock);
+  at_cancel = w.step;
+  g_mutex_unlock (&w.lock);
+  t0 = g_get_monotonic_time ();
+  vs_trainer_cancel (tr);
+  g_assert_false (vs_trainer_join (tr, &error));
+  waited = g_get_monotonic_time () - t0;
+  g_assert_error (error, VS_ERROR, VS_ERROR_CANCELLED);
+  g_test_message ("cancel: %" G_GINT64_FORMAT " us; the longest step took %" G_GINT64_FORMAT " us",
+                  waited, w.longest);
+  /* At most the step in flight (plus slack for a loaded machine). */
+  g_assert_cmpint (waited, <, 2 * w.longest + 200000);
+  g_assert_cmpint (w.step, <=, at_cancel + 1);
+  g_assert_false (g_file_test (model, G_FILE_TEST_EXISTS));
+  g_mutex_clear (&w.lock);
+  g_cond_clear (&w.cond);
+  vs_remove_tree (dir, NULL);
+  cJSON_Delete (expected);
 }
 
 int
@@ -527,6 +625,7 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/train/parity/stop-resume-exact", test_resume_real);
   g_test_add_func ("/train/parity/nan", test_nan_real);
+  g_test_add_func ("/train/parity/cancel", test_cancel_real);
   g_test_add_func ("/train/parity/recipe-problems", test_recipe_problems);
   g_test_add_func ("/train/parity/multi-dataset", test_multi_dataset);
   return g_test_run ();

@@ -55,7 +55,7 @@ test_defaults (void)
 }
 
 static const char *full_recipe =
-  "{\"model\": {\"new\": {\"architecture\": \"bert\", \"preset\": \"tiny\", \"tokenizer\": \"/tok\"},"
+  "{\"name\": \"my project\", \"model\": {\"new\": {\"architecture\": \"bert\", \"preset\": \"tiny\", \"tokenizer\": \"/tok\"},"
   "           \"modules\": [{\"type\": \"pooling\", \"mode\": \"mean\"},"
   "                         {\"type\": \"dense\", \"out_features\": 16, \"activation\": \"tanh\"},"
   "                         {\"type\": \"normalize\"}]},"
@@ -87,6 +87,7 @@ test_full (void)
 
   g_assert_no_error (error);
   g_assert_null (r->model);
+  g_assert_cmpstr (r->name, ==, "my project");
   g_assert_cmpstr (r->new_architecture, ==, "bert");
   g_assert_cmpint (cJSON_GetArraySize (r->modules), ==, 3);
   g_assert_cmpuint (r->train->len, ==, 2);
@@ -132,7 +133,7 @@ test_all_problems (void)
     "r.json: train[0].columns[1]: expected a column name",
     "r.json: train[1].path: missing",
     "r.json: train[1].loss.name: unknown loss “NoSuchLoss”",
-    "r.json: evaluator.name: unknown evaluator “sts”",
+    "r.json: evaluator.name: expected similarity, triplet, binary or retrieval",
     "r.json: args.batch_size: expected an integer >= 1",
     "r.json: args.scheduler: expected one of linear, cosine, constant, constant_with_warmup (got “warmuplinear”)",
     "r.json: args.lerning_rate: unknown argument",
@@ -205,6 +206,25 @@ test_relative_paths (void)
   g_assert_cmpstr (((VsRecipeDataset *) r->train->pdata[0])->path, ==, data);
   g_assert_cmpstr (r->model, ==, "sentence-transformers/all-MiniLM-L6-v2");
   g_assert_true (g_str_has_suffix (r->output_dir, "/out"));
+  /* Saved and read back: the same recipe. */
+  {
+    g_autofree char *saved = g_build_filename (dir, "saved.json", NULL);
+    g_autoptr(VsRecipe) again = NULL;
+    cJSON *a, *b;
+
+    g_assert_true (vs_recipe_save (r, saved, &error));
+    again = vs_recipe_load (saved, &error);
+    g_assert_no_error (error);
+    a = vs_recipe_to_json (r);
+    b = vs_recipe_to_json (again);
+    g_assert_true (cJSON_Compare (a, b, TRUE));
+    cJSON_Delete (a);
+    cJSON_Delete (b);
+    g_remove (saved);
+  }
+  g_assert_false (vs_recipe_save (r, "/nonexistent/dir/r.json", &error));
+  g_assert_error (error, VS_ERROR, VS_ERROR_IO);
+  g_clear_error (&error);
   g_remove (data);
   g_remove (recipe_path);
   g_rmdir (dir);

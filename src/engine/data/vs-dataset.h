@@ -275,7 +275,8 @@ typedef struct
 
 /* A sampler over ds (borrowed: it must outlive the sampler). batch_size >= 1
  * (even for GROUP_BY_LABEL). label_column: the column NO_DUPLICATES ignores
- * and GROUP_BY_LABEL groups by; NULL = "label", then "score" if present.
+ * and GROUP_BY_LABEL groups by; NULL = "label", then "score" if present
+ * (NO_DUPLICATES then ignores both, as sentence-transformers does).
  * Each epoch's order is a function of seed + epoch only.
  * NULL with VS_ERROR_INVALID (odd batch size for GROUP_BY_LABEL, missing
  * label column, empty dataset). */

@@ -175,9 +175,17 @@ th_skip (Thrift *t,
       {
         guint64 n;
         int et;
+        /* Nesting is bounded like structs: a crafted footer must not
+         * recurse the stack away. */
+        if (++t->depth > 64)
+          {
+            t->bad = TRUE;
+            break;
+          }
         th_list_header (t, &n, &et);
         for (guint64 i = 0; i < n && !t->bad; i++)
           th_skip (t, et == CT_TRUE || et == CT_FALSE ? CT_BYTE : et);
+        t->depth--;
       }
       break;
     case CT_MAP:
@@ -192,11 +200,17 @@ th_skip (Thrift *t,
             break;
           }
         kv = *t->p++;
+        if (++t->depth > 64)
+          {
+            t->bad = TRUE;
+            break;
+          }
         for (guint64 i = 0; i < n && !t->bad; i++)
           {
             th_skip (t, kv >> 4);
             th_skip (t, kv & 0x0f);
           }
+        t->depth--;
       }
       break;
     case CT_STRUCT:
@@ -886,7 +900,19 @@ decode_plain (Ctx          *ctx,
               gsize         n)
 {
   gsize avail = end - p;
+  gsize min_bits;
 
+  /* Check the count against the bytes before allocating for it. */
+  switch (ptype)
+    {
+    case PT_BOOLEAN: min_bits = 1; break;
+    case PT_INT32: case PT_FLOAT: case PT_BYTE_ARRAY: min_bits = 32; break;
+    case PT_INT64: case PT_DOUBLE: min_bits = 64; break;
+    case PT_INT96: min_bits = 96; break;
+    default: min_bits = type_length > 0 ? 8 * (gsize) type_length : 8; break;
+    }
+  if (n > avail * 8 / min_bits)
+    return fail (ctx, "%" G_GSIZE_FORMAT " PLAIN values cannot fit in %" G_GSIZE_FORMAT " bytes", n, avail);
   values_alloc (v, ptype, n);
   switch (ptype)
     {
@@ -1571,7 +1597,12 @@ read_column_chunk (Ctx             *ctx,
         continue;
       if (h.type == PAGE_DICTIONARY)
         {
-          buf = g_malloc (h.uncompressed_size + 1);
+          buf = g_try_malloc (h.uncompressed_size + 1);
+          if (buf == NULL)
+            {
+              fail (ctx, "cannot allocate %" G_GINT64_FORMAT " bytes for the page", h.uncompressed_size);
+              goto out;
+            }
           if (!decompress (ctx, cm->codec, body, h.compressed_size, buf, h.uncompressed_size))
             goto out;
           if (h.encoding != ENC_PLAIN && h.encoding != ENC_PLAIN_DICTIONARY)
@@ -1602,7 +1633,12 @@ read_column_chunk (Ctx             *ctx,
       reps = leaf->max_rep > 0 ? g_new0 (guint32, n + 1) : NULL;
       if (h.type == PAGE_DATA)
         {
-          buf = g_malloc (h.uncompressed_size + 1);
+          buf = g_try_malloc (h.uncompressed_size + 1);
+          if (buf == NULL)
+            {
+              fail (ctx, "cannot allocate %" G_GINT64_FORMAT " bytes for the page", h.uncompressed_size);
+              goto out;
+            }
           if (!decompress (ctx, cm->codec, body, h.compressed_size, buf, h.uncompressed_size))
             goto out;
           q = buf;
@@ -1628,7 +1664,12 @@ read_column_chunk (Ctx             *ctx,
                                               bit_width (leaf->max_def), defs, n))
             goto out;
           vlen = h.uncompressed_size - lv;
-          buf = g_malloc (vlen + 1);
+          buf = g_try_malloc (vlen + 1);
+          if (buf == NULL)
+            {
+              fail (ctx, "cannot allocate %" G_GINT64_FORMAT " bytes for the page", vlen);
+              goto out;
+            }
           if (h.is_compressed)
             {
               if (!decompress (ctx, cm->codec, body + lv, h.compressed_size - lv, buf, vlen))
@@ -1803,6 +1844,13 @@ vs_read_parquet (const char *path,
 
           if (leaf->skip)
             continue;
+          if (!leaf->is_list && rg->chunks[c].has_meta && rg->chunks[c].num_values != rg->num_rows)
+            {
+              g_set_error (error, VS_ERROR, VS_ERROR_PARSE,
+                           "%s: row group %u, column “%s”: %" G_GINT64_FORMAT " values for %" G_GINT64_FORMAT " rows",
+                           path, g, leaf->name, rg->chunks[c].num_values, rg->num_rows);
+              goto out;
+            }
           if (!rg->chunks[c].has_meta)
             {
               g_set_error (error, VS_ERROR, VS_ERROR_UNSUPPORTED,

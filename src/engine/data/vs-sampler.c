@@ -6,8 +6,9 @@
  * BATCH: a random permutation cut into batches (torch's RandomSampler +
  * BatchSampler; the permutation comes from splitmix64, not torch's generator).
  * NO_DUPLICATES (NoDuplicatesBatchSampler): scan the remaining indices of a
- * permutation in order and add a row unless one of its cell values (str(),
- * label column excluded) is already in the batch; yield at batch_size; a scan
+ * permutation in order and add a row unless one of its cell values (str();
+ * the label column, or by default "label" and "score", excluded) is already
+ * in the batch; yield at batch_size; a scan
  * that ends early yields a partial batch unless drop_last; the batch's rows
  * leave the pool and the scan restarts.
  * GROUP_BY_LABEL (GroupByLabelBatchSampler): per label keep the first even
@@ -114,13 +115,23 @@ vs_sampler_new (const VsDataset *ds,
     {
       guint nc = vs_dataset_get_n_columns (ds);
       guint k = 0;
+      /* Excluded: the given label column, else every column named "label"
+       * or "score" (sentence-transformers' valid_label_columns). */
+      g_autofree gboolean *skip = g_new0 (gboolean, nc + 1);
 
-      s->n_hash_cols = nc - (s->label >= 0 ? 1 : 0);
+      for (guint c = 0; c < nc; c++)
+        {
+          const char *name = vs_column_get_name (vs_dataset_get_column (ds, c));
+          skip[c] = label_column != NULL ? (int) c == s->label
+                                         : (strcmp (name, "label") == 0 || strcmp (name, "score") == 0);
+          if (!skip[c])
+            s->n_hash_cols++;
+        }
       s->hashes = g_new (guint64, s->n_rows * MAX (s->n_hash_cols, 1u) + 1);
       for (guint c = 0; c < nc; c++)
         {
           const VsColumn *col = vs_dataset_get_column (ds, c);
-          if ((int) c == s->label)
+          if (skip[c])
             continue;
           for (gsize r = 0; r < s->n_rows; r++)
             {

@@ -1758,6 +1758,19 @@ vs_hub_resolve_model (const char *id_or_path,
                       GError    **error)
 {
   g_autoptr(VsHub) hub = NULL;
+
+  g_return_val_if_fail (id_or_path != NULL, NULL);
+  if (g_file_test (id_or_path, G_FILE_TEST_EXISTS))
+    return g_strdup (id_or_path);
+  hub = vs_hub_new ();
+  return vs_hub_resolve_model_with (hub, id_or_path, error);
+}
+
+char *
+vs_hub_resolve_model_with (VsHub      *hub,
+                           const char *id_or_path,
+                           GError    **error)
+{
   g_autofree char *id = NULL;
   g_autofree char *rev = NULL;
   char *out;
@@ -1779,7 +1792,6 @@ vs_hub_resolve_model (const char *id_or_path,
       g_free (id);
       id = full;
     }
-  hub = vs_hub_new ();
   out = snapshot_impl (hub, VS_HUB_REPO_MODEL, id, rev != NULL ? rev : "main", NULL, NULL, TRUE, error);
   vs_hub_scrub_error (hub, error);
   return out;
@@ -1790,6 +1802,19 @@ vs_hub_resolve_dataset (const char *id_or_path,
                         GError    **error)
 {
   g_autoptr(VsHub) hub = NULL;
+
+  g_return_val_if_fail (id_or_path != NULL, NULL);
+  if (g_file_test (id_or_path, G_FILE_TEST_EXISTS))
+    return g_strdup (id_or_path);
+  hub = vs_hub_new ();
+  return vs_hub_resolve_dataset_with (hub, id_or_path, error);
+}
+
+char *
+vs_hub_resolve_dataset_with (VsHub      *hub,
+                             const char *id_or_path,
+                             GError    **error)
+{
   g_autofree char *id = NULL;
   g_autofree char *rev = NULL;
   g_autoptr(GError) local = NULL;
@@ -1806,7 +1831,6 @@ vs_hub_resolve_dataset (const char *id_or_path,
                    "%s: no such file or folder, and not a Hub dataset id (org/name)", id_or_path);
       return NULL;
     }
-  hub = vs_hub_new ();
   /* The Parquet conversion first (main revision only); the repo's own
    * files when the Hub has no conversion for it. */
   if (rev == NULL)

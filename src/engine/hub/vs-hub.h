@@ -88,6 +88,14 @@ char *vs_hub_resolve_model (const char *id_or_path,
 char *vs_hub_resolve_dataset (const char *id_or_path,
                               GError    **error);
 
+/* The same two with a configured client, for progress and cancel (the GUI). */
+char *vs_hub_resolve_model_with (VsHub      *hub,
+                                 const char *id_or_path,
+                                 GError    **error);
+char *vs_hub_resolve_dataset_with (VsHub      *hub,
+                                   const char *id_or_path,
+                                   GError    **error);
+
 /* Parses "org/name[@rev]" into its parts; FALSE if it cannot be a repo id. */
 gboolean vs_hub_parse_repo_id (const char *text,
                                char      **repo_id,

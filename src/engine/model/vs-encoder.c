@@ -314,7 +314,6 @@ vs_encoder_config_to_json (const VsEncoderConfig *cfg)
         }
     }
   cJSON_AddStringToObject (j, "torch_dtype", "float32");
-  cJSON_AddStringToObject (j, "transformers_version", "4.41.0");
   cJSON_AddNumberToObject (j, "vocab_size", (double) cfg->vocab);
   return j;
 }

@@ -1121,6 +1121,7 @@ gsize vs_model_get_max_seq_length (VsModel *m) { return m->max_seq_length; }
 const char *vs_model_get_similarity_fn_name (VsModel *m) { return m->similarity; }
 const char *vs_model_get_default_prompt_name (VsModel *m) { return m->default_prompt_name; }
 gboolean vs_model_has_normalize (VsModel *m) { return m->normalize; }
+guint vs_model_get_pooling_modes (VsModel *m) { return m->pooling_modes; }
 guint64 vs_model_get_rng_state (VsModel *m) { return m->rng_state; }
 void vs_model_set_rng_state (VsModel *m, guint64 state) { m->rng_state = state; }
 gsize vs_model_get_n_tensors (VsModel *m) { return m->table.infos->len; }

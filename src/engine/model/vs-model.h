@@ -33,7 +33,9 @@
  * Each training forward advances the state by one step.
  *
  * Threads: the engine's thread count (vs-engine.h) is used for OpenBLAS and
- * the model's own loops. A VsModel is not thread-safe: one forward/backward at
+ * the model's own loops. Results are deterministic for a given thread count;
+ * OpenBLAS may round the last bit differently with another thread count or
+ * another batch composition. A VsModel is not thread-safe: one forward/backward at
  * a time. vs_model_encode() needs no VsForward and keeps no activations.
  *
  * Usage:
@@ -150,6 +152,9 @@ const char  *vs_model_get_prompt          (VsModel            *model,
                                            const char         *name);
 /* default_prompt_name, or NULL. */
 const char  *vs_model_get_default_prompt_name (VsModel        *model);
+/* The Pooling module's modes (VsPoolingMode bits). Pooling's include_prompt
+ * flag is read and written back, but prompt tokens are always pooled. */
+guint        vs_model_get_pooling_modes   (VsModel            *model);
 /* Whether the stack ends with a Normalize module. */
 gboolean     vs_model_has_normalize       (VsModel            *model);
 

@@ -743,6 +743,7 @@ static gboolean
 load_vocab_object (VsTokModel *m, const cJSON *vocab, const char *where, GError **error)
 {
   const cJSON *it;
+  double limit;
 
   if (!cJSON_IsObject (vocab))
     {
@@ -750,6 +751,8 @@ load_vocab_object (VsTokModel *m, const cJSON *vocab, const char *where, GError 
                    where, vs_json_type (vocab));
       return FALSE;
     }
+  /* ids index arrays: they must be (nearly) dense, whatever the file says */
+  limit = 2.0 * cJSON_GetArraySize (vocab) + 100000;
   cJSON_ArrayForEach (it, vocab)
     {
       if (!cJSON_IsNumber (it) || it->valuedouble < 0 || it->valuedouble > G_MAXINT32 ||
@@ -757,6 +760,12 @@ load_vocab_object (VsTokModel *m, const cJSON *vocab, const char *where, GError 
         {
           g_set_error (error, VS_ERROR, VS_ERROR_PARSE, "%s.vocab[\"%s\"]: expected a non-negative integer id, got %s",
                        where, it->string, vs_json_type (it));
+          return FALSE;
+        }
+      if (it->valuedouble >= limit)
+        {
+          g_set_error (error, VS_ERROR, VS_ERROR_INVALID, "%s.vocab[\"%s\"]: id %.0f is far beyond the %d entries",
+                       where, it->string, it->valuedouble, cJSON_GetArraySize (vocab));
           return FALSE;
         }
       vocab_add (m, it->string, (guint32) it->valuedouble);

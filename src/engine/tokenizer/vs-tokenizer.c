@@ -178,7 +178,7 @@ parse_token_pair (const cJSON *j, const char *field, const char *where,
 
   if (!cJSON_IsArray (v) || cJSON_GetArraySize (v) != 2 ||
       !cJSON_IsString (cJSON_GetArrayItem (v, 0)) || !cJSON_IsNumber (cJSON_GetArrayItem (v, 1)) ||
-      cJSON_GetArrayItem (v, 1)->valuedouble < 0)
+      cJSON_GetArrayItem (v, 1)->valuedouble < 0 || cJSON_GetArrayItem (v, 1)->valuedouble > G_MAXUINT32)
     {
       g_set_error (error, VS_ERROR, VS_ERROR_PARSE, "%s.%s: expected [token, id]", where, field);
       return FALSE;
@@ -216,7 +216,8 @@ parse_template (const cJSON *arr, const char *where, GHashTable *special, GError
                        "%s[%d]: expected {\"SpecialToken\": {\"id\": …}} or {\"Sequence\": {\"id\": \"A\"|\"B\"}}", where, i);
           return NULL;
         }
-      piece.type_id = cJSON_IsNumber (type_id) ? (guint32) type_id->valuedouble : 0;
+      piece.type_id = cJSON_IsNumber (type_id) && type_id->valuedouble >= 0 && type_id->valuedouble <= G_MAXUINT32 ?
+                      (guint32) type_id->valuedouble : 0;
       if (sp != NULL)
         {
           piece.is_special = TRUE;
@@ -293,12 +294,13 @@ post_new_from_json (const cJSON *j, const char *where, GError **error)
           g_hash_table_insert (pp->special, g_strdup (it->string), s);
           cJSON_ArrayForEach (x, ids)
             {
-              guint32 v = cJSON_IsNumber (x) && x->valuedouble >= 0 ? (guint32) x->valuedouble : 0;
-              if (!cJSON_IsNumber (x) || x->valuedouble < 0)
+              guint32 v;
+              if (!cJSON_IsNumber (x) || x->valuedouble < 0 || x->valuedouble > G_MAXUINT32)
                 {
                   g_set_error (error, VS_ERROR, VS_ERROR_PARSE, "%s.special_tokens[\"%s\"].ids: expected ids", where, it->string);
                   return NULL;
                 }
+              v = (guint32) x->valuedouble;
               g_array_append_val (s->ids, v);
             }
           cJSON_ArrayForEach (x, toks)

@@ -1106,6 +1106,7 @@ sampler_kind (VsBatchSamplerKind kind)
 static TrainSet *
 make_set (const VsRecipe        *recipe,
           guint                  i,
+          VsModel               *model,
           GPtrArray             *problems)
 {
   const VsRecipeDataset *spec = g_ptr_array_index (recipe->train, i);
@@ -1120,7 +1121,20 @@ make_set (const VsRecipe        *recipe,
   set->name = dataset_name (spec);
   set->path = g_strdup (spec->path);
   set->data = load_layout (spec, where, problems, &set->n_inputs, &set->has_label);
-  set->loss = vs_loss_new (lspec->name, lspec->params, &error);
+  {
+    /* sentence-transformers passes the model's embedding size to losses
+     * that need it (SoftmaxLoss); the recipe need not repeat it. */
+    const VsLossInfo *info = vs_loss_registry_lookup (lspec->name);
+    cJSON *params = cJSON_Duplicate (lspec->params, TRUE);
+
+    for (guint k = 0; info != NULL && model != NULL && k < info->n_params; k++)
+      if (strcmp (info->params[k].name, "sentence_embedding_dimension") == 0 &&
+          cJSON_GetObjectItem (params, "sentence_embedding_dimension") == NULL)
+        cJSON_AddNumberToObject (params, "sentence_embedding_dimension",
+                                 (double) vs_model_get_dimension (model));
+    set->loss = vs_loss_new (lspec->name, params, &error);
+    cJSON_Delete (params);
+  }
   if (set->loss == NULL)
     {
       add_problem (problems, "%s: loss: %s", where, error->message);
@@ -1260,7 +1274,7 @@ vs_trainer_new_from_recipe (const VsRecipe *recipe,
   t->model = make_model (recipe, problems);
   for (guint i = 0; i < recipe->train->len; i++)
     {
-      TrainSet *set = make_set (recipe, i, problems);
+      TrainSet *set = make_set (recipe, i, t->model, problems);
 
       if (set != NULL)
         g_ptr_array_add (t->sets, set);

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "vs-error.h"
+#include "eval/vs-evaluator.h"
+#include "loss/vs-loss.h"
 #include "train/vs-recipe.h"
 
 typedef struct
@@ -424,22 +426,6 @@ recipe_loss_free (VsRecipeLoss *loss)
   g_free (loss);
 }
 
-/* sentence-transformers' losses that the engine trains; "Cached…" share
- * their base's columns. The loss module checks parameters and columns once
- * the data is loaded. */
-static const char *const known_losses[] = {
-  "CosineSimilarityLoss", "CoSENTLoss", "AnglELoss", "ContrastiveLoss",
-  "OnlineContrastiveLoss", "SoftmaxLoss", "MultipleNegativesRankingLoss",
-  "MultipleNegativesSymmetricRankingLoss", "CachedMultipleNegativesRankingLoss",
-  "CachedMultipleNegativesSymmetricRankingLoss", "GISTEmbedLoss",
-  "CachedGISTEmbedLoss", "MegaBatchMarginLoss", "TripletLoss",
-  "BatchHardTripletLoss", "BatchHardSoftMarginTripletLoss",
-  "BatchSemiHardTripletLoss", "BatchAllTripletLoss", "MatryoshkaLoss",
-  "AdaptiveLayerLoss", "Matryoshka2dLoss", "DenoisingAutoEncoderLoss",
-  "MSELoss", "MarginMSELoss", "DistillKLDivLoss", "ContrastiveTensionLoss",
-  "ContrastiveTensionLossInBatchNegatives", NULL,
-};
-
 static VsRecipeLoss *
 parse_loss (Checker     *ck,
             const cJSON *obj,
@@ -472,7 +458,8 @@ parse_loss (Checker     *ck,
                json_type_name (obj));
       return NULL;
     }
-  if (loss->name != NULL && !g_strv_contains (known_losses, loss->name))
+  /* The loss module checks the parameters once the data is loaded. */
+  if (loss->name != NULL && vs_loss_registry_lookup (loss->name) == NULL)
     problem (ck, "%s.name: unknown loss “%s”", where, loss->name);
   return loss;
 }
@@ -668,12 +655,6 @@ parse_model (Checker     *ck,
     }
 }
 
-static const char *const evaluator_names[] = {
-  "similarity", "triplet", "binary", "retrieval",
-  "EmbeddingSimilarityEvaluator", "TripletEvaluator",
-  "BinaryClassificationEvaluator", "InformationRetrievalEvaluator", NULL,
-};
-
 static void
 check_consistency (Checker  *ck,
                    VsRecipe *recipe)
@@ -720,6 +701,8 @@ parse_root (Checker     *ck,
       return NULL;
     }
   check_keys (ck, root, "recipe", keys);
+  recipe->name = dup_string (ck, root, "name", "recipe", FALSE);
+  recipe->description = dup_string (ck, root, "description", "recipe", FALSE);
   parse_model (ck, recipe, cJSON_GetObjectItemCaseSensitive (root, "model"));
 
   item = cJSON_GetObjectItemCaseSensitive (root, "train");
@@ -779,9 +762,17 @@ parse_root (Checker     *ck,
         recipe->evaluator = cJSON_Duplicate (item, TRUE);
       if (!cJSON_IsString (name))
         problem (ck, "evaluator.name: expected one of similarity, triplet, binary, retrieval");
-      else if (!g_strv_contains (evaluator_names, name->valuestring))
-        problem (ck, "evaluator.name: unknown evaluator “%s” (expected similarity, triplet, "
-                 "binary or retrieval)", name->valuestring);
+      else
+        {
+          /* The evaluator module checks its whole configuration. */
+          g_autoptr(GError) eval_error = NULL;
+          VsEvaluator *ev = vs_evaluator_new (recipe->evaluator, &eval_error);
+
+          if (ev == NULL)
+            problem (ck, "%s%s", g_str_has_prefix (eval_error->message, "evaluator") ? "" : "evaluator: ",
+                     eval_error->message);
+          vs_evaluator_free (ev);
+        }
     }
 
   parse_args (ck, &recipe->args, cJSON_GetObjectItemCaseSensitive (root, "args"));
@@ -871,6 +862,8 @@ vs_recipe_free (VsRecipe *recipe)
   if (recipe == NULL)
     return;
   g_free (recipe->file);
+  g_free (recipe->name);
+  g_free (recipe->description);
   g_free (recipe->base_dir);
   g_free (recipe->model);
   g_free (recipe->new_architecture);
@@ -1063,6 +1056,10 @@ vs_recipe_to_json (const VsRecipe *recipe)
   cJSON *root = cJSON_CreateObject ();
   cJSON *train;
 
+  if (recipe->name != NULL)
+    cJSON_AddStringToObject (root, "name", recipe->name);
+  if (recipe->description != NULL)
+    cJSON_AddStringToObject (root, "description", recipe->description);
   if (recipe->model != NULL)
     cJSON_AddStringToObject (root, "model", recipe->model);
   else
@@ -1087,4 +1084,27 @@ vs_recipe_to_json (const VsRecipe *recipe)
   cJSON_AddItemToObject (root, "args", vs_train_args_to_json (&recipe->args));
   cJSON_AddStringToObject (root, "output_dir", recipe->output_dir);
   return root;
+}
+
+gboolean
+vs_recipe_save (const VsRecipe *recipe,
+                const char     *path,
+                GError        **error)
+{
+  cJSON *json;
+  char *text;
+  g_autoptr(GError) local_error = NULL;
+  gboolean ok;
+
+  g_return_val_if_fail (recipe != NULL && path != NULL, FALSE);
+
+  json = vs_recipe_to_json (recipe);
+  text = cJSON_Print (json);
+  /* g_file_set_contents writes a temporary file and renames it. */
+  ok = g_file_set_contents (path, text, -1, &local_error);
+  cJSON_free (text);
+  cJSON_Delete (json);
+  if (!ok)
+    g_set_error (error, VS_ERROR, VS_ERROR_IO, "%s: %s", path, local_error->message);
+  return ok;
 }

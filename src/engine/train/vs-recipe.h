@@ -15,7 +15,7 @@
  *     "train": {"path", "split", "columns": [in loss order], "label",
  *               "limit", "name", "loss"}   or a list of them,
  *     "eval": {"path", "split", "columns", "label", "limit"}
- *           | {"split_ratio": 0.1},
+ *           | {"split_ratio": 0.1}          (held out of the first train dataset),
  *     "loss": {"name": "MultipleNegativesRankingLoss", "params": {...}},
  *     "evaluator": {"name": "similarity", ...},
  *     "args": {"epochs": 3, "max_steps": -1, "batch_size": 8, ...},
@@ -112,6 +112,8 @@ typedef struct
 typedef struct
 {
   char            *file;            /* the recipe's path, or NULL */
+  char            *name;            /* a title for the project, or NULL */
+  char            *description;     /* free text, or NULL */
   char            *base_dir;        /* folder relative paths resolve against */
   /* model: a folder or Hub id, or a new one */
   char            *model;           /* NULL when new */
@@ -146,6 +148,12 @@ VsRecipe     *vs_recipe_parse          (const char  *text,
 /* The recipe as JSON, with every argument written out; caller frees with
  * cJSON_Delete(). Parsing the result gives an equal recipe. */
 cJSON        *vs_recipe_to_json        (const VsRecipe *recipe);
+
+/* Writes vs_recipe_to_json() to path (atomically; paths come out
+ * absolute). FALSE + error naming the file on failure. */
+gboolean      vs_recipe_save           (const VsRecipe *recipe,
+                                        const char     *path,
+                                        GError        **error);
 
 /* The arguments that differ from the defaults, as a JSON object (for the
  * model card); caller frees with cJSON_Delete(). */

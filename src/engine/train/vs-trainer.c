@@ -544,6 +544,39 @@ rotate_checkpoints (VsTrainer *trainer)
     }
 }
 
+char *
+vs_trainer_find_checkpoint (const char *dir)
+{
+  g_autofree char *state = g_build_filename (dir, "trainer_state.json", NULL);
+  g_autoptr(GDir) d = NULL;
+  const char *name;
+  gint64 best = -1;
+  char *found = NULL;
+
+  g_return_val_if_fail (dir != NULL, NULL);
+
+  if (g_file_test (state, G_FILE_TEST_IS_REGULAR))
+    return g_strdup (dir);
+  d = g_dir_open (dir, 0, NULL);
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      gint64 step = checkpoint_step (name);
+      g_autofree char *path = NULL;
+      g_autofree char *st = NULL;
+
+      if (step <= best)
+        continue;
+      path = g_build_filename (dir, name, NULL);
+      st = g_build_filename (path, "trainer_state.json", NULL);
+      if (!g_file_test (st, G_FILE_TEST_IS_REGULAR))
+        continue;
+      best = step;
+      g_free (found);
+      found = g_steal_pointer (&path);
+    }
+  return found;
+}
+
 static gboolean
 save_checkpoint (VsTrainer  *trainer,
                  GError    **error)

@@ -204,6 +204,11 @@ const cJSON *vs_trainer_get_record       (VsTrainer *trainer);
 
 const char  *vs_train_event_kind_to_string (VsTrainEventKind kind);
 
+/* The checkpoint to resume from: dir itself when it is a checkpoint (holds
+ * trainer_state.json), else the highest-numbered checkpoint-N inside it (an
+ * output folder). NULL when there is none; free with g_free(). */
+char        *vs_trainer_find_checkpoint  (const char *dir);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsTrainer, vs_trainer_free)
 
 G_END_DECLS
