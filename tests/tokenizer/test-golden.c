@@ -119,6 +119,17 @@ check_case (VsTokenizer *tok, const char *name, const cJSON *c)
       g_printerr ("%s/%s: decode gave \"%s\", expected \"%s\"\n", name, label, dec, decoded->valuestring);
       fails++;
     }
+  if (fails == 0)
+    {
+      const cJSON *with = cJSON_GetObjectItemCaseSensitive (c, "decoded_with_special");
+      const char *want = cJSON_IsString (with) ? with->valuestring : decoded->valuestring;
+      g_autofree char *dec_all = vs_tokenizer_decode (tok, enc->ids, enc->n_tokens, FALSE);
+      if (g_strcmp0 (dec_all, want) != 0)
+        {
+          g_printerr ("%s/%s: decode with special tokens gave \"%s\", expected \"%s\"\n", name, label, dec_all, want);
+          fails++;
+        }
+    }
   return fails > 0 ? 1 : 0;
 }
 

@@ -966,14 +966,13 @@ vs_normalizer_new_from_json (const cJSON *j,
 
   if (g_str_equal (type, "BertNormalizer"))
     {
-      const cJSON *sa = cJSON_GetObjectItemCaseSensitive (j, "strip_accents");
+      /* strip_accents null (or absent) follows lowercase, as in HF */
       n->kind = NORM_BERT;
       if (!vs_json_get_bool (j, "clean_text", TRUE, where, &n->clean_text, error) ||
           !vs_json_get_bool (j, "handle_chinese_chars", TRUE, where, &n->handle_chinese_chars, error) ||
           !vs_json_get_bool (j, "lowercase", TRUE, where, &n->lowercase, error) ||
           !vs_json_get_bool (j, "strip_accents", n->lowercase, where, &n->strip_accents, error))
         return NULL;
-      (void) sa;
     }
   else if (g_str_equal (type, "NFC"))
     n->kind = NORM_NFC;

@@ -3,8 +3,8 @@
  * A VsTokenizer is the pipeline of Hugging Face `tokenizers` read from a
  * tokenizer.json (or, for older folders, from vocab.txt or vocab.json +
  * merges.txt): added/special tokens matched on the raw text, normalizer,
- * pre-tokenizer, model (WordPiece, BPE, Unigram), post-processor (special
- * tokens, type ids) and truncation. The ids it produces are the ids the Rust
+ * pre-tokenizer, model (WordPiece, BPE, Unigram, WordLevel), post-processor
+ * (special tokens, type ids) and truncation; decoders turn ids back into text. The ids it produces are the ids the Rust
  * library produces for the same file; tests/tokenizer/ checks that against
  * the real library.
  *
