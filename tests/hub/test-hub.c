@@ -697,6 +697,14 @@ test_resume_and_progress (void)
   fake_stop (&f);
 }
 
+static gpointer
+cancel_later (gpointer data)
+{
+  g_usleep (500000);
+  g_cancellable_cancel (data);
+  return NULL;
+}
+
 static void
 test_cancel (void)
 {
@@ -715,13 +723,16 @@ test_cancel (void)
     reply = push_model (&f, hub, model, "testuser/cancel", &error);
     g_assert_no_error (error);
   }
-  /* slow the blob so the cancel lands mid-download */
+  /* the fake Hub stalls 3 s on a blob; the cancel comes 0.5 s in, from
+   * another thread, while the download workers wait */
+  fake_rule (&f, "{\"match\": \"/cdn/\", \"method\": \"GET\", \"delay_ms\": 3000, \"count\": 1}");
   {
     g_autoptr(VsHub) hub = vs_hub_new ();
     g_autofree char *p = NULL;
+    GThread *timer = g_thread_new ("cancel-timer", cancel_later, cancel);
     vs_hub_set_cancellable (hub, cancel);
-    vs_hub_set_progress (hub, cancel_at_first_bytes, cancel);
     p = vs_hub_snapshot_download (hub, VS_HUB_REPO_MODEL, "testuser/cancel", NULL, NULL, NULL, &error);
+    g_thread_join (timer);
     g_assert_null (p);
     g_assert_error (error, VS_ERROR, VS_ERROR_CANCELLED);
     g_clear_error (&error);
