@@ -1124,6 +1124,23 @@ test_dataset_parquet (void)
     csv = g_build_filename (snap, "data", "train.csv", NULL);
     g_assert_true (g_file_test (csv, G_FILE_TEST_EXISTS));
   }
+  /* a dataset the Hub has not converted (404 from /parquet): its own files */
+  {
+    g_autoptr(VsHub) hub = vs_hub_new ();
+    g_autoptr(VsHubCommit) c = vs_hub_commit_new ("data");
+    g_autoptr(TJson) r = NULL;
+    g_autofree char *snap = NULL;
+    g_autofree char *got = NULL;
+    g_assert_true (vs_hub_create_repo (hub, VS_HUB_REPO_DATASET, "testuser/raw-data", FALSE, NULL, &error));
+    vs_hub_commit_add_file (c, "train.parquet", parquet);
+    r = vs_hub_commit_push (hub, VS_HUB_REPO_DATASET, "testuser/raw-data", NULL, c, FALSE, &error);
+    g_assert_no_error (error);
+    snap = vs_hub_resolve_dataset ("testuser/raw-data", &error);
+    g_assert_no_error (error);
+    g_assert_true (strstr (snap, "datasets--testuser--raw-data") != NULL);
+    got = g_build_filename (snap, "train.parquet", NULL);
+    assert_same_bytes (parquet, got);
+  }
   {
     g_autofree char *none = vs_hub_resolve_model ("/no/such/folder", &error);
     g_assert_null (none);
