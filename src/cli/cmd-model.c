@@ -1,16 +1,185 @@
-/* cmd-model.c: placeholder until its area lands; see HACKING.md. */
+/* cmd-model.c: `new-model` and `encode`.
+ *
+ *   vectorsmith-cli new-model --architecture bert --preset tiny --tokenizer DIR [--pooling MODE]
+ *                             [--dense N [--dense-activation tanh]] [--normalize] [--seed S] OUT_DIR
+ *   vectorsmith-cli encode MODEL [--batch-size N] [--max-length N] [--normalize] [--threads N] < texts
+ *
+ * encode reads one text per stdin line and prints one JSON array of floats
+ * (%.9g) per line, in input order.
+ */
+#include "config.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "model/vs-model.h"
 #include "vs-cli.h"
+#include "vs-engine.h"
+#include "vs-error.h"
+
+static int
+usage (GOptionContext *ctx, const char *name, const char *message)
+{
+  g_autofree char *help = g_option_context_get_help (ctx, TRUE, NULL);
+
+  g_printerr ("vectorsmith-cli %s: %s\n\n%s", name, message, help);
+  return 2;
+}
 
 int
 vs_cli_new_model (int argc, char **argv)
 {
-  g_printerr ("vectorsmith-cli %s: not built yet\n", argv[0]);
-  return 2;
+  g_autofree char *arch = NULL, *preset = NULL, *tokenizer = NULL, *pooling = NULL, *dense_act = NULL;
+  gboolean normalize = FALSE;
+  gint64 seed = 42, dense = 0;
+  GOptionEntry entries[] = {
+    { "architecture", 0, 0, G_OPTION_ARG_STRING, &arch, "bert, roberta, xlm-roberta, distilbert or mpnet", "A" },
+    { "preset", 0, 0, G_OPTION_ARG_STRING, &preset, "tiny, small, mini or base", "P" },
+    { "tokenizer", 0, 0, G_OPTION_ARG_FILENAME, &tokenizer, "Folder with the tokenizer files", "DIR" },
+    { "pooling", 0, 0, G_OPTION_ARG_STRING, &pooling,
+      "mean (default), cls, max, mean_sqrt_len_tokens, weightedmean or lasttoken", "MODE" },
+    { "dense", 0, 0, G_OPTION_ARG_INT64, &dense, "Add a Dense module with N outputs", "N" },
+    { "dense-activation", 0, 0, G_OPTION_ARG_STRING, &dense_act,
+      "Dense activation: tanh (default), identity, relu, gelu, sigmoid", "F" },
+    { "normalize", 0, 0, G_OPTION_ARG_NONE, &normalize, "Add a Normalize module", NULL },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed of the initialisation (default 42)", "S" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new ("OUT_DIR");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VsModel) model = NULL;
+  cJSON *summary;
+  g_autofree char *text = NULL;
+  gsize n_params;
+
+  g_option_context_set_summary (ctx, "Create a randomly initialised sentence-transformers model folder.");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    return usage (ctx, argv[0], error->message);
+  if (argc != 2)
+    return usage (ctx, argv[0], "expected one OUT_DIR");
+  if (arch == NULL || preset == NULL || tokenizer == NULL)
+    return usage (ctx, argv[0], "--architecture, --preset and --tokenizer are required");
+  if (dense < 0 || dense > 1000000)
+    return usage (ctx, argv[0], "--dense must be between 0 and 1000000");
+
+  model = vs_model_new_from_preset (arch, preset, tokenizer, pooling, (gsize) dense, dense_act,
+                                    normalize, (guint64) seed, &error);
+  if (model == NULL || !vs_model_save (model, argv[1], &error))
+    return vs_cli_fail (argv[0], error);
+
+  vs_model_get_params (model, &n_params);
+  summary = cJSON_CreateObject ();
+  cJSON_AddStringToObject (summary, "path", argv[1]);
+  cJSON_AddStringToObject (summary, "architecture", vs_model_get_model_type (model));
+  cJSON_AddStringToObject (summary, "preset", preset);
+  cJSON_AddNumberToObject (summary, "dimension", (double) vs_model_get_dimension (model));
+  cJSON_AddNumberToObject (summary, "max_seq_length", (double) vs_model_get_max_seq_length (model));
+  cJSON_AddNumberToObject (summary, "parameters", (double) n_params);
+  text = cJSON_PrintUnformatted (summary);
+  g_print ("%s\n", text);
+  cJSON_Delete (summary);
+  return 0;
+}
+
+static gboolean
+print_rows (const float *emb, gsize n, gsize D, gsize first_line, GError **error)
+{
+  g_autoptr(GString) s = g_string_new (NULL);
+
+  for (gsize i = 0; i < n; i++)
+    {
+      g_string_truncate (s, 0);
+      g_string_append_c (s, '[');
+      for (gsize k = 0; k < D; k++)
+        {
+          float v = emb[i * D + k];
+          if (!isfinite (v))
+            {
+              g_set_error (error, VS_ERROR, VS_ERROR_NUMERIC, "line %" G_GSIZE_FORMAT ": the embedding is not finite",
+                           first_line + i + 1);
+              return FALSE;
+            }
+          g_string_append_printf (s, k ? ",%.9g" : "%.9g", (double) v);
+        }
+      g_string_append (s, "]\n");
+      fwrite (s->str, 1, s->len, stdout);
+    }
+  return TRUE;
 }
 
 int
 vs_cli_encode (int argc, char **argv)
 {
-  g_printerr ("vectorsmith-cli %s: not built yet\n", argv[0]);
-  return 2;
+  gint64 batch_size = 32, max_length = 0, threads = 0;
+  gboolean normalize = FALSE;
+  GOptionEntry entries[] = {
+    { "batch-size", 0, 0, G_OPTION_ARG_INT64, &batch_size, "Texts per forward pass (default 32)", "N" },
+    { "max-length", 0, 0, G_OPTION_ARG_INT64, &max_length, "Token limit per text (default: the model's)", "N" },
+    { "normalize", 0, 0, G_OPTION_ARG_NONE, &normalize, "L2-normalise the embeddings", NULL },
+    { "threads", 0, 0, G_OPTION_ARG_INT64, &threads, "Threads (default: one per core)", "N" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new ("MODEL < texts");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VsModel) model = NULL;
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_free);
+  g_autofree float *emb = NULL;
+  char *line = NULL;
+  size_t cap = 0;
+  ssize_t len;
+  gsize D, done = 0;
+
+  g_option_context_set_summary (ctx, "Embed one text per stdin line; print one JSON array per line.");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    return usage (ctx, argv[0], error->message);
+  if (argc != 2)
+    return usage (ctx, argv[0], "expected one MODEL folder");
+  if (batch_size < 1 || batch_size > 1000000 || max_length < 0 || threads < 0 || threads > 4096)
+    return usage (ctx, argv[0], "--batch-size, --max-length and --threads must be positive");
+
+  vs_engine_set_threads ((guint) threads);
+  model = vs_model_load (argv[1], &error);
+  if (model == NULL)
+    return vs_cli_fail (argv[0], error);
+  if (max_length > 0)
+    vs_model_set_max_seq_length (model, (gsize) max_length);
+  D = vs_model_get_dimension (model);
+  emb = g_new (float, (gsize) batch_size * D);
+
+  for (;;)
+    {
+      len = getline (&line, &cap, stdin);
+      if (len >= 0)
+        {
+          while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = '\0';
+          g_ptr_array_add (batch, g_strndup (line, (gsize) len));
+        }
+      if (batch->len > 0 && (len < 0 || batch->len == (guint) batch_size))
+        {
+          if (!vs_model_encode (model, (const char *const *) batch->pdata, batch->len, (gsize) batch_size,
+                                normalize, emb, &error) ||
+              !print_rows (emb, batch->len, D, done, &error))
+            {
+              free (line);
+              g_prefix_error (&error, "lines %" G_GSIZE_FORMAT "-%" G_GSIZE_FORMAT ": ", done + 1, done + batch->len);
+              return vs_cli_fail (argv[0], error);
+            }
+          done += batch->len;
+          g_ptr_array_set_size (batch, 0);
+        }
+      if (len < 0)
+        break;
+    }
+  free (line);
+  if (fflush (stdout) != 0)
+    {
+      g_set_error (&error, VS_ERROR, VS_ERROR_IO, "cannot write the output");
+      return vs_cli_fail (argv[0], error);
+    }
+  return 0;
 }

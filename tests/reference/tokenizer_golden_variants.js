@@ -72,8 +72,13 @@ const VARIANTS = [
       single: [{ SpecialToken: { id: '[CLS]', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } }, { SpecialToken: { id: '[MASK]', type_id: 1 } }],
       pair: [{ Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } }, { Sequence: { id: 'B', type_id: 1 } }, { SpecialToken: { id: '[SEP]', type_id: 1 } }, { SpecialToken: { id: '[CLS]', type_id: 2 } }],
       special_tokens: { '[CLS]': { id: '[CLS]', ids: [101], tokens: ['[CLS]'] }, '[SEP]': { id: '[SEP]', ids: [102], tokens: ['[SEP]'] }, '[MASK]': { id: '[MASK]', ids: [103], tokens: ['[MASK]'] } } } } },
+  { name: 'wp-unicode-scripts-chardelimiter', base: MINILM, patch: {
+    normalizer: { type: 'Lowercase' },
+    pre_tokenizer: { type: 'Sequence', pretokenizers: [{ type: 'CharDelimiterSplit', delimiter: ' ' }, { type: 'UnicodeScripts' }] } } },
   { name: 'wordlevel-whitespace', base: MINILM, model_replace: { type: 'WordLevel', unk_token: '[UNK]' }, patch: {
-    normalizer: { type: 'Lowercase' }, pre_tokenizer: { type: 'Whitespace' }, post_processor: null, decoder: null } },
+    normalizer: { type: 'Lowercase' },
+    pre_tokenizer: { type: 'Sequence', pretokenizers: [{ type: 'Whitespace' }, { type: 'Digits', individual_digits: false }] },
+    post_processor: null, decoder: null } },
   { name: 'bpe-bytelevel-prefix-space', base: ROBERTA, patch: {
     pre_tokenizer: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
     post_processor: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true } } },
@@ -98,6 +103,8 @@ const VARIANTS = [
   { name: 'unigram-nmt-whitespace-metaspace', base: T5, patch: {
     normalizer: { type: 'Sequence', normalizers: [{ type: 'Nmt' }, { type: 'NFKC' }] },
     pre_tokenizer: { type: 'Sequence', pretokenizers: [{ type: 'Whitespace' }, { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true }] } } },
+  { name: 'unigram-byte-fallback', base: T5, model_patch: { byte_fallback: true },
+    model_vocab_append: Array.from({ length: 256 }, (_, b) => ['<0x' + b.toString(16).toUpperCase().padStart(2, '0') + '>', -50.0]) },
   { name: 'bpe-prefix-suffix-fuse-unk', json: tinyBpe() },
 ]
 
@@ -108,13 +115,14 @@ const TEXTS = [
   ['greek_turkish_german', 'ΣΊΣΥΦΟΣ Σίσυφος İstanbul ıi Straße ǅ'],
   ['compat', 'ﬁnance ﬀ ＡＢＣ１２３ ｶﾀｶﾅ ① ㈱ ™ ℃ ½ x² Ⅻ'],
   ['cjk_emoji', '東京タワー 안녕 🤗 👨‍👩‍👧 ok'],
+  ['mixed_scripts', 'Hello世界Привет123мир abcΑΒΓ مرحباworld カタカナー漢字ひらがな x́y'],
   ['whitespace_runs', 'a    b\t\t\tc\n\n\nd \r\n e\u00a0\u00a0f\u3000g'],
   ['leading_trailing', '   leading and trailing   '],
   ['numbers', '3.14159 1,000,000 $100,000 12345678901 2026-11-28 ١٢٣ ¹²³'],
   ['contractions', "I'm can't won't they've you'll he'd it's O'Neil I’M"],
   ['punctuation', 'Wait... (e.g., U.S.A.) -- ¿Qué? ¡Sí! [x]{y}<z> 50% a,b,,c'],
   ['added', 'hello world cat concat cat\'s [NEW]x  [NEW]  y Hello World <s> [MASK] </s>'],
-  ['bpe_words', 'the thing and sing THE Thing xyz theq'],
+  ['bpe_words', 'the thing and sing THE Thing xyz theq abc123def 4x4'],
   ['zero_width_controls', 'zero\u200bwidth\u200djoin bell\u0007 del\u007f'],
   ['invalid_utf8', Buffer.concat([Buffer.from('ok '), Buffer.from([0xff]), Buffer.from(' a'), Buffer.from([0xe2, 0x82]), Buffer.from(' end')])],
   ['empty', ''],
@@ -138,6 +146,7 @@ function build (v) {
     j.model = { ...v.model_replace, vocab: j.model.vocab }
   }
   if (v.extra_added) j.added_tokens = j.added_tokens.concat(v.extra_added)
+  if (v.model_vocab_append) j.model.vocab = j.model.vocab.concat(v.model_vocab_append)
   return j
 }
 
@@ -182,6 +191,7 @@ async function run () {
       if (v.model_patch) head.model_patch = v.model_patch
       if (v.model_replace) head.model_replace = v.model_replace
       if (v.extra_added) head.extra_added = v.extra_added
+      if (v.model_vocab_append) head.model_vocab_append = v.model_vocab_append
     }
     lines.push(JSON.stringify(head).slice(0, -1) + ', "cases": [')
     cases.forEach((c, k) => lines.push(JSON.stringify(c) + (k + 1 < cases.length ? ',' : '')))

@@ -191,6 +191,8 @@ variant_json (const cJSON *v)
       cJSON_AddItemToObject (m, "vocab", cJSON_DetachItemFromObjectCaseSensitive (model, "vocab"));
       cJSON_ReplaceItemInObjectCaseSensitive (root, "model", m);
     }
+  cJSON_ArrayForEach (it, cJSON_GetObjectItemCaseSensitive (v, "model_vocab_append"))
+    cJSON_AddItemToArray (cJSON_GetObjectItemCaseSensitive (model, "vocab"), cJSON_Duplicate (it, TRUE));
   cJSON_ArrayForEach (it, cJSON_GetObjectItemCaseSensitive (v, "extra_added"))
     cJSON_AddItemToArray (cJSON_GetObjectItemCaseSensitive (root, "added_tokens"), cJSON_Duplicate (it, TRUE));
   out = cJSON_PrintUnformatted (root);

@@ -1072,6 +1072,8 @@ vs_model_save (VsModel *m, const char *dir, GError **error)
                    g_strerror (errno));
       return FALSE;
     }
+  /* mkdtemp makes it private; a model folder is an ordinary folder */
+  g_chmod (tmp, 0755);
   if (!save_into (m, tmp, error))
     {
       rm_rf (tmp);
