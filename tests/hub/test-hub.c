@@ -1312,8 +1312,9 @@ test_model_card (void)
     " \"args_non_default\": {\"num_train_epochs\": 1, \"per_device_train_batch_size\": 16, \"eval_strategy\": \"steps\"},"
     " \"log\": [{\"epoch\": 0.5, \"step\": 180, \"training_loss\": 4.5, \"sts-dev_spearman_cosine\": 0.8},"
     "          {\"epoch\": 1.0, \"step\": 360, \"training_loss\": 4.25, \"validation_loss\": 4.1, \"sts-dev_spearman_cosine\": 0.8123}],"
-    " \"final_metrics\": {\"sts-dev_pearson_cosine\": 0.8234, \"sts-dev_spearman_cosine\": 0.8123},"
-    " \"evaluator\": \"EmbeddingSimilarityEvaluator\", \"primary_metric\": \"spearman_cosine\"}");
+    " \"final_metrics\": {\"eval_loss\": 4.1, \"sts-dev_pearson_cosine\": 0.8234, \"sts-dev_spearman_cosine\": 0.8123,"
+    "   \"eval_runtime\": 1.5}, \"best_step\": 360,"
+    " \"evaluator\": \"EmbeddingSimilarityEvaluator\", \"primary_metric\": \"sts-dev_spearman_cosine\"}");
   g_autofree char *text = vs_model_card_render (src, rec, "testuser/card-model", &error);
   static const char *const in_order[] = {
     "---\nlanguage:\n- en\nlicense: apache-2.0\ntags:\n- sentence-transformers\n- sentence-similarity\n"
@@ -1332,7 +1333,8 @@ test_model_card (void)
     "## Training Details", "### Training Dataset", "* Size: 5749 training samples",
     "### Evaluation Dataset", "\"scale\": 20", "### Training Hyperparameters", "- `num_train_epochs`: 1",
     "### Training Logs", "| Epoch | Step | Training Loss | Validation Loss | sts-dev_spearman_cosine |",
-    "| 0.5 | 180 | 4.5 | - | 0.8 |", "| 1.0 | 360 | 4.25 | 4.1 | 0.8123 |",
+    "| 0.5 | 180 | 4.5 | - | 0.8 |", "| **1.0** | **360** | **4.25** | **4.1** | **0.8123** |",
+    "* The bold row denotes the saved checkpoint.",
     "### Framework Versions", "## Citation", "@inproceedings{reimers-2019-sentence-bert", "#### CoSENTLoss",
     "## Model Card Contact", NULL,
   };
