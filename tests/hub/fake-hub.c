@@ -16,7 +16,8 @@
  *                       "status": 503, "count": 2, "retry_after": 1,
  *                       "ratelimit": true, "drop_after": K, "ignore_range": true,
  *                       "no_commit_header": true, "no_part_etag": true,
- *                       "error_code": "...", "error_message": "..."}
+ *                       "error_code": "...", "error_message": "...",
+ *                       "body": "raw answer", "delay_ms": 2000}
  *   POST /_test/config {"tree_page_size": 2, "multipart_threshold": N, "chunk_size": N}
  *   GET  /_test/log    [{"method","host","path","auth"}]   (auth: whether a token came)
  *   GET  /_test/state  {"violations": n, "lfs_objects": n, "repos": {"model:ns/name": {"branches": {...}, "commits": n}}}
@@ -77,6 +78,7 @@ typedef struct
   char *error_code;
   char *error_message;
   char *body;        /* answer with this body (status: "status" or 200) */
+  int delay_ms;      /* wait this long before answering (blocks the fake Hub) */
 } Rule;
 
 static GHashTable *repos;      /* "type:id" -> Repo* */
@@ -1240,6 +1242,7 @@ handle_control (SoupServerMessage *msg, const char *what, GBytes *body)
       NUM ("status", status);
       NUM ("count", count);
       NUM ("retry_after", retry_after);
+      NUM ("delay_ms", delay_ms);
       BOOL ("ratelimit", ratelimit);
       BOOL ("ignore_range", ignore_range);
       BOOL ("no_commit_header", no_commit_header);
@@ -1364,6 +1367,8 @@ handle (SoupServer        *server,
   cJSON_AddItemToArray (request_log, entry);
 
   rule = find_rule (method, raw_path);
+  if (rule != NULL && rule->delay_ms > 0)
+    g_usleep ((gulong) rule->delay_ms * 1000);
   if (rule != NULL && rule->body != NULL)
     {
       reply (msg, rule->status > 0 ? rule->status : 200, "application/json", rule->body, strlen (rule->body));

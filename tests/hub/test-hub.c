@@ -697,6 +697,14 @@ test_resume_and_progress (void)
   fake_stop (&f);
 }
 
+static gpointer
+cancel_later (gpointer data)
+{
+  g_usleep (500000);
+  g_cancellable_cancel (data);
+  return NULL;
+}
+
 static void
 test_cancel (void)
 {
@@ -715,13 +723,16 @@ test_cancel (void)
     reply = push_model (&f, hub, model, "testuser/cancel", &error);
     g_assert_no_error (error);
   }
-  /* slow the blob so the cancel lands mid-download */
+  /* the fake Hub stalls 3 s on a blob; the cancel comes 0.5 s in, from
+   * another thread, while the download workers wait */
+  fake_rule (&f, "{\"match\": \"/cdn/\", \"method\": \"GET\", \"delay_ms\": 3000, \"count\": 1}");
   {
     g_autoptr(VsHub) hub = vs_hub_new ();
     g_autofree char *p = NULL;
+    GThread *timer = g_thread_new ("cancel-timer", cancel_later, cancel);
     vs_hub_set_cancellable (hub, cancel);
-    vs_hub_set_progress (hub, cancel_at_first_bytes, cancel);
     p = vs_hub_snapshot_download (hub, VS_HUB_REPO_MODEL, "testuser/cancel", NULL, NULL, NULL, &error);
+    g_thread_join (timer);
     g_assert_null (p);
     g_assert_error (error, VS_ERROR, VS_ERROR_CANCELLED);
     g_clear_error (&error);
@@ -1113,6 +1124,23 @@ test_dataset_parquet (void)
     csv = g_build_filename (snap, "data", "train.csv", NULL);
     g_assert_true (g_file_test (csv, G_FILE_TEST_EXISTS));
   }
+  /* a dataset the Hub has not converted (404 from /parquet): its own files */
+  {
+    g_autoptr(VsHub) hub = vs_hub_new ();
+    g_autoptr(VsHubCommit) c = vs_hub_commit_new ("data");
+    g_autoptr(TJson) r = NULL;
+    g_autofree char *snap = NULL;
+    g_autofree char *got = NULL;
+    g_assert_true (vs_hub_create_repo (hub, VS_HUB_REPO_DATASET, "testuser/raw-data", FALSE, NULL, &error));
+    vs_hub_commit_add_file (c, "train.parquet", parquet);
+    r = vs_hub_commit_push (hub, VS_HUB_REPO_DATASET, "testuser/raw-data", NULL, c, FALSE, &error);
+    g_assert_no_error (error);
+    snap = vs_hub_resolve_dataset ("testuser/raw-data", &error);
+    g_assert_no_error (error);
+    g_assert_true (strstr (snap, "datasets--testuser--raw-data") != NULL);
+    got = g_build_filename (snap, "train.parquet", NULL);
+    assert_same_bytes (parquet, got);
+  }
   {
     g_autofree char *none = vs_hub_resolve_model ("/no/such/folder", &error);
     g_assert_null (none);
@@ -1284,8 +1312,9 @@ test_model_card (void)
     " \"args_non_default\": {\"num_train_epochs\": 1, \"per_device_train_batch_size\": 16, \"eval_strategy\": \"steps\"},"
     " \"log\": [{\"epoch\": 0.5, \"step\": 180, \"training_loss\": 4.5, \"sts-dev_spearman_cosine\": 0.8},"
     "          {\"epoch\": 1.0, \"step\": 360, \"training_loss\": 4.25, \"validation_loss\": 4.1, \"sts-dev_spearman_cosine\": 0.8123}],"
-    " \"final_metrics\": {\"sts-dev_pearson_cosine\": 0.8234, \"sts-dev_spearman_cosine\": 0.8123},"
-    " \"evaluator\": \"EmbeddingSimilarityEvaluator\", \"primary_metric\": \"spearman_cosine\"}");
+    " \"final_metrics\": {\"eval_loss\": 4.1, \"sts-dev_pearson_cosine\": 0.8234, \"sts-dev_spearman_cosine\": 0.8123,"
+    "   \"eval_runtime\": 1.5}, \"best_step\": 360,"
+    " \"evaluator\": \"EmbeddingSimilarityEvaluator\", \"primary_metric\": \"sts-dev_spearman_cosine\"}");
   g_autofree char *text = vs_model_card_render (src, rec, "testuser/card-model", &error);
   static const char *const in_order[] = {
     "---\nlanguage:\n- en\nlicense: apache-2.0\ntags:\n- sentence-transformers\n- sentence-similarity\n"
@@ -1304,7 +1333,8 @@ test_model_card (void)
     "## Training Details", "### Training Dataset", "* Size: 5749 training samples",
     "### Evaluation Dataset", "\"scale\": 20", "### Training Hyperparameters", "- `num_train_epochs`: 1",
     "### Training Logs", "| Epoch | Step | Training Loss | Validation Loss | sts-dev_spearman_cosine |",
-    "| 0.5 | 180 | 4.5 | - | 0.8 |", "| 1.0 | 360 | 4.25 | 4.1 | 0.8123 |",
+    "| 0.5 | 180 | 4.5 | - | 0.8 |", "| **1.0** | **360** | **4.25** | **4.1** | **0.8123** |",
+    "* The bold row denotes the saved checkpoint.",
     "### Framework Versions", "## Citation", "@inproceedings{reimers-2019-sentence-bert", "#### CoSENTLoss",
     "## Model Card Contact", NULL,
   };

@@ -1456,6 +1456,187 @@ snapshot_offline (VsHub             *hub,
   return g_steal_pointer (&snap);
 }
 
+/* ---- parallel downloads -----------------------------------------------------
+ *
+ * snapshot_download fetches up to 8 files at a time, as huggingface_hub does.
+ * Each worker thread has its own VsHub (so its own CURL handle) sharing the
+ * settings and an internal cancellable; the calling thread waits, sums the
+ * workers' bytes into the caller's progress callback (so the callback still
+ * runs on the calling thread) and passes a cancel on. The first error wins
+ * and stops the others. */
+
+#define MAX_WORKERS 8
+
+typedef struct _Pool Pool;
+
+typedef struct
+{
+  Pool *pool;
+  VsHub *hub;
+  gsize bytes;     /* this worker's bytes so far (atomic, pointer-sized) */
+} Worker;
+
+struct _Pool
+{
+  VsHubRepoType type;
+  const char *repo_id;
+  const char *commit;
+  GPtrArray *wanted;
+  GMutex lock;
+  GCond cond;
+  guint next;
+  guint running;
+  GError *error;
+  GCancellable *cancel;
+};
+
+static void
+worker_progress (guint64  done,
+                 guint64  total,
+                 gpointer user_data)
+{
+  Worker *w = user_data;
+
+  g_atomic_pointer_set ((gpointer *) &w->bytes, GSIZE_TO_POINTER ((gsize) done));
+}
+
+static VsHub *
+hub_clone (VsHub *hub)
+{
+  VsHub *c = g_new0 (VsHub, 1);
+
+  c->curl = curl_easy_init ();
+  vs_hub_http_set_endpoint (c, hub->endpoint);
+  c->token = g_strdup (hub->token);
+  c->cache_dir = g_strdup (hub->cache_dir);
+  c->offline = hub->offline;
+  return c;
+}
+
+static gpointer
+worker_run (gpointer data)
+{
+  Worker *w = data;
+  Pool *pool = w->pool;
+
+  for (;;)
+    {
+      const cJSON *entry;
+      g_autoptr(GError) local = NULL;
+      g_autofree char *got = NULL;
+
+      g_mutex_lock (&pool->lock);
+      if (pool->next >= pool->wanted->len || pool->error != NULL)
+        {
+          g_mutex_unlock (&pool->lock);
+          break;
+        }
+      entry = g_ptr_array_index (pool->wanted, pool->next++);
+      g_mutex_unlock (&pool->lock);
+
+      got = download_one (w->hub, pool->type, pool->repo_id, pool->commit,
+                          cJSON_GetObjectItemCaseSensitive (entry, "path")->valuestring, &local);
+      if (got == NULL)
+        {
+          g_mutex_lock (&pool->lock);
+          /* the first real error wins over the cancellations it causes */
+          if (pool->error == NULL ||
+              (g_error_matches (pool->error, VS_ERROR, VS_ERROR_CANCELLED) &&
+               !g_error_matches (local, VS_ERROR, VS_ERROR_CANCELLED)))
+            {
+              g_clear_error (&pool->error);
+              pool->error = g_steal_pointer (&local);
+            }
+          g_mutex_unlock (&pool->lock);
+          g_cancellable_cancel (pool->cancel);
+          break;
+        }
+      vs_hub_progress_add (w->hub, entry_size (entry));
+    }
+  g_mutex_lock (&pool->lock);
+  pool->running--;
+  g_cond_signal (&pool->cond);
+  g_mutex_unlock (&pool->lock);
+  return NULL;
+}
+
+static gboolean
+download_many (VsHub        *hub,
+               VsHubRepoType type,
+               const char   *repo_id,
+               const char   *commit,
+               GPtrArray    *wanted,
+               GError      **error)
+{
+  Pool pool = { 0 };
+  Worker workers[MAX_WORKERS];
+  GThread *threads[MAX_WORKERS];
+  guint n = MIN (wanted->len, MAX_WORKERS);
+  gboolean ok;
+
+  if (n <= 1)
+    {
+      /* nothing to share: stay on this thread */
+      for (guint i = 0; i < wanted->len; i++)
+        {
+          const cJSON *entry = g_ptr_array_index (wanted, i);
+          g_autofree char *got = download_one (hub, type, repo_id, commit,
+                                               cJSON_GetObjectItemCaseSensitive (entry, "path")->valuestring, error);
+          if (got == NULL)
+            return FALSE;
+          vs_hub_progress_add (hub, entry_size (entry));
+        }
+      return TRUE;
+    }
+
+  pool.type = type;
+  pool.repo_id = repo_id;
+  pool.commit = commit;
+  pool.wanted = wanted;
+  pool.cancel = g_cancellable_new ();
+  g_mutex_init (&pool.lock);
+  g_cond_init (&pool.cond);
+  pool.running = n;
+  for (guint i = 0; i < n; i++)
+    {
+      workers[i].pool = &pool;
+      workers[i].bytes = 0;
+      workers[i].hub = hub_clone (hub);
+      vs_hub_set_cancellable (workers[i].hub, pool.cancel);
+      vs_hub_set_progress (workers[i].hub, worker_progress, &workers[i]);
+    }
+  for (guint i = 0; i < n; i++)
+    threads[i] = g_thread_new ("vs-hub-download", worker_run, &workers[i]);
+
+  g_mutex_lock (&pool.lock);
+  while (pool.running > 0)
+    {
+      guint64 sum = 0;
+      g_cond_wait_until (&pool.cond, &pool.lock, g_get_monotonic_time () + 100 * G_TIME_SPAN_MILLISECOND);
+      if (hub->cancellable != NULL && g_cancellable_is_cancelled (hub->cancellable))
+        g_cancellable_cancel (pool.cancel);
+      for (guint i = 0; i < n; i++)
+        sum += (guint64) GPOINTER_TO_SIZE (g_atomic_pointer_get ((gpointer *) &workers[i].bytes));
+      g_mutex_unlock (&pool.lock);
+      hub->progress_current = sum;
+      vs_hub_progress_report (hub, FALSE);
+      g_mutex_lock (&pool.lock);
+    }
+  g_mutex_unlock (&pool.lock);
+  for (guint i = 0; i < n; i++)
+    {
+      g_thread_join (threads[i]);
+      vs_hub_free (workers[i].hub);
+    }
+  ok = pool.error == NULL;
+  if (!ok)
+    g_propagate_error (error, pool.error);
+  g_object_unref (pool.cancel);
+  g_mutex_clear (&pool.lock);
+  g_cond_clear (&pool.cond);
+  return ok;
+}
+
 static char *
 snapshot_impl (VsHub             *hub,
                VsHubRepoType      type,
@@ -1566,15 +1747,11 @@ snapshot_impl (VsHub             *hub,
     }
 
   vs_hub_progress_begin (hub, total);
-  for (guint i = 0; i < wanted->len; i++)
-    {
-      const cJSON *entry = g_ptr_array_index (wanted, i);
-      const char *p = cJSON_GetObjectItemCaseSensitive (entry, "path")->valuestring;
-      g_autofree char *got = download_one (hub, type, repo_id, commit, p, error);
-      if (got == NULL)
-        return NULL;
-      vs_hub_progress_add (hub, entry_size (entry));
-    }
+  if (!download_many (hub, type, repo_id, commit, wanted, error))
+    return NULL;
+  hub->progress_base = total;
+  hub->progress_current = 0;
+  vs_hub_progress_report (hub, TRUE);
   snap = g_build_filename (storage, "snapshots", commit, NULL);
   if (!mkdirs (snap, error))
     {

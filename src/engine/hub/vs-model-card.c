@@ -362,6 +362,18 @@ read_model (const char *dir,
 
 /* ---- pieces of the card --------------------------------------------------------------- */
 
+static gboolean
+is_card_metric (const char *key,
+                const char *eval_name)
+{
+  gsize n = eval_name != NULL ? strlen (eval_name) : 0;
+
+  if (n > 0)
+    return strncmp (key, eval_name, n) == 0 && key[n] == '_';
+  return !(strcmp (key, "loss") == 0 || g_str_has_suffix (key, "_loss") || strcmp (key, "epoch") == 0 ||
+           strcmp (key, "step") == 0 || strstr (key, "runtime") != NULL || strstr (key, "per_second") != NULL);
+}
+
 static const char *
 loss_citation (const char *loss)
 {
@@ -438,7 +450,9 @@ guess_evaluator_name (const cJSON *metrics)
   const cJSON *m = metrics != NULL ? metrics->child : NULL;
   const char *us;
 
-  if (m == NULL || m->string == NULL)
+  while (m != NULL && (m->string == NULL || !is_card_metric (m->string, NULL)))
+    m = m->next;
+  if (m == NULL)
     return NULL;
   /* "sts-dev_spearman_cosine" -> "sts-dev": the part before the first '_'
    * that is followed by a known metric word */
@@ -525,6 +539,9 @@ vs_model_card_render (const char  *model_dir,
   g_autofree char *model_name = NULL;
   g_autofree char *eval_name = NULL;
   const cJSON *datasets, *d, *metrics, *m, *log, *args, *loss, *langs, *v;
+  g_autoptr(CardJson) card_metrics = NULL;
+  g_autoptr(GPtrArray) loss_names = g_ptr_array_new ();
+  double best_step = -1;
   double train_rows = 0;
   gboolean trained;
 
@@ -573,12 +590,34 @@ vs_model_card_render (const char  *model_dir,
   eval_name = g_strdup (jstr (rec, "evaluator_name"));
   if (eval_name == NULL)
     eval_name = guess_evaluator_name (metrics);
+  /* Only the evaluator's metrics go into the card (not eval_loss, runtimes). */
+  card_metrics = cJSON_CreateObject ();
+  cJSON_ArrayForEach (m, metrics)
+    if (cJSON_IsNumber (m) && is_card_metric (m->string, eval_name))
+      cJSON_AddItemToObject (card_metrics, m->string, cJSON_Duplicate (m, FALSE));
+  metrics = card_metrics;
   cJSON_ArrayForEach (d, datasets)
     {
       const char *split = jstr (d, "split");
       if (split == NULL || strcmp (split, "train") == 0)
         train_rows += jnum (d, "num_rows", 0);
     }
+  {
+    const cJSON *losses = only_array (cJSON_GetObjectItemCaseSensitive (rec, "losses"));
+    const cJSON *l;
+    cJSON_ArrayForEach (l, losses)
+      {
+        const char *n = jstr (l, "name");
+        gboolean seen = FALSE;
+        for (guint i = 0; n != NULL && i < loss_names->len; i++)
+          seen |= strcmp (loss_names->pdata[i], n) == 0;
+        if (n != NULL && !seen)
+          g_ptr_array_add (loss_names, (gpointer) n);
+      }
+    if (loss_names->len == 0 && loss_name != NULL)
+      g_ptr_array_add (loss_names, (gpointer) loss_name);
+  }
+  best_step = jnum (rec, "best_step", -1);
   if (jstr (rec, "model_name") != NULL)
     model_name = g_strdup (jstr (rec, "model_name"));
   else if (base != NULL)
@@ -612,13 +651,11 @@ vs_model_card_render (const char  *model_dir,
       g_string_append (s, "- generated_from_trainer\n");
       if (train_rows > 0)
         g_string_append_printf (s, "- dataset_size:%.0f\n", train_rows);
-      if (loss_name != NULL)
+      for (guint i = 0; i < loss_names->len; i++)
         {
+          g_autofree char *t = g_strdup_printf ("loss:%s", (const char *) loss_names->pdata[i]);
           g_string_append (s, "- ");
-          {
-            g_autofree char *t = g_strdup_printf ("loss:%s", loss_name);
-            append_yaml_str (s, t);
-          }
+          append_yaml_str (s, t);
           g_string_append_c (s, '\n');
         }
     }
@@ -821,7 +858,8 @@ vs_model_card_render (const char  *model_dir,
       cJSON_ArrayForEach (m, metrics)
         {
           const char *key = strip_prefix (m->string, eval_name);
-          gboolean bold = primary != NULL && strcmp (key, primary) == 0;
+          gboolean bold = primary != NULL && (strcmp (key, primary) == 0 || strcmp (m->string, primary) == 0 ||
+                                              strcmp (key, strip_prefix (primary, eval_name)) == 0);
           if (!cJSON_IsNumber (m))
             continue;
           g_string_append_printf (s, bold ? "| **%s** | **" : "| %s | ", key);
@@ -902,15 +940,18 @@ vs_model_card_render (const char  *model_dir,
                       g_string_append_c (s, '\n');
                     }
                 }
-              if (loss_name != NULL)
+              const cJSON *dloss = cJSON_IsObject (cJSON_GetObjectItemCaseSensitive (d, "loss"))
+                                   ? cJSON_GetObjectItemCaseSensitive (d, "loss") : loss;
+              const char *dloss_name = jstr (dloss, "name");
+              if (dloss_name != NULL)
                 {
-                  g_autofree char *lower = g_ascii_strdown (loss_name, -1);
-                  const cJSON *params = cJSON_GetObjectItemCaseSensitive (loss, "params");
+                  g_autofree char *lower = g_ascii_strdown (dloss_name, -1);
+                  const cJSON *params = cJSON_GetObjectItemCaseSensitive (dloss, "params");
                   g_autofree char *pjson = params != NULL ? cJSON_Print (params) : g_strdup ("{}");
                   g_auto(GStrv) plines = g_strsplit (pjson, "\n", -1);
                   g_string_append_printf (s, "* Loss: [<code>%s</code>](https://sbert.net/docs/package_reference/"
                                              "sentence_transformer/losses.html#%s) with these parameters:\n  ```json\n",
-                                          loss_name, lower);
+                                          dloss_name, lower);
                   for (guint i = 0; plines[i] != NULL; i++)
                     {
                       g_autofree char *line = g_strdelimit (g_strdup (plines[i]), "\t", ' ');
@@ -956,6 +997,7 @@ vs_model_card_render (const char  *model_dir,
           g_autoptr(GPtrArray) extra = g_ptr_array_new ();
           const cJSON *row, *cell;
           gboolean has_val = FALSE;
+          gboolean any_bold = FALSE;
           guint nrows = cJSON_GetArraySize (log);
           cJSON_ArrayForEach (row, log)
             cJSON_ArrayForEach (cell, only_object (row))
@@ -998,32 +1040,47 @@ vs_model_card_render (const char  *model_dir,
                 tl = cJSON_GetObjectItemCaseSensitive (row, "loss");
               if (vl == NULL)
                 vl = cJSON_GetObjectItemCaseSensitive (row, "eval_loss");
-              g_string_append (s, "| ");
-              append_shortest (s, jnum (row, "epoch", 0));
-              g_string_append_printf (s, " | %.0f | ", jnum (row, "step", 0));
-              if (cJSON_IsNumber (tl))
-                append_number (s, tl->valuedouble);
-              else
-                g_string_append_c (s, '-');
-              if (has_val)
-                {
-                  g_string_append (s, " | ");
-                  if (cJSON_IsNumber (vl))
-                    append_number (s, vl->valuedouble);
-                  else
-                    g_string_append_c (s, '-');
-                }
-              for (guint i = 0; i < extra->len; i++)
-                {
-                  const cJSON *e = cJSON_GetObjectItemCaseSensitive (row, extra->pdata[i]);
-                  g_string_append (s, " | ");
-                  if (cJSON_IsNumber (e))
-                    append_number (s, e->valuedouble);
-                  else
-                    g_string_append_c (s, '-');
-                }
-              g_string_append (s, " |\n");
+              {
+                g_autoptr(GPtrArray) cells = g_ptr_array_new_with_free_func (g_free);
+                gboolean bold = best_step >= 0 && jnum (row, "step", -2) == best_step;
+                GString *c = g_string_new (NULL);
+                append_shortest (c, jnum (row, "epoch", 0));
+                g_ptr_array_add (cells, g_string_free (c, FALSE));
+                g_ptr_array_add (cells, g_strdup_printf ("%.0f", jnum (row, "step", 0)));
+                c = g_string_new (NULL);
+                if (cJSON_IsNumber (tl))
+                  append_number (c, tl->valuedouble);
+                else
+                  g_string_append_c (c, '-');
+                g_ptr_array_add (cells, g_string_free (c, FALSE));
+                if (has_val)
+                  {
+                    c = g_string_new (NULL);
+                    if (cJSON_IsNumber (vl))
+                      append_number (c, vl->valuedouble);
+                    else
+                      g_string_append_c (c, '-');
+                    g_ptr_array_add (cells, g_string_free (c, FALSE));
+                  }
+                for (guint i = 0; i < extra->len; i++)
+                  {
+                    const cJSON *e = cJSON_GetObjectItemCaseSensitive (row, extra->pdata[i]);
+                    c = g_string_new (NULL);
+                    if (cJSON_IsNumber (e))
+                      append_number (c, e->valuedouble);
+                    else
+                      g_string_append_c (c, '-');
+                    g_ptr_array_add (cells, g_string_free (c, FALSE));
+                  }
+                g_string_append (s, "|");
+                for (guint i = 0; i < cells->len; i++)
+                  g_string_append_printf (s, bold ? " **%s** |" : " %s |", (const char *) cells->pdata[i]);
+                g_string_append_c (s, '\n');
+                any_bold |= bold;
+              }
             }
+          if (any_bold)
+            g_string_append (s, "\n* The bold row denotes the saved checkpoint.\n");
           if (nrows > 100)
             g_string_append (s, "\n</details>\n");
           g_string_append_c (s, '\n');
@@ -1047,8 +1104,16 @@ vs_model_card_render (const char  *model_dir,
                       "    month = \"11\",\n    year = \"2019\",\n"
                       "    publisher = \"Association for Computational Linguistics\",\n"
                       "    url = \"https://arxiv.org/abs/1908.10084\",\n}\n```\n\n");
-  if (loss_citation (loss_name) != NULL)
-    g_string_append_printf (s, "%s\n", loss_citation (loss_name));
+  for (guint i = 0; i < loss_names->len; i++)
+    {
+      const char *cite = loss_citation (loss_names->pdata[i]);
+      gboolean dup = FALSE;
+      /* losses sharing a citation get it once */
+      for (guint k = 0; k < i; k++)
+        dup |= loss_citation (loss_names->pdata[k]) == cite;
+      if (cite != NULL && !dup)
+        g_string_append_printf (s, "%s\n", cite);
+    }
   /* 9. */
   g_string_append (s, "<!--\n## Glossary\n\n*Clearly define terms in order to be accessible across audiences.*\n-->\n\n"
                       "<!--\n## Model Card Authors\n\n*Lists the people who create the model card, providing recognition and accountability for the detailed work that goes into its construction.*\n-->\n\n"
