@@ -27,7 +27,7 @@ if [ -f tests/js/package-lock.json ]; then
   if ! cmp -s tests/js/package-lock.json "$stamp" 2>/dev/null; then
     echo "setup: installing the npm test helpers"
     (cd tests/js && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
-    cp tests/js/package-lock.json "$stamp"
+    mkdir -p tests/js/node_modules && cp tests/js/package-lock.json "$stamp"
   fi
 fi
 

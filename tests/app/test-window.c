@@ -1,0 +1,218 @@
+/* test-window.c: GUI smoke test of the main window, run under Xvfb.
+ *
+ * Starts the real application, waits (with a timeout, never a sleep) for the
+ * main window to be mapped, checks the six pages of the workbench flow and
+ * the app actions, checks that the window size round-trips through GSettings,
+ * and saves a PNG screenshot under the build folder.
+ */
+#include "config.h"
+
+#include <adwaita.h>
+
+#include "vs-application.h"
+#include "vs-window.h"
+
+#define WAIT_TIMEOUT_MS 20000
+
+static gboolean
+timed_out_cb (gpointer user_data)
+{
+  gboolean *timed_out = user_data;
+
+  *timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+typedef gboolean (*Condition) (gpointer data);
+
+/* Iterates the main context until condition (data) holds; fails on timeout. */
+static void
+wait_for (Condition condition,
+          gpointer data,
+          const char *what)
+{
+  gboolean timed_out = FALSE;
+  guint timeout_id = g_timeout_add (WAIT_TIMEOUT_MS, timed_out_cb, &timed_out);
+
+  while (!condition (data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (timed_out)
+    g_error ("timed out waiting for %s", what);
+  g_source_remove (timeout_id);
+}
+
+static gboolean
+widget_is_mapped (gpointer data)
+{
+  return gtk_widget_get_mapped (GTK_WIDGET (data));
+}
+
+static gboolean
+window_count_is_at_least (gpointer data)
+{
+  guint wanted = GPOINTER_TO_UINT (data);
+
+  return g_list_model_get_n_items (gtk_window_get_toplevels ()) >= wanted;
+}
+
+static gboolean
+widget_has_size (gpointer data)
+{
+  return gtk_widget_get_width (GTK_WIDGET (data)) > 0;
+}
+
+typedef struct
+{
+  GtkWidget     *widget;
+  GskRenderNode *node;
+} Snapshot;
+
+/* The widget has drawn at least one frame once its paintable gives a node. */
+static gboolean
+widget_has_drawn (gpointer data)
+{
+  Snapshot *shot = data;
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (shot->widget);
+  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+  int width = gtk_widget_get_width (shot->widget);
+  int height = gtk_widget_get_height (shot->widget);
+
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  g_clear_pointer (&shot->node, gsk_render_node_unref);
+  shot->node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  if (shot->node == NULL)
+    gtk_widget_queue_draw (shot->widget);
+  return shot->node != NULL;
+}
+
+static void
+save_screenshot (GtkWidget  *widget,
+                 const char *path)
+{
+  Snapshot shot = { widget, NULL };
+  g_autoptr(GdkTexture) texture = NULL;
+  GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (widget));
+
+  wait_for (widget_has_drawn, &shot, "the main window to draw");
+  texture = gsk_renderer_render_texture (renderer, shot.node,
+                                         &GRAPHENE_RECT_INIT (0, 0,
+                                                              gtk_widget_get_width (widget),
+                                                              gtk_widget_get_height (widget)));
+  gsk_render_node_unref (shot.node);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot: %s (%dx%d)", path,
+                  gdk_texture_get_width (texture), gdk_texture_get_height (texture));
+}
+
+static void
+test_main_window (void)
+{
+  g_autoptr(VsApplication) app = vs_application_new ();
+  g_autoptr(GError) error = NULL;
+  static const char *expected_pages[] = { "model", "dataset", "loss", "train", "try", "share" };
+  g_autofree char *screenshot = NULL;
+  g_auto(GStrv) quit_accels = NULL;
+  GSettings *settings;
+  GtkWindow *window;
+  AdwViewStack *stack;
+  guint n_windows;
+  int width, height;
+
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+
+  /* The size the window opens with comes from GSettings. */
+  settings = vs_application_get_settings (app);
+  g_assert_nonnull (settings);
+  g_settings_set (settings, "window-size", "(ii)", 960, 640);
+
+  g_application_activate (G_APPLICATION (app));
+  window = gtk_application_get_active_window (GTK_APPLICATION (app));
+  g_assert_true (VS_IS_WINDOW (window));
+  wait_for (widget_is_mapped, window, "the main window to be mapped");
+  wait_for (widget_has_size, window, "the main window to be allocated");
+
+  gtk_window_get_default_size (window, &width, &height);
+  g_assert_cmpint (width, ==, 960);
+  g_assert_cmpint (height, ==, 640);
+
+  /* The six pages of the flow, in order, each with a status page. */
+  stack = vs_window_get_stack (VS_WINDOW (window));
+  for (guint i = 0; i < G_N_ELEMENTS (expected_pages); i++)
+    {
+      GtkWidget *child = adw_view_stack_get_child_by_name (stack, expected_pages[i]);
+      AdwViewStackPage *page;
+
+      g_assert_nonnull (child);
+      g_assert_true (ADW_IS_STATUS_PAGE (child));
+      page = adw_view_stack_get_page (stack, child);
+      g_assert_nonnull (adw_view_stack_page_get_title (page));
+      g_assert_nonnull (adw_status_page_get_description (ADW_STATUS_PAGE (child)));
+    }
+  {
+    g_autoptr(GtkSelectionModel) pages = adw_view_stack_get_pages (stack);
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (pages)), ==, G_N_ELEMENTS (expected_pages));
+    for (guint i = 0; i < G_N_ELEMENTS (expected_pages); i++)
+      {
+        g_autoptr(AdwViewStackPage) page = g_list_model_get_item (G_LIST_MODEL (pages), i);
+        g_assert_cmpstr (adw_view_stack_page_get_name (page), ==, expected_pages[i]);
+      }
+  }
+
+  /* Every page can be shown. */
+  for (guint i = 0; i < G_N_ELEMENTS (expected_pages); i++)
+    {
+      adw_view_stack_set_visible_child_name (stack, expected_pages[i]);
+      g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, expected_pages[i]);
+    }
+  adw_view_stack_set_visible_child_name (stack, "model");
+
+  screenshot = g_build_filename (g_getenv ("VS_BUILD_DIR"), "tests", "app", "main-window.png", NULL);
+  save_screenshot (GTK_WIDGET (window), screenshot);
+
+  /* App actions and their shortcuts. */
+  g_assert_true (g_action_map_lookup_action (G_ACTION_MAP (app), "quit") != NULL);
+  g_assert_true (g_action_map_lookup_action (G_ACTION_MAP (app), "about") != NULL);
+  g_assert_true (g_action_map_lookup_action (G_ACTION_MAP (app), "preferences") != NULL);
+  quit_accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app), "app.quit");
+  g_assert_cmpstr (quit_accels[0], ==, "<Control>q");
+  g_assert_nonnull (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (window)));
+
+  /* About and preferences open (as windows on libadwaita < 1.5, as dialogs inside the window after). */
+  n_windows = g_list_model_get_n_items (gtk_window_get_toplevels ());
+  g_action_group_activate_action (G_ACTION_GROUP (app), "about", NULL);
+  g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
+#if !ADW_CHECK_VERSION (1, 5, 0)
+  wait_for (window_count_is_at_least, GUINT_TO_POINTER (n_windows + 2), "the about and preferences windows");
+#else
+  (void) n_windows;
+#endif
+
+  /* Threads from the preferences reach the engine's setting. */
+  g_settings_set_uint (settings, "threads", 1);
+  g_assert_cmpuint (g_settings_get_uint (settings, "threads"), ==, 1);
+
+  /* Closing the window keeps its size. */
+  gtk_window_set_default_size (window, 1000, 700);
+  gtk_window_close (window);
+  {
+    int w, h;
+    g_settings_get (settings, "window-size", "(ii)", &w, &h);
+    g_assert_cmpint (w, ==, 1000);
+    g_assert_cmpint (h, ==, 700);
+  }
+}
+
+int
+main (int argc,
+      char *argv[])
+{
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+  /* A screenshot mid-transition would show two states at once. */
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+  g_test_add_func ("/app/main-window", test_main_window);
+  return g_test_run ();
+}

@@ -1,0 +1,20 @@
+/* test-common.h: helpers shared by the data area's tests. */
+#pragma once
+
+#include <glib.h>
+#include <cjson/cJSON.h>
+
+#include "data/vs-dataset.h"
+
+/* $VS_SHARED_DATA/rel (skips the test when the variable is unset). */
+char  *test_shared_path (const char *rel);
+/* $VS_SOURCE_DIR/tests/data/fixtures/rel. */
+char  *test_fixture_path (const char *rel);
+/* Parse a JSON file; fails the test on error. */
+cJSON *test_load_json (const char *path);
+/* Write text to a new file in a per-test temporary folder; returns its path. */
+char  *test_write_temp (const char *name, const char *contents, gssize len);
+/* Compare the dataset's cells with `rows` (array of objects, conventions of
+ * shared/data/parquet/README.md); returns the number of mismatches (each
+ * printed with g_test_message). */
+guint  test_compare_rows (const VsDataset *ds, const cJSON *rows, const char *what);
