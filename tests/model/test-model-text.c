@@ -231,7 +231,9 @@ test_text_training (void)
 
   g_assert_no_error (error);
   s = vs_model_get_rng_state (m);
-  vs_forward_free (vs_model_forward (m, texts, N_TEXTS, TRUE, a, &error));
+  /* GradCache: a no-grad pass, then the same state re-run with activations */
+  g_assert_true (vs_model_forward_no_grad (m, texts, N_TEXTS, TRUE, a, &error));
+  g_assert_cmpuint (vs_model_get_rng_state (m), !=, s);
   vs_model_set_rng_state (m, s);
   fw = vs_model_forward (m, texts, N_TEXTS, TRUE, b, &error);
   g_assert_no_error (error);

@@ -69,6 +69,14 @@ test_parity (gconstpointer data)
    * leaves float32 errors of ~1e-6 of the terms on small outputs */
   ok &= check_close ("embeddings", out, ref, n_ref, 1e-5 * max_abs (ref, n_ref), 1e-5);
 
+  /* the inference path (no activations kept) computes the same numbers */
+  {
+    g_autofree float *inf = g_new (float, in.n * D);
+    g_assert_true (vs_model_encode_tokens (m, (const guint32 *const *) in.ids, (const guint32 *const *) in.types,
+                                           in.lengths, in.n, FALSE, inf, &error));
+    g_assert_true (memcmp (inf, out, in.n * D * sizeof (float)) == 0);
+  }
+
   vs_model_backward (m, fw, dout);
   grads = vs_model_get_grads (m, NULL);
   for (gsize k = 0; k < vs_model_get_n_tensors (m); k++)

@@ -859,8 +859,10 @@ vs_encoder_forward (VsEncoder *enc, const float *params,
 
   /* one block: embeddings + layer activations (+ two ping-pong outputs when not keeping) */
   a->n_L = keep ? cfg->n_layers : 1;
-  per_layer = T * 3 * C + P + T * C * 5 + T * I * 2 + T * 4;
-  total = T * C * 2 + T * 2 + a->n_L * per_layer + (keep ? 0 : 2 * T * C);
+  /* the activation output f(inter) is not kept: backward recomputes it into
+   * one buffer shared by all layers (a quarter of a BERT layer's memory) */
+  per_layer = T * 3 * C + P + T * C * 5 + T * I + T * 4;
+  total = T * C * 2 + T * 2 + a->n_L * per_layer + (keep ? T * I : 2 * T * C);
   mem = g_try_malloc (MAX (total, 1) * sizeof (float));
   if (mem == NULL)
     {
@@ -887,7 +889,6 @@ vs_encoder_forward (VsEncoder *enc, const float *params,
       L->res2 = mem; mem += T * C;
       L->out = mem; mem += T * C;
       L->inter = mem; mem += T * I;
-      L->act = mem; mem += T * I;
       L->mean1 = mem; mem += T;
       L->rstd1 = mem; mem += T;
       L->mean2 = mem; mem += T;
@@ -897,6 +898,13 @@ vs_encoder_forward (VsEncoder *enc, const float *params,
     {
       ping[0] = mem; mem += T * C;
       ping[1] = mem; mem += T * C;
+      a->L[0].act = a->L[0].inter;   /* in place */
+    }
+  else
+    {
+      for (gsize l = 0; l < a->n_L; l++)
+        a->L[l].act = mem;
+      mem += T * I;
     }
 
   /* embeddings: (word + token type) + position, LayerNorm, dropout */
@@ -992,6 +1000,7 @@ vs_encoder_backward (VsEncoder *enc, const float *params, float *grads,
       memcpy (tmp, dres, T * C * sizeof (float));
       vs_dropout_apply (tmp, T * C, a->seed, SITE_FFN (l), 0, a->hidden_p);
       memset (dact, 0, T * I * sizeof (float));
+      vs_activation_forward (cfg->act, L->act, L->inter, T * I);
       vs_matmul_backward (dact, grads + p->o_w, grads + p->o_b, tmp, L->act, params + p->o_w, T, I, C);
       /* act = f (inter); inter = ln1 W1 + b1 */
       vs_activation_backward (cfg->act, dact, dact, L->inter, L->act, T * I);

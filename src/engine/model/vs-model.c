@@ -1360,6 +1360,25 @@ vs_model_forward (VsModel *m, const char *const *texts, gsize n, gboolean traini
 }
 
 gboolean
+vs_model_forward_no_grad (VsModel *m, const char *const *texts, gsize n, gboolean training,
+                          float *out, GError **error)
+{
+  Tokens t = { 0 };
+  VsForward *fw;
+
+  g_return_val_if_fail (m != NULL, FALSE);
+  if (!tokenize (m, texts, n, &t, error))
+    return FALSE;
+  fw = forward_ids (m, (const guint32 *const *) t.ids, (const guint32 *const *) t.types, t.lengths,
+                    n, FALSE, training, out, error);
+  tokens_clear (&t);
+  if (fw == NULL)
+    return FALSE;
+  vs_forward_free (fw);
+  return TRUE;
+}
+
+gboolean
 vs_model_encode (VsModel *m, const char *const *texts, gsize n, gsize batch_size,
                  gboolean normalize, float *out, GError **error)
 {

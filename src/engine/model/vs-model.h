@@ -201,6 +201,17 @@ VsForward   *vs_model_forward_tokens      (VsModel            *model,
                                            gboolean            training,
                                            float              *out,
                                            GError            **error);
+/* A forward pass that keeps no activations (for GradCache's first pass):
+ * like vs_model_forward() — dropout on when training, which advances the RNG
+ * state exactly as vs_model_forward() does — but nothing to backward
+ * through. Restoring the state and calling vs_model_forward() on the same
+ * texts reproduces out bit for bit. FALSE + error on failure. */
+gboolean     vs_model_forward_no_grad     (VsModel            *model,
+                                           const char *const  *texts,
+                                           gsize               n,
+                                           gboolean            training,
+                                           float              *out,
+                                           GError            **error);
 /* Number of texts in a forward pass. */
 gsize        vs_forward_get_n             (VsForward          *fw);
 /* The token embeddings (last hidden state) of a forward pass, [T_total, C]
