@@ -898,34 +898,82 @@ vs_read_json (const char *path,
        * a scalar up to the next separator. */
       elem_line = in->line;
       g_string_truncate (elem, 0);
-      for (;;)
+      if (c == '{' || c == '[' || c == '"')
         {
+          /* Structured value: scan the buffer in spans and append each span
+           * at once, until the bracket or string that opened it closes. */
+          gboolean done = FALSE;
+
           g_string_append_c (elem, (char) c);
-          if (in_str)
-            {
-              if (esc)
-                esc = FALSE;
-              else if (c == '\\')
-                esc = TRUE;
-              else if (c == '"')
-                in_str = FALSE;
-            }
-          else if (c == '"')
+          if (c == '"')
             in_str = TRUE;
-          else if (c == '{' || c == '[')
-            depth++;
-          else if (c == '}' || c == ']')
-            depth--;
-          if (depth <= 0 && !in_str)
+          else
+            depth = 1;
+          while (!done)
             {
-              int next = input_peek (in);
-              if (depth < 0 || elem->str[0] == '{' || elem->str[0] == '[' || elem->str[0] == '"' ||
-                  next < 0 || next == ',' || next == '\n' || next == ']' || next == ' ' || next == '\r')
+              const guint8 *p0, *p, *pend;
+
+              if (in->pos >= in->len && !input_fill (in))
                 break;
+              p0 = p = in->buf + in->pos;
+              pend = in->buf + in->len;
+              while (p < pend)
+                {
+                  guint8 ch = *p++;
+                  if (ch == '\n')
+                    in->line++;
+                  if (in_str)
+                    {
+                      if (esc)
+                        esc = FALSE;
+                      else if (ch == '\\')
+                        esc = TRUE;
+                      else if (ch == '"')
+                        {
+                          in_str = FALSE;
+                          if (depth == 0)
+                            {
+                              done = TRUE;
+                              break;
+                            }
+                        }
+                    }
+                  else if (ch == '"')
+                    in_str = TRUE;
+                  else if (ch == '{' || ch == '[')
+                    depth++;
+                  else if (ch == '}' || ch == ']')
+                    {
+                      if (--depth == 0)
+                        {
+                          done = TRUE;
+                          break;
+                        }
+                    }
+                }
+              g_string_append_len (elem, (const char *) p0, p - p0);
+              in->pos += (int) (p - p0);
             }
-          c = input_getc (in);
-          if (c < 0)
-            break;
+        }
+      else
+        {
+          /* A scalar (an error for rows, reported after parsing): up to the
+           * next separator. */
+          for (;;)
+            {
+              int next;
+              g_string_append_c (elem, (char) c);
+              if (c == '}' || c == ']')
+                {
+                  depth = -1;
+                  break;
+                }
+              next = input_peek (in);
+              if (next < 0 || next == ',' || next == '\n' || next == ']' || next == ' ' || next == '\r' ||
+                  next == '\t')
+                break;
+              c = input_getc (in);
+            }
         }
       if (!input_check (in, error))
         goto out;
