@@ -11,17 +11,20 @@
 #include <stdio.h>
 
 #include "model/vs-model.h"
+#include "tensor/vs-kernels.h"
 #include "vs-engine.h"
 
 int
 main (int argc, char **argv)
 {
   gint64 batch = 64, tokens = 128, iters = 3, threads = 0;
+  gboolean suggest = FALSE;
   GOptionEntry entries[] = {
     { "batch", 0, 0, G_OPTION_ARG_INT64, &batch, "texts per batch", "N" },
     { "tokens", 0, 0, G_OPTION_ARG_INT64, &tokens, "tokens per text", "N" },
     { "iters", 0, 0, G_OPTION_ARG_INT64, &iters, "timed repetitions", "N" },
     { "threads", 0, 0, G_OPTION_ARG_INT64, &threads, "threads (0: cores)", "N" },
+    { "suggest-coretype", 0, 0, G_OPTION_ARG_NONE, &suggest, "print the OPENBLAS_CORETYPE to use, if any", NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new ("MODEL_DIR");
@@ -35,7 +38,14 @@ main (int argc, char **argv)
   double infer, train;
 
   g_option_context_add_main_entries (ctx, entries, NULL);
-  if (!g_option_context_parse (ctx, &argc, &argv, &error) || argc != 2 || batch < 1 || tokens < 1 || iters < 1)
+  if (g_option_context_parse (ctx, &argc, &argv, NULL) && suggest)
+    {
+      const char *c = vs_blas_suggest_coretype ();
+      if (c != NULL)
+        printf ("%s\n", c);
+      return 0;
+    }
+  if (argc != 2 || batch < 1 || tokens < 1 || iters < 1)
     {
       g_printerr ("usage: bench-model MODEL_DIR [--batch N] [--tokens N] [--iters N] [--threads N]\n");
       return 2;
@@ -85,8 +95,12 @@ main (int argc, char **argv)
     }
   train = (double) (batch * iters) / ((g_get_monotonic_time () - t0) / 1e6);
 
-  printf ("{\"engine\": \"vectorsmith %s\", \"threads\": %u, \"inference_sentences_per_s\": %.3f, "
-          "\"train_sentences_per_s\": %.3f}\n", vs_engine_get_version (), vs_engine_get_threads (), infer, train);
+  printf ("{\"engine\": \"vectorsmith %s\", \"blas_core\": \"%s\", \"threads\": %u, "
+          "\"inference_sentences_per_s\": %.3f, \"train_sentences_per_s\": %.3f}\n",
+          vs_engine_get_version (), vs_blas_core_name (), vs_engine_get_threads (), infer, train);
+  if (vs_blas_suggest_coretype () != NULL)
+    g_printerr ("bench-model: OpenBLAS runs its generic %s kernels; OPENBLAS_CORETYPE=%s would be faster\n",
+                vs_blas_core_name (), vs_blas_suggest_coretype ());
   for (gint64 i = 0; i < batch; i++)
     g_free (ids[i]);
   return 0;

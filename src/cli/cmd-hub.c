@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
@@ -241,9 +242,26 @@ vs_cli_login (int    argc,
       return 2;
     }
   if (isatty (0))
-    g_printerr ("Paste a Hugging Face access token (it will not be shown) and press Enter, then Ctrl-D:\n");
-  while ((n = fread (buf, 1, sizeof buf, stdin)) > 0 && token->len < 4096)
-    g_string_append_len (token, buf, n);
+    {
+      /* Interactive: one line, not echoed. */
+      struct termios old_mode, quiet;
+      gboolean restore = tcgetattr (0, &old_mode) == 0;
+      g_printerr ("Hugging Face access token (not shown): ");
+      if (restore)
+        {
+          quiet = old_mode;
+          quiet.c_lflag &= ~(tcflag_t) ECHO;
+          tcsetattr (0, TCSAFLUSH, &quiet);
+        }
+      if (fgets (buf, sizeof buf, stdin) != NULL)
+        g_string_append (token, buf);
+      if (restore)
+        tcsetattr (0, TCSAFLUSH, &old_mode);
+      g_printerr ("\n");
+    }
+  else
+    while ((n = fread (buf, 1, sizeof buf, stdin)) > 0 && token->len < 4096)
+      g_string_append_len (token, buf, n);
   memset (buf, 0, sizeof buf);
   name = vs_hub_login (token->str, &error);
   memset (token->str, 0, token->len);

@@ -76,6 +76,7 @@ typedef struct
   gboolean no_part_etag;
   char *error_code;
   char *error_message;
+  char *body;        /* answer with this body (status: "status" or 200) */
 } Rule;
 
 static GHashTable *repos;      /* "type:id" -> Repo* */
@@ -1235,6 +1236,7 @@ handle_control (SoupServerMessage *msg, const char *what, GBytes *body)
       STR ("method", method);
       STR ("error_code", error_code);
       STR ("error_message", error_message);
+      STR ("body", body);
       NUM ("status", status);
       NUM ("count", count);
       NUM ("retry_after", retry_after);
@@ -1362,6 +1364,11 @@ handle (SoupServer        *server,
   cJSON_AddItemToArray (request_log, entry);
 
   rule = find_rule (method, raw_path);
+  if (rule != NULL && rule->body != NULL)
+    {
+      reply (msg, rule->status > 0 ? rule->status : 200, "application/json", rule->body, strlen (rule->body));
+      return;
+    }
   if (rule != NULL && rule->status > 0)
     {
       if (rule->retry_after > 0)
@@ -1410,7 +1417,15 @@ handle (SoupServer        *server,
         }
       if (strcmp (segs[1], "validate-yaml") == 0)
         {
-          reply (msg, 200, "application/json", "{\"errors\":[],\"warnings\":[]}", 28);
+          /* A rough stand-in for the Hub's check: front matter must be
+           * closed, and no line may start with a tab. */
+          g_autoptr(cJSON) vj = cJSON_ParseWithLength (bd, bn);
+          const cJSON *content = cJSON_GetObjectItem (vj, "content");
+          const char *t = cJSON_IsString (content) ? content->valuestring : "";
+          if (g_str_has_prefix (t, "---\n") && (strstr (t + 4, "\n---\n") == NULL || strstr (t, "\n\t") != NULL))
+            reply_error (msg, 400, NULL, "Invalid YAML in README.md metadata");
+          else
+            reply (msg, 200, "application/json", "{\"errors\":[],\"warnings\":[]}", 28);
           return;
         }
       if (strcmp (segs[1], "resolve-cache") == 0)

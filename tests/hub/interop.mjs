@@ -141,6 +141,61 @@ check(card.startsWith('---\n') && card.includes('library_name: sentence-transfor
       'push added a sentence-transformers model card');
 check(commitUrl.endsWith(path.basename(jsSnap)), 'the snapshot huggingface.js names is the pushed commit');
 
+// ---- 1b. the model card, read back by an independent YAML parser -------------------
+{
+  const req = createRequire(path.join(jsDir, 'package.json'));
+  const YAML = await import(pathToFileURL(req.resolve('yaml')).href);
+  const front = YAML.parse(card.split('\n---\n')[0].slice(4));
+  check(front.library_name === 'sentence-transformers' && front.pipeline_tag === 'sentence-similarity' &&
+        Array.isArray(front.tags) && front.tags.includes('sentence-transformers'), 'card front matter parses (untrained)');
+
+  const trained = path.join(tmp, 'trained');
+  fs.cpSync(model, trained, { recursive: true });
+  const record = {
+    base_model: 'sentence-transformers/LaBSE',
+    datasets: [{ name: 'sentence-transformers/all-nli', path: 'sentence-transformers/all-nli', split: 'train',
+                 num_rows: 1000, columns: ['anchor', 'positive', 'negative'],
+                 samples: [{ anchor: 'A person on a horse jumps over a broken down airplane.',
+                             positive: 'A person is outdoors, on a horse.', negative: 'A person is at a diner: ordering an omelette.' },
+                           { anchor: "Children smiling and waving at camera", positive: 'There are children present',
+                             negative: 'The kids are frowning' }] },
+               { name: 'sentence-transformers/stsb', split: 'validation', num_rows: 100, columns: ['sentence1', 'sentence2', 'score'] }],
+    loss: { name: 'MultipleNegativesRankingLoss', params: { scale: 20.0, similarity_fct: 'cos_sim' } },
+    args_non_default: { num_train_epochs: 1, per_device_train_batch_size: 16, learning_rate: 2e-5 },
+    log: [{ epoch: 0.5, step: 31, training_loss: 1.2345, 'sts-dev_spearman_cosine': 0.71 },
+          { epoch: 1.0, step: 62, training_loss: 0.9876, 'sts-dev_spearman_cosine': 0.7345 }],
+    final_metrics: { 'sts-dev_pearson_cosine': 0.7421, 'sts-dev_spearman_cosine': 0.7345 },
+    evaluator: 'EmbeddingSimilarityEvaluator',
+  };
+  fs.writeFileSync(path.join(trained, 'vectorsmith_training_record.json'), JSON.stringify(record));
+  const rr = run(['push', trained, 'testuser/trained-model'], { env: { HF_HOME: path.join(tmp, 'hf-t'), HF_TOKEN: 'hf_test_write' } });
+  check(rr.status === 0, `push of a trained model (${rr.stderr.trim()})`);
+  const snapT = await hubLib.snapshotDownload({ repo: { type: 'model', name: 'testuser/trained-model' },
+                                                cacheDir: path.join(tmp, 'js-cache-t'), hubUrl, ...creds });
+  const cardT = fs.readFileSync(path.join(snapT, 'README.md'), 'utf8');
+  const fm = YAML.parse(cardT.split('\n---\n')[0].slice(4));
+  const mi = fm['model-index']?.[0]?.results?.[0];
+  check(fm.base_model === 'sentence-transformers/LaBSE', 'card: base_model');
+  check(fm.widget?.length === 2 && fm.widget[0].source_sentence === record.datasets[0].samples[0].anchor &&
+        JSON.stringify(fm.widget[0].sentences) === JSON.stringify([record.datasets[0].samples[0].positive,
+          record.datasets[0].samples[0].negative, record.datasets[0].samples[1].anchor]) &&
+        fm.widget[1].sentences[0] === 'There are children present', 'card: widget examples from the samples');
+  check(JSON.stringify(fm.datasets) === JSON.stringify(['sentence-transformers/all-nli']), 'card: training datasets');
+  check(['generated_from_trainer', 'dataset_size:1000', 'loss:MultipleNegativesRankingLoss'].every((t) => fm.tags.includes(t)),
+        `card: trainer tags (${fm.tags})`);
+  check(JSON.stringify(fm.metrics) === JSON.stringify(['pearson_cosine', 'spearman_cosine']), 'card: metrics without the evaluator prefix');
+  check(mi?.task?.type === 'semantic-similarity' && mi?.dataset?.name === 'sts-dev' &&
+        mi.metrics.length === 2 && mi.metrics[0].type === 'pearson_cosine' && mi.metrics[0].value === 0.7421 &&
+        mi.metrics[1].name === 'Spearman Cosine' && mi.metrics[1].value === 0.7345, 'card: model-index holds the final metrics');
+  const order = ['# SentenceTransformer based on sentence-transformers/LaBSE', '## Model Details', '### Full Model Architecture',
+                 '## Usage', '## Evaluation', '## Training Details', '### Training Dataset', '### Evaluation Dataset',
+                 '### Training Hyperparameters', '### Training Logs', '### Framework Versions', '## Citation'];
+  let at = 0;
+  const inOrder = order.every((h) => { const i = cardT.indexOf(h, at); if (i < 0) return false; at = i; return true; });
+  check(inOrder, 'card: body sections in sentence-transformers order');
+  check(cardT.includes('| 1.0 | 62 | 0.9876 | 0.7345 |'), 'card: training log row');
+}
+
 // ---- 2. pull with the CLI: the same cache tree as huggingface.js ------------------
 // (regular files now answer 307 to /api/resolve-cache/..., as the Hub does)
 await fetch(`${hubUrl}/_test/config`, { method: 'POST', body: JSON.stringify({ resolve_cache: true }) });

@@ -461,6 +461,15 @@ test_login (void)
     g_autoptr(TJson) me = vs_hub_whoami (hub, &error);
     g_assert_no_error (error);
   }
+  /* logout forgets it */
+  g_assert_true (vs_hub_logout (&error));
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (tok, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (stored, G_FILE_TEST_EXISTS));
+  {
+    g_autoptr(VsHub) hub = vs_hub_new ();
+    g_assert_false (vs_hub_has_token (hub));
+  }
   fake_stop (&f);
 }
 
@@ -859,10 +868,10 @@ test_read_errors (void)
     g_assert_false (g_file_test (blobs, G_FILE_TEST_EXISTS));
   }
   g_assert_true (TRUE);
-  fake_call (&f, "/_test/clear-rules", "{}");
+  cJSON_Delete (fake_call (&f, "/_test/clear-rules", "{}"));
 
   /* 503 twice on repo info: retried with backoff, then fine */
-  fake_call (&f, "/_test/clear-log", "{}");
+  cJSON_Delete (fake_call (&f, "/_test/clear-log", "{}"));
   fake_rule (&f, "{\"match\": \"/api/datasets/testuser/tiny-dataset/revision\", \"status\": 503, \"count\": 2}");
   info = vs_hub_repo_info (hub, VS_HUB_REPO_DATASET, "testuser/tiny-dataset", "main", &error);
   g_assert_no_error (error);
@@ -887,7 +896,7 @@ test_read_errors (void)
     g_assert_no_error (error);
     g_assert_cmpint (cJSON_GetArraySize (found), ==, 1);
     g_assert_cmpstr (cJSON_GetObjectItem (cJSON_GetArrayItem (found, 0), "id")->valuestring, ==, "testuser/tiny-dataset");
-    fake_call (&f, "/_test/config", "{\"tree_page_size\": 1}");
+    cJSON_Delete (fake_call (&f, "/_test/config", "{\"tree_page_size\": 1}"));
     files = vs_hub_list_files (hub, VS_HUB_REPO_DATASET, "testuser/tiny-dataset", "main", &error);
     g_assert_no_error (error);
     g_assert_cmpint (cJSON_GetArraySize (files), ==, 3);   /* .gitattributes, data/, data/train.csv */
@@ -969,7 +978,7 @@ test_write_errors (void)
   /* the commit keeps failing with 503: one attempt only, no commit */
   {
     g_autoptr(VsHub) hub = vs_hub_new ();
-    fake_call (&f, "/_test/clear-log", "{}");
+    cJSON_Delete (fake_call (&f, "/_test/clear-log", "{}"));
     fake_rule (&f, "{\"match\": \"/commit/main\", \"status\": 503, \"count\": 5}");
     r = vs_hub_upload_folder (hub, VS_HUB_REPO_MODEL, "testuser/w", model, NULL, "x", FALSE, &error);
     g_assert_null (r);
@@ -977,12 +986,12 @@ test_write_errors (void)
     g_clear_error (&error);
     g_assert_cmpuint (count_requests (&f, "POST", "hub", "/commit/main", NULL), ==, 1);
     NO_NEW_COMMIT ();
-    fake_call (&f, "/_test/clear-rules", "{}");
+    cJSON_Delete (fake_call (&f, "/_test/clear-rules", "{}"));
   }
   /* the connection drops on the commit: not retried blindly */
   {
     g_autoptr(VsHub) hub = vs_hub_new ();
-    fake_call (&f, "/_test/clear-log", "{}");
+    cJSON_Delete (fake_call (&f, "/_test/clear-log", "{}"));
     fake_rule (&f, "{\"match\": \"/commit/main\", \"method\": \"POST\", \"drop_after\": 0, \"count\": 1}");
     r = vs_hub_upload_folder (hub, VS_HUB_REPO_MODEL, "testuser/w", model, NULL, "x", FALSE, &error);
     g_assert_null (r);
@@ -1013,6 +1022,22 @@ test_write_errors (void)
     g_assert_no_error (error);
     g_assert_nonnull (r);
     cJSON_Delete (r);
+  }
+  /* a model card whose front matter the Hub rejects: no commit */
+  {
+    g_autoptr(VsHub) hub = vs_hub_new ();
+    g_autofree char *readme = g_build_filename (model, "README.md", NULL);
+    g_autoptr(TJson) s5 = fake_state (&f);
+    g_autofree char *before = g_strdup (head_of (s5, "model:testuser/w", "main"));
+    g_autoptr(TJson) s6 = NULL;
+    g_assert_true (g_file_set_contents (readme, "---\nlicense: mit\n\tbad: indent\n", -1, NULL));
+    r = vs_hub_upload_folder (hub, VS_HUB_REPO_MODEL, "testuser/w", model, NULL, "card", FALSE, &error);
+    g_assert_null (r);
+    ASSERT_ERROR (error, VS_ERROR_INVALID, "metadata");
+    g_clear_error (&error);
+    s6 = fake_state (&f);
+    g_assert_cmpstr (head_of (s6, "model:testuser/w", "main"), ==, before);
+    g_unlink (readme);
   }
   /* parent commit mismatch: 412 */
   {
@@ -1097,6 +1122,143 @@ test_dataset_parquet (void)
   fake_stop (&f);
 }
 
+/* A Hub that answers nonsense: clear errors, no crash, nothing half-written. */
+static void
+test_hostile_server (void)
+{
+  Fake f;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VsHub) hub = NULL;
+  g_autofree char *model = NULL;
+  static const struct { const char *rule; const char *words; } cases[] = {
+    { "{\"match\": \"/api/models/testuser/h/revision/main\", \"body\": \"not json\"}", "not valid JSON" },
+    { "{\"match\": \"/api/models/testuser/h/revision/main\", \"body\": \"[]\"}", "no commit" },
+    { "{\"match\": \"/api/models/testuser/h/revision/main\", \"body\": \"{\\\"sha\\\": \\\"../../x\\\"}\"}", "no commit" },
+    { "{\"match\": \"/tree/\", \"body\": \"{}\"}", "not a list" },
+    { "{\"match\": \"/tree/\", \"body\": \"[{\\\"type\\\": \\\"file\\\", \\\"path\\\": \\\"../../evil\\\", \\\"size\\\": -5}]\"}", "unsafe file path" },
+    { "{\"match\": \"/tree/\", \"body\": \"[{\\\"type\\\": \\\"file\\\", \\\"path\\\": \\\"/etc/passwd\\\"}]\"}", "unsafe file path" },
+  };
+
+  fake_start (&f);
+  hub = vs_hub_new ();
+  model = make_model (&f, "model");
+  {
+    g_autoptr(TJson) r = push_model (&f, hub, model, "testuser/h", &error);
+    g_assert_no_error (error);
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *p = NULL;
+      rm_rf (f.cache);
+      cJSON_Delete (fake_call (&f, "/_test/clear-rules", "{}"));
+      fake_rule (&f, cases[i].rule);
+      p = vs_hub_snapshot_download (hub, VS_HUB_REPO_MODEL, "testuser/h", NULL, NULL, NULL, &error);
+      g_assert_null (p);
+      g_assert_nonnull (error);
+      check_message (error);
+      if (strstr (error->message, cases[i].words) == NULL)
+        g_error ("case %u: \"%s\" lacks \"%s\"", i, error->message, cases[i].words);
+      g_clear_error (&error);
+      {
+        g_autofree char *evil = g_build_filename (f.tmp, "evil", NULL);
+        g_assert_false (g_file_test (evil, G_FILE_TEST_EXISTS));
+      }
+    }
+  cJSON_Delete (fake_call (&f, "/_test/clear-rules", "{}"));
+  /* a blob whose bytes do not match its SHA-256 etag is refused */
+  rm_rf (f.cache);
+  fake_rule (&f, "{\"match\": \"/cdn/\", \"body\": \"short\"}");
+  {
+    g_autofree char *p = vs_hub_download_file (hub, VS_HUB_REPO_MODEL, "testuser/h", NULL, "model.safetensors", &error);
+    g_assert_null (p);
+    ASSERT_ERROR (error, VS_ERROR_NETWORK, "consistency check failed");
+    g_clear_error (&error);
+    assert_no_partial_files (f.cache);
+  }
+  /* an LFS batch answer with an error object aborts the upload */
+  {
+    g_autofree char *w = g_build_filename (model, "model.safetensors", NULL);
+    g_autoptr(TJson) r = NULL;
+    write_safetensors (w, 999);
+    fake_rule (&f, "{\"match\": \"/info/lfs/objects/batch\", \"body\": \"{\\\"objects\\\": [{\\\"oid\\\": \\\"x\\\", \\\"error\\\": {\\\"code\\\": 422, \\\"message\\\": \\\"nope\\\"}}]}\"}");
+    r = vs_hub_upload_folder (hub, VS_HUB_REPO_MODEL, "testuser/h", model, NULL, "x", FALSE, &error);
+    g_assert_null (r);
+    g_assert_nonnull (error);
+    check_message (error);
+    g_clear_error (&error);
+  }
+  fake_stop (&f);
+}
+
+/* vs_hub_resolve_model fetches what sentence-transformers needs, no more. */
+static void
+test_resolve_model (void)
+{
+  Fake f;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VsHub) hub = NULL;
+  g_autoptr(VsHubCommit) c = vs_hub_commit_new ("weights in many formats");
+  g_autoptr(TJson) reply = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *pinned = NULL;
+  g_autofree char *spec = NULL;
+  static const char *const files[] = {
+    "modules.json", "model.safetensors", "pytorch_model.bin", "onnx/model.onnx", "tf_model.h5",
+    "1_Pooling/config.json", "2_Dense/pytorch_model.bin", NULL,
+  };
+  static const gboolean wanted[] = { TRUE, TRUE, FALSE, FALSE, FALSE, TRUE, TRUE };
+
+  fake_start (&f);
+  hub = vs_hub_new ();
+  g_assert_true (vs_hub_create_repo (hub, VS_HUB_REPO_MODEL, "testuser/st-filter", FALSE, NULL, &error));
+  for (guint i = 0; files[i] != NULL; i++)
+    {
+      g_autofree char *local = g_build_filename (f.tmp, "src", files[i], NULL);
+      g_autofree char *d = g_path_get_dirname (local);
+      g_mkdir_with_parents (d, 0755);
+      g_assert_true (g_file_set_contents (local, files[i], -1, NULL));
+      vs_hub_commit_add_file (c, files[i], local);
+    }
+  reply = vs_hub_commit_push (hub, VS_HUB_REPO_MODEL, "testuser/st-filter", NULL, c, FALSE, &error);
+  g_assert_no_error (error);
+  dir = vs_hub_resolve_model ("testuser/st-filter", &error);
+  g_assert_no_error (error);
+  for (guint i = 0; files[i] != NULL; i++)
+    {
+      g_autofree char *p = g_build_filename (dir, files[i], NULL);
+      if (g_file_test (p, G_FILE_TEST_EXISTS) != wanted[i])
+        g_error ("%s: expected %s", files[i], wanted[i] ? "downloaded" : "skipped");
+    }
+  /* the GUI's picker: sentence-transformers models by downloads */
+  {
+    g_autoptr(TJson) found = vs_hub_search (hub, VS_HUB_REPO_MODEL, "st-", "sentence-transformers", 5, &error);
+    g_autoptr(TJson) none = vs_hub_search (hub, VS_HUB_REPO_MODEL, "gated", "sentence-transformers", 5, &error);
+    g_autoptr(TJson) info = vs_hub_repo_info (hub, VS_HUB_REPO_MODEL, "testuser/st-filter", NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (cJSON_GetArraySize (found), ==, 1);
+    g_assert_cmpstr (cJSON_GetObjectItem (cJSON_GetArrayItem (found, 0), "id")->valuestring, ==, "testuser/st-filter");
+    g_assert_cmpint (cJSON_GetArraySize (none), ==, 0);
+    g_assert_cmpstr (cJSON_GetObjectItem (info, "sha")->valuestring, ==, cJSON_GetObjectItem (reply, "commitOid")->valuestring);
+  }
+  /* a pinned commit resolves to the same snapshot; an existing folder is returned as is */
+  spec = g_strdup_printf ("testuser/st-filter@%s", cJSON_GetObjectItem (reply, "commitOid")->valuestring);
+  pinned = vs_hub_resolve_model (spec, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (pinned, ==, dir);
+  {
+    g_autofree char *same = vs_hub_resolve_model (dir, &error);
+    g_assert_cmpstr (same, ==, dir);
+  }
+  /* a bare name is looked up under sentence-transformers/, as the library does */
+  {
+    g_autofree char *none = vs_hub_resolve_model ("st-filter", &error);
+    g_assert_null (none);
+    ASSERT_ERROR (error, VS_ERROR_NOT_FOUND, "sentence-transformers/st-filter");
+    g_clear_error (&error);
+  }
+  fake_stop (&f);
+}
+
 static void
 test_model_card (void)
 {
@@ -1150,6 +1312,23 @@ test_model_card (void)
     }
   g_assert_true (g_str_has_prefix (text, "---\nlanguage:"));
 
+  /* a record with every field of the wrong kind renders without trusting them */
+  {
+    g_autoptr(TJson) junk = cJSON_Parse ("{\"base_model\": 3, \"datasets\": \"x\", \"loss\": [1],"
+                                         " \"log\": {\"a\": 1}, \"final_metrics\": [0.5, \"y\"],"
+                                         " \"args_non_default\": [1, 2], \"versions\": [\"1\"],"
+                                         " \"language\": {\"en\": 1}, \"evaluator\": {}}");
+    g_autofree char *t = vs_model_card_render (src, junk, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_true (g_str_has_prefix (t, "---\ntags:\n"));
+  }
+  {
+    g_autoptr(TJson) arr = cJSON_Parse ("[1, 2]");
+    g_autofree char *t = vs_model_card_render (src, arr, NULL, &error);
+    g_assert_null (t);
+    ASSERT_ERROR (error, VS_ERROR_INVALID, "training record");
+    g_clear_error (&error);
+  }
   /* write: atomically into a copy of the folder, record read from the folder */
   {
     g_autofree char *tmp = g_dir_make_tmp ("vs-card-XXXXXX", NULL);
@@ -1207,6 +1386,8 @@ main (int argc, char **argv)
   g_test_add_func ("/hub/read-errors", test_read_errors);
   g_test_add_func ("/hub/write-errors", test_write_errors);
   g_test_add_func ("/hub/dataset-parquet", test_dataset_parquet);
+  g_test_add_func ("/hub/resolve-model", test_resolve_model);
+  g_test_add_func ("/hub/hostile-server", test_hostile_server);
   g_test_add_func ("/hub/model-card", test_model_card);
   return g_test_run ();
 }

@@ -579,6 +579,22 @@ test_compute_errors (void)
                         "2 negative columns need 2 teacher margins or 3 teacher scores per row, not 1");
 }
 
+/* AnglELoss has no eps (as in sentence-transformers): a zero embedding is a
+ * numeric error, never a NaN loss. */
+static void
+test_zero_vector_angle (void)
+{
+  g_autoptr(VsLoss) loss = loss_from_json ("AnglELoss", NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  float a[8] = { 0, 0, 0, 0, 1, 2, 3, 4 }, b[8] = { 1, 0, 0, 1, 2, 1, 0, 1 };
+  const float labels[2] = { 0.2f, 0.8f };
+  const float *cols[2] = { a, b };
+  float d0[8], d1[8], v;
+  float *d[2] = { d0, d1 };
+  g_assert_false (vs_loss_compute (loss, cols, 2, 2, 4, labels, &v, d, &error));
+  g_assert_error (error, VS_ERROR, VS_ERROR_NUMERIC);
+}
+
 /* n_dims_per_step = 1: each step trains exactly one of the dimensions. */
 static void
 test_matryoshka_sampling (void)
@@ -671,6 +687,43 @@ test_softmax_params (void)
   g_assert_cmpfloat (fabs (vs_loss_get_grads (loss)[38] - 2 * g1), <=, 1e-6);
 }
 
+/* get_config () gives params that rebuild the same loss (nested included). */
+static void
+test_config_round_trip (void)
+{
+  const char *json = "{\"loss\": {\"name\": \"CachedMultipleNegativesRankingLoss\", "
+                     "\"params\": {\"scale\": 10, \"mini_batch_size\": 4}}, "
+                     "\"matryoshka_dims\": [4, 8], \"matryoshka_weights\": [2, 1]}";
+  g_autoptr(VsLoss) a = loss_from_json ("MatryoshkaLoss", json, NULL);
+  cJSON *config = vs_loss_get_config (a);
+  const cJSON *inner = cJSON_GetObjectItem (config, "loss");
+  g_assert_cmpstr (cJSON_GetObjectItem (inner, "name")->valuestring, ==, "CachedMultipleNegativesRankingLoss");
+  g_assert_cmpstr (cJSON_GetObjectItem (cJSON_GetObjectItem (inner, "params"), "similarity_fct")->valuestring,
+                   ==, "cos_sim");
+  g_assert_cmpint (cJSON_GetObjectItem (config, "n_dims_per_step")->valueint, ==, -1);
+  g_assert_cmpuint (vs_loss_get_mini_batch_size (a), ==, 4);
+  g_autoptr(VsLoss) b = vs_loss_new ("MatryoshkaLoss", config, NULL);
+  g_assert_nonnull (b);
+  float va, vb;
+  g_assert_true (run_small (a, 3, 4, 8, NULL, 0, NULL, &va, NULL));
+  g_assert_true (run_small (b, 3, 4, 8, NULL, 0, NULL, &vb, NULL));
+  g_assert_cmpfloat (va, ==, vb);
+  cJSON_Delete (config);
+
+  /* vs_loss_compute's label widths: MSELoss [B, D], MarginMSELoss [B, n] */
+  g_autoptr(VsLoss) mse = loss_from_json ("MSELoss", NULL, NULL);
+  float teacher[4 * 8];
+  for (int k = 0; k < 32; k++)
+    teacher[k] = (float) k / 32;
+  g_assert_true (run_small (mse, 1, 4, 8, teacher, 8, NULL, &va, NULL));
+  g_autofree float *x = g_new (float, 32);
+  for (int k = 0; k < 32; k++)
+    x[k] = (float) sin (1.0 + 0.7 * k) + 0.1f * (k % 3);
+  const float *cols[1] = { x };
+  g_assert_true (vs_loss_compute (mse, cols, 1, 4, 8, teacher, &vb, NULL, NULL));
+  g_assert_cmpfloat (va, ==, vb);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -693,6 +746,8 @@ main (int argc, char **argv)
   g_test_add_func ("/loss/check-data", test_check_data);
   g_test_add_func ("/loss/compute-errors", test_compute_errors);
   g_test_add_func ("/loss/matryoshka-sampling", test_matryoshka_sampling);
+  g_test_add_func ("/loss/zero-vector-angle", test_zero_vector_angle);
+  g_test_add_func ("/loss/config-round-trip", test_config_round_trip);
   g_test_add_func ("/loss/softmax-params", test_softmax_params);
   int rc = g_test_run ();
   cJSON_Delete (fixture);

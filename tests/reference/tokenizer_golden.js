@@ -142,6 +142,20 @@ async function run () {
   const b = JSON.stringify(out.tokenizers['roberta-legacy-merges'].cases)
   if (a !== b) throw new Error('roberta legacy merges differ from pair merges under HF')
   out.tokenizers['roberta-legacy-merges'] = { path: TOKENIZERS['roberta-legacy-merges'], same_as: 'roberta' }
+  // sentence-transformers' do_lower_case: Python's str.lower() before the
+  // tokenizer; JS toLowerCase applies the same Unicode rules (full mappings,
+  // final sigma). Only ids and tokens: lowercasing may change byte lengths.
+  {
+    const rel = TOKENIZERS['roberta']
+    const tok = Tokenizer.fromFile(path.join(shared, rel))
+    tok.disablePadding(); tok.disableTruncation()
+    const texts = ['HELLO World MiXeD Case', 'ΣΊΣΥΦΟΣ ΌΣΟΣ Σ.', 'This is <mask> and <MASK> and </S>', 'Straße İstanbul ǅ ÀÉÎ']
+    out.lowercase_input = { path: rel, cases: [] }
+    for (const t of texts) {
+      const e = await tok.encode(t.toLowerCase(), null, { addSpecialTokens: true })
+      out.lowercase_input.cases.push({ text: t, ids: Array.from(e.getIds()), tokens: e.getTokens() })
+    }
+  }
   // one case per line keeps diffs readable and the file small
   const lines = ['{', `"generated_by": ${JSON.stringify(out.generated_by)},`, `"offsets": ${JSON.stringify(out.offsets)},`, '"tokenizers": {']
   const names = Object.keys(out.tokenizers)
@@ -155,7 +169,9 @@ async function run () {
     tz.cases.forEach((c, j) => lines.push(JSON.stringify(c) + (j + 1 < tz.cases.length ? ',' : '')))
     lines.push(']}' + (i + 1 < names.length ? ',' : ''))
   })
-  lines.push('}}')
+  lines.push('},')
+  lines.push(`"lowercase_input": ${JSON.stringify(out.lowercase_input)}`)
+  lines.push('}')
   process.stdout.write(lines.join('\n') + '\n')
 }
 run().catch(e => { console.error(e); process.exit(1) })

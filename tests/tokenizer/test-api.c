@@ -291,6 +291,33 @@ test_random_bytes (gconstpointer data)
     }
 }
 
+/* A hostile max_input_chars_per_word with a very long word stays linear. */
+static void
+test_long_word_linear (void)
+{
+  static const char json[] =
+    "{\"model\": {\"type\": \"WordPiece\", \"unk_token\": \"[UNK]\", \"max_input_chars_per_word\": 1000000000,"
+    " \"vocab\": {\"[UNK]\": 0, \"a\": 1, \"##a\": 2, \"##b\": 3}}}";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VsTokenizer) tok = vs_tokenizer_new_from_json_data (json, strlen (json), "long.json", &error);
+  g_autofree char *as = g_strnfill (200000, 'a');
+  g_autofree char *abs = g_strconcat (as, "c", NULL);
+  g_autoptr(VsEncoding) e1 = NULL;
+  g_autoptr(VsEncoding) e2 = NULL;
+  gint64 t0 = g_get_monotonic_time ();
+
+  g_assert_no_error (error);
+  e1 = vs_tokenizer_encode (tok, as, NULL, TRUE, G_MAXSIZE);
+  g_assert_cmpuint (e1->n_tokens, ==, 200000);
+  g_assert_cmpuint (e1->ids[0], ==, 1);
+  g_assert_cmpuint (e1->ids[199999], ==, 2);
+  e2 = vs_tokenizer_encode (tok, abs, NULL, TRUE, G_MAXSIZE);
+  g_assert_cmpuint (e2->n_tokens, ==, 1);   /* one unknown piece makes the whole word [UNK] */
+  g_assert_cmpuint (e2->ids[0], ==, 0);
+  g_assert_cmpuint (e2->offsets[1], ==, 200001);
+  g_assert_cmpint (g_get_monotonic_time () - t0, <, 20 * G_USEC_PER_SEC);
+}
+
 typedef struct
 {
   VsTokenizer  *tok;
@@ -414,6 +441,51 @@ test_max_length_rule (void)
   rm_rf (dir);
 }
 
+/* sentence_bert_config.json "do_lower_case": true lowercases the input as
+ * Python's str.lower() before tokenizing: the reference encoded the
+ * lowercased texts with HF tokenizers (fixtures/golden.json,
+ * "lowercase_input"). */
+static void
+test_lowercase_input (void)
+{
+  const cJSON *entry = cJSON_GetObjectItemCaseSensitive (golden, "lowercase_input");
+  g_autofree char *src = shared (cJSON_GetObjectItemCaseSensitive (entry, "path")->valuestring);
+  g_autofree char *dir = g_dir_make_tmp ("vs-tok-lower-XXXXXX", NULL);
+  g_autofree char *sbc = g_build_filename (dir, "sentence_bert_config.json", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VsTokenizer) tok = NULL;
+  const cJSON *c;
+  guint failed = 0;
+
+  copy_file (src, dir, "tokenizer.json");
+  g_file_set_contents (sbc, "{\"max_seq_length\": 512, \"do_lower_case\": true}", -1, &error);
+  g_assert_no_error (error);
+  tok = vs_tokenizer_new_from_path (dir, &error);
+  g_assert_no_error (error);
+  cJSON_ArrayForEach (c, cJSON_GetObjectItemCaseSensitive (entry, "cases"))
+    {
+      const char *text = cJSON_GetObjectItemCaseSensitive (c, "text")->valuestring;
+      const cJSON *ids = cJSON_GetObjectItemCaseSensitive (c, "ids");
+      const cJSON *tokens = cJSON_GetObjectItemCaseSensitive (c, "tokens");
+      g_autoptr(VsEncoding) enc = vs_tokenizer_encode (tok, text, NULL, TRUE, 0);
+      gboolean ok = enc->n_tokens == (gsize) cJSON_GetArraySize (ids);
+
+      for (gsize i = 0; ok && i < enc->n_tokens; i++)
+        ok = enc->ids[i] == (guint32) cJSON_GetArrayItem (ids, i)->valueint &&
+             g_strcmp0 (enc->tokens[i], cJSON_GetArrayItem (tokens, i)->valuestring) == 0;
+      if (!ok)
+        {
+          g_printerr ("do_lower_case: \"%s\" differs from HF on the lowercased text\n", text);
+          failed++;
+        }
+      /* offsets still index the text as given */
+      for (gsize i = 0; i < enc->n_tokens; i++)
+        g_assert_cmpuint (enc->offsets[2 * i + 1], <=, strlen (text));
+    }
+  g_assert_cmpuint (failed, ==, 0);
+  rm_rf (dir);
+}
+
 static void
 test_vocab_facts (void)
 {
@@ -499,6 +571,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tokenizer/folder/vocab-json-merges-txt", test_vocab_json_merges_folder);
   g_test_add_func ("/tokenizer/malformed/fields", test_malformed);
   g_test_add_func ("/tokenizer/malformed/truncated", test_truncated_files);
+  g_test_add_func ("/tokenizer/robust/long-word", test_long_word_linear);
   g_test_add_data_func ("/tokenizer/robust/wordpiece", "models/all-MiniLM-L6-v2", test_random_bytes);
   g_test_add_data_func ("/tokenizer/robust/bpe", "tokenizers/roberta-base", test_random_bytes);
   g_test_add_data_func ("/tokenizer/robust/unigram", "tokenizers/t5-small", test_random_bytes);
@@ -507,6 +580,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/tokenizer/threads/phi3", "phi3", test_threads);
   g_test_add_func ("/tokenizer/max-length", test_max_length_rule);
   g_test_add_func ("/tokenizer/vocab", test_vocab_facts);
+  g_test_add_func ("/tokenizer/lowercase-input", test_lowercase_input);
   g_test_add_func ("/tokenizer/save-files", test_save_files);
   ret = g_test_run ();
   cJSON_Delete (golden);

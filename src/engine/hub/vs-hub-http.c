@@ -322,6 +322,16 @@ resolve_location (const char *base,
   return result;
 }
 
+static long
+env_seconds (const char *name,
+             long        fallback)
+{
+  const char *v = g_getenv (name);
+  long n = v != NULL ? strtol (v, NULL, 10) : 0;
+
+  return n > 0 ? n : fallback;
+}
+
 static gboolean
 http_once (VsHub              *hub,
            const VsHubRequest *req,
@@ -392,9 +402,15 @@ http_once (VsHub              *hub,
   curl_easy_setopt (c, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt (c, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt (c, CURLOPT_CONNECTTIMEOUT, 30L);
-  /* A transfer that stalls below 1 byte/s for 60 s counts as dropped. */
+  /* huggingface_hub's timeouts: 10 s for the metadata HEAD
+   * (HF_HUB_ETAG_TIMEOUT); a download that stalls for 10 s
+   * (HF_HUB_DOWNLOAD_TIMEOUT) counts as dropped and is resumed; API calls
+   * get longer, as a commit may take the server a minute. */
   curl_easy_setopt (c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt (c, CURLOPT_LOW_SPEED_TIME, 60L);
+  if (strcmp (method, "HEAD") == 0)
+    curl_easy_setopt (c, CURLOPT_TIMEOUT, env_seconds ("HF_HUB_ETAG_TIMEOUT", 10));
+  curl_easy_setopt (c, CURLOPT_LOW_SPEED_TIME,
+                    req->sink != NULL ? env_seconds ("HF_HUB_DOWNLOAD_TIMEOUT", 10) : 300L);
   curl_easy_setopt (c, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt (c, CURLOPT_HEADERDATA, &t);
   curl_easy_setopt (c, CURLOPT_WRITEFUNCTION, on_write);
@@ -580,6 +596,34 @@ status_is_retryable (long status)
          status == 503 || status == 504;
 }
 
+/* "X-HF-Warning: <topic>; <message>": shown once per topic per process. */
+static void
+show_warning (const char *value)
+{
+  static GHashTable *seen;
+  G_LOCK_DEFINE_STATIC (seen);
+  const char *semi;
+  g_autofree char *topic = NULL;
+  gboolean fresh;
+
+  if (value == NULL || value[0] == '\0')
+    return;
+  semi = strchr (value, ';');
+  topic = semi != NULL ? g_strndup (value, semi - value) : g_strdup (value);
+  G_LOCK (seen);
+  if (seen == NULL)
+    seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  fresh = !g_hash_table_contains (seen, topic);
+  if (fresh)
+    g_hash_table_add (seen, g_strdup (topic));
+  G_UNLOCK (seen);
+  if (fresh)
+    {
+      g_autofree char *text = g_strdup (semi != NULL ? semi + 1 : value);
+      g_message ("The Hub says: %s", g_strstrip (text));
+    }
+}
+
 gboolean
 vs_hub_http (VsHub              *hub,
              const VsHubRequest *req,
@@ -617,6 +661,8 @@ vs_hub_http (VsHub              *hub,
       if (!vs_hub_check_cancel (hub, error))
         return FALSE;
       ok = http_follow (hub, req, resp, &local);
+      if (ok)
+        show_warning (vs_hub_response_header (resp, "x-hf-warning"));
       if (!ok && g_error_matches (local, VS_ERROR, VS_ERROR_CANCELLED))
         {
           g_propagate_error (error, g_steal_pointer (&local));

@@ -625,6 +625,68 @@ lfs_upload (VsHub        *hub,
   return TRUE;
 }
 
+/* ---- the model card's metadata ------------------------------------------------------ */
+
+/* POST /api/validate-yaml, as huggingface_hub does before committing a
+ * README.md: the Hub's own check of the card's YAML front matter. A server
+ * without the endpoint is not an error. */
+static gboolean
+validate_readme (VsHub        *hub,
+                 VsHubRepoType type,
+                 const char   *local_path,
+                 GError      **error)
+{
+  g_autofree char *url = g_strdup_printf ("%s/api/validate-yaml", hub->endpoint);
+  g_autofree char *contents = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(VsHubJson) body = cJSON_CreateObject ();
+  g_autoptr(VsHubJson) reply = NULL;
+  VsHubResponse resp = { 0 };
+  const cJSON *e;
+  gboolean ok;
+
+  if (!g_file_get_contents (local_path, &contents, NULL, NULL) || !g_utf8_validate (contents, -1, NULL))
+    return TRUE;
+  cJSON_AddStringToObject (body, "content", contents);
+  cJSON_AddStringToObject (body, "repoType", type == VS_HUB_REPO_DATASET ? "dataset"
+                                             : type == VS_HUB_REPO_SPACE ? "space" : "model");
+  text = cJSON_PrintUnformatted (body);
+  {
+    VsHubRequest req = { .method = "POST", .url = url, .auth = TRUE, .content_type = "application/json",
+                         .body = (const guint8 *) text, .body_len = strlen (text),
+                         .retry = VS_HUB_RETRY_BACKOFF, .what = "README.md" };
+    ok = vs_hub_http (hub, &req, &resp, error);
+  }
+  if (!ok)
+    {
+      vs_hub_response_clear (&resp);
+      return FALSE;
+    }
+  if (resp.status == 400 || resp.status == 422)
+    {
+      vs_hub_set_http_error (hub, &resp, "README.md: the model card's metadata", error);
+      vs_hub_response_clear (&resp);
+      return FALSE;
+    }
+  if (resp.status >= 200 && resp.status < 300 && resp.body != NULL)
+    reply = cJSON_ParseWithLength ((const char *) resp.body->data, resp.body->len);
+  vs_hub_response_clear (&resp);
+  cJSON_ArrayForEach (e, cJSON_GetObjectItemCaseSensitive (reply, "warnings"))
+    {
+      const cJSON *m = cJSON_GetObjectItemCaseSensitive (e, "message");
+      g_message ("README.md: %s", cJSON_IsString (m) ? m->valuestring : cJSON_IsString (e) ? e->valuestring : "warning");
+    }
+  e = cJSON_GetArrayItem (cJSON_GetObjectItemCaseSensitive (reply, "errors"), 0);
+  if (e != NULL)
+    {
+      const cJSON *m = cJSON_GetObjectItemCaseSensitive (e, "message");
+      g_set_error (error, VS_ERROR, VS_ERROR_INVALID, "README.md: the Hub rejected the model card's metadata: %s",
+                   cJSON_IsString (m) ? m->valuestring : cJSON_IsString (e) ? e->valuestring : "invalid YAML");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* ---- the commit ------------------------------------------------------------------ */
 
 static void
@@ -737,6 +799,17 @@ vs_hub_commit_push (VsHub        *hub,
       }
       cJSON_AddBoolToObject (reply, "noChanges", TRUE);
       return g_steal_pointer (&reply);
+    }
+
+  for (guint i = 0; i < adds->len; i++)
+    {
+      CommitOp *op = g_ptr_array_index (adds, i);
+      if (!op->skip && strcmp (op->path_in_repo, "README.md") == 0 &&
+          !validate_readme (hub, type, op->local_path, error))
+        {
+          vs_hub_scrub_error (hub, error);
+          return NULL;
+        }
     }
 
   vs_hub_progress_begin (hub, total);

@@ -440,6 +440,23 @@ vs_hub_login (const char *token,
   return name;
 }
 
+gboolean
+vs_hub_logout (GError **error)
+{
+  g_autofree char *path = token_path ();
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *stored = g_build_filename (dir, "stored_tokens", NULL);
+  const char *files[] = { path, stored };
+
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    if (g_unlink (files[i]) != 0 && errno != ENOENT)
+      {
+        g_set_error (error, VS_ERROR, VS_ERROR_IO, "%s: cannot delete: %s", files[i], g_strerror (errno));
+        return FALSE;
+      }
+  return TRUE;
+}
+
 /* ---- info, search, listing ---------------------------------------------------- */
 
 cJSON *
@@ -775,6 +792,35 @@ file_sha256 (const char *path,
   return g_strdup (g_checksum_get_string (sum));
 }
 
+/* The umask, read without changing it where Linux allows (umask() would
+ * briefly set it for every thread); read once. */
+static mode_t
+process_umask (void)
+{
+  static gsize once = 0;
+  static mode_t mask;
+
+  if (g_once_init_enter (&once))
+    {
+      g_autofree char *status = NULL;
+      const char *line;
+      gboolean found = FALSE;
+      if (g_file_get_contents ("/proc/self/status", &status, NULL, NULL) &&
+          (line = strstr (status, "\nUmask:")) != NULL)
+        {
+          mask = (mode_t) strtoul (line + 7, NULL, 8);
+          found = TRUE;
+        }
+      if (!found)
+        {
+          mask = umask (0022);
+          umask (mask);
+        }
+      g_once_init_leave (&once, 1);
+    }
+  return mask;
+}
+
 typedef struct
 {
   char *commit;
@@ -1022,8 +1068,7 @@ fetch_blob (VsHub          *hub,
           return FALSE;
         }
     }
-  mask = umask (0);
-  umask (mask);
+  mask = process_umask ();
   chmod (incomplete, 0666 & ~mask);
   if (g_rename (incomplete, blob) != 0)
     {
@@ -1194,6 +1239,15 @@ download_one (VsHub        *hub,
       file_meta_clear (&meta);
       return NULL;
     }
+  /* huggingface_hub refuses plain-HTTP downloads above 50 GB (Xet only). */
+  if (meta.size > G_GUINT64_CONSTANT (50000000000))
+    {
+      g_set_error (error, VS_ERROR, VS_ERROR_UNSUPPORTED,
+                   "%s: the file is %" G_GUINT64_FORMAT " bytes; files over 50 GB are only served "
+                   "through Xet storage, which this program does not speak", what, meta.size);
+      file_meta_clear (&meta);
+      return NULL;
+    }
   if (strstr (meta.location, "://") == NULL)
     {
       char *abs = resolve_url (hub, type, repo_id, revision, path);
@@ -1246,6 +1300,17 @@ vs_hub_download_file (VsHub        *hub,
 }
 
 /* ---- snapshots ----------------------------------------------------------------- */
+
+/* A tree entry's "size": 0 unless a non-negative number. */
+static guint64
+entry_size (const cJSON *entry)
+{
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive (entry, "size");
+
+  if (!cJSON_IsNumber (v) || !(v->valuedouble >= 0) || v->valuedouble > 1e18)
+    return 0;
+  return (guint64) v->valuedouble;
+}
 
 static gboolean
 match_any (const char *path,
@@ -1316,13 +1381,13 @@ write_tree_cache (const char  *storage,
       if (!cJSON_IsString (type) || strcmp (type->valuestring, "file") != 0 || !cJSON_IsString (p))
         continue;
       f = cJSON_AddObjectToObject (files, p->valuestring);
-      cJSON_AddNumberToObject (f, "size", cJSON_GetNumberValue (cJSON_GetObjectItemCaseSensitive (e, "size")));
+      cJSON_AddNumberToObject (f, "size", (double) entry_size (e));
       if (cJSON_IsString (cJSON_GetObjectItemCaseSensitive (e, "oid")))
         cJSON_AddStringToObject (f, "blob_id", cJSON_GetObjectItemCaseSensitive (e, "oid")->valuestring);
       if (cJSON_IsObject (lfs) && cJSON_IsString (cJSON_GetObjectItemCaseSensitive (lfs, "oid")))
         {
           cJSON_AddStringToObject (f, "lfs_sha256", cJSON_GetObjectItemCaseSensitive (lfs, "oid")->valuestring);
-          cJSON_AddNumberToObject (f, "lfs_size", cJSON_GetNumberValue (cJSON_GetObjectItemCaseSensitive (lfs, "size")));
+          cJSON_AddNumberToObject (f, "lfs_size", (double) entry_size (lfs));
         }
     }
   text = cJSON_PrintUnformatted (root);
@@ -1454,7 +1519,7 @@ snapshot_impl (VsHub             *hub,
             cJSON *entry = cJSON_CreateObject ();
             cJSON_AddStringToObject (entry, "type", "file");
             cJSON_AddStringToObject (entry, "path", f->string);
-            cJSON_AddNumberToObject (entry, "size", cJSON_GetNumberValue (cJSON_GetObjectItemCaseSensitive (f, "size")));
+            cJSON_AddNumberToObject (entry, "size", (double) entry_size (f));
             cJSON_AddItemToArray (tree, entry);
           }
       }
@@ -1497,7 +1562,7 @@ snapshot_impl (VsHub             *hub,
       if (st_model && !st_wants (p->valuestring, all_paths))
         continue;
       g_ptr_array_add (wanted, (gpointer) e);
-      total += (guint64) cJSON_GetNumberValue (cJSON_GetObjectItemCaseSensitive (e, "size"));
+      total += entry_size (e);
     }
 
   vs_hub_progress_begin (hub, total);
@@ -1508,7 +1573,7 @@ snapshot_impl (VsHub             *hub,
       g_autofree char *got = download_one (hub, type, repo_id, commit, p, error);
       if (got == NULL)
         return NULL;
-      vs_hub_progress_add (hub, (guint64) cJSON_GetNumberValue (cJSON_GetObjectItemCaseSensitive (entry, "size")));
+      vs_hub_progress_add (hub, entry_size (entry));
     }
   snap = g_build_filename (storage, "snapshots", commit, NULL);
   if (!mkdirs (snap, error))
@@ -1582,20 +1647,20 @@ parquet_repo_path (const char *url)
                           (guint) g_ascii_strtoull (parts[2], NULL, 10));
 }
 
-cJSON *
-vs_hub_dataset_parquet_files (VsHub      *hub,
-                              const char *repo_id,
-                              char      **out_dir,
-                              GError    **error)
+static cJSON *
+parquet_files_from (VsHub       *hub,
+                    const char  *repo_id,
+                    const cJSON *urls,
+                    char       **out_dir,
+                    GError     **error)
 {
   static const char rev[] = "refs/convert/parquet";
-  g_autoptr(VsHubJson) urls = NULL;
   g_autoptr(VsHubJson) out = cJSON_CreateObject ();
   g_autofree char *storage = vs_hub_repo_cache_dir (hub, VS_HUB_REPO_DATASET, repo_id);
   g_autofree char *first = NULL;
   const cJSON *config, *split, *u;
 
-  if (hub->offline)
+  if (urls == NULL)
     {
       /* Offline: the cached conversion snapshot as it is. */
       g_autofree char *commit = cached_commit (storage, rev);
@@ -1612,13 +1677,7 @@ vs_hub_dataset_parquet_files (VsHub      *hub,
       return g_steal_pointer (&out);
     }
 
-  urls = vs_hub_dataset_parquet_urls (hub, repo_id, error);
-  if (urls == NULL)
-    return NULL;
-  {
-    guint64 total = 0;
-    vs_hub_progress_begin (hub, total);
-  }
+  vs_hub_progress_begin (hub, 0);
   cJSON_ArrayForEach (config, urls)
     {
       cJSON *c_out;
@@ -1664,6 +1723,23 @@ vs_hub_dataset_parquet_files (VsHub      *hub,
       *out_dir = g_build_filename (storage, "snapshots", commit, NULL);
     }
   return g_steal_pointer (&out);
+}
+
+cJSON *
+vs_hub_dataset_parquet_files (VsHub      *hub,
+                              const char *repo_id,
+                              char      **out_dir,
+                              GError    **error)
+{
+  g_autoptr(VsHubJson) urls = NULL;
+
+  if (!hub->offline)
+    {
+      urls = vs_hub_dataset_parquet_urls (hub, repo_id, error);
+      if (urls == NULL)
+        return NULL;
+    }
+  return parquet_files_from (hub, repo_id, urls, out_dir, error);
 }
 
 /* ---- the simple entry points ------------------------------------------------------ */
@@ -1746,7 +1822,7 @@ vs_hub_resolve_dataset (const char *id_or_path,
           g_autoptr(VsHubJson) urls = vs_hub_dataset_parquet_urls (hub, id, &local);
           if (urls != NULL)
             {
-              files = vs_hub_dataset_parquet_files (hub, id, &dir, error);
+              files = parquet_files_from (hub, id, urls, &dir, error);
               vs_hub_scrub_error (hub, error);
               return files != NULL ? dir : NULL;
             }

@@ -68,18 +68,23 @@ typedef struct _VsHub VsHub;
 /* ---- the simple entry points ------------------------------------------- */
 
 /* An existing local folder is returned as is; otherwise id_or_path is a Hub
- * repo id ("org/name[@revision]") whose sentence-transformers files are
- * snapshot-downloaded into the cache (or found there offline); returns the
- * snapshot folder. Free with g_free. */
+ * repo id ("org/name[@revision]"; a bare "name" means
+ * "sentence-transformers/name", as the library does) whose files a
+ * sentence-transformers model needs are snapshot-downloaded into the cache
+ * (other frameworks' weights, ONNX/OpenVINO exports and pytorch_model.bin
+ * beside a model.safetensors are skipped), or served from the cache when
+ * offline or when the Hub cannot be reached; returns the snapshot folder.
+ * Settings (endpoint, token, cache, HF_HUB_OFFLINE) come from the
+ * environment. Blocks: call it from a worker thread in a GUI. g_free. */
 char *vs_hub_resolve_model (const char *id_or_path,
                             GError    **error);
 
-/* Same for datasets: an existing local file or folder is returned as is;
- * otherwise the dataset's Parquet files per split (from
- * /api/datasets/{id}/parquet) are downloaded, or, when the Hub has no Parquet
- * conversion, the repo's files; returns a folder holding them as
- * {config}/{split}/NNNN.parquet (the refs/convert/parquet snapshot) or the
- * repo snapshot. Free with g_free. */
+/* Same for datasets: an existing local file or folder is returned as is.
+ * For "org/name" the Hub's Parquet conversion (/api/datasets/{id}/parquet)
+ * is downloaded and the refs/convert/parquet snapshot folder returned, which
+ * holds {config}/{split}/NNNN.parquet (e.g. default/train/0000.parquet);
+ * when the Hub has no conversion (404), or for "org/name@revision", the
+ * repo's own files are snapshot-downloaded and that folder returned. g_free. */
 char *vs_hub_resolve_dataset (const char *id_or_path,
                               GError    **error);
 
@@ -121,6 +126,10 @@ cJSON *vs_hub_whoami (VsHub   *hub,
  * user name. The token is cleaned of spaces and newlines first. */
 char *vs_hub_login (const char *token,
                     GError    **error);
+
+/* Forgets the saved login as huggingface_hub's logout does: deletes the
+ * token file and stored_tokens. HF_TOKEN in the environment is untouched. */
+gboolean vs_hub_logout (GError **error);
 
 /* GET /api/{type}s/{id}[/revision/{rev}]: the repo's info object (with
  * "sha", "siblings", ...). revision may be NULL. */

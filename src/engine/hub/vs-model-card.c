@@ -448,6 +448,69 @@ guess_evaluator_name (const cJSON *metrics)
 
 /* ---- the card ------------------------------------------------------------------------- */
 
+static void
+append_widget (GString     *s,
+               const cJSON *datasets)
+{
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+  const cJSON *d, *row, *cell;
+  guint written = 0;
+
+  cJSON_ArrayForEach (d, datasets)
+    {
+      const cJSON *samples = cJSON_GetObjectItemCaseSensitive (d, "samples");
+      if (!cJSON_IsArray (samples))
+        continue;
+      cJSON_ArrayForEach (row, samples)
+        {
+          GPtrArray *texts = g_ptr_array_new ();
+          if (cJSON_IsObject (row))
+            cJSON_ArrayForEach (cell, row)
+              if (cJSON_IsString (cell) && cell->valuestring[0] != '\0')
+                g_ptr_array_add (texts, cell->valuestring);
+          if (texts->len > 0)
+            g_ptr_array_add (rows, texts);
+          else
+            g_ptr_array_unref (texts);
+        }
+      break;
+    }
+  for (guint i = 0; i < rows->len && written < 5; i++)
+    {
+      GPtrArray *texts = g_ptr_array_index (rows, i);
+      const char *others[3];
+      guint n = 0;
+      for (guint k = 1; k < texts->len && n < 3; k++)
+        others[n++] = g_ptr_array_index (texts, k);
+      for (guint j = 1; j < rows->len && n < 3; j++)
+        others[n++] = g_ptr_array_index ((GPtrArray *) g_ptr_array_index (rows, (i + j) % rows->len), 0);
+      if (n < 3)
+        break;
+      g_string_append (s, written == 0 ? "widget:\n- source_sentence: " : "- source_sentence: ");
+      append_yaml_str (s, g_ptr_array_index (texts, 0));
+      g_string_append (s, "\n  sentences:\n");
+      for (guint k = 0; k < 3; k++)
+        {
+          g_string_append (s, "  - ");
+          append_yaml_str (s, others[k]);
+          g_string_append_c (s, '\n');
+        }
+      written++;
+    }
+}
+
+static const cJSON *
+only_array (const cJSON *v)
+{
+  return cJSON_IsArray (v) ? v : NULL;
+}
+
+static const cJSON *
+only_object (const cJSON *v)
+{
+  return cJSON_IsObject (v) ? v : NULL;
+}
+
 char *
 vs_model_card_render (const char  *model_dir,
                       const cJSON *training_record,
@@ -499,11 +562,14 @@ vs_model_card_render (const char  *model_dir,
   loss = cJSON_GetObjectItemCaseSensitive (rec, "loss");
   loss_name = jstr (loss, "name");
   evaluator = jstr (rec, "evaluator");
-  datasets = cJSON_GetObjectItemCaseSensitive (rec, "datasets");
-  metrics = cJSON_GetObjectItemCaseSensitive (rec, "final_metrics");
-  log = cJSON_GetObjectItemCaseSensitive (rec, "log");
-  args = cJSON_GetObjectItemCaseSensitive (rec, "args_non_default");
-  langs = cJSON_GetObjectItemCaseSensitive (rec, "language");
+  /* Fields of the wrong kind are ignored rather than trusted. */
+  datasets = only_array (cJSON_GetObjectItemCaseSensitive (rec, "datasets"));
+  metrics = only_object (cJSON_GetObjectItemCaseSensitive (rec, "final_metrics"));
+  log = only_array (cJSON_GetObjectItemCaseSensitive (rec, "log"));
+  args = only_object (cJSON_GetObjectItemCaseSensitive (rec, "args_non_default"));
+  langs = only_array (cJSON_GetObjectItemCaseSensitive (rec, "language"));
+  if (!cJSON_IsObject (loss))
+    loss = NULL, loss_name = NULL;
   eval_name = g_strdup (jstr (rec, "evaluator_name"));
   if (eval_name == NULL)
     eval_name = guess_evaluator_name (metrics);
@@ -563,7 +629,10 @@ vs_model_card_render (const char  *model_dir,
       append_yaml_str (s, base);
       g_string_append_c (s, '\n');
     }
-  /* 5. widget: skipped unless samples exist */
+  /* 5. widget: up to 5 examples from the training samples, each a sentence
+   * and 3 others to compare it with (the Hub's sentence-similarity widget) */
+  append_widget (s, datasets);
+  /* 6. datasets */
   {
     gboolean any = FALSE;
     cJSON_ArrayForEach (d, datasets)
@@ -709,8 +778,8 @@ vs_model_card_render (const char  *model_dir,
     guint n = 0;
     const cJSON *rows = cJSON_GetObjectItemCaseSensitive (cJSON_GetArrayItem (datasets, 0), "samples");
     const cJSON *row, *cell;
-    cJSON_ArrayForEach (row, rows)
-      cJSON_ArrayForEach (cell, row)
+    cJSON_ArrayForEach (row, only_array (rows))
+      cJSON_ArrayForEach (cell, only_object (row))
         if (cJSON_IsString (cell) && n < 3)
           samples[n++] = cell->valuestring;
     g_string_append_printf (s, "## Usage\n\n### Direct Usage (Sentence Transformers)\n\n"
@@ -776,8 +845,8 @@ vs_model_card_render (const char  *model_dir,
             {
               const char *split = jstr (d, "split");
               gboolean is_train = split == NULL || strcmp (split, "train") == 0;
-              const cJSON *cols = cJSON_GetObjectItemCaseSensitive (d, "columns");
-              const cJSON *rows = cJSON_GetObjectItemCaseSensitive (d, "samples");
+              const cJSON *cols = only_array (cJSON_GetObjectItemCaseSensitive (d, "columns"));
+              const cJSON *rows = only_array (cJSON_GetObjectItemCaseSensitive (d, "samples"));
               const cJSON *c, *row;
               gboolean first = TRUE;
               if (is_train != (pass == 0))
@@ -854,7 +923,7 @@ vs_model_card_render (const char  *model_dir,
         }
       if (cJSON_GetArraySize (args) > 0)
         {
-          const cJSON *all = cJSON_GetObjectItemCaseSensitive (rec, "args_all");
+          const cJSON *all = only_object (cJSON_GetObjectItemCaseSensitive (rec, "args_all"));
           g_string_append (s, "### Training Hyperparameters\n#### Non-Default Hyperparameters\n\n");
           cJSON_ArrayForEach (v, args)
             {
@@ -889,7 +958,7 @@ vs_model_card_render (const char  *model_dir,
           gboolean has_val = FALSE;
           guint nrows = cJSON_GetArraySize (log);
           cJSON_ArrayForEach (row, log)
-            cJSON_ArrayForEach (cell, row)
+            cJSON_ArrayForEach (cell, only_object (row))
               {
                 if (strcmp (cell->string, "epoch") == 0 || strcmp (cell->string, "step") == 0 ||
                     strcmp (cell->string, "training_loss") == 0 || strcmp (cell->string, "loss") == 0)
@@ -961,7 +1030,7 @@ vs_model_card_render (const char  *model_dir,
         }
       g_string_append (s, "### Framework Versions\n");
       g_string_append_printf (s, "- Vectorsmith: %s\n", PACKAGE_VERSION);
-      cJSON_ArrayForEach (v, cJSON_GetObjectItemCaseSensitive (rec, "versions"))
+      cJSON_ArrayForEach (v, only_object (cJSON_GetObjectItemCaseSensitive (rec, "versions")))
         if (cJSON_IsString (v) && strcmp (v->string, "vectorsmith") != 0)
           g_string_append_printf (s, "- %s: %s\n", v->string, v->valuestring);
       if (facts.format_version != NULL)

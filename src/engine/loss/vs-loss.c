@@ -1369,6 +1369,14 @@ vs_loss_compute_full (VsLoss            *loss,
                    loss->info->name);
       return FALSE;
     }
+  for (gsize k = 0; k < nc * B * D; k++)
+    if (!isfinite (dstore[k]))
+      {
+        g_set_error (error, VS_ERROR, VS_ERROR_NUMERIC,
+                     "%s: the gradient of column %" G_GSIZE_FORMAT ", row %" G_GSIZE_FORMAT
+                     " is not finite", loss->info->name, k / (B * D), (k % (B * D)) / D);
+        return FALSE;
+      }
   *out_loss = (float) value;
   if (d_columns != NULL)
     for (gsize c = 0; c < nc; c++)

@@ -11,7 +11,7 @@
 /* The hot loops get an AVX2/FMA clone picked at load time (ifunc); the
  * default build targets baseline x86-64. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define VS_HOT __attribute__ ((target_clones ("arch=haswell", "default")))
+#define VS_HOT __attribute__ ((target_clones ("arch=x86-64-v3", "default")))
 #else
 #define VS_HOT
 #endif
@@ -106,6 +106,33 @@ vs_parallel_for (gsize n, gsize min_chunk, VsParallelFunc fn, gpointer data)
   g_mutex_clear (&join.mutex);
   g_cond_clear (&join.cond);
   g_free (chunks);
+}
+
+/* ------------------------------------------------------------------------ */
+/* OpenBLAS core detection */
+
+const char *
+vs_blas_core_name (void)
+{
+  return openblas_get_corename ();
+}
+
+const char *
+vs_blas_suggest_coretype (void)
+{
+  const char *core = openblas_get_corename ();
+
+  if (g_getenv ("OPENBLAS_CORETYPE") != NULL || core == NULL ||
+      (g_ascii_strcasecmp (core, "prescott") != 0 && g_ascii_strcasecmp (core, "core2") != 0 &&
+       g_ascii_strcasecmp (core, "nehalem") != 0 && g_ascii_strcasecmp (core, "sandybridge") != 0))
+    return NULL;
+#if defined(__GNUC__) && defined(__x86_64__)
+  __builtin_cpu_init ();
+  if (__builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma"))
+    return __builtin_cpu_supports ("avx512f") && __builtin_cpu_supports ("avx512bw") &&
+           __builtin_cpu_supports ("avx512vl") ? "SkylakeX" : "Haswell";
+#endif
+  return NULL;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -26,6 +26,17 @@ G_BEGIN_DECLS
 typedef void (*VsParallelFunc) (gsize begin, gsize end, gpointer data);
 void vs_parallel_for (gsize n, gsize min_chunk, VsParallelFunc fn, gpointer data);
 
+/* OpenBLAS picks its kernels by CPU model at load time and falls back to
+ * the SSE3 "Prescott" ones on CPUs it does not know (virtualised Xeons
+ * reporting a generic model name), which makes GEMMs 2-3x slower. Returns
+ * the OPENBLAS_CORETYPE value to set before OpenBLAS loads (i.e. in the
+ * environment of a re-executed process) when that happened on a CPU with
+ * AVX2 and FMA ("SkylakeX" with AVX-512, else "Haswell"); NULL otherwise,
+ * or when OPENBLAS_CORETYPE is set already. */
+const char *vs_blas_suggest_coretype (void);
+/* The name of the OpenBLAS kernels in use ("Haswell", "Prescott", ...). */
+const char *vs_blas_core_name (void);
+
 /* Activation functions (hidden_act of config.json, Dense activation). */
 typedef enum
 {

@@ -40,7 +40,7 @@ typedef struct
 #define BPE_CACHE_CAPACITY 10000
 #define BPE_CACHE_MAX_WORD 256
 
-struct _VsModel
+struct _VsTokModel
 {
   ModelKind   kind;
   GHashTable *vocab;        /* char* -> GUINT_TO_POINTER (id + 1) */
@@ -50,6 +50,7 @@ struct _VsModel
   /* WordPiece */
   char       *prefix;       /* continuing_subword_prefix */
   gint64      max_input_chars_per_word;
+  gsize       max_token_bytes;   /* longest vocabulary entry */
   /* BPE */
   char       *suffix;       /* end_of_word_suffix */
   gboolean    fuse_unk;
@@ -70,7 +71,7 @@ struct _VsModel
 /* -------------------------------------------------------------- vocab */
 
 static gint64
-vocab_get (const VsModel *m, const char *s)
+vocab_get (const VsTokModel *m, const char *s)
 {
   gpointer v = g_hash_table_lookup (m->vocab, s);
 
@@ -78,7 +79,7 @@ vocab_get (const VsModel *m, const char *s)
 }
 
 static gboolean
-vocab_add (VsModel *m, const char *token, guint32 id)
+vocab_add (VsTokModel *m, const char *token, guint32 id)
 {
   if (id >= m->vocab_r->len)
     g_ptr_array_set_size (m->vocab_r, id + 1);
@@ -90,13 +91,13 @@ vocab_add (VsModel *m, const char *token, guint32 id)
 }
 
 gint64
-vs_tok_model_token_to_id (const VsModel *m, const char *token)
+vs_tok_model_token_to_id (const VsTokModel *m, const char *token)
 {
   return vocab_get (m, token);
 }
 
 const char *
-vs_tok_model_id_to_token (const VsModel *m, guint32 id)
+vs_tok_model_id_to_token (const VsTokModel *m, guint32 id)
 {
   if (id >= m->vocab_r->len)
     return NULL;
@@ -104,13 +105,13 @@ vs_tok_model_id_to_token (const VsModel *m, guint32 id)
 }
 
 gsize
-vs_tok_model_vocab_size (const VsModel *m)
+vs_tok_model_vocab_size (const VsTokModel *m)
 {
   return m->vocab_r->len;
 }
 
 gsize
-vs_model_vocab_count (const VsModel *m)
+vs_tok_model_vocab_count (const VsTokModel *m)
 {
   /* HF's Model::get_vocab_size: entries, not highest id + 1 */
   return m->kind == MODEL_UNIGRAM ? m->vocab_r->len : g_hash_table_size (m->vocab);
@@ -127,7 +128,7 @@ push_tok (GArray *out, guint32 id, gsize start, gsize end, const char *value)
 /* ---------------------------------------------------------- WordPiece */
 
 static void
-wordpiece_tokenize (VsModel *m, const char *s, gsize len, GArray *out)
+wordpiece_tokenize (VsTokModel *m, const char *s, gsize len, GArray *out)
 {
   guint first = out->len;
   gsize plen = m->prefix != NULL ? strlen (m->prefix) : 0;
@@ -143,6 +144,15 @@ wordpiece_tokenize (VsModel *m, const char *s, gsize len, GArray *out)
       gsize end = len;
       gint64 id = -1;
       char *key = start > 0 ? buf : buf + plen;
+
+      /* no entry is longer than max_token_bytes: start the search there
+       * (same result, and linear time whatever max_input_chars_per_word) */
+      if (end - start > m->max_token_bytes)
+        {
+          end = start + m->max_token_bytes;
+          while (end > start && ((guchar) s[end] & 0xC0) == 0x80)
+            end--;
+        }
 
       while (start < end)
         {
@@ -187,7 +197,7 @@ merge_hash (guint64 k)
 }
 
 static const MergeSlot *
-merge_find (const VsModel *m, guint32 a, guint32 b)
+merge_find (const VsTokModel *m, guint32 a, guint32 b)
 {
   guint64 k = merge_key (a, b);
   gsize i;
@@ -204,7 +214,7 @@ merge_find (const VsModel *m, guint32 a, guint32 b)
 }
 
 static void
-merge_insert (VsModel *m, guint32 a, guint32 b, guint32 rank, guint32 new_id)
+merge_insert (VsTokModel *m, guint32 a, guint32 b, guint32 rank, guint32 new_id)
 {
   guint64 k = merge_key (a, b);
   gsize i;
@@ -304,7 +314,7 @@ word_add (GArray *w, guint32 id, gsize len)
 /* HF's BPE::merge_word: one symbol per character (with prefix/suffix),
  * byte fallback or (fused) unknowns for characters not in the vocabulary. */
 static GArray *
-bpe_merge_word (VsModel *m, const char *s, gsize len)
+bpe_merge_word (VsTokModel *m, const char *s, gsize len)
 {
   GArray *w = g_array_sized_new (FALSE, FALSE, sizeof (Symbol), len);
   g_autoptr(GString) key = g_string_new (NULL);
@@ -441,7 +451,7 @@ bpe_merge_word (VsModel *m, const char *s, gsize len)
 }
 
 static void
-bpe_tokenize (VsModel *m, const char *s, gsize len, GArray *out)
+bpe_tokenize (VsTokModel *m, const char *s, gsize len, GArray *out)
 {
   g_autofree char *word = NULL;
   GArray *pairs = NULL;
@@ -542,7 +552,7 @@ typedef struct
 #define UNK_PENALTY 10.0
 
 static void
-unigram_tokenize (VsModel *m, const char *s, gsize len, GArray *out)
+unigram_tokenize (VsTokModel *m, const char *s, gsize len, GArray *out)
 {
   g_autofree BestNode *best = NULL;
   g_autoptr(GArray) pieces = NULL;
@@ -671,7 +681,7 @@ unigram_tokenize (VsModel *m, const char *s, gsize len, GArray *out)
 /* ---------------------------------------------------------- WordLevel */
 
 static void
-wordlevel_tokenize (VsModel *m, const char *s, gsize len, GArray *out)
+wordlevel_tokenize (VsTokModel *m, const char *s, gsize len, GArray *out)
 {
   g_autofree char *word = g_strndup (s, len);
   gint64 id = vocab_get (m, word);
@@ -683,7 +693,7 @@ wordlevel_tokenize (VsModel *m, const char *s, gsize len, GArray *out)
 }
 
 void
-vs_tok_model_tokenize (VsModel    *m,
+vs_tok_model_tokenize (VsTokModel    *m,
                    const char *s,
                    gsize       len,
                    GArray     *out)
@@ -710,7 +720,7 @@ vs_tok_model_tokenize (VsModel    *m,
 /* ------------------------------------------------------------ loading */
 
 void
-vs_tok_model_free (VsModel *m)
+vs_tok_model_free (VsTokModel *m)
 {
   if (m == NULL)
     return;
@@ -727,10 +737,10 @@ vs_tok_model_free (VsModel *m)
   g_free (m);
 }
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsModel, vs_tok_model_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsTokModel, vs_tok_model_free)
 
 static gboolean
-load_vocab_object (VsModel *m, const cJSON *vocab, const char *where, GError **error)
+load_vocab_object (VsTokModel *m, const cJSON *vocab, const char *where, GError **error)
 {
   const cJSON *it;
 
@@ -750,12 +760,13 @@ load_vocab_object (VsModel *m, const cJSON *vocab, const char *where, GError **e
           return FALSE;
         }
       vocab_add (m, it->string, (guint32) it->valuedouble);
+      m->max_token_bytes = MAX (m->max_token_bytes, strlen (it->string));
     }
   return TRUE;
 }
 
 static void
-find_byte_ids (VsModel *m)
+find_byte_ids (VsTokModel *m)
 {
   m->have_byte_ids = FALSE;
   for (int b = 0; b < 256; b++)
@@ -782,7 +793,7 @@ get_opt_string (const cJSON *j, const char *field, const char *where, char **out
 }
 
 static gboolean
-load_bpe (VsModel *m, const cJSON *j, const char *where, GError **error)
+load_bpe (VsTokModel *m, const cJSON *j, const char *where, GError **error)
 {
   const cJSON *merges = cJSON_GetObjectItemCaseSensitive (j, "merges");
   const cJSON *it;
@@ -878,7 +889,7 @@ load_bpe (VsModel *m, const cJSON *j, const char *where, GError **error)
 }
 
 static gboolean
-load_unigram (VsModel *m, const cJSON *j, const char *where, GError **error)
+load_unigram (VsTokModel *m, const cJSON *j, const char *where, GError **error)
 {
   const cJSON *vocab = cJSON_GetObjectItemCaseSensitive (j, "vocab");
   const cJSON *it;
@@ -930,12 +941,12 @@ load_unigram (VsModel *m, const cJSON *j, const char *where, GError **error)
   return TRUE;
 }
 
-VsModel *
+VsTokModel *
 vs_tok_model_new_from_json (const cJSON *j,
                         const char  *where,
                         GError     **error)
 {
-  g_autoptr(VsModel) m = g_new0 (VsModel, 1);
+  g_autoptr(VsTokModel) m = g_new0 (VsTokModel, 1);
   const char *type = NULL;
   const cJSON *vocab;
 

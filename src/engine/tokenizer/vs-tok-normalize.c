@@ -139,8 +139,58 @@ norm_filter (VsNStr *ns, KeepFunc keep, gpointer data)
   vs_nbuild_finish (&b, ns);
 }
 
+static gboolean
+is_cased (gunichar c)
+{
+  return g_unichar_isupper (c) || g_unichar_islower (c) || g_unichar_istitle (c);
+}
+
+/* Python's str.lower() rule for capital sigma at p: final (ς) after a cased
+ * letter and not before one, marks skipped. */
+static gboolean
+sigma_is_final (const char *start, const char *p, const char *end)
+{
+  const char *q = p;
+  gboolean before = FALSE, after = FALSE;
+
+  while (q > start)
+    {
+      gunichar c;
+      q = g_utf8_prev_char (q);
+      c = g_utf8_get_char (q);
+      if (g_unichar_ismark (c))
+        continue;
+      before = is_cased (c);
+      break;
+    }
+  for (q = g_utf8_next_char (p); q < end; q = g_utf8_next_char (q))
+    {
+      gunichar c = g_utf8_get_char (q);
+      if (g_unichar_ismark (c))
+        continue;
+      after = is_cased (c);
+      break;
+    }
+  return before && !after;
+}
+
+static void norm_lowercase_full (VsNStr *ns, gboolean final_sigma);
+
 static void
 norm_lowercase (VsNStr *ns)
+{
+  norm_lowercase_full (ns, FALSE);
+}
+
+void
+vs_nstr_lowercase_python (VsNStr *ns)
+{
+  norm_lowercase_full (ns, TRUE);
+}
+
+static void
+norm_lowercase_full (VsNStr  *ns,
+                     gboolean final_sigma)
 {
   VsNBuild b;
   const char *p = ns->s->str;
@@ -167,6 +217,8 @@ norm_lowercase (VsNStr *ns)
 
       if (c < 0x80)
         vs_nbuild_emit (&b, g_ascii_tolower (c), 0);
+      else if (c == 0x3A3 && final_sigma && sigma_is_final (ns->s->str, p, end))
+        vs_nbuild_emit (&b, 0x3C2, 0);
       else if (c == 0x130)
         {
           /* the one unconditional full mapping of SpecialCasing.txt:

@@ -1,6 +1,6 @@
 /* vs-tok-pretok.c: the pre-tokenizers of tokenizer.json (BertPreTokenizer,
  * Whitespace, WhitespaceSplit, ByteLevel, Metaspace, Punctuation, Digits,
- * Split, CharDelimiterSplit, Sequence). Each cuts pieces into smaller
+ * Split, CharDelimiterSplit, UnicodeScripts, Sequence). Each cuts pieces into smaller
  * pieces; ByteLevel also rewrites them into GPT-2's byte alphabet. */
 #include "config.h"
 
@@ -20,6 +20,7 @@ typedef enum
   PRE_DIGITS,
   PRE_SPLIT,
   PRE_CHAR_DELIMITER,
+  PRE_UNICODE_SCRIPTS,
   PRE_SEQUENCE,
 } PreKind;
 
@@ -208,6 +209,34 @@ apply_one (const VsPreTokenizer *p, VsNStr *ns)
             g_array_append_val (m, r);
           }
         vs_nstr_split (ns, m, VS_SPLIT_REMOVED, out);
+      }
+      break;
+    case PRE_UNICODE_SCRIPTS:
+      {
+        /* a cut wherever the script changes; Hiragana, Katakana and U+30FC
+         * count as Han, and a space belongs to no script (HF's fixed_script) */
+        gsize last = 0;
+        int last_script = -2;   /* -2: none yet, -1: Any */
+        for (const char *q = ns->s->str; q < ns->s->str + ns->s->len; q = g_utf8_next_char (q))
+          {
+            gunichar c = g_utf8_get_char (q);
+            int script = (int) g_unichar_get_script (c);
+            if (c == 0x30FC || script == G_UNICODE_SCRIPT_HIRAGANA || script == G_UNICODE_SCRIPT_KATAKANA)
+              script = G_UNICODE_SCRIPT_HAN;
+            if (c == ' ')
+              script = -1;
+            if (script != -1 && last_script != -1 && last_script != script)
+              {
+                gsize b = q - ns->s->str;
+                if (b > last)
+                  g_ptr_array_add (out, vs_nstr_slice (ns, last, b));
+                last = b;
+              }
+            if (script != -1)
+              last_script = script;
+          }
+        if (ns->s->len > last)
+          g_ptr_array_add (out, vs_nstr_slice (ns, last, ns->s->len));
       }
       break;
     case PRE_BYTE_LEVEL:
@@ -489,6 +518,8 @@ vs_pretokenizer_new_from_json (const cJSON *j,
         }
       p->delimiter = g_utf8_get_char (d);
     }
+  else if (g_str_equal (type, "UnicodeScripts"))
+    p->kind = PRE_UNICODE_SCRIPTS;
   else if (g_str_equal (type, "Sequence"))
     {
       const cJSON *arr = cJSON_GetObjectItemCaseSensitive (j, "pretokenizers");

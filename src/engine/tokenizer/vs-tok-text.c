@@ -352,12 +352,6 @@ vs_uni_is_numeric (gunichar c)
          t == G_UNICODE_OTHER_NUMBER;
 }
 
-gboolean
-vs_uni_is_alphanumeric (gunichar c)
-{
-  return g_unichar_isalpha (c) || vs_uni_is_numeric (c);
-}
-
 /* ---------------------------------------------------------- matches */
 
 GArray *

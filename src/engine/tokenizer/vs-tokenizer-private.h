@@ -72,7 +72,6 @@ glong    vs_utf8_count          (const char *s, gsize len);
 gboolean vs_uni_is_whitespace   (gunichar c);   /* char::is_whitespace */
 gboolean vs_uni_is_punctuation  (gunichar c);   /* ASCII punct || P* */
 gboolean vs_uni_is_numeric      (gunichar c);   /* N* */
-gboolean vs_uni_is_alphanumeric (gunichar c);
 
 /* A match list: byte ranges covering the whole string in order, each a
  * match of the pattern or not (HF's Pattern::find_matches). */
@@ -111,6 +110,8 @@ typedef struct _VsNormalizer VsNormalizer;
 VsNormalizer *vs_normalizer_new_from_json (const cJSON *j, const char *where, GError **error);
 void          vs_normalizer_free          (VsNormalizer *n);
 void          vs_normalizer_apply         (const VsNormalizer *n, VsNStr *ns);
+/* Python's str.lower() (full mappings, final sigma), with alignments. */
+void          vs_nstr_lowercase_python    (VsNStr *ns);
 /* Normalizes a plain string (for added tokens with normalized: true). */
 char         *vs_normalizer_apply_str     (const VsNormalizer *n, const char *s);
 
@@ -136,15 +137,15 @@ typedef struct
   char   *value;   /* owned */
 } VsTok;
 
-typedef struct _VsModel VsModel;
-VsModel    *vs_tok_model_new_from_json  (const cJSON *j, const char *where, GError **error);
-void        vs_tok_model_free           (VsModel *m);
+typedef struct _VsTokModel VsTokModel;
+VsTokModel    *vs_tok_model_new_from_json  (const cJSON *j, const char *where, GError **error);
+void        vs_tok_model_free           (VsTokModel *m);
 /* Appends the tokens of one piece to out (GArray of VsTok). */
-void        vs_tok_model_tokenize       (VsModel *m, const char *s, gsize len, GArray *out);
-gint64      vs_tok_model_token_to_id    (const VsModel *m, const char *token);
-const char *vs_tok_model_id_to_token    (const VsModel *m, guint32 id);
-gsize       vs_tok_model_vocab_size     (const VsModel *m);   /* highest id + 1 */
-gsize       vs_model_vocab_count    (const VsModel *m);   /* entries (HF's get_vocab_size) */
+void        vs_tok_model_tokenize       (VsTokModel *m, const char *s, gsize len, GArray *out);
+gint64      vs_tok_model_token_to_id    (const VsTokModel *m, const char *token);
+const char *vs_tok_model_id_to_token    (const VsTokModel *m, guint32 id);
+gsize       vs_tok_model_vocab_size     (const VsTokModel *m);   /* highest id + 1 */
+gsize       vs_tok_model_vocab_count    (const VsTokModel *m);   /* entries (HF's get_vocab_size) */
 
 /* --------------------------------------------------------- decoders */
 

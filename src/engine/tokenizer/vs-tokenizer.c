@@ -73,7 +73,7 @@ struct _VsTokenizer
   char           *source;       /* for error messages */
   VsNormalizer   *normalizer;
   VsPreTokenizer *pre_tokenizer;
-  VsModel        *model;
+  VsTokModel        *model;
   PostProcessor  *post;
   VsDecoder      *decoder;
   GArray         *added;        /* AddedToken */
@@ -84,6 +84,7 @@ struct _VsTokenizer
   gboolean        have_raw;
   gboolean        have_norm;
   gsize           max_length;
+  gboolean        lowercase_input;   /* sentence_bert_config.json do_lower_case */
   gint64          pad_id;
   GArray         *files;        /* SavedFile */
 };
@@ -465,8 +466,8 @@ append_items (GArray *out, GArray *in)
     }
 }
 
-/* process_encodings: rewrites a (and b) in place; specials are added only
- * by the final merge (post_merge). Returns whether the kind adds specials. */
+/* HF's process_encodings without the special tokens: offset trimming and
+ * type ids, in place on a (and b); post_merge() then lays the specials out. */
 static void
 post_process_encodings (const PostProcessor *pp, GArray *a, GArray *b)
 {
@@ -604,10 +605,16 @@ typedef struct
   gsize   end;
 } Span;
 
+/* regex's Unicode \w: Alphabetic, marks, decimal digits, connector
+ * punctuation (which holds '_') and the joiners. */
 static gboolean
 is_word_char (gunichar c)
 {
-  return c == '_' || vs_uni_is_alphanumeric (c) || g_unichar_ismark (c);
+  GUnicodeType t = g_unichar_type (c);
+
+  return g_unichar_isalpha (c) || g_unichar_ismark (c) || t == G_UNICODE_DECIMAL_NUMBER ||
+         t == G_UNICODE_LETTER_NUMBER || t == G_UNICODE_CONNECT_PUNCTUATION ||
+         c == 0x200C || c == 0x200D;
 }
 
 /* HF's AddedVocabulary::find_matches: leftmost-longest matches of the
@@ -743,7 +750,13 @@ encode_single (VsTokenizer *tok, const char *text, gsize len, guint32 type_id, g
 {
   GArray *out = items_new ();
   g_autoptr(VsNStr) orig = vs_nstr_new_original (text, len);
-  g_autoptr(GArray) raw_spans = find_added (tok, text, len, FALSE);
+  g_autoptr(GArray) raw_spans = NULL;
+
+  /* sentence-transformers' Transformer(do_lower_case=True) lowercases the
+   * text before the tokenizer sees it (added tokens included) */
+  if (tok->lowercase_input)
+    vs_nstr_lowercase_python (orig);
+  raw_spans = find_added (tok, orig->s->str, orig->s->len, FALSE);
 
   for (guint i = 0; i < raw_spans->len; i++)
     {
@@ -1158,7 +1171,7 @@ assign_added_ids (VsTokenizer *tok)
 {
   g_autoptr(GArray) kept = g_array_new (FALSE, TRUE, sizeof (AddedToken));
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-  gsize vocab_count = vs_model_vocab_count (tok->model);
+  gsize vocab_count = vs_tok_model_vocab_count (tok->model);
   gint64 max_added = -1;
 
   g_array_set_clear_func (kept, added_token_clear);
@@ -1693,6 +1706,8 @@ folder_max_length (VsTokenizer *tok, const cJSON *sbc, const cJSON *tc, const cJ
   const cJSON *v;
   gsize max = 0;
 
+  v = sbc != NULL ? cJSON_GetObjectItemCaseSensitive (sbc, "do_lower_case") : NULL;
+  tok->lowercase_input = cJSON_IsTrue (v);
   v = sbc != NULL ? cJSON_GetObjectItemCaseSensitive (sbc, "max_seq_length") : NULL;
   if (cJSON_IsNumber (v) && v->valuedouble >= 1)
     {

@@ -15,15 +15,30 @@
  * models whose positions start after pad_token_id, i.e. model_type roberta,
  * xlm-roberta, camembert, mpnet, …). tokenizer.json's own "truncation" and
  * "padding" blocks are ignored: the engine packs sequences and never pads.
- * A tokenizer.json loaded by itself (no folder files) has no maximum.
- * Truncation keeps the special tokens: the max length counts them. Pairs are
- * truncated "longest_first" (one token at a time from the longer side).
+ * (Unlike sentence-transformers, an explicit max_seq_length is not capped:
+ * the model must reject lengths beyond its positions.) A tokenizer.json
+ * loaded by itself (no folder files) has no maximum. Truncation is HF's:
+ * the max length counts the special tokens, which are always kept (so a
+ * max length below their number leaves only them); pairs are truncated
+ * "longest_first" (the longer side first, the shorter keeping at most half).
+ *
+ * A folder whose sentence_bert_config.json says "do_lower_case": true gets
+ * its input lowercased first, as sentence-transformers' Transformer module
+ * does with Python's str.lower() (before added tokens are matched); offsets
+ * still index the text as given.
+ *
+ * Added tokens get their ids as HF assigns them when it reads the file (the
+ * id of the same string in the model's vocabulary, else the next free id),
+ * not the "id" written next to them; for files written by HF the two agree.
+ * Not supported (a GError at load time): the CTC decoder, BPE dropout
+ * (ignored: dropout is a training-time augmentation of the tokenizer).
  *
  * Offsets are byte offsets into the UTF-8 text given to encode (for a pair,
  * the second sequence's offsets are into the pair text); special tokens
  * added by the post-processor have (0, 0). Invalid UTF-8 is repaired first
- * (each bad byte becomes U+FFFD); offsets then refer to the repaired text,
- * which for valid input is the input itself.
+ * (each maximal invalid subsequence becomes one U+FFFD, as Rust's
+ * from_utf8_lossy does); offsets then refer to the repaired text, which for
+ * valid input is the input itself.
  *
  * Threads: a VsTokenizer is immutable after loading except for an internal
  * BPE cache guarded by a lock, so vs_tokenizer_encode() and
@@ -60,7 +75,7 @@ typedef struct
   guint32  *type_ids;
   guint8   *special_tokens_mask;   /* 1 for tokens the post-processor added */
   gsize    *offsets;               /* [2 * n_tokens] byte offsets */
-  guint8   *sequence_ids;          /* 0 = text, 1 = pair, 255 = added special token */
+  guint8   *sequence_ids;          /* 0 = text, 1 = pair, 255 = post-processor's special token */
   char    **tokens;                /* NULL-terminated, n_tokens strings */
 } VsEncoding;
 

@@ -1,0 +1,495 @@
+/* vs-recipe-export.c: a recipe as a Python script that trains the same
+ * thing with sentence-transformers' SentenceTransformerTrainer (see
+ * vs_recipe_to_python() in vs-recipe.h), for a user who takes the job to
+ * bigger machines (torchrun / accelerate launch).
+ */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "vs-error.h"
+#include "train/vs-recipe.h"
+
+/* The shortest decimal form that reads back as the same double. */
+static char *
+fmt_double (double d)
+{
+  for (int prec = 15; prec < 17; prec++)
+    {
+      char *text = g_strdup_printf ("%.*g", prec, d);
+
+      if (g_ascii_strtod (text, NULL) == d)
+        return text;
+      g_free (text);
+    }
+  return g_strdup_printf ("%.17g", d);
+}
+
+/* A JSON value as a Python literal (JSON strings are Python strings). */
+static void
+append_py (GString     *s,
+           const cJSON *v)
+{
+  const cJSON *item;
+  gboolean first = TRUE;
+
+  if (cJSON_IsTrue (v))
+    g_string_append (s, "True");
+  else if (cJSON_IsFalse (v))
+    g_string_append (s, "False");
+  else if (v == NULL || cJSON_IsNull (v))
+    g_string_append (s, "None");
+  else if (cJSON_IsNumber (v))
+    {
+      double d = v->valuedouble;
+
+      g_autofree char *text = floor (d) == d && fabs (d) < 1e15 ? g_strdup_printf ("%.0f", d)
+                                                                 : fmt_double (d);
+
+      g_string_append (s, text);
+    }
+  else if (cJSON_IsString (v))
+    {
+      char *text = cJSON_PrintUnformatted (v);
+
+      g_string_append (s, text);
+      cJSON_free (text);
+    }
+  else if (cJSON_IsArray (v))
+    {
+      g_string_append_c (s, '[');
+      cJSON_ArrayForEach (item, v)
+        {
+          if (!first)
+            g_string_append (s, ", ");
+          append_py (s, item);
+          first = FALSE;
+        }
+      g_string_append_c (s, ']');
+    }
+  else if (cJSON_IsObject (v))
+    {
+      g_string_append_c (s, '{');
+      cJSON_ArrayForEach (item, v)
+        {
+          cJSON *key = cJSON_CreateString (item->string);
+          char *k = cJSON_PrintUnformatted (key);
+
+          if (!first)
+            g_string_append (s, ", ");
+          g_string_append_printf (s, "%s: ", k);
+          append_py (s, item);
+          cJSON_free (k);
+          cJSON_Delete (key);
+          first = FALSE;
+        }
+      g_string_append_c (s, '}');
+    }
+}
+
+static void
+append_str (GString    *s,
+            const char *text)
+{
+  cJSON *v = cJSON_CreateString (text != NULL ? text : "");
+
+  append_py (s, v);
+  cJSON_Delete (v);
+}
+
+/* The Python expression of a loss parameter whose JSON form is a name of a
+ * function or enum member in sentence-transformers. */
+static void
+append_loss_param (GString     *s,
+                   const char  *loss,
+                   const char  *key,
+                   const cJSON *value)
+{
+  const char *v = cJSON_GetStringValue (value);
+
+  if (v != NULL && strcmp (key, "similarity_fct") == 0)
+    g_string_append_printf (s, "util.%s", v);
+  else if (v != NULL && strcmp (key, "distance_metric") == 0)
+    {
+      if (g_str_has_prefix (loss, "Batch"))
+        g_string_append_printf (s, "losses.BatchHardTripletLossDistanceFunction.%s", v);
+      else if (strcmp (loss, "TripletLoss") == 0)
+        g_string_append_printf (s, "losses.TripletDistanceMetric.%s", v);
+      else
+        g_string_append_printf (s, "losses.SiameseDistanceMetric.%s", v);
+    }
+  else if (v != NULL && strcmp (key, "guide") == 0)
+    {
+      g_string_append (s, "SentenceTransformer(");
+      append_str (s, v);
+      g_string_append_c (s, ')');
+    }
+  else
+    append_py (s, value);
+}
+
+/* losses.NAME(model, key=value, …); a wrapper's inner loss inline. */
+static void
+append_loss (GString     *s,
+             const char  *name,
+             const cJSON *params)
+{
+  const cJSON *p;
+
+  g_string_append_printf (s, "losses.%s(model", name);
+  cJSON_ArrayForEach (p, params)
+    {
+      g_string_append_printf (s, ", %s=", p->string);
+      if (strcmp (p->string, "loss") == 0 && (cJSON_IsString (p) || cJSON_IsObject (p)))
+        {
+          const char *inner = cJSON_IsString (p) ? p->valuestring
+                              : cJSON_GetStringValue (cJSON_GetObjectItem (p, "name"));
+          const cJSON *inner_params = cJSON_IsObject (p) ? cJSON_GetObjectItem (p, "params") : NULL;
+
+          append_loss (s, inner != NULL ? inner : "CoSENTLoss", inner_params);
+        }
+      else
+        append_loss_param (s, name, p->string, p);
+    }
+  g_string_append_c (s, ')');
+}
+
+/* Code that leaves a datasets.Dataset in `var`, with the recipe's columns
+ * (inputs in loss order, then "label"). */
+static void
+append_dataset (GString               *s,
+                const char            *var,
+                const VsRecipeDataset *ds)
+{
+  const char *path = ds->path;
+  const char *builder = NULL;
+
+  if (g_str_has_suffix (path, ".csv") || g_str_has_suffix (path, ".csv.gz"))
+    builder = "csv";
+  else if (g_str_has_suffix (path, ".tsv") || g_str_has_suffix (path, ".tsv.gz"))
+    builder = "tsv";
+  else if (g_str_has_suffix (path, ".jsonl") || g_str_has_suffix (path, ".json") ||
+           g_str_has_suffix (path, ".jsonl.gz") || g_str_has_suffix (path, ".json.gz"))
+    builder = "json";
+  else if (g_str_has_suffix (path, ".parquet"))
+    builder = "parquet";
+
+  g_string_append_printf (s, "%s = load_dataset(", var);
+  if (builder != NULL)
+    {
+      g_string_append_printf (s, "\"%s\", data_files=", strcmp (builder, "tsv") == 0 ? "csv" : builder);
+      append_str (s, path);
+      if (strcmp (builder, "tsv") == 0)
+        g_string_append (s, ", delimiter=\"\\t\"");
+      g_string_append (s, ", split=\"train\")\n");
+    }
+  else
+    {
+      append_str (s, path);
+      g_string_append (s, ", split=");
+      append_str (s, ds->split != NULL ? ds->split : "train");
+      g_string_append (s, ")\n");
+    }
+  if (ds->limit > 0)
+    g_string_append_printf (s, "%s = %s.select(range(min(%" G_GINT64_FORMAT ", len(%s))))\n",
+                            var, var, ds->limit, var);
+  if (ds->columns != NULL)
+    {
+      g_string_append_printf (s, "%s = %s.select_columns([", var, var);
+      for (guint i = 0; ds->columns[i] != NULL; i++)
+        {
+          if (i > 0)
+            g_string_append (s, ", ");
+          append_str (s, ds->columns[i]);
+        }
+      if (ds->label != NULL)
+        {
+          g_string_append (s, ", ");
+          append_str (s, ds->label);
+        }
+      g_string_append (s, "])\n");
+    }
+  if (ds->label != NULL && strcmp (ds->label, "label") != 0 && strcmp (ds->label, "score") != 0)
+    {
+      g_string_append_printf (s, "%s = %s.rename_column(", var, var);
+      append_str (s, ds->label);
+      g_string_append (s, ", \"label\")\n");
+    }
+}
+
+static void
+append_model (GString        *s,
+              const VsRecipe *recipe)
+{
+  const cJSON *m;
+  const char *arch = recipe->new_architecture;
+  static const struct { const char *name; int layers, hidden, heads; } presets[] = {
+    { "tiny", 2, 128, 2 }, { "small", 4, 256, 4 }, { "mini", 6, 384, 12 }, { "base", 12, 768, 12 },
+  };
+  int p = 0;
+
+  if (recipe->model != NULL)
+    {
+      g_string_append (s, "model = SentenceTransformer(");
+      append_str (s, recipe->model);
+      g_string_append (s, ")\n");
+      return;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (presets); i++)
+    if (g_strcmp0 (recipe->new_preset, presets[i].name) == 0)
+      p = (int) i;
+  g_string_append (s, "# A new model: Vectorsmith's \"");
+  g_string_append (s, recipe->new_preset);
+  g_string_append (s, "\" preset (random weights; the two engines initialise differently).\n");
+  g_string_append (s, "tokenizer = AutoTokenizer.from_pretrained(");
+  append_str (s, recipe->new_tokenizer);
+  g_string_append (s, ")\n");
+  if (g_strcmp0 (arch, "distilbert") == 0)
+    g_string_append_printf (s, "config = AutoConfig.for_model(\"distilbert\", vocab_size=len(tokenizer), "
+                            "n_layers=%d, dim=%d, n_heads=%d, hidden_dim=%d)\n",
+                            presets[p].layers, presets[p].hidden, presets[p].heads, 4 * presets[p].hidden);
+  else
+    g_string_append_printf (s, "config = AutoConfig.for_model(\"%s\", vocab_size=len(tokenizer), "
+                            "num_hidden_layers=%d, hidden_size=%d, num_attention_heads=%d, "
+                            "intermediate_size=%d, pad_token_id=tokenizer.pad_token_id)\n",
+                            arch, presets[p].layers, presets[p].hidden, presets[p].heads,
+                            4 * presets[p].hidden);
+  g_string_append (s, "new_dir = tempfile.mkdtemp()\n"
+                      "AutoModel.from_config(config).save_pretrained(new_dir)\n"
+                      "tokenizer.save_pretrained(new_dir)\n");
+  g_string_append (s, "modules = [models.Transformer(new_dir");
+  if (recipe->args.max_seq_length > 0)
+    g_string_append_printf (s, ", max_seq_length=%u", recipe->args.max_seq_length);
+  g_string_append (s, ")]\n");
+  {
+    const char *pooling = "mean";
+
+    cJSON_ArrayForEach (m, recipe->modules)
+      if (g_strcmp0 (cJSON_GetStringValue (cJSON_GetObjectItem (m, "type")), "pooling") == 0 &&
+          cJSON_GetStringValue (cJSON_GetObjectItem (m, "mode")) != NULL)
+        pooling = cJSON_GetStringValue (cJSON_GetObjectItem (m, "mode"));
+    g_string_append (s, "modules.append(models.Pooling(modules[0].get_word_embedding_dimension(), "
+                        "pooling_mode=");
+    append_str (s, pooling);
+    g_string_append (s, "))\n");
+  }
+  cJSON_ArrayForEach (m, recipe->modules)
+    {
+      const char *type = cJSON_GetStringValue (cJSON_GetObjectItem (m, "type"));
+
+      if (g_strcmp0 (type, "dense") == 0)
+        {
+          const char *act = cJSON_GetStringValue (cJSON_GetObjectItem (m, "activation"));
+          static const char *const acts[][2] = {
+            { "tanh", "torch.nn.Tanh()" }, { "identity", "torch.nn.Identity()" },
+            { "relu", "torch.nn.ReLU()" }, { "gelu", "torch.nn.GELU()" }, { "sigmoid", "torch.nn.Sigmoid()" },
+          };
+          const char *py = "torch.nn.Tanh()";
+
+          for (guint i = 0; i < G_N_ELEMENTS (acts); i++)
+            if (g_strcmp0 (act, acts[i][0]) == 0)
+              py = acts[i][1];
+          g_string_append_printf (s, "modules.append(models.Dense(modules[-1].get_sentence_embedding_dimension(), "
+                                  "%.0f, activation_function=%s))\n",
+                                  cJSON_GetNumberValue (cJSON_GetObjectItem (m, "out_features")), py);
+        }
+      else if (g_strcmp0 (type, "normalize") == 0)
+        g_string_append (s, "modules.append(models.Normalize())\n");
+    }
+  g_string_append (s, "model = SentenceTransformer(modules=modules)\n");
+}
+
+static void
+append_evaluator (GString        *s,
+                  const VsRecipe *recipe,
+                  const char     *eval_var)
+{
+  const char *name = cJSON_GetStringValue (cJSON_GetObjectItem (recipe->evaluator, "name"));
+  const char *prefix = cJSON_GetStringValue (cJSON_GetObjectItem (recipe->evaluator, "prefix"));
+  g_autofree char *pname = NULL;
+
+  {
+    GString *n = g_string_new (NULL);
+
+    append_str (n, prefix != NULL ? prefix : "eval");
+    pname = g_string_free (n, FALSE);
+  }
+  if (g_strcmp0 (name, "similarity") == 0 || g_strcmp0 (name, "EmbeddingSimilarityEvaluator") == 0)
+    g_string_append_printf (s, "evaluator = evaluation.EmbeddingSimilarityEvaluator("
+                            "%1$s[%1$s.column_names[0]], %1$s[%1$s.column_names[1]], %1$s[%1$s.column_names[-1]], name=%2$s)\n",
+                            eval_var, pname);
+  else if (g_strcmp0 (name, "triplet") == 0 || g_strcmp0 (name, "TripletEvaluator") == 0)
+    g_string_append_printf (s, "evaluator = evaluation.TripletEvaluator(%1$s[%1$s.column_names[0]], "
+                            "%1$s[%1$s.column_names[1]], %1$s[%1$s.column_names[2]], name=%2$s)\n",
+                            eval_var, pname);
+  else if (g_strcmp0 (name, "binary") == 0 || g_strcmp0 (name, "BinaryClassificationEvaluator") == 0)
+    g_string_append_printf (s, "evaluator = evaluation.BinaryClassificationEvaluator("
+                            "%1$s[%1$s.column_names[0]], %1$s[%1$s.column_names[1]], %1$s[%1$s.column_names[-1]], name=%2$s)\n",
+                            eval_var, pname);
+  else
+    g_string_append (s, "# The retrieval evaluator needs queries, a corpus and relevance sets; build an\n"
+                        "# evaluation.InformationRetrievalEvaluator from your data here.\n"
+                        "evaluator = None\n");
+}
+
+#define D(x) g_autofree char *x##_s = fmt_double (a->x)
+
+static void
+append_args (GString        *s,
+             const VsRecipe *recipe)
+{
+  const VsTrainArgs *a = &recipe->args;
+  static const char *const samplers[] = { "BATCH_SAMPLER", "NO_DUPLICATES", "GROUP_BY_LABEL" };
+  D (epochs);
+  D (learning_rate);
+  D (warmup_ratio);
+  D (weight_decay);
+  D (max_grad_norm);
+  D (adam_beta1);
+  D (adam_beta2);
+  D (adam_epsilon);
+
+  g_string_append (s, "args = SentenceTransformerTrainingArguments(\n    output_dir=");
+  append_str (s, recipe->output_dir);
+  g_string_append_printf (s, ",\n    num_train_epochs=%s,\n    max_steps=%" G_GINT64_FORMAT ",\n",
+                          epochs_s, a->max_steps);
+  g_string_append_printf (s, "    per_device_train_batch_size=%u,\n    per_device_eval_batch_size=%u,\n",
+                          a->batch_size, a->eval_batch_size);
+  g_string_append_printf (s, "    learning_rate=%s,\n    warmup_ratio=%s,\n    warmup_steps=%" G_GINT64_FORMAT ",\n",
+                          learning_rate_s, warmup_ratio_s, a->warmup_steps);
+  g_string_append_printf (s, "    weight_decay=%s,\n    lr_scheduler_type=\"%s\",\n    max_grad_norm=%s,\n",
+                          weight_decay_s, vs_schedule_to_string (a->scheduler), max_grad_norm_s);
+  g_string_append_printf (s, "    gradient_accumulation_steps=%u,\n    seed=%" G_GUINT64_FORMAT ",\n",
+                          a->gradient_accumulation_steps, a->seed);
+  g_string_append_printf (s, "    adam_beta1=%s,\n    adam_beta2=%s,\n    adam_epsilon=%s,\n",
+                          adam_beta1_s, adam_beta2_s, adam_epsilon_s);
+  g_string_append_printf (s, "    batch_sampler=BatchSamplers.%s,\n", samplers[a->batch_sampler]);
+  g_string_append_printf (s, "    multi_dataset_batch_sampler=MultiDatasetBatchSamplers.%s,\n",
+                          a->multi_dataset_batch_sampler == VS_MULTI_DATASET_ROUND_ROBIN
+                          ? "ROUND_ROBIN" : "PROPORTIONAL");
+  g_string_append_printf (s, "    dataloader_drop_last=%s,\n", a->drop_last ? "True" : "False");
+  if (a->eval_steps > 0)
+    g_string_append_printf (s, "    eval_strategy=\"steps\",\n    eval_steps=%" G_GINT64_FORMAT ",\n", a->eval_steps);
+  g_string_append_printf (s, "    logging_steps=%" G_GINT64_FORMAT ",\n", a->logging_steps);
+  if (a->save_steps > 0)
+    g_string_append_printf (s, "    save_strategy=\"steps\",\n    save_steps=%" G_GINT64_FORMAT ",\n", a->save_steps);
+  else
+    g_string_append (s, "    save_strategy=\"no\",\n");
+  if (a->save_total_limit > 0)
+    g_string_append_printf (s, "    save_total_limit=%d,\n", a->save_total_limit);
+  if (a->load_best_model_at_end)
+    g_string_append (s, "    load_best_model_at_end=True,\n");
+  if (a->metric_for_best_model != NULL)
+    {
+      g_string_append (s, "    metric_for_best_model=");
+      append_str (s, a->metric_for_best_model);
+      g_string_append (s, ",\n");
+    }
+  if (a->greater_is_better >= 0)
+    g_string_append_printf (s, "    greater_is_better=%s,\n", a->greater_is_better ? "True" : "False");
+  g_string_append (s, ")\n");
+}
+
+#undef D
+
+char *
+vs_recipe_to_python (const VsRecipe *recipe)
+{
+  GString *s = g_string_new (NULL);
+  const VsTrainArgs *a = &recipe->args;
+  gboolean multi = recipe->train->len > 1;
+
+  g_return_val_if_fail (recipe != NULL, NULL);
+
+  g_string_append (s, "#!/usr/bin/env python3\n\"\"\"Exported by Vectorsmith");
+  if (recipe->file != NULL)
+    {
+      g_autofree char *base = g_path_get_basename (recipe->file);
+
+      g_string_append_printf (s, " from %s", base);
+    }
+  g_string_append (s, ": the same training with sentence-transformers.\n\n"
+                      "    pip install sentence-transformers datasets\n"
+                      "    python3 this_script.py                 # one machine\n"
+                      "    torchrun --nproc_per_node 8 this_script.py   # or accelerate launch, several GPUs\n"
+                      "\"\"\"\n");
+  g_string_append (s, "import tempfile\n\nimport torch\n"
+                      "from datasets import load_dataset\n"
+                      "from transformers import AutoConfig, AutoModel, AutoTokenizer, EarlyStoppingCallback\n"
+                      "from sentence_transformers import (SentenceTransformer, SentenceTransformerTrainer,\n"
+                      "                                   SentenceTransformerTrainingArguments, evaluation,\n"
+                      "                                   losses, models, util)\n"
+                      "from sentence_transformers.training_args import BatchSamplers, MultiDatasetBatchSamplers\n\n");
+  if (a->threads > 0)
+    g_string_append_printf (s, "torch.set_num_threads(%u)\n", a->threads);
+  append_model (s, recipe);
+  if (!a->dropout || a->dropout_rate >= 0.0)
+    {
+      g_autofree char *p = fmt_double (a->dropout ? a->dropout_rate : 0.0);
+
+      g_string_append_printf (s, "for m in model.modules():\n    if isinstance(m, torch.nn.Dropout):\n"
+                              "        m.p = %s\n", p);
+    }
+  g_string_append (s, "\n");
+
+  for (guint i = 0; i < recipe->train->len; i++)
+    {
+      g_autofree char *var = g_strdup_printf ("train_%u", i);
+
+      append_dataset (s, var, g_ptr_array_index (recipe->train, i));
+    }
+  if (recipe->eval != NULL && recipe->eval->split_ratio > 0.0)
+    {
+      g_autofree char *r = fmt_double (recipe->eval->split_ratio);
+
+      g_string_append_printf (s, "split = train_0.train_test_split(test_size=%s, seed=%" G_GUINT64_FORMAT ")\n"
+                              "train_0, eval_dataset = split[\"train\"], split[\"test\"]\n", r, a->seed);
+    }
+  else if (recipe->eval != NULL)
+    append_dataset (s, "eval_dataset", recipe->eval);
+  else
+    g_string_append (s, "eval_dataset = None\n");
+  if (!a->shuffle)
+    g_string_append (s, "# The recipe turns shuffling off; the trainer's samplers always shuffle\n"
+                        "# (a custom batch_sampler function can keep the file order).\n");
+
+  if (multi)
+    {
+      g_string_append (s, "train_dataset = {");
+      for (guint i = 0; i < recipe->train->len; i++)
+        g_string_append_printf (s, "%s\"dataset_%u\": train_%u", i > 0 ? ", " : "", i, i);
+      g_string_append (s, "}\nloss = {");
+      for (guint i = 0; i < recipe->train->len; i++)
+        {
+          const VsRecipeLoss *l = vs_recipe_loss_for (recipe, i);
+
+          g_string_append_printf (s, "%s\"dataset_%u\": ", i > 0 ? ", " : "", i);
+          append_loss (s, l->name, l->params);
+        }
+      g_string_append (s, "}\n");
+    }
+  else
+    {
+      g_string_append (s, "train_dataset = train_0\nloss = ");
+      append_loss (s, recipe->loss->name, vs_recipe_loss_for (recipe, 0)->params);
+      g_string_append (s, "\n");
+    }
+  if (recipe->evaluator != NULL && recipe->eval != NULL)
+    append_evaluator (s, recipe, "eval_dataset");
+  else
+    g_string_append (s, "evaluator = None\n");
+  g_string_append (s, "\n");
+  append_args (s, recipe);
+  g_string_append (s, "trainer = SentenceTransformerTrainer(model=model, args=args, train_dataset=train_dataset,\n"
+                      "                                     eval_dataset=eval_dataset, loss=loss, evaluator=evaluator");
+  if (a->early_stopping_patience > 0)
+    g_string_append_printf (s, ",\n                                     callbacks=[EarlyStoppingCallback("
+                            "early_stopping_patience=%d)]", a->early_stopping_patience);
+  g_string_append (s, ")\n");
+  g_string_append (s, "if evaluator is not None:\n    print(\"baseline:\", evaluator(model))\n"
+                      "trainer.train()\n"
+                      "if evaluator is not None:\n    print(\"final:\", evaluator(model))\n"
+                      "model.save_pretrained(args.output_dir)\n");
+  return g_string_free (s, FALSE);
+}

@@ -1,0 +1,179 @@
+/* vs-recipe.h: a training run described by one JSON file.
+ *
+ * The recipe is what the CLI trains and what the GUI saves and opens as a
+ * project. Keys and defaults follow sentence-transformers'
+ * SentenceTransformerTrainingArguments (transformers' defaults):
+ *
+ *   {
+ *     "model": "path/to/folder" | "org/hub-id"
+ *            | {"new": {"architecture": "bert", "preset": "tiny",
+ *                       "tokenizer": "path"},
+ *               "modules": [{"type": "pooling", "mode": "mean"},
+ *                           {"type": "dense", "out_features": 64,
+ *                            "activation": "tanh"},
+ *                           {"type": "normalize"}]},
+ *     "train": {"path", "split", "columns": [in loss order], "label",
+ *               "limit", "name", "loss"}   or a list of them,
+ *     "eval": {"path", "split", "columns", "label", "limit"}
+ *           | {"split_ratio": 0.1},
+ *     "loss": {"name": "MultipleNegativesRankingLoss", "params": {...}},
+ *     "evaluator": {"name": "similarity", ...},
+ *     "args": {"epochs": 3, "max_steps": -1, "batch_size": 8, ...},
+ *     "output_dir": "out"
+ *   }
+ *
+ * Relative paths (data, model folder, tokenizer, output_dir) are taken
+ * relative to the recipe file's folder when something exists there (or, for
+ * output_dir, always); anything else is kept as written (a Hub id).
+ *
+ * Parsing checks the whole file and reports every problem at once, one per
+ * line, before any work starts:
+ *
+ *   g_autoptr(GError) error = NULL;
+ *   g_autoptr(VsRecipe) recipe = vs_recipe_load ("recipe.json", &error);
+ *   if (recipe == NULL)
+ *     g_printerr ("%s\n", error->message);   // "recipe.json: args.batch_size: …\n…"
+ */
+#pragma once
+
+#include <glib.h>
+#include <cjson/cJSON.h>
+
+#include "train/vs-optim.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  VS_BATCH_SAMPLER_BATCH,          /* "batch" (ST "batch_sampler") */
+  VS_BATCH_SAMPLER_NO_DUPLICATES,  /* "no_duplicates" */
+  VS_BATCH_SAMPLER_GROUP_BY_LABEL, /* "group_by_label" */
+} VsBatchSamplerKind;
+
+typedef enum
+{
+  VS_MULTI_DATASET_PROPORTIONAL,   /* "proportional" (ST default) */
+  VS_MULTI_DATASET_ROUND_ROBIN,    /* "round_robin" */
+} VsMultiDatasetSampler;
+
+typedef struct
+{
+  char  *name;     /* sentence-transformers class name, as written */
+  cJSON *params;   /* object (never NULL; {} when absent) */
+} VsRecipeLoss;
+
+typedef struct
+{
+  char         *path;         /* file, folder or Hub id; NULL for split_ratio */
+  char         *split;        /* NULL: the loader's default split */
+  char        **columns;      /* NULL-terminated, in loss order; NULL: all */
+  char         *label;        /* NULL: "label" or "score" when present */
+  gint64        limit;        /* 0: every row */
+  char         *name;         /* NULL: derived from the path */
+  VsRecipeLoss *loss;         /* this dataset's own loss, or NULL */
+  double        split_ratio;  /* eval only: share of train held out, or 0 */
+} VsRecipeDataset;
+
+typedef struct
+{
+  double                epochs;                     /* 3 */
+  gint64                max_steps;                  /* -1: from epochs */
+  guint                 batch_size;                 /* 8 */
+  guint                 eval_batch_size;            /* 8 */
+  double                learning_rate;              /* 5e-5 */
+  double                warmup_ratio;               /* 0 */
+  gint64                warmup_steps;               /* 0 (wins over the ratio when > 0) */
+  double                weight_decay;               /* 0 */
+  VsSchedule            scheduler;                  /* linear */
+  double                max_grad_norm;              /* 1.0 (<= 0: no clipping) */
+  guint                 gradient_accumulation_steps;/* 1 */
+  guint64               seed;                       /* 42 */
+  gboolean              shuffle;                    /* TRUE */
+  gboolean              dropout;                    /* TRUE: the model's own rates */
+  double                dropout_rate;               /* < 0: the model's own rate */
+  VsBatchSamplerKind    batch_sampler;              /* batch */
+  VsMultiDatasetSampler multi_dataset_batch_sampler;/* proportional */
+  gboolean              drop_last;                  /* FALSE */
+  gint64                eval_steps;                 /* 0: baseline and end only */
+  gint64                logging_steps;              /* 500 (log table rows) */
+  gint64                save_steps;                 /* 500 (0: no checkpoints) */
+  gint                  save_total_limit;           /* 0: keep all */
+  gint                  early_stopping_patience;    /* 0: off */
+  gboolean              load_best_model_at_end;     /* FALSE */
+  char                 *metric_for_best_model;      /* NULL: evaluator's primary, else eval_loss */
+  gint                  greater_is_better;          /* -1: auto (FALSE for *loss) */
+  guint                 threads;                    /* 0: every core */
+  double                adam_beta1;                 /* 0.9 */
+  double                adam_beta2;                 /* 0.999 */
+  double                adam_epsilon;               /* 1e-8 */
+  guint                 max_seq_length;             /* 0: the model's */
+} VsTrainArgs;
+
+typedef struct
+{
+  char            *file;            /* the recipe's path, or NULL */
+  char            *base_dir;        /* folder relative paths resolve against */
+  /* model: a folder or Hub id, or a new one */
+  char            *model;           /* NULL when new */
+  char            *new_architecture;
+  char            *new_preset;
+  char            *new_tokenizer;
+  cJSON           *modules;         /* array of module objects for a new model, or NULL */
+  GPtrArray       *train;           /* VsRecipeDataset*, at least one */
+  VsRecipeDataset *eval;            /* or NULL */
+  VsRecipeLoss    *loss;            /* default loss (CoSENTLoss when absent) */
+  cJSON           *evaluator;       /* {"name": …, …} or NULL */
+  VsTrainArgs      args;
+  char            *output_dir;
+} VsRecipe;
+
+/* Fills args with the defaults listed above. */
+void          vs_train_args_init       (VsTrainArgs *args);
+
+/* Reads and validates a recipe file; NULL with every problem listed (one
+ * per line, each prefixed with the file name) in error. */
+VsRecipe     *vs_recipe_load           (const char  *path,
+                                        GError     **error);
+
+/* The same from JSON text; base_dir resolves relative paths (NULL: the
+ * current folder) and name prefixes messages. */
+VsRecipe     *vs_recipe_parse          (const char  *text,
+                                        gsize        length,
+                                        const char  *name,
+                                        const char  *base_dir,
+                                        GError     **error);
+
+/* The recipe as JSON, with every argument written out; caller frees with
+ * cJSON_Delete(). Parsing the result gives an equal recipe. */
+cJSON        *vs_recipe_to_json        (const VsRecipe *recipe);
+
+/* The arguments that differ from the defaults, as a JSON object (for the
+ * model card); caller frees with cJSON_Delete(). */
+cJSON        *vs_train_args_non_default (const VsTrainArgs *args);
+
+/* Every argument as a JSON object; caller frees with cJSON_Delete(). */
+cJSON        *vs_train_args_to_json    (const VsTrainArgs *args);
+
+/* Renames, in an object from the two functions above, the keys that
+ * sentence-transformers spells differently (epochs -> num_train_epochs,
+ * batch_size -> per_device_train_batch_size, scheduler ->
+ * lr_scheduler_type, …), for model cards. */
+void          vs_train_args_use_st_names (cJSON *args);
+
+/* A Python script that trains the same recipe with sentence-transformers'
+ * SentenceTransformerTrainer (to move a job to GPUs: torchrun / accelerate);
+ * caller frees with g_free(). Weights of a new model start from another
+ * random draw, and shuffle=false has no trainer equivalent (said in a comment). */
+char         *vs_recipe_to_python      (const VsRecipe *recipe);
+
+/* The loss that applies to train dataset i (its own, else the recipe's). */
+const VsRecipeLoss *vs_recipe_loss_for (const VsRecipe *recipe,
+                                        guint           i);
+
+void          vs_recipe_free           (VsRecipe *recipe);
+
+const char   *vs_batch_sampler_kind_to_string (VsBatchSamplerKind kind);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsRecipe, vs_recipe_free)
+
+G_END_DECLS

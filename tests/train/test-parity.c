@@ -1,0 +1,533 @@
+/* test-parity.c: the real trainer (recipe -> model, data, loss) against
+ * PyTorch for 20 steps with six losses (fixtures/parity/expected.json from
+ * tests/reference/train_parity.py), and CoSENT again with gradient
+ * accumulation (2 micro-batches of 2): every step's loss and grad norm within
+ * rtol 1e-4, the final weights within atol 1e-5 + rtol 1e-4. Then stop at
+ * step 7 + resume equals an uninterrupted run bit for bit with dropout and
+ * shuffling on, and an injected NaN ends the run with an error event. */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "vs-error.h"
+#include "model/vs-model.h"
+#include "train/vs-checkpoint.h"
+#include "train/vs-trainer.h"
+
+static char *
+fixture_dir (void)
+{
+  return g_build_filename (g_getenv ("VS_SOURCE_DIR"), "tests", "train", "fixtures", "parity", NULL);
+}
+
+static cJSON *
+load_expected (void)
+{
+  g_autofree char *dir = fixture_dir ();
+  g_autofree char *path = g_build_filename (dir, "expected.json", NULL);
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_file_get_contents (path, &text, NULL, &error);
+  g_assert_no_error (error);
+  return cJSON_Parse (text);
+}
+
+typedef struct
+{
+  cJSON     *steps;
+  VsTrainer *trainer;
+  gint64     stop_at;
+} Collector;
+
+static void
+collect (const VsTrainEvent *event,
+         gpointer            user_data)
+{
+  Collector *c = user_data;
+  gint64 step;
+
+  if (event->kind != VS_TRAIN_EVENT_STEP && event->kind != VS_TRAIN_EVENT_EVAL &&
+      event->kind != VS_TRAIN_EVENT_ERROR)
+    return;
+  {
+    cJSON *copy = cJSON_Duplicate (event->data, TRUE);
+
+    cJSON_DeleteItemFromObject (copy, "examples_per_s");
+    cJSON_AddItemToArray (c->steps, copy);
+  }
+  if (event->kind != VS_TRAIN_EVENT_STEP)
+    return;
+  step = (gint64) cJSON_GetNumberValue (cJSON_GetObjectItem (event->data, "step"));
+  if (step == c->stop_at)
+    vs_trainer_stop (c->trainer);
+}
+
+/* A recipe for one run of expected.json; extra_args is merged into args. */
+static VsRecipe *
+recipe_for (const cJSON *run,
+            const cJSON *args,
+            const char  *output_dir,
+            const char  *extra_args)
+{
+  g_autofree char *dir = fixture_dir ();
+  g_autoptr(GError) error = NULL;
+  cJSON *r = cJSON_CreateObject ();
+  cJSON *train = cJSON_AddObjectToObject (r, "train");
+  cJSON *loss = cJSON_AddObjectToObject (r, "loss");
+  cJSON *a = cJSON_Duplicate (args, TRUE);
+  const cJSON *label = cJSON_GetObjectItem (run, "label");
+  VsRecipe *recipe;
+  char *text;
+
+  cJSON_AddStringToObject (r, "model", "model");
+  cJSON_AddStringToObject (train, "path", cJSON_GetStringValue (cJSON_GetObjectItem (run, "data")));
+  cJSON_AddItemToObject (train, "columns", cJSON_Duplicate (cJSON_GetObjectItem (run, "columns"), TRUE));
+  if (cJSON_IsString (label))
+    cJSON_AddStringToObject (train, "label", label->valuestring);
+  cJSON_AddStringToObject (loss, "name", cJSON_GetStringValue (cJSON_GetObjectItem (run, "loss")));
+  cJSON_AddItemToObject (loss, "params", cJSON_Duplicate (cJSON_GetObjectItem (run, "params"), TRUE));
+  cJSON_AddBoolToObject (a, "shuffle", FALSE);
+  cJSON_AddBoolToObject (a, "dropout", FALSE);
+  cJSON_AddNumberToObject (a, "save_steps", 0);
+  cJSON_AddNumberToObject (a, "logging_steps", 1);
+  if (extra_args != NULL)
+    {
+      cJSON *extra = cJSON_Parse (extra_args);
+      cJSON *item;
+
+      cJSON_ArrayForEach (item, extra)
+        {
+          cJSON_DeleteItemFromObject (a, item->string);
+          cJSON_AddItemToObject (a, item->string, cJSON_Duplicate (item, TRUE));
+        }
+      cJSON_Delete (extra);
+    }
+  cJSON_AddItemToObject (r, "args", a);
+  cJSON_AddStringToObject (r, "output_dir", output_dir);
+  text = cJSON_PrintUnformatted (r);
+  recipe = vs_recipe_parse (text, strlen (text), "parity-recipe", dir, &error);
+  g_assert_no_error (error);
+  cJSON_free (text);
+  cJSON_Delete (r);
+  return recipe;
+}
+
+static gboolean
+close_enough (double got, double ref, double atol, double rtol)
+{
+  return fabs (got - ref) <= atol + rtol * fabs (ref);
+}
+
+static void
+check_tokenizer (const cJSON *expected)
+{
+  g_autofree char *dir = fixture_dir ();
+  g_autofree char *model_dir = g_build_filename (dir, "model", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VsModel) model = vs_model_load (model_dir, &error);
+  const cJSON *check = cJSON_GetObjectItem (expected, "tokenizer_check");
+  const cJSON *texts = cJSON_GetObjectItem (check, "texts");
+
+  g_assert_no_error (error);
+  for (int i = 0; i < cJSON_GetArraySize (texts); i++)
+    {
+      const cJSON *ids = cJSON_GetArrayItem (cJSON_GetObjectItem (check, "ids"), i);
+      g_autoptr(VsEncoding) enc = vs_tokenizer_encode (vs_model_get_tokenizer (model),
+                                                       cJSON_GetArrayItem (texts, i)->valuestring,
+                                                       NULL, TRUE, 0);
+
+      g_assert_cmpuint (enc->n_tokens, ==, (gsize) cJSON_GetArraySize (ids));
+      for (gsize k = 0; k < enc->n_tokens; k++)
+        g_assert_cmpuint (enc->ids[k], ==, (guint) cJSON_GetArrayItem (ids, (int) k)->valueint);
+    }
+}
+
+static void
+check_final_weights (const char  *name,
+                     const char  *output_dir,
+                     const cJSON *final)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VsModel) model = vs_model_load (output_dir, &error);
+  const float *params;
+  double worst = -INFINITY;
+  char worst_what[256] = "";
+  gsize n_checked = 0;
+
+  g_assert_no_error (error);
+  params = vs_model_get_params (model, NULL);
+  for (gsize t = 0; t < vs_model_get_n_tensors (model); t++)
+    {
+      const VsParamInfo *info = vs_model_get_tensor_info (model, t);
+      const cJSON *ref = cJSON_GetObjectItem (final, info->name);
+      const cJSON *values;
+      gsize stride;
+      int k = 0;
+      const cJSON *v;
+
+      if (ref == NULL)
+        g_error ("%s: tensor %s is not in the reference", name, info->name);
+      /* softmax (q·k + q·b_k) does not depend on the key bias: its true
+       * gradient is 0, both sides see only rounding noise, and Adam turns
+       * noise into full-size steps of random sign. Not comparable. */
+      if (g_str_has_suffix (info->name, "attention.self.key.bias"))
+        continue;
+      stride = (gsize) cJSON_GetObjectItem (ref, "stride")->valuedouble;
+      values = cJSON_GetObjectItem (ref, "values");
+      cJSON_ArrayForEach (v, values)
+        {
+          double got = params[info->offset + (gsize) k * stride];
+          double excess = fabs (got - v->valuedouble) - (1e-5 + 1e-4 * fabs (v->valuedouble));
+
+          if (excess > worst)
+            {
+              worst = excess;
+              g_snprintf (worst_what, sizeof worst_what, "%s[%" G_GSIZE_FORMAT "]: %.9g vs torch %.9g",
+                          info->name, (gsize) k * stride, got, v->valuedouble);
+            }
+          k++;
+          n_checked++;
+        }
+    }
+  g_test_message ("%s: %" G_GSIZE_FORMAT " weights checked, worst %s", name, n_checked, worst_what);
+  if (worst > 0)
+    g_error ("%s: final weight off: %s (atol 1e-5, rtol 1e-4)", name, worst_what);
+}
+
+static void
+test_parity (gconstpointer data)
+{
+  int index = GPOINTER_TO_INT (data);
+  cJSON *expected = load_expected ();
+  const cJSON *run = cJSON_GetArrayItem (cJSON_GetObjectItem (expected, "runs"), index);
+  const char *loss_name = cJSON_GetStringValue (cJSON_GetObjectItem (run, "loss"));
+  char *run_args = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = g_dir_make_tmp ("vs-parity-XXXXXX", &error);
+  g_autoptr(VsRecipe) recipe = NULL;
+  g_autoptr(VsTrainer) trainer = NULL;
+  Collector c = { cJSON_CreateArray (), NULL, -1 };
+  int k = 0;
+  const cJSON *ev;
+
+  check_tokenizer (expected);
+  g_assert_nonnull (run);
+  /* A run may change arguments (batch size and gradient accumulation). */
+  if (cJSON_GetObjectItem (run, "args") != NULL)
+    run_args = cJSON_PrintUnformatted (cJSON_GetObjectItem (run, "args"));
+  recipe = recipe_for (run, cJSON_GetObjectItem (expected, "args"), out, run_args);
+  cJSON_free (run_args);
+  trainer = vs_trainer_new_from_recipe (recipe, &error);
+  g_assert_no_error (error);
+  vs_trainer_set_event_func (trainer, collect, &c, NULL);
+  g_assert_true (vs_trainer_run (trainer, &error));
+  g_assert_no_error (error);
+
+  cJSON_ArrayForEach (ev, c.steps)
+    {
+      const cJSON *ref;
+      double loss, ref_loss, norm, ref_norm, lr, ref_lr;
+
+      if (strcmp (cJSON_GetObjectItem (ev, "event")->valuestring, "step") != 0)
+        continue;
+      ref = cJSON_GetArrayItem (cJSON_GetObjectItem (run, "steps"), k++);
+      g_assert_nonnull (ref);
+      loss = cJSON_GetNumberValue (cJSON_GetObjectItem (ev, "loss"));
+      ref_loss = cJSON_GetNumberValue (cJSON_GetObjectItem (ref, "loss"));
+      norm = cJSON_GetNumberValue (cJSON_GetObjectItem (ev, "grad_norm"));
+      ref_norm = cJSON_GetNumberValue (cJSON_GetObjectItem (ref, "grad_norm"));
+      lr = cJSON_GetNumberValue (cJSON_GetObjectItem (ev, "lr"));
+      ref_lr = cJSON_GetNumberValue (cJSON_GetObjectItem (ref, "lr"));
+      g_test_message ("%s step %d: loss %.8g torch %.8g | grad_norm %.8g torch %.8g", loss_name, k,
+                      loss, ref_loss, norm, ref_norm);
+      if (!close_enough (loss, ref_loss, 1e-6, 1e-4))
+        g_error ("%s step %d: loss %.9g, torch %.9g (rtol 1e-4)", loss_name, k, loss, ref_loss);
+      if (!close_enough (norm, ref_norm, 1e-6, 1e-4))
+        g_error ("%s step %d: grad norm %.9g, torch %.9g (rtol 1e-4)", loss_name, k, norm, ref_norm);
+      if (!close_enough (lr, ref_lr, 1e-12, 1e-9))
+        g_error ("%s step %d: lr %.9g, torch %.9g", loss_name, k, lr, ref_lr);
+    }
+  g_assert_cmpint (k, ==, 20);
+  check_final_weights (loss_name, out, cJSON_GetObjectItem (run, "final"));
+  {
+    g_autofree char *rec = g_build_filename (out, "vectorsmith_training_record.json", NULL);
+
+    g_assert_true (g_file_test (rec, G_FILE_TEST_IS_REGULAR));
+  }
+  vs_remove_tree (out, NULL);
+  cJSON_Delete (c.steps);
+  cJSON_Delete (expected);
+}
+
+static char *
+read_file (const char *dir, const char *name)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  char *text = NULL;
+  gsize len;
+
+  g_assert_true (g_file_get_contents (path, &text, &len, NULL));
+  return text;
+}
+
+/* Dropout and shuffling on, so the RNG and sampler state must survive. */
+static void
+test_resume_real (void)
+{
+  cJSON *expected = load_expected ();
+  const cJSON *run = cJSON_GetArrayItem (cJSON_GetObjectItem (expected, "runs"), 1);  /* CachedMNRL */
+  const char *extra = "{\"shuffle\": true, \"dropout\": true, \"save_steps\": 7, \"max_steps\": 12}";
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir_a = g_dir_make_tmp ("vs-resume-a-XXXXXX", NULL);
+  g_autofree char *dir_b = g_dir_make_tmp ("vs-resume-b-XXXXXX", NULL);
+  g_autofree char *ckpt = g_build_filename (dir_b, "checkpoint-7", NULL);
+  Collector ca = { cJSON_CreateArray (), NULL, -1 };
+  Collector cb = { cJSON_CreateArray (), NULL, 7 };
+  Collector cc = { cJSON_CreateArray (), NULL, -1 };
+  char *ta, *tc;
+  gsize len_a, len_c;
+  g_autofree char *wa = NULL;
+  g_autofree char *wc = NULL;
+
+  g_assert_cmpstr (cJSON_GetObjectItem (run, "loss")->valuestring, ==, "CachedMultipleNegativesRankingLoss");
+  {
+    g_autoptr(VsRecipe) recipe = recipe_for (run, cJSON_GetObjectItem (expected, "args"), dir_a, extra);
+    g_autoptr(VsTrainer) tr = vs_trainer_new_from_recipe (recipe, &error);
+
+    g_assert_no_error (error);
+    vs_trainer_set_event_func (tr, collect, &ca, NULL);
+    g_assert_true (vs_trainer_run (tr, &error));
+  }
+  {
+    g_autoptr(VsRecipe) recipe = recipe_for (run, cJSON_GetObjectItem (expected, "args"), dir_b, extra);
+    g_autoptr(VsTrainer) tr = vs_trainer_new_from_recipe (recipe, &error);
+
+    g_assert_no_error (error);
+    cb.trainer = tr;
+    vs_trainer_set_event_func (tr, collect, &cb, NULL);
+    g_assert_true (vs_trainer_start (tr, &error));
+    g_assert_false (vs_trainer_join (tr, &error));
+    g_assert_error (error, VS_ERROR, VS_ERROR_CANCELLED);
+    g_clear_error (&error);
+  }
+  {
+    g_autoptr(VsRecipe) recipe = recipe_for (run, cJSON_GetObjectItem (expected, "args"), dir_b, extra);
+    g_autoptr(VsTrainer) tr = vs_trainer_new_from_recipe (recipe, &error);
+
+    g_assert_no_error (error);
+    vs_trainer_set_event_func (tr, collect, &cc, NULL);
+    vs_trainer_set_resume_from (tr, ckpt);
+    g_assert_true (vs_trainer_run (tr, &error));
+    g_assert_no_error (error);
+  }
+  ta = cJSON_PrintUnformatted (ca.steps);
+  tc = cJSON_PrintUnformatted (cc.steps);
+  g_assert_cmpstr (ta, ==, tc);
+  cJSON_free (ta);
+  cJSON_free (tc);
+  {
+    g_autofree char *pa = g_build_filename (dir_a, "model.safetensors", NULL);
+    g_autofree char *pc = g_build_filename (dir_b, "model.safetensors", NULL);
+
+    g_assert_true (g_file_get_contents (pa, &wa, &len_a, NULL));
+    g_assert_true (g_file_get_contents (pc, &wc, &len_c, NULL));
+    g_assert_cmpmem (wa, len_a, wc, len_c);
+  }
+  {
+    g_autofree char *ma = read_file (dir_a, "2_Dense/model.safetensors");
+    g_autofree char *mc = read_file (dir_b, "2_Dense/model.safetensors");
+
+    g_assert_cmpstr (ma, ==, mc);
+  }
+  vs_remove_tree (dir_a, NULL);
+  vs_remove_tree (dir_b, NULL);
+  cJSON_Delete (ca.steps);
+  cJSON_Delete (cb.steps);
+  cJSON_Delete (cc.steps);
+  cJSON_Delete (expected);
+}
+
+static void
+test_nan_real (void)
+{
+  cJSON *expected = load_expected ();
+  const cJSON *run = cJSON_GetArrayItem (cJSON_GetObjectItem (expected, "runs"), 2);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("vs-nan-XXXXXX", NULL);
+  g_autofree char *ckpt = g_build_filename (dir, "checkpoint-2", NULL);
+  g_autofree char *model = g_build_filename (dir, "model.safetensors", NULL);
+  g_autoptr(VsRecipe) recipe = recipe_for (run, cJSON_GetObjectItem (expected, "args"), dir,
+                                           "{\"save_steps\": 2, \"max_steps\": 6}");
+  g_autoptr(VsTrainer) tr = vs_trainer_new_from_recipe (recipe, &error);
+  Collector c = { cJSON_CreateArray (), NULL, -1 };
+  const cJSON *last;
+
+  g_assert_no_error (error);
+  vs_trainer_set_event_func (tr, collect, &c, NULL);
+  vs_trainer_set_fault (tr, VS_TRAINER_FAULT_NAN_LOSS, 3);
+  g_assert_false (vs_trainer_run (tr, &error));
+  g_assert_error (error, VS_ERROR, VS_ERROR_NUMERIC);
+  last = cJSON_GetArrayItem (c.steps, cJSON_GetArraySize (c.steps) - 1);
+  g_assert_cmpstr (cJSON_GetObjectItem (last, "event")->valuestring, ==, "error");
+  g_assert_nonnull (strstr (cJSON_GetObjectItem (last, "message")->valuestring, "step 3"));
+  g_assert_true (g_file_test (ckpt, G_FILE_TEST_IS_DIR));
+  g_assert_false (g_file_test (model, G_FILE_TEST_EXISTS));
+  vs_remove_tree (dir, NULL);
+  cJSON_Delete (c.steps);
+  cJSON_Delete (expected);
+}
+
+static void
+test_recipe_problems (void)
+{
+  g_autofree char *dir = fixture_dir ();
+  g_autoptr(GError) error = NULL;
+  const char *text =
+    "{\"model\": \"model\","
+    " \"train\": [{\"path\": \"pairs.csv\", \"columns\": [\"sentence1\", \"nope\"], \"label\": \"score\"},"
+    "            {\"path\": \"triplets.csv\", \"columns\": [\"anchor\", \"positive\"],"
+    "             \"loss\": {\"name\": \"TripletLoss\"}},"
+    "            {\"path\": \"missing.csv\"}],"
+    " \"loss\": {\"name\": \"CoSENTLoss\", \"params\": {\"scale\": \"big\"}},"
+    " \"output_dir\": \"/tmp/never-written\"}";
+  g_autoptr(VsRecipe) recipe = vs_recipe_parse (text, strlen (text), "bad.json", dir, &error);
+  g_autoptr(VsTrainer) tr = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  g_assert_no_error (error);
+  tr = vs_trainer_new_from_recipe (recipe, &error);
+  g_assert_null (tr);
+  g_assert_error (error, VS_ERROR, VS_ERROR_INVALID);
+  g_test_message ("%s", error->message);
+  lines = g_strsplit (error->message, "\n", -1);
+  /* One line per dataset: a missing column, a loss that needs 3 columns,
+   * a missing file. */
+  g_assert_cmpuint (g_strv_length (lines), >=, 3);
+  g_assert_nonnull (strstr (error->message, "train[0]"));
+  g_assert_nonnull (strstr (error->message, "train[1]"));
+  g_assert_nonnull (strstr (error->message, "train[2]"));
+  g_assert_false (g_file_test ("/tmp/never-written", G_FILE_TEST_EXISTS));
+
+  /* An evaluator that does not fit the eval data is caught before training. */
+  g_clear_error (&error);
+  {
+    const char *t2 =
+      "{\"model\": \"model\","
+      " \"train\": {\"path\": \"pairs.csv\", \"columns\": [\"sentence1\", \"sentence2\"], \"label\": \"score\"},"
+      " \"eval\": {\"split_ratio\": 0.25}, \"evaluator\": {\"name\": \"triplet\"},"
+      " \"output_dir\": \"/tmp/never-written\"}";
+    g_autoptr(VsRecipe) r2 = vs_recipe_parse (t2, strlen (t2), "bad2.json", dir, &error);
+    g_autoptr(VsTrainer) tr2 = NULL;
+
+    g_assert_no_error (error);
+    tr2 = vs_trainer_new_from_recipe (r2, &error);
+    g_assert_null (tr2);
+    g_assert_error (error, VS_ERROR, VS_ERROR_INVALID);
+    g_assert_nonnull (strstr (error->message, "triplet needs eval data with 3 text columns"));
+  }
+}
+
+static void
+run_recipe_text (const char *text,
+                 cJSON     **start_out,
+                 cJSON     **record_out)
+{
+  g_autofree char *dir = fixture_dir ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VsRecipe) recipe = vs_recipe_parse (text, strlen (text), "multi", dir, &error);
+  g_autoptr(VsTrainer) tr = NULL;
+  Collector c = { cJSON_CreateArray (), NULL, -1 };
+
+  g_assert_no_error (error);
+  tr = vs_trainer_new_from_recipe (recipe, &error);
+  g_assert_no_error (error);
+  vs_trainer_set_event_func (tr, collect, &c, NULL);
+  g_assert_true (vs_trainer_run (tr, &error));
+  g_assert_no_error (error);
+  *record_out = cJSON_Duplicate (vs_trainer_get_record (tr), TRUE);
+  *start_out = c.steps;
+  vs_remove_tree (recipe->output_dir, NULL);
+}
+
+/* Two datasets with their own losses, drawn round-robin; then
+ * proportionally with the no-duplicates sampler; a label-grouped one. */
+static void
+test_multi_dataset (void)
+{
+  g_autofree char *out = g_dir_make_tmp ("vs-multi-XXXXXX", NULL);
+  g_autofree char *rr = g_strdup_printf (
+    "{\"model\": \"model\","
+    " \"train\": [{\"path\": \"pairs.csv\", \"columns\": [\"sentence1\", \"sentence2\"], \"label\": \"score\","
+    "             \"loss\": {\"name\": \"CoSENTLoss\"}},"
+    "            {\"path\": \"triplets.csv\", \"columns\": [\"anchor\", \"positive\"], \"limit\": 16}],"
+    " \"loss\": {\"name\": \"MultipleNegativesRankingLoss\"},"
+    " \"args\": {\"epochs\": 1, \"batch_size\": 4, \"multi_dataset_batch_sampler\": \"%s\","
+    "          \"batch_sampler\": \"%s\", \"save_steps\": 0},"
+    " \"output_dir\": \"%s\"}", "round_robin", "batch", out);
+  g_autofree char *prop = NULL;
+  g_autofree char *grouped = g_strdup_printf (
+    "{\"model\": \"model\","
+    " \"train\": {\"path\": \"labeled.csv\", \"columns\": [\"sentence\"], \"label\": \"label\"},"
+    " \"loss\": {\"name\": \"BatchHardTripletLoss\"},"
+    " \"args\": {\"max_steps\": 4, \"batch_size\": 4, \"batch_sampler\": \"group_by_label\", \"save_steps\": 0},"
+    " \"output_dir\": \"%s\"}", out);
+  cJSON *events;
+  cJSON *record;
+  const cJSON *start;
+
+  /* round robin: min(8, 4) batches per dataset, alternating: 8 steps. */
+  run_recipe_text (rr, &events, &record);
+  start = cJSON_GetArrayItem (events, 0);
+  g_assert_cmpstr (cJSON_GetStringValue (cJSON_GetObjectItem (start, "event")), ==, "step");
+  g_assert_cmpint (cJSON_GetArraySize (events), ==, 8);
+  g_assert_cmpint (cJSON_GetArraySize (cJSON_GetObjectItem (record, "losses")), ==, 2);
+  g_assert_cmpint (cJSON_GetArraySize (cJSON_GetObjectItem (record, "datasets")), ==, 2);
+  cJSON_Delete (events);
+  cJSON_Delete (record);
+
+  /* proportional: every batch of both: 8 + 4 = 12 steps. */
+  prop = g_strdup_printf (
+    "{\"model\": \"model\","
+    " \"train\": [{\"path\": \"pairs.csv\", \"columns\": [\"sentence1\", \"sentence2\"], \"label\": \"score\","
+    "             \"loss\": {\"name\": \"CoSENTLoss\"}},"
+    "            {\"path\": \"triplets.csv\", \"columns\": [\"anchor\", \"positive\"], \"limit\": 16}],"
+    " \"loss\": {\"name\": \"MultipleNegativesRankingLoss\"},"
+    " \"args\": {\"epochs\": 1, \"batch_size\": 4, \"batch_sampler\": \"no_duplicates\", \"save_steps\": 0},"
+    " \"output_dir\": \"%s\"}", out);
+  run_recipe_text (prop, &events, &record);
+  g_assert_cmpint (cJSON_GetArraySize (events), ==, 12);
+  cJSON_Delete (events);
+  cJSON_Delete (record);
+
+  run_recipe_text (grouped, &events, &record);
+  g_assert_cmpint (cJSON_GetArraySize (events), ==, 4);
+  cJSON_Delete (events);
+  cJSON_Delete (record);
+}
+
+int
+main (int argc, char **argv)
+{
+  /* The runs of expected.json, in order. */
+  static const char *runs[] = {
+    "MultipleNegativesRankingLoss", "CachedMultipleNegativesRankingLoss", "CoSENTLoss",
+    "TripletLoss", "BatchHardTripletLoss", "ContrastiveLoss", "CoSENTLoss-accumulation",
+  };
+
+  g_test_init (&argc, &argv, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (runs); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/train/parity/%s", runs[i]);
+
+      g_test_add_data_func (path, GINT_TO_POINTER (i), test_parity);
+    }
+  g_test_add_func ("/train/parity/stop-resume-exact", test_resume_real);
+  g_test_add_func ("/train/parity/nan", test_nan_real);
+  g_test_add_func ("/train/parity/recipe-problems", test_recipe_problems);
+  g_test_add_func ("/train/parity/multi-dataset", test_multi_dataset);
+  return g_test_run ();
+}

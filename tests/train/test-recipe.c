@@ -1,0 +1,223 @@
+/* test-recipe.c: recipe parsing, defaults (sentence-transformers' own, as
+ * listed in st-spec.md section 3.2) and the all-problems-at-once report. */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "vs-error.h"
+#include "train/vs-recipe.h"
+
+static VsRecipe *
+parse (const char *text,
+       GError    **error)
+{
+  return vs_recipe_parse (text, strlen (text), "r.json", "/tmp", error);
+}
+
+static void
+test_defaults (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VsRecipe) r = parse ("{\"model\": \"org/model\", \"train\": {\"path\": \"org/data\"},"
+                                 " \"output_dir\": \"out\"}", &error);
+  VsTrainArgs *a;
+
+  g_assert_no_error (error);
+  a = &r->args;
+  /* transformers.TrainingArguments defaults. */
+  g_assert_cmpfloat (a->epochs, ==, 3.0);
+  g_assert_cmpint (a->max_steps, ==, -1);
+  g_assert_cmpuint (a->batch_size, ==, 8);
+  g_assert_cmpfloat (a->learning_rate, ==, 5e-5);
+  g_assert_cmpfloat (a->warmup_ratio, ==, 0.0);
+  g_assert_cmpint (a->warmup_steps, ==, 0);
+  g_assert_cmpfloat (a->weight_decay, ==, 0.0);
+  g_assert_cmpint (a->scheduler, ==, VS_SCHEDULE_LINEAR);
+  g_assert_cmpfloat (a->max_grad_norm, ==, 1.0);
+  g_assert_cmpuint (a->gradient_accumulation_steps, ==, 1);
+  g_assert_cmpuint (a->seed, ==, 42);
+  g_assert_cmpint (a->save_steps, ==, 500);
+  g_assert_cmpint (a->logging_steps, ==, 500);
+  g_assert_cmpfloat (a->adam_beta1, ==, 0.9);
+  g_assert_cmpfloat (a->adam_beta2, ==, 0.999);
+  g_assert_cmpfloat (a->adam_epsilon, ==, 1e-8);
+  g_assert_cmpint (a->batch_sampler, ==, VS_BATCH_SAMPLER_BATCH);
+  g_assert_cmpint (a->multi_dataset_batch_sampler, ==, VS_MULTI_DATASET_PROPORTIONAL);
+  g_assert_false (a->drop_last);
+  g_assert_false (a->load_best_model_at_end);
+  /* SentenceTransformerTrainer's fallback loss. */
+  g_assert_cmpstr (r->loss->name, ==, "CoSENTLoss");
+  g_assert_cmpstr (r->model, ==, "org/model");   /* not a local path: a Hub id */
+  g_assert_cmpstr (r->output_dir, ==, "/tmp/out");
+  g_assert_cmpuint (r->train->len, ==, 1);
+}
+
+static const char *full_recipe =
+  "{\"model\": {\"new\": {\"architecture\": \"bert\", \"preset\": \"tiny\", \"tokenizer\": \"/tok\"},"
+  "           \"modules\": [{\"type\": \"pooling\", \"mode\": \"mean\"},"
+  "                         {\"type\": \"dense\", \"out_features\": 16, \"activation\": \"tanh\"},"
+  "                         {\"type\": \"normalize\"}]},"
+  " \"train\": [{\"path\": \"/a.csv\", \"columns\": [\"s1\", \"s2\"], \"label\": \"score\", \"limit\": 50,"
+  "             \"loss\": {\"name\": \"CoSENTLoss\", \"params\": {\"scale\": 10}}},"
+  "            {\"path\": \"/b.jsonl\", \"split\": \"train\", \"columns\": [\"anchor\", \"positive\"]}],"
+  " \"eval\": {\"split_ratio\": 0.1},"
+  " \"loss\": {\"name\": \"MultipleNegativesRankingLoss\"},"
+  " \"evaluator\": {\"name\": \"similarity\"},"
+  " \"args\": {\"num_train_epochs\": 1, \"batch_size\": 16, \"learning_rate\": 2e-5,"
+  "          \"scheduler\": \"cosine\", \"warmup_ratio\": 0.1, \"dropout\": false,"
+  "          \"batch_sampler\": \"no_duplicates\", \"multi_dataset_batch_sampler\": \"round_robin\","
+  "          \"eval_steps\": 10, \"save_total_limit\": 2, \"early_stopping_patience\": 3,"
+  "          \"load_best_model_at_end\": true, \"metric_for_best_model\": \"eval_spearman_cosine\","
+  "          \"threads\": 2, \"seed\": 7, \"shuffle\": false},"
+  " \"output_dir\": \"/out\"}";
+
+static void
+test_full (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VsRecipe) r = parse (full_recipe, &error);
+  g_autoptr(VsRecipe) again = NULL;
+  VsRecipeDataset *d0;
+  cJSON *json;
+  cJSON *json2;
+  cJSON *nd;
+  char *text;
+
+  g_assert_no_error (error);
+  g_assert_null (r->model);
+  g_assert_cmpstr (r->new_architecture, ==, "bert");
+  g_assert_cmpint (cJSON_GetArraySize (r->modules), ==, 3);
+  g_assert_cmpuint (r->train->len, ==, 2);
+  d0 = g_ptr_array_index (r->train, 0);
+  g_assert_cmpstr (d0->columns[1], ==, "s2");
+  g_assert_cmpint (d0->limit, ==, 50);
+  g_assert_cmpstr (vs_recipe_loss_for (r, 0)->name, ==, "CoSENTLoss");
+  g_assert_cmpstr (vs_recipe_loss_for (r, 1)->name, ==, "MultipleNegativesRankingLoss");
+  g_assert_cmpfloat (r->eval->split_ratio, ==, 0.1);
+  g_assert_cmpfloat (r->args.epochs, ==, 1.0);
+  g_assert_cmpint (r->args.scheduler, ==, VS_SCHEDULE_COSINE);
+  g_assert_false (r->args.dropout);
+  g_assert_cmpint (r->args.save_total_limit, ==, 2);
+  g_assert_cmpint (r->args.greater_is_better, ==, -1);
+
+  /* Round trip: writing and reading back gives the same recipe. */
+  json = vs_recipe_to_json (r);
+  text = cJSON_PrintUnformatted (json);
+  again = parse (text, &error);
+  g_assert_no_error (error);
+  json2 = vs_recipe_to_json (again);
+  g_assert_true (cJSON_Compare (json, json2, TRUE));
+
+  nd = vs_train_args_non_default (&r->args);
+  g_assert_nonnull (cJSON_GetObjectItem (nd, "learning_rate"));
+  g_assert_nonnull (cJSON_GetObjectItem (nd, "scheduler"));
+  g_assert_null (cJSON_GetObjectItem (nd, "max_grad_norm"));
+  g_assert_null (cJSON_GetObjectItem (nd, "adam_beta1"));
+  cJSON_Delete (nd);
+  cJSON_free (text);
+  cJSON_Delete (json);
+  cJSON_Delete (json2);
+}
+
+static void
+test_all_problems (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VsRecipe) r = NULL;
+  const char *expected[] = {
+    "r.json: recipe.optimizer: unknown key",
+    "r.json: model.new.preset: missing",
+    "r.json: train[0].columns[1]: expected a column name",
+    "r.json: train[1].path: missing",
+    "r.json: train[1].loss.name: unknown loss “NoSuchLoss”",
+    "r.json: evaluator.name: unknown evaluator “sts”",
+    "r.json: args.batch_size: expected an integer >= 1",
+    "r.json: args.scheduler: expected one of linear, cosine, constant, constant_with_warmup (got “warmuplinear”)",
+    "r.json: args.lerning_rate: unknown argument",
+    "r.json: args.warmup_ratio: must be between 0 and 1",
+    "r.json: args.dropout: expected true, false or a rate",
+    "r.json: args.eval_steps: set, but the recipe has no eval data",
+    "r.json: evaluator: needs eval data",
+    "r.json: recipe.output_dir: missing",
+  };
+  g_auto(GStrv) lines = NULL;
+
+  r = parse ("{\"model\": {\"new\": {\"architecture\": \"bert\", \"tokenizer\": \"t\"}},"
+             " \"optimizer\": \"sgd\","
+             " \"train\": [{\"path\": \"a\", \"columns\": [\"x\", 3]},"
+             "            {\"columns\": [\"y\"], \"loss\": {\"name\": \"NoSuchLoss\"}}],"
+             " \"evaluator\": {\"name\": \"sts\"},"
+             " \"args\": {\"batch_size\": 0, \"scheduler\": \"warmuplinear\", \"lerning_rate\": 1,"
+             "          \"warmup_ratio\": 1.5, \"dropout\": \"no\", \"eval_steps\": 5}}", &error);
+  g_assert_null (r);
+  g_assert_error (error, VS_ERROR, VS_ERROR_INVALID);
+  g_test_message ("%s", error->message);
+  lines = g_strsplit (error->message, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, G_N_ELEMENTS (expected));
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      gboolean found = FALSE;
+
+      for (guint j = 0; lines[j] != NULL; j++)
+        if (g_str_has_prefix (lines[j], expected[i]))
+          found = TRUE;
+      if (!found)
+        g_error ("missing problem “%s” in:\n%s", expected[i], error->message);
+    }
+}
+
+static void
+test_bad_json (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VsRecipe) r = parse ("{\"model\": \"x\",\n \"train\": [}", &error);
+
+  g_assert_null (r);
+  g_assert_error (error, VS_ERROR, VS_ERROR_PARSE);
+  g_assert_nonnull (strstr (error->message, "line 2"));
+  g_clear_error (&error);
+  g_assert_null (vs_recipe_load ("/nonexistent/recipe.json", &error));
+  g_assert_error (error, VS_ERROR, VS_ERROR_IO);
+  g_clear_error (&error);
+  g_assert_null (parse ("[1, 2]", &error));
+  g_assert_error (error, VS_ERROR, VS_ERROR_INVALID);
+}
+
+static void
+test_relative_paths (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("vs-recipe-XXXXXX", &error);
+  g_autofree char *data = g_build_filename (dir, "data.csv", NULL);
+  g_autofree char *recipe_path = g_build_filename (dir, "recipe.json", NULL);
+  g_autoptr(VsRecipe) r = NULL;
+
+  g_assert_no_error (error);
+  g_file_set_contents (data, "a,b\nx,y\n", -1, &error);
+  g_assert_no_error (error);
+  g_file_set_contents (recipe_path, "{\"model\": \"sentence-transformers/all-MiniLM-L6-v2\","
+                       " \"train\": \"data.csv\", \"output_dir\": \"out\"}", -1, &error);
+  g_assert_no_error (error);
+  r = vs_recipe_load (recipe_path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (((VsRecipeDataset *) r->train->pdata[0])->path, ==, data);
+  g_assert_cmpstr (r->model, ==, "sentence-transformers/all-MiniLM-L6-v2");
+  g_assert_true (g_str_has_suffix (r->output_dir, "/out"));
+  g_remove (data);
+  g_remove (recipe_path);
+  g_rmdir (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/train/recipe/defaults", test_defaults);
+  g_test_add_func ("/train/recipe/full", test_full);
+  g_test_add_func ("/train/recipe/all-problems", test_all_problems);
+  g_test_add_func ("/train/recipe/bad-json", test_bad_json);
+  g_test_add_func ("/train/recipe/relative-paths", test_relative_paths);
+  return g_test_run ();
+}
