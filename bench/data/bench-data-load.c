@@ -9,6 +9,15 @@
 #include "data/vs-dataset.h"
 
 static double
+cpu_seconds (void)
+{
+  struct rusage ru;
+
+  getrusage (RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+static double
 peak_rss_mb (void)
 {
   struct rusage ru;
@@ -23,7 +32,7 @@ main (int argc, char **argv)
   g_autoptr(GError) error = NULL;
   g_autoptr(VsDataset) ds = NULL;
   gint64 t0, t1;
-  double base;
+  double base, cpu0;
   guint64 text = 0;
 
   if (argc != 2)
@@ -32,6 +41,7 @@ main (int argc, char **argv)
       return 2;
     }
   base = peak_rss_mb ();
+  cpu0 = cpu_seconds ();
   t0 = g_get_monotonic_time ();
   ds = vs_dataset_load (argv[1], NULL, &error);
   t1 = g_get_monotonic_time ();
@@ -49,8 +59,8 @@ main (int argc, char **argv)
         text += vs_column_get_string_length (col, r);
     }
   printf ("{\"reader\": \"vectorsmith\", \"format\": \"%s\", \"rows\": %" G_GSIZE_FORMAT
-          ", \"seconds\": %.3f, \"peak_rss_mb\": %.1f, \"startup_rss_mb\": %.1f, \"text_mb\": %.1f}\n",
-          vs_dataset_get_format (ds), vs_dataset_get_n_rows (ds), (t1 - t0) / 1e6, peak_rss_mb (), base,
+          ", \"seconds\": %.3f, \"cpu_seconds\": %.3f, \"peak_rss_mb\": %.1f, \"startup_rss_mb\": %.1f, \"text_mb\": %.1f}\n",
+          vs_dataset_get_format (ds), vs_dataset_get_n_rows (ds), (t1 - t0) / 1e6, cpu_seconds () - cpu0, peak_rss_mb (), base,
           text / 1048576.0);
   return 0;
 }

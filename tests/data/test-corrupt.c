@@ -173,7 +173,7 @@ test_text_fuzz (void)
    * naming the file and a line. */
   static const char *files[] = {
     "datasets/banking77/test.csv", "datasets/triplets/snli_dev_triplets.csv",
-    "datasets/snli/snli_1.0_dev.first500.jsonl",
+    "datasets/snli/snli_1.0_dev.first500.jsonl", "datasets/paws/paws_wiki_labeled_final_dev.first1000.tsv",
   };
   GRand *rng = g_rand_new_with_seed (7);
   guint errors = 0;
@@ -185,6 +185,26 @@ test_text_fuzz (void)
       g_autofree char *data = read_all (src, &len);
       const char *ext = strrchr (files[f], '.');
 
+      for (guint it = 0; it < 25; it++)
+        {
+          /* Byte flips: quotes, brackets and line ends land anywhere. */
+          static const char junk[] = "\"{}[],\n\r\\\t\x80\xff";
+          g_autofree char *copy = g_memdup2 (data, len);
+          g_autofree char *name = g_strdup_printf ("flip%s", ext);
+          g_autofree char *p = NULL;
+          GError *error;
+
+          for (guint k = 0; k < 4; k++)
+            copy[g_rand_int_range (rng, 0, (gint32) len)] = junk[g_rand_int_range (rng, 0, sizeof junk - 1)];
+          p = test_write_temp (name, copy, (gssize) len);
+          error = load_error (p);
+          if (error != NULL)
+            {
+              g_assert_nonnull (strstr (error->message, name));
+              g_assert_nonnull (strstr (error->message, "line "));
+              g_error_free (error);
+            }
+        }
       for (guint it = 0; it < 25; it++)
         {
           gsize cut = g_rand_int_range (rng, 1, (gint32) len);

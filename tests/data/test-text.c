@@ -266,6 +266,18 @@ test_jsonl_set (void)
   g_assert_no_error (error);
   g_assert_cmpuint (vs_dataset_get_n_rows (d2), ==, 3);
   g_assert_cmpuint (vs_dataset_get_n_columns (d2), ==, 2);
+  {
+    /* FlagEmbedding: the same without "set"; one negative -> "negative". */
+    g_autofree char *p3 = test_write_temp ("flag.jsonl",
+      "{\"query\": \"q\", \"pos\": [\"p1\", \"p2\"], \"neg\": [\"n\"], \"prompt\": \"x\"}\n", -1);
+    g_autoptr(VsDataset) d3 = vs_dataset_load (p3, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (vs_dataset_get_n_rows (d3), ==, 2);
+    g_assert_cmpuint (vs_dataset_get_n_columns (d3), ==, 4);
+    g_assert_cmpstr (STR (d3, "positive", 1), ==, "p2");
+    g_assert_cmpstr (STR (d3, "negative", 1), ==, "n");
+    g_assert_cmpstr (STR (d3, "prompt", 0), ==, "x");
+  }
   g_assert_cmpstr (STR (d2, "anchor", 1), ==, "a");
   g_assert_cmpstr (STR (d2, "positive", 1), ==, "c");
   g_assert_cmpstr (STR (d2, "anchor", 2), ==, "d");

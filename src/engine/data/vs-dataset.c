@@ -489,6 +489,13 @@ load_file (const char *path,
       ok = vs_read_json (path, max_rows, ds, error);
       break;
     case FMT_PARQUET:
+      if (g_str_has_suffix (path, ".gz") || g_str_has_suffix (path, ".GZ"))
+        {
+          g_set_error (error, VS_ERROR, VS_ERROR_UNSUPPORTED,
+                       "%s: gzip-compressed Parquet is not supported (Parquet compresses its pages itself; "
+                       "gunzip the file)", path);
+          return FALSE;
+        }
       ok = vs_read_parquet (path, max_rows, ds, error);
       break;
     case FMT_NONE:

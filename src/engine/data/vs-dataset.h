@@ -117,11 +117,15 @@ typedef struct _VsDataset VsDataset;
 VsDataset    *vs_dataset_new           (void);
 void          vs_dataset_free          (VsDataset *ds);
 
-/* Load a file (.csv .tsv .jsonl .json .parquet, each optionally .gz), a folder,
- * or a Hub snapshot folder. For a folder, split names the split to read
- * ("train", "validation", "test", ...); NULL picks "train" if present, else
- * the only split, else fails listing the splits. A split may span several
- * files (train-00000-of-00002.parquet, ...), which are concatenated.
+/* Load a file (.csv .tsv .jsonl .json .parquet; text formats optionally .gz),
+ * a folder, or a Hub snapshot folder. A file's name or folder names its split
+ * as Hugging Face `datasets` infers it (train; validation = validation, valid,
+ * val, dev, eval; test); when some files name a split, the others are not
+ * data; several subset folders side by side (all-nli's pair/, triplet/) make
+ * splits "subset/split". split selects one ("train", "triplet/train", or a
+ * subset alone for its train split); NULL picks "train" if present, else the
+ * only split, else fails listing them. A split may span several files
+ * (train-00000-of-00002.parquet, ...), which are concatenated.
  * Returns NULL with a VS_ERROR naming the file and line / row group / page. */
 VsDataset    *vs_dataset_load          (const char *path, const char *split, GError **error);
 /* Same, reading at most max_rows rows (0 = all), stopping early. */

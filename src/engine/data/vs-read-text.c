@@ -22,6 +22,8 @@
  * {"set": [s1, s2, ...]}, which becomes anchor/positive rows (one per
  * positive; for a list, s1 paired with each later sentence) with the
  * negatives as columns negative_1..negative_n ("negative" when there is one).
+ * FlagEmbedding's {"query": q, "pos": [...], "neg": [...]} rows (the same
+ * without "set") flatten the same way; other keys of the row are kept.
  */
 #include "config.h"
 
@@ -627,7 +629,7 @@ static void
 sink_put_object (RowSink     *sink,
                  const char  *prefix,
                  const cJSON *obj,
-                 const char  *skip_key)
+                 const char  *const *skip_keys)
 {
   const cJSON *item;
 
@@ -636,7 +638,11 @@ sink_put_object (RowSink     *sink,
       g_autofree char *joined = NULL;
       const char *name;
 
-      if (item->string == NULL || (skip_key != NULL && strcmp (item->string, skip_key) == 0))
+      gboolean skip = item->string == NULL;
+
+      for (guint k = 0; !skip && skip_keys != NULL && skip_keys[k] != NULL; k++)
+        skip = strcmp (item->string, skip_keys[k]) == 0;
+      if (skip)
         continue;
       if (prefix != NULL)
         name = joined = g_strconcat (prefix, ".", item->string, NULL);
@@ -676,9 +682,10 @@ object_get_any (const cJSON *obj,
 
 /* One {"set": ...} row -> anchor/positive[/negative_i] rows. */
 static void
-sink_put_set_row (RowSink     *sink,
-                  const cJSON *row,
-                  const cJSON *set)
+sink_put_set_row (RowSink           *sink,
+                  const cJSON       *row,
+                  const cJSON       *set,
+                  const char *const *skip_keys)
 {
   static const char *const query_keys[] = { "query", "anchor", "question", "sentence", NULL };
   static const char *const pos_keys[] = { "pos", "positive", "positives", "answer", NULL };
@@ -729,7 +736,7 @@ sink_put_set_row (RowSink     *sink,
           g_snprintf (name, sizeof name, "negative_%u", n + 1);
           sink_put (sink, name, negatives->pdata[n]);
         }
-      sink_put_object (sink, NULL, row, "set");
+      sink_put_object (sink, NULL, row, skip_keys);
       sink_end_row (sink);
     }
 }
@@ -753,7 +760,17 @@ sink_put_row (RowSink     *sink,
   set = cJSON_GetObjectItemCaseSensitive (row, "set");
   if (set != NULL && (cJSON_IsObject (set) || cJSON_IsArray (set)))
     {
-      sink_put_set_row (sink, row, set);
+      static const char *const skip_set[] = { "set", NULL };
+      sink_put_set_row (sink, row, set, skip_set);
+      return TRUE;
+    }
+  /* FlagEmbedding's layout, the same data without the "set" wrapper:
+   * {"query": q, "pos": [...], "neg": [...]}. */
+  if (cJSON_IsString (cJSON_GetObjectItemCaseSensitive (row, "query")) &&
+      cJSON_IsArray (cJSON_GetObjectItemCaseSensitive (row, "pos")))
+    {
+      static const char *const skip_flag[] = { "query", "pos", "neg", "pos_scores", "neg_scores", NULL };
+      sink_put_set_row (sink, row, row, skip_flag);
       return TRUE;
     }
   sink_put_object (sink, NULL, row, NULL);
@@ -881,34 +898,82 @@ vs_read_json (const char *path,
        * a scalar up to the next separator. */
       elem_line = in->line;
       g_string_truncate (elem, 0);
-      for (;;)
+      if (c == '{' || c == '[' || c == '"')
         {
+          /* Structured value: scan the buffer in spans and append each span
+           * at once, until the bracket or string that opened it closes. */
+          gboolean done = FALSE;
+
           g_string_append_c (elem, (char) c);
-          if (in_str)
-            {
-              if (esc)
-                esc = FALSE;
-              else if (c == '\\')
-                esc = TRUE;
-              else if (c == '"')
-                in_str = FALSE;
-            }
-          else if (c == '"')
+          if (c == '"')
             in_str = TRUE;
-          else if (c == '{' || c == '[')
-            depth++;
-          else if (c == '}' || c == ']')
-            depth--;
-          if (depth <= 0 && !in_str)
+          else
+            depth = 1;
+          while (!done)
             {
-              int next = input_peek (in);
-              if (depth < 0 || elem->str[0] == '{' || elem->str[0] == '[' || elem->str[0] == '"' ||
-                  next < 0 || next == ',' || next == '\n' || next == ']' || next == ' ' || next == '\r')
+              const guint8 *p0, *p, *pend;
+
+              if (in->pos >= in->len && !input_fill (in))
                 break;
+              p0 = p = in->buf + in->pos;
+              pend = in->buf + in->len;
+              while (p < pend)
+                {
+                  guint8 ch = *p++;
+                  if (ch == '\n')
+                    in->line++;
+                  if (in_str)
+                    {
+                      if (esc)
+                        esc = FALSE;
+                      else if (ch == '\\')
+                        esc = TRUE;
+                      else if (ch == '"')
+                        {
+                          in_str = FALSE;
+                          if (depth == 0)
+                            {
+                              done = TRUE;
+                              break;
+                            }
+                        }
+                    }
+                  else if (ch == '"')
+                    in_str = TRUE;
+                  else if (ch == '{' || ch == '[')
+                    depth++;
+                  else if (ch == '}' || ch == ']')
+                    {
+                      if (--depth == 0)
+                        {
+                          done = TRUE;
+                          break;
+                        }
+                    }
+                }
+              g_string_append_len (elem, (const char *) p0, p - p0);
+              in->pos += (int) (p - p0);
             }
-          c = input_getc (in);
-          if (c < 0)
-            break;
+        }
+      else
+        {
+          /* A scalar (an error for rows, reported after parsing): up to the
+           * next separator. */
+          for (;;)
+            {
+              int next;
+              g_string_append_c (elem, (char) c);
+              if (c == '}' || c == ']')
+                {
+                  depth = -1;
+                  break;
+                }
+              next = input_peek (in);
+              if (next < 0 || next == ',' || next == '\n' || next == ']' || next == ' ' || next == '\r' ||
+                  next == '\t')
+                break;
+              c = input_getc (in);
+            }
         }
       if (!input_check (in, error))
         goto out;
