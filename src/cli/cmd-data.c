@@ -11,6 +11,7 @@
 
 #include "data/vs-dataset.h"
 #include "data/vs-mine.h"
+#include "hub/vs-hub.h"
 #include "model/vs-model.h"
 #include "vs-cli.h"
 #include "vs-error.h"
@@ -95,6 +96,7 @@ vs_cli_inspect (int    argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(VsDataset) ds = NULL;
   g_autoptr(VsCaseInfo) info = NULL;
+  g_autofree char *path = NULL;
   cJSON *root, *cols, *label, *losses, *rows;
   char *text;
   gsize total;
@@ -135,7 +137,11 @@ vs_cli_inspect (int    argc,
         }
       g_array_append_val (overrides, ov);
     }
-  ds = vs_dataset_load (argv[1], split, &error);
+  /* A local path, or a Hub dataset id (its Parquet conversion, downloaded). */
+  path = vs_hub_resolve_dataset (argv[1], &error);
+  if (path == NULL)
+    return vs_cli_fail ("inspect", error);
+  ds = vs_dataset_load (path, split, &error);
   if (ds == NULL)
     return vs_cli_fail ("inspect", error);
   info = vs_dataset_detect_case (ds, (const VsRoleOverride *) overrides->data, overrides->len, &error);
@@ -246,6 +252,8 @@ vs_cli_mine_negatives (int    argc,
   g_autoptr(VsDataset) ds = NULL;
   g_autoptr(VsDataset) mined = NULL;
   g_autoptr(VsModel) model = NULL;
+  g_autofree char *data_path = NULL;
+  g_autofree char *model_path = NULL;
   VsMineOptions opts;
   struct { const char *text; double *dst; const char *flag; } numbers[] = {
     { max_score, &opts.max_score, "--max-score" }, { min_score, &opts.min_score, "--min-score" },
@@ -297,10 +305,16 @@ vs_cli_mine_negatives (int    argc,
   opts.seed = (guint64) seed;
   opts.batch_size = (gsize) batch_size;
 
-  ds = vs_dataset_load (argv[2], split, &error);
+  data_path = vs_hub_resolve_dataset (argv[2], &error);
+  if (data_path == NULL)
+    return vs_cli_fail ("mine-negatives", error);
+  ds = vs_dataset_load (data_path, split, &error);
   if (ds == NULL)
     return vs_cli_fail ("mine-negatives", error);
-  model = vs_model_load (argv[1], &error);
+  model_path = vs_hub_resolve_model (argv[1], &error);
+  if (model_path == NULL)
+    return vs_cli_fail ("mine-negatives", error);
+  model = vs_model_load (model_path, &error);
   if (model == NULL)
     return vs_cli_fail ("mine-negatives", error);
   mined = vs_mine_hard_negatives (ds, model, &opts, &error);

@@ -470,6 +470,30 @@ test_hub_cache_snapshot (void)
 }
 
 static void
+test_parquet_conversion_layout (void)
+{
+  /* The Hub's Parquet conversion: {config}/{split}/NNNN.parquet. */
+  g_autofree char *pq = test_fixture_path ("parquet/enc-dict-v2.parquet");
+  g_autofree char *marker = test_write_temp ("conv/README.md", "", 0);
+  g_autofree char *dir = g_path_get_dirname (marker);
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) splits = NULL;
+  g_autoptr(VsDataset) test = NULL;
+
+  copy_file (pq, "conv/default/train/0000.parquet");
+  copy_file (pq, "conv/default/train/0001.parquet");
+  copy_file (pq, "conv/default/test/0000.parquet");
+  splits = vs_dataset_list_splits (dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (splits), ==, 2);
+  g_assert_cmpstr (splits[0], ==, "train");
+  g_assert_cmpstr (splits[1], ==, "test");
+  test = vs_dataset_load (dir, "test", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (vs_dataset_get_n_rows (test), ==, 200);
+}
+
+static void
 test_invalid_utf8 (void)
 {
   g_autofree char *p1 = test_write_temp ("latin1.csv", "text,label\ncaf\xe9,1\n", -1);
@@ -622,6 +646,7 @@ main (int argc, char **argv)
   g_test_add_func ("/text/folder-subsets", test_folder_subsets);
   g_test_add_func ("/text/invalid-utf8", test_invalid_utf8);
   g_test_add_func ("/text/hub-cache-snapshot", test_hub_cache_snapshot);
+  g_test_add_func ("/text/parquet-conversion-layout", test_parquet_conversion_layout);
   g_test_add_func ("/text/operations", test_operations);
   g_test_add_func ("/text/format-cell", test_format_cell);
   return g_test_run ();
