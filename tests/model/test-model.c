@@ -228,6 +228,62 @@ test_file_errors (void)
 
 /* Truncated and corrupt safetensors files give errors, never crashes. */
 static void
+copy_file (const char *src_dir, const char *name, const char *dst_dir)
+{
+  g_autofree char *src = g_build_filename (src_dir, name, NULL);
+  g_autofree char *dst = g_build_filename (dst_dir, name, NULL);
+  g_autofree char *text = NULL;
+  gsize len;
+
+  g_assert_true (g_file_get_contents (src, &text, &len, NULL));
+  g_assert_true (g_file_set_contents (dst, text, (gssize) len, NULL));
+}
+
+/* Malformed folders written at test time: every one an error naming the file. */
+static void
+test_folder_errors (void)
+{
+  static const struct { const char *file, *content, *needle; } cases[] = {
+    { "config.json", "{\"model_type\": \"bert\", \"vocab_size\": 99999999, \"hidden_size\": 65536, "
+      "\"num_hidden_layers\": 1, \"num_attention_heads\": 2, \"intermediate_size\": 16, "
+      "\"max_position_embeddings\": 10}", "cannot allocate" },
+    { "config.json", "{\"model_type\": \"gpt2\"}", "gpt2" },
+    { "config.json", "{\"model_type\": \"bert\", \"vocab_size\": 12}", "hidden_size" },
+    { "config.json", "[1, 2", "config.json" },
+    { "modules.json", "{}", "modules.json" },
+    { "modules.json", "[{\"idx\": 0, \"path\": \"\", \"type\": \"sentence_transformers.models.CLIPModel\"}]",
+      "Transformer" },
+    { "modules.json", "[{\"idx\": 0, \"path\": \"\", \"type\": \"sentence_transformers.models.Transformer\"}]",
+      "no Pooling" },
+    { "modules.json", "[{\"idx\": 0, \"path\": \"../..\", \"type\": \"sentence_transformers.models.Transformer\"}]",
+      "relative" },
+    { "modules.json", "[{\"idx\": 0, \"path\": \"\", \"type\": \"sentence_transformers.models.Transformer\"},"
+      "{\"idx\": 1, \"path\": \"1_Pooling\", \"type\": \"sentence_transformers.models.Pooling\"}]", "1_Pooling" },
+  };
+  g_autofree char *micro = fixture_path ("micro-f32");
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *tmp = g_dir_make_tmp ("vs-model-XXXXXX", NULL);
+      g_autofree char *path = g_build_filename (tmp, cases[i].file, NULL);
+      g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", tmp);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(VsModel) m = NULL;
+
+      copy_file (micro, "config.json", tmp);
+      copy_file (micro, "model.safetensors", tmp);
+      g_assert_true (g_file_set_contents (path, cases[i].content, -1, NULL));
+      m = vs_model_load (tmp, &error);
+      g_assert_null (m);
+      g_assert_nonnull (error);
+      g_test_message ("case %" G_GSIZE_FORMAT ": %s", i, error->message);
+      if (strstr (error->message, cases[i].needle) == NULL)
+        g_error ("case %" G_GSIZE_FORMAT ": message \"%s\" lacks \"%s\"", i, error->message, cases[i].needle);
+      g_assert_cmpint (system (cmd), ==, 0);
+    }
+}
+
+static void
 test_safetensors_corrupt (void)
 {
   g_autofree char *src = g_build_filename (g_getenv ("VS_SHARED_DATA"), "models", "LaBSE-partial", "2_Dense",
@@ -592,6 +648,7 @@ main (int argc, char **argv)
       g_test_add_data_func (p, files[i], test_files);
     }
   g_test_add_func ("/model/files/errors", test_file_errors);
+  g_test_add_func ("/model/files/folder-errors", test_folder_errors);
   g_test_add_func ("/model/safetensors/corrupt", test_safetensors_corrupt);
   g_test_add_func ("/model/safetensors/labse-dense", test_labse_dense);
   g_test_add_func ("/model/mpnet-buckets", test_mpnet_buckets);

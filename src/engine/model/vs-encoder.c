@@ -799,8 +799,9 @@ vs_encoder_forward (VsEncoder *enc, const float *params,
                            G_GSIZE_FORMAT, i, t, ids[i][t], cfg->vocab);
               return NULL;
             }
-          if (type_ids != NULL && type_ids[i] != NULL && type_ids[i][t] != 0 &&
-              type_ids[i][t] >= MAX (cfg->type_vocab, 1))
+          /* models without token types (DistilBERT, MPNet) ignore them, as transformers does */
+          if (cfg->type_vocab > 0 && type_ids != NULL && type_ids[i] != NULL &&
+              type_ids[i][t] >= cfg->type_vocab)
             {
               g_set_error (error, VS_ERROR, VS_ERROR_INVALID,
                            "text %" G_GSIZE_FORMAT ", token %" G_GSIZE_FORMAT ": token type %u is outside the %"

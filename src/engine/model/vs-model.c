@@ -278,18 +278,30 @@ add_dense (VsModel *m, guint idx, gsize in, gsize out, gboolean bias, VsActivati
   return d;
 }
 
-static void
-finish_layout (VsModel *m)
+static gboolean
+finish_layout (VsModel *m, const char *what, GError **error)
 {
   gsize C = m->enc->cfg.C;
 
-  m->params = g_new0 (float, MAX (m->table.total, 1));
-  m->grads = g_new0 (float, MAX (m->table.total, 1));
+  /* sizes come from config.json: allocate without aborting on absurd ones */
+  if (m->table.total < G_MAXSIZE / 8)
+    {
+      m->params = g_try_malloc0 (MAX (m->table.total, 1) * sizeof (float));
+      m->grads = g_try_malloc0 (MAX (m->table.total, 1) * sizeof (float));
+    }
+  if (m->params == NULL || m->grads == NULL)
+    {
+      g_set_error (error, VS_ERROR, VS_ERROR_INVALID,
+                   "%s: cannot allocate %" G_GSIZE_FORMAT " parameters (twice, with their gradients)",
+                   what, m->table.total);
+      return FALSE;
+    }
   m->dim = vs_pooling_count_modes (m->pooling_modes) * C;
   if (m->denses->len > 0)
     m->dim = ((Dense *) m->denses->pdata[m->denses->len - 1])->out;
   m->hidden_p = m->enc->cfg.hidden_dropout;
   m->attn_p = m->enc->cfg.attn_dropout;
+  return TRUE;
 }
 
 static gsize
@@ -651,7 +663,8 @@ vs_model_load (const char *dir, GError **error)
       if (!load_transformer_config (m, dir, error))
         return NULL;
       m->pooling_modes = VS_POOLING_MEAN;
-      finish_layout (m);
+      if (!finish_layout (m, dir, error))
+        return NULL;
       if (!load_transformer_weights (m, dir, error))
         return NULL;
       return g_steal_pointer (&m);
@@ -749,8 +762,7 @@ vs_model_load (const char *dir, GError **error)
   if (!ok)
     return NULL;
 
-  finish_layout (m);
-  if (!load_transformer_weights (m, tdir, error))
+  if (!finish_layout (m, dir, error) || !load_transformer_weights (m, tdir, error))
     return NULL;
   for (guint i = 0; i < m->denses->len; i++)
     if (!load_dense_weights (m, m->denses->pdata[i], dense_dirs->pdata[i], error))
@@ -857,7 +869,8 @@ vs_model_new_from_preset (const char *architecture, const char *preset, const ch
       add_dense (m, 2, vs_pooling_count_modes (m->pooling_modes) * cfg.C, dense_out, TRUE, a, torch);
     }
   m->normalize = normalize;
-  finish_layout (m);
+  if (!finish_layout (m, preset, error))
+    return NULL;
   vs_encoder_init_weights (m->enc, m->params, seed);
   for (guint i = 0; i < m->denses->len; i++)
     {

@@ -11,12 +11,14 @@
  * (modules.json ...) or a plain Hugging Face folder (config.json +
  * model.safetensors, loaded with mean pooling as sentence-transformers does),
  * created from a preset, and saved as a complete sentence-transformers folder
- * that Python's SentenceTransformer(path) loads unchanged.
+ * that Python's SentenceTransformer(path) loads unchanged. A folder without
+ * tokenizer files loads too; then only the token-id functions work
+ * (vs_model_forward_tokens, vs_model_encode_tokens) and the text ones fail.
  *
  * Batches are packed: the tokens of all texts sit in one [T_total, C] matrix
  * with offsets per text, never padded; every linear layer is one GEMM over all
  * tokens and attention runs per text. Results do not depend on how texts are
- * batched.
+ * batched, up to float rounding (see Threads).
  *
  * Parameters live in one flat float array (the params arena) and their
  * gradients in another of the same size (the grads arena). The parameter
@@ -35,8 +37,9 @@
  * Threads: the engine's thread count (vs-engine.h) is used for OpenBLAS and
  * the model's own loops. Results are deterministic for a given thread count;
  * OpenBLAS may round the last bit differently with another thread count or
- * another batch composition. A VsModel is not thread-safe: one forward/backward at
- * a time. vs_model_encode() needs no VsForward and keeps no activations.
+ * another batch composition. A VsModel is not thread-safe: one
+ * forward/backward at a time. vs_model_encode() needs no VsForward and keeps
+ * no activations.
  *
  * Usage:
  *
@@ -133,7 +136,7 @@ void         vs_model_free                (VsModel            *model);
 gsize        vs_model_get_dimension       (VsModel            *model);
 /* Width of the token embeddings (the encoder's hidden size). */
 gsize        vs_model_get_hidden_size     (VsModel            *model);
-/* The model's tokenizer (owned by the model). */
+/* The model's tokenizer (owned by the model); NULL when the folder had none. */
 VsTokenizer *vs_model_get_tokenizer       (VsModel            *model);
 /* The architecture's model_type ("bert", "mpnet", ...). */
 const char  *vs_model_get_model_type      (VsModel            *model);

@@ -497,8 +497,8 @@ attention_forward_range (gsize begin, gsize end, gpointer data)
   float *Q = g_new (float, Lm * d);
   float *KT = g_new (float, d * Lm);
   float *V = g_new (float, Lm * d);
-  float *row = g_new (float, Lm);
-  float *c = g_new (float, d);
+  float *row = g_new (float, 4 * Lm);
+  float *c = g_new (float, 4 * d);
 
   for (gsize item = begin; item < end; item++)
     {
@@ -516,49 +516,84 @@ attention_forward_range (gsize begin, gsize end, gpointer data)
           memcpy (V + t * d, src + 2 * C, d * sizeof (float));
         }
 
-      for (gsize r = 0; r < L; r++)
+      /* four query rows at a time, so each key/value row loaded serves four
+       * accumulators; every score and context value still sums in the same
+       * order as a row-by-row loop */
+      for (gsize r0 = 0; r0 < L; r0 += 4)
         {
-          float *p = P + r * L;
-          const float *q = Q + r * d;
-          float maxv = -INFINITY, sum = 0.0f, inv;
+          gsize nr = MIN ((gsize) 4, L - r0);
+          float *s0 = row, *s1 = row + Lm, *s2 = row + 2 * Lm, *s3 = row + 3 * Lm;
+          float *c0 = c, *c1 = c + d, *c2 = c + 2 * d, *c3 = c + 3 * d;
 
-          /* scores[r, j] = q_r . k_j * scale (+ relative position bias) */
-          memset (row, 0, L * sizeof (float));
+          /* scores[r, j] = q_r . k_j */
+          memset (row, 0, 4 * Lm * sizeof (float));
           for (gsize k = 0; k < d; k++)
             {
-              float qk = q[k];
               const float *kt = KT + k * L;
+              float q0 = Q[r0 * d + k];
+              float q1 = nr > 1 ? Q[(r0 + 1) * d + k] : 0.0f;
+              float q2 = nr > 2 ? Q[(r0 + 2) * d + k] : 0.0f;
+              float q3 = nr > 3 ? Q[(r0 + 3) * d + k] : 0.0f;
               for (gsize j = 0; j < L; j++)
-                row[j] += qk * kt[j];
+                {
+                  float kv = kt[j];
+                  s0[j] += q0 * kv;
+                  s1[j] += q1 * kv;
+                  s2[j] += q2 * kv;
+                  s3[j] += q3 * kv;
+                }
             }
-          for (gsize j = 0; j < L; j++)
-            row[j] *= s->scale;
-          if (s->rel_bias != NULL)
-            for (gsize j = 0; j < L; j++)
-              row[j] += s->rel_bias[s->rel_bucket[(gssize) j - (gssize) r + (gssize) s->rel_span] * H + h];
-          for (gsize j = 0; j < L; j++)
-            maxv = MAX (maxv, row[j]);
-          for (gsize j = 0; j < L; j++)
-            {
-              p[j] = expf (row[j] - maxv);
-              sum += p[j];
-            }
-          inv = 1.0f / sum;
-          for (gsize j = 0; j < L; j++)
-            p[j] *= inv;
 
-          /* ctx_r = sum_j dropout(p)[j] v_j */
-          memset (c, 0, d * sizeof (float));
+          /* * scale (+ relative position bias), softmax into P */
+          for (gsize u = 0; u < nr; u++)
+            {
+              gsize r = r0 + u;
+              float *sr = row + u * Lm;
+              float *p = P + r * L;
+              float maxv = -INFINITY, sum = 0.0f, inv;
+
+              for (gsize j = 0; j < L; j++)
+                sr[j] *= s->scale;
+              if (s->rel_bias != NULL)
+                for (gsize j = 0; j < L; j++)
+                  sr[j] += s->rel_bias[s->rel_bucket[(gssize) j - (gssize) r + (gssize) s->rel_span] * H + h];
+              for (gsize j = 0; j < L; j++)
+                maxv = MAX (maxv, sr[j]);
+              for (gsize j = 0; j < L; j++)
+                {
+                  p[j] = expf (sr[j] - maxv);
+                  sum += p[j];
+                }
+              inv = 1.0f / sum;
+              for (gsize j = 0; j < L; j++)
+                p[j] *= inv;
+              /* the probabilities as used: after dropout */
+              if (s->dropout_p > 0.0f)
+                for (gsize j = 0; j < L; j++)
+                  sr[j] = p[j] * vs_dropout_keep_scale (s->seed, s->site, pbase + r * L + j, s->dropout_p);
+              else
+                memcpy (sr, p, L * sizeof (float));
+            }
+          for (gsize u = nr; u < 4; u++)
+            memset (row + u * Lm, 0, L * sizeof (float));
+
+          /* ctx_r = sum_j pd[r, j] v_j */
+          memset (c, 0, 4 * d * sizeof (float));
           for (gsize j = 0; j < L; j++)
             {
-              float pj = p[j];
               const float *v = V + j * d;
-              if (s->dropout_p > 0.0f)
-                pj *= vs_dropout_keep_scale (s->seed, s->site, pbase + r * L + j, s->dropout_p);
+              float p0 = s0[j], p1 = s1[j], p2 = s2[j], p3 = s3[j];
               for (gsize k = 0; k < d; k++)
-                c[k] += pj * v[k];
+                {
+                  float vk = v[k];
+                  c0[k] += p0 * vk;
+                  c1[k] += p1 * vk;
+                  c2[k] += p2 * vk;
+                  c3[k] += p3 * vk;
+                }
             }
-          memcpy (a->ctx + (t0 + r) * C + h * d, c, d * sizeof (float));
+          for (gsize u = 0; u < nr; u++)
+            memcpy (a->ctx + (t0 + r0 + u) * C + h * d, c + u * d, d * sizeof (float));
         }
     }
   g_free (Q);
