@@ -416,6 +416,84 @@ check_keys (Checker            *ck,
     }
 }
 
+/* The loss of that recipe entry that runs a guide model — GISTEmbedLoss or
+ * CachedGISTEmbedLoss itself, or a wrapper's inner loss (MatryoshkaLoss
+ * {"loss": {"name": …, "params": {…}}}) — by name, with *params the object
+ * that holds its "guide" (NULL when there is none); NULL for other losses. */
+static const char *
+guide_loss (const VsRecipeLoss  *loss,
+            cJSON              **params)
+{
+  const VsLossInfo *info = loss->name != NULL ? vs_loss_registry_lookup (loss->name) : NULL;
+  const VsLossInfo *inner_info;
+  cJSON *inner;
+  const char *inner_name;
+
+  *params = NULL;
+  if (info == NULL)
+    return NULL;
+  if (info->needs_guide)
+    {
+      *params = loss->params;
+      return info->name;
+    }
+  if (!info->is_wrapper)
+    return NULL;
+  inner = cJSON_GetObjectItemCaseSensitive (loss->params, "loss");
+  inner_name = cJSON_IsString (inner) ? inner->valuestring
+               : cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (inner, "name"));
+  inner_info = inner_name != NULL ? vs_loss_registry_lookup (inner_name) : NULL;
+  if (inner_info == NULL || !inner_info->needs_guide)
+    return NULL;
+  if (cJSON_IsObject (inner) && cJSON_IsObject (cJSON_GetObjectItemCaseSensitive (inner, "params")))
+    *params = cJSON_GetObjectItemCaseSensitive (inner, "params");
+  return inner_info->name;
+}
+
+const char *
+vs_recipe_loss_get_guide (const VsRecipeLoss *loss)
+{
+  cJSON *params;
+
+  g_return_val_if_fail (loss != NULL, NULL);
+  if (guide_loss (loss, &params) == NULL || params == NULL)
+    return NULL;
+  return cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (params, "guide"));
+}
+
+/* GISTEmbedLoss and CachedGISTEmbedLoss (alone or wrapped) need params.guide,
+ * a model folder or Hub id; a relative folder is taken from the recipe's. */
+static void
+check_guide (Checker      *ck,
+             VsRecipeLoss *loss,
+             const char   *where)
+{
+  cJSON *params;
+  const char *name = guide_loss (loss, &params);
+  const char *at = params == loss->params ? "params" : "params.loss.params";
+  const cJSON *guide;
+  g_autofree char *resolved = NULL;
+
+  if (name == NULL)
+    return;
+  guide = params != NULL ? cJSON_GetObjectItemCaseSensitive (params, "guide") : NULL;
+  if (guide == NULL || cJSON_IsNull (guide))
+    {
+      problem (ck, "%s.%s.guide: missing: %s needs a guide model (a model folder or Hub id)",
+               where, at, name);
+      return;
+    }
+  if (!cJSON_IsString (guide) || guide->valuestring[0] == '\0')
+    {
+      problem (ck, "%s.%s.guide: expected a model folder or Hub id (got %s)", where, at,
+               cJSON_IsString (guide) ? "an empty string" : json_type_name (guide));
+      return;
+    }
+  resolved = resolve_path (ck->base_dir, guide->valuestring, FALSE);
+  if (strcmp (resolved, guide->valuestring) != 0)
+    cJSON_ReplaceItemInObjectCaseSensitive (params, "guide", cJSON_CreateString (resolved));
+}
+
 static void
 recipe_loss_free (VsRecipeLoss *loss)
 {
@@ -461,6 +539,8 @@ parse_loss (Checker     *ck,
   /* The loss module checks the parameters once the data is loaded. */
   if (loss->name != NULL && vs_loss_registry_lookup (loss->name) == NULL)
     problem (ck, "%s.name: unknown loss “%s”", where, loss->name);
+  else if (loss->name != NULL)
+    check_guide (ck, loss, where);
   return loss;
 }
 

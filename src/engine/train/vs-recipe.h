@@ -178,6 +178,11 @@ char         *vs_recipe_to_python      (const VsRecipe *recipe);
 const VsRecipeLoss *vs_recipe_loss_for (const VsRecipe *recipe,
                                         guint           i);
 
+/* The guide model (folder or Hub id) of a GISTEmbedLoss or
+ * CachedGISTEmbedLoss, alone or inside a wrapper's params; NULL for other
+ * losses. Parsing has made a relative folder absolute. */
+const char   *vs_recipe_loss_get_guide (const VsRecipeLoss *loss);
+
 void          vs_recipe_free           (VsRecipe *recipe);
 
 const char   *vs_batch_sampler_kind_to_string (VsBatchSamplerKind kind);
