@@ -1,7 +1,8 @@
 /* test-parity.c: the real trainer (recipe -> model, data, loss) against
  * PyTorch for 20 steps with six losses (fixtures/parity/expected.json from
- * tests/reference/train_parity.py), and CoSENT again with gradient
- * accumulation (2 micro-batches of 2): every step's loss and grad norm within
+ * tests/reference/train_parity.py), CoSENT again with gradient
+ * accumulation (2 micro-batches of 2), and GISTEmbedLoss / CachedGISTEmbedLoss
+ * with a frozen guide model (fixtures/parity/guide): every step's loss and grad norm within
  * rtol 1e-4, the final weights within atol 1e-5 + rtol 1e-4. Then stop at
  * step 7 + resume equals an uninterrupted run bit for bit with dropout and
  * shuffling on, and an injected NaN ends the run with an error event. */
@@ -614,6 +615,7 @@ main (int argc, char **argv)
   static const char *runs[] = {
     "MultipleNegativesRankingLoss", "CachedMultipleNegativesRankingLoss", "CoSENTLoss",
     "TripletLoss", "BatchHardTripletLoss", "ContrastiveLoss", "CoSENTLoss-accumulation",
+    "GISTEmbedLoss", "CachedGISTEmbedLoss",
   };
 
   g_test_init (&argc, &argv, NULL);
