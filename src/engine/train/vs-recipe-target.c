@@ -1271,7 +1271,7 @@ get_guide (GHashTable *guides,
     guide->model = vs_model_load (dir, &error);
   if (guide->model == NULL)
     {
-      add_problem (problems, "%s: loss: guide model %s: %s", where, name, error->message);
+      add_problem (problems, "%s: loss: params.guide: %s", where, error->message);
       guide_free (guide);
       return NULL;
     }
