@@ -17,6 +17,8 @@
  *     "eval": {"path", "split", "columns", "label", "limit"}
  *           | {"split_ratio": 0.1}          (held out of the first train dataset),
  *     "loss": {"name": "MultipleNegativesRankingLoss", "params": {...}},
+ *             (GISTEmbedLoss / CachedGISTEmbedLoss: "params": {"guide":
+ *              "folder or Hub id", ...}, the frozen guide model)
  *     "evaluator": {"name": "similarity", ...},
  *     "args": {"epochs": 3, "max_steps": -1, "batch_size": 8, ...},
  *     "output_dir": "out"
