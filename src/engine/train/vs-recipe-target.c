@@ -350,13 +350,15 @@ clean_up_tokenization (char *text)
     }
 }
 
-/* The guide's embeddings of n texts into out [n, G], as sentence-
- * transformers' GISTEmbedLoss computes them under torch.no_grad(). */
+/* The guide's embeddings of n texts into out [n, G], batch_size texts
+ * (one column of the batch) per pass, as sentence-transformers'
+ * GISTEmbedLoss computes them under torch.no_grad(). */
 static gboolean
 guide_encode (RecipeTarget       *t,
               Guide              *guide,
               const char *const  *texts,
               gsize               n,
+              gsize               batch_size,
               float              *out,
               GError            **error)
 {
@@ -366,7 +368,7 @@ guide_encode (RecipeTarget       *t,
   gboolean ok;
 
   if (!guide->retokenize)
-    ok = vs_model_encode (guide->model, texts, n, MAX (n, 1), FALSE, out, error);
+    ok = vs_model_encode (guide->model, texts, n, MAX (batch_size, 1), FALSE, out, error);
   else if (tok == NULL)
     {
       g_set_error (error, VS_ERROR, VS_ERROR_NOT_FOUND,
@@ -388,7 +390,7 @@ guide_encode (RecipeTarget       *t,
           g_ptr_array_add (decoded, text);
         }
       g_ptr_array_add (decoded, NULL);
-      ok = vs_model_encode (guide->model, (const char *const *) decoded->pdata, n, MAX (n, 1),
+      ok = vs_model_encode (guide->model, (const char *const *) decoded->pdata, n, MAX (batch_size, 1),
                             FALSE, out, error);
     }
   if (!ok)
@@ -518,7 +520,7 @@ rt_train_batch (VsTrainTarget *self,
     {
       G = vs_model_get_dimension (set->guide->model);
       guide_emb = g_new (float, n_texts * G);
-      if (!guide_encode (t, set->guide, texts, n_texts, guide_emb, error))
+      if (!guide_encode (t, set->guide, texts, n_texts, B, guide_emb, error))
         {
           g_prefix_error (error, "%s: ", set->name);
           return FALSE;
@@ -630,7 +632,7 @@ rt_evaluate (VsTrainTarget *self,
       if (first->guide != NULL)
         {
           guide_emb = g_new (float, n_texts * G);
-          if (!guide_encode (t, first->guide, texts, n_texts, guide_emb, error))
+          if (!guide_encode (t, first->guide, texts, n_texts, B, guide_emb, error))
             {
               g_prefix_error (error, "eval: ");
               return NULL;
