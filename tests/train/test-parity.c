@@ -399,11 +399,28 @@ test_nan_real (void)
   cJSON_Delete (expected);
 }
 
-static void
-test_recipe_problems (void)
+/* A recipe (relative paths from the fixtures) that parses but that the
+ * trainer must reject with VS_ERROR_INVALID: the listed problems. */
+static char *
+trainer_problems (const char *text)
 {
   g_autofree char *dir = fixture_dir ();
   g_autoptr(GError) error = NULL;
+  g_autoptr(VsRecipe) recipe = vs_recipe_parse (text, strlen (text), "bad.json", dir, &error);
+  g_autoptr(VsTrainer) tr = NULL;
+
+  g_assert_no_error (error);
+  tr = vs_trainer_new_from_recipe (recipe, &error);
+  g_assert_null (tr);
+  g_assert_error (error, VS_ERROR, VS_ERROR_INVALID);
+  g_test_message ("%s", error->message);
+  g_assert_false (g_file_test ("/tmp/never-written", G_FILE_TEST_EXISTS));
+  return g_strdup (error->message);
+}
+
+static void
+test_recipe_problems (void)
+{
   const char *text =
     "{\"model\": \"model\","
     " \"train\": [{\"path\": \"pairs.csv\", \"columns\": [\"sentence1\", \"nope\"], \"label\": \"score\"},"
@@ -412,40 +429,26 @@ test_recipe_problems (void)
     "            {\"path\": \"missing.csv\"}],"
     " \"loss\": {\"name\": \"CoSENTLoss\", \"params\": {\"scale\": \"big\"}},"
     " \"output_dir\": \"/tmp/never-written\"}";
-  g_autoptr(VsRecipe) recipe = vs_recipe_parse (text, strlen (text), "bad.json", dir, &error);
-  g_autoptr(VsTrainer) tr = NULL;
-  g_auto(GStrv) lines = NULL;
+  g_autofree char *message = trainer_problems (text);
+  g_auto(GStrv) lines = g_strsplit (message, "\n", -1);
 
-  g_assert_no_error (error);
-  tr = vs_trainer_new_from_recipe (recipe, &error);
-  g_assert_null (tr);
-  g_assert_error (error, VS_ERROR, VS_ERROR_INVALID);
-  g_test_message ("%s", error->message);
-  lines = g_strsplit (error->message, "\n", -1);
   /* One line per dataset: a missing column, a loss that needs 3 columns,
    * a missing file. */
   g_assert_cmpuint (g_strv_length (lines), >=, 3);
-  g_assert_nonnull (strstr (error->message, "train[0]"));
-  g_assert_nonnull (strstr (error->message, "train[1]"));
-  g_assert_nonnull (strstr (error->message, "train[2]"));
-  g_assert_false (g_file_test ("/tmp/never-written", G_FILE_TEST_EXISTS));
+  g_assert_nonnull (strstr (message, "train[0]"));
+  g_assert_nonnull (strstr (message, "train[1]"));
+  g_assert_nonnull (strstr (message, "train[2]"));
 
   /* An evaluator that does not fit the eval data is caught before training. */
-  g_clear_error (&error);
   {
     const char *t2 =
       "{\"model\": \"model\","
       " \"train\": {\"path\": \"pairs.csv\", \"columns\": [\"sentence1\", \"sentence2\"], \"label\": \"score\"},"
       " \"eval\": {\"split_ratio\": 0.25}, \"evaluator\": {\"name\": \"triplet\"},"
       " \"output_dir\": \"/tmp/never-written\"}";
-    g_autoptr(VsRecipe) r2 = vs_recipe_parse (t2, strlen (t2), "bad2.json", dir, &error);
-    g_autoptr(VsTrainer) tr2 = NULL;
+    g_autofree char *m2 = trainer_problems (t2);
 
-    g_assert_no_error (error);
-    tr2 = vs_trainer_new_from_recipe (r2, &error);
-    g_assert_null (tr2);
-    g_assert_error (error, VS_ERROR, VS_ERROR_INVALID);
-    g_assert_nonnull (strstr (error->message, "triplet needs eval data with 3 text columns"));
+    g_assert_nonnull (strstr (m2, "triplet needs eval data with 3 text columns"));
   }
 }
 
@@ -736,8 +739,6 @@ test_gist_retokenize (void)
 static void
 test_gist_bad_guide (void)
 {
-  g_autofree char *dir = fixture_dir ();
-  g_autoptr(GError) error = NULL;
   const char *text =
     "{\"model\": \"model\","
     " \"train\": [{\"path\": \"triplets.csv\", \"columns\": [\"anchor\", \"positive\"]},"
@@ -745,17 +746,10 @@ test_gist_bad_guide (void)
     "             \"loss\": {\"name\": \"CoSENTLoss\", \"params\": {\"scale\": \"big\"}}}],"
     " \"loss\": {\"name\": \"GISTEmbedLoss\", \"params\": {\"guide\": \"/nonexistent/guide-model\"}},"
     " \"output_dir\": \"/tmp/never-written\"}";
-  g_autoptr(VsRecipe) recipe = vs_recipe_parse (text, strlen (text), "gist.json", dir, &error);
-  g_autoptr(VsTrainer) tr = NULL;
+  g_autofree char *message = trainer_problems (text);
 
-  g_assert_no_error (error);
-  tr = vs_trainer_new_from_recipe (recipe, &error);
-  g_assert_null (tr);
-  g_assert_error (error, VS_ERROR, VS_ERROR_INVALID);
-  g_test_message ("%s", error->message);
-  g_assert_nonnull (strstr (error->message, "train[0]: loss: params.guide: /nonexistent/guide-model"));
-  g_assert_nonnull (strstr (error->message, "train[1]"));
-  g_assert_false (g_file_test ("/tmp/never-written", G_FILE_TEST_EXISTS));
+  g_assert_nonnull (strstr (message, "train[0]: loss: params.guide: /nonexistent/guide-model"));
+  g_assert_nonnull (strstr (message, "train[1]"));
 }
 
 int
