@@ -15,6 +15,11 @@ model, the loss, one backward, clip_grad_norm_(1.0), AdamW (weight decay
 0.01, none on biases and LayerNorm weights), linear schedule with 2 warmup
 steps over 20 steps. CachedMultipleNegativesRankingLoss runs GradCache
 (no-grad mini-batches, loss on the full batch, re-forward + backward).
+GISTEmbedLoss and CachedGISTEmbedLoss run with a guide: a second tiny
+model (fixtures/parity/guide: 1 layer, hidden 8, mean pooling, another
+seed, the same tokenizer) that embeds every column under no_grad and is
+never trained; with the same vocabulary and max_seq_length it gets the
+model's own token ids, as sentence-transformers does without re-tokenizing.
 expected.json holds every step's loss, lr and grad norm, and a strided
 sample of every final parameter tensor.
 
@@ -27,6 +32,7 @@ import copy
 import csv
 import json
 import os
+import shutil
 import sys
 import unicodedata
 
@@ -159,13 +165,13 @@ def make_tokenizer(texts, model_dir):
 
 # --- model --------------------------------------------------------------------
 
-def make_model(vocab_size, model_dir):
-    cfg = {"model_type": "bert", "architectures": ["BertModel"], "vocab_size": vocab_size, "hidden_size": 16,
-           "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 32,
+def make_model(vocab_size, model_dir, hidden=16, layers=2, seed=7, dense=((16, 16, "tanh"),)):
+    cfg = {"model_type": "bert", "architectures": ["BertModel"], "vocab_size": vocab_size, "hidden_size": hidden,
+           "num_hidden_layers": layers, "num_attention_heads": 2, "intermediate_size": 2 * hidden,
            "max_position_embeddings": 64, "type_vocab_size": 2, "pad_token_id": 0, "layer_norm_eps": 1e-12,
            "hidden_act": "gelu", "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1}
-    gen = torch.Generator().manual_seed(7)
-    st = ma.SentenceTransformer(ma.build_encoder(cfg), ["mean"], [(16, 16, "tanh")], False, max_seq_length=64,
+    gen = torch.Generator().manual_seed(seed)
+    st = ma.SentenceTransformer(ma.build_encoder(cfg), ["mean"], list(dense), False, max_seq_length=64,
                                 do_lower_case=False)
     with torch.no_grad():
         for name, p in st.named_parameters():
@@ -222,6 +228,32 @@ def batch_hard(reps, labels):
     return F.relu(hp - hn + 5.0).mean()
 
 
+def gist(reps, labels, guide_reps, temperature=0.01, margin=0.0):
+    """GISTEmbedLoss.forward (margin_strategy "absolute", contrast_anchors and
+    contrast_positives on); CachedGISTEmbedLoss computes the same on the full
+    batch, with one AN block per negative column."""
+    def sim(x, y):   # nn.CosineSimilarity(dim=-1)(x.unsqueeze(1), y.unsqueeze(0))
+        return F.cosine_similarity(x.unsqueeze(1), y.unsqueeze(0), dim=-1)
+
+    a, p = reps[0], reps[1]
+    ga, gp = guide_reps[0], guide_reps[1]
+    g_ap = sim(ga, gp)
+    threshold = g_ap.diagonal().view(-1, 1)
+
+    def mask(g, s, positive_mask=None):
+        m = g > threshold - margin
+        if positive_mask is not None:
+            m = m & ~positive_mask
+        return s.masked_fill(m, -torch.inf)
+
+    scores = [mask(g_ap, sim(a, p), torch.eye(len(a), dtype=torch.bool)),
+              mask(sim(ga, ga), sim(a, a)), mask(sim(gp, gp), sim(p, p))]
+    for n, gn in zip(reps[2:], guide_reps[2:]):
+        scores.append(mask(sim(ga, gn), sim(a, n)))
+    scores = torch.cat(scores, dim=1) / temperature
+    return F.cross_entropy(scores, torch.arange(len(a)))
+
+
 def contrastive(reps, labels):
     d = 1 - F.cosine_similarity(reps[0], reps[1])
     lab = labels.float()
@@ -240,6 +272,12 @@ RUNS = [
 # Gradient accumulation: micro-batches of 2, two per step (each backward / 2,
 # the step's loss the mean of the two), as the trainer logs it.
 ACCUM_RUN = ("CoSENTLoss", "pairs.csv", ["sentence1", "sentence2"], "score", {}, cosent)
+# After the accumulation run, so that the indices of the runs above stay.
+GUIDE_RUNS = [
+    ("GISTEmbedLoss", "triplets.csv", ["anchor", "positive", "negative"], None, {"guide": "guide"}, gist),
+    ("CachedGISTEmbedLoss", "triplets.csv", ["anchor", "positive", "negative"], None,
+     {"guide": "guide", "mini_batch_size": 3}, gist),
+]
 
 
 def linear(step):
@@ -248,7 +286,7 @@ def linear(step):
     return max(0.0, float(STEPS - step) / float(max(1, STEPS - WARMUP)))
 
 
-def train(st0, tok, name, data, cols, label, fn, cached_mb, bs=B, accum=1):
+def train(st0, tok, name, data, cols, label, fn, cached_mb, bs=B, accum=1, guide=None):
     st = copy.deepcopy(st0)
     st.eval()   # dropout off
     header, rows = read_csv(data)
@@ -275,6 +313,14 @@ def train(st0, tok, name, data, cols, label, fn, cached_mb, bs=B, accum=1):
             micro += 1
             idx = list(range(b * bs, min((b + 1) * bs, len(rows))))
             lab = labels[idx] if labels is not None else None
+            if guide is not None:
+                # The frozen guide, in eval mode, on the model's own token ids.
+                with torch.no_grad():
+                    guide_reps = [guide.forward_ids([tok(texts[c][i]) for i in idx]) for c in range(len(cols))]
+                loss_fn = fn
+
+                def fn(reps, lab, loss_fn=loss_fn, guide_reps=guide_reps):
+                    return loss_fn(reps, lab, guide_reps)
             if cached_mb:
                 chunks = []
                 with torch.no_grad():
@@ -293,6 +339,8 @@ def train(st0, tok, name, data, cols, label, fn, cached_mb, bs=B, accum=1):
                 reps = [st.forward_ids([tok(texts[c][i]) for i in idx]) for c in range(len(cols))]
                 loss = fn(reps, lab)
                 (loss / accum).backward()
+            if guide is not None:
+                fn = loss_fn
             losses.append(float(loss))
         norm = float(torch.nn.utils.clip_grad_norm_([p for _, p in params], MAX_NORM))
         steps.append({"loss": sum(losses) / len(losses), "lr": opt.param_groups[0]["lr"], "grad_norm": norm})
@@ -334,6 +382,18 @@ def main():
     run["params"] = params
     run["args"] = {"batch_size": 2, "gradient_accumulation_steps": 2}
     out["runs"].append(run)
+    guide_dir = os.path.join(OUT, "guide")
+    os.makedirs(guide_dir, exist_ok=True)
+    for f in ("tokenizer.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json"):
+        shutil.copyfile(os.path.join(model_dir, f), os.path.join(guide_dir, f))
+    # Seed 13: no guide similarity lies within 1e-3 of its threshold, so float
+    # rounding cannot flip a mask between PyTorch and the C engine.
+    guide = make_model(vocab_size, guide_dir, hidden=8, layers=1, seed=13, dense=())
+    guide.eval()
+    for name, data, cols, label, params, fn in GUIDE_RUNS:
+        run = train(st, tok, name, data, cols, label, fn, params.get("mini_batch_size"), guide=guide)
+        run["params"] = params
+        out["runs"].append(run)
     with open(os.path.join(OUT, "expected.json"), "w") as f:
         json.dump(out, f, separators=(",", ":"))
 

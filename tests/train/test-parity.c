@@ -1,7 +1,8 @@
 /* test-parity.c: the real trainer (recipe -> model, data, loss) against
  * PyTorch for 20 steps with six losses (fixtures/parity/expected.json from
- * tests/reference/train_parity.py), and CoSENT again with gradient
- * accumulation (2 micro-batches of 2): every step's loss and grad norm within
+ * tests/reference/train_parity.py), CoSENT again with gradient
+ * accumulation (2 micro-batches of 2), and GISTEmbedLoss / CachedGISTEmbedLoss
+ * with a frozen guide model (fixtures/parity/guide): every step's loss and grad norm within
  * rtol 1e-4, the final weights within atol 1e-5 + rtol 1e-4. Then stop at
  * step 7 + resume equals an uninterrupted run bit for bit with dropout and
  * shuffling on, and an injected NaN ends the run with an error event. */
@@ -13,6 +14,8 @@
 #include <glib/gstdio.h>
 
 #include "vs-error.h"
+#include "data/vs-dataset.h"
+#include "loss/vs-loss.h"
 #include "model/vs-model.h"
 #include "train/vs-checkpoint.h"
 #include "train/vs-trainer.h"
@@ -274,12 +277,15 @@ read_file (const char *dir, const char *name)
   return text;
 }
 
-/* Dropout and shuffling on, so the RNG and sampler state must survive. */
+/* Dropout and shuffling on, so the RNG and sampler state must survive.
+ * data: the run of expected.json (CachedMNRL; CachedGISTEmbedLoss, whose
+ * guide is not in the checkpoint and is loaded again from the recipe). */
 static void
-test_resume_real (void)
+test_resume_real (gconstpointer data)
 {
   cJSON *expected = load_expected ();
-  const cJSON *run = cJSON_GetArrayItem (cJSON_GetObjectItem (expected, "runs"), 1);  /* CachedMNRL */
+  const cJSON *run = cJSON_GetArrayItem (cJSON_GetObjectItem (expected, "runs"), GPOINTER_TO_INT (data));
+  gboolean gist = GPOINTER_TO_INT (data) == 8;
   const char *extra = "{\"shuffle\": true, \"dropout\": true, \"save_steps\": 7, \"max_steps\": 12}";
   g_autoptr(GError) error = NULL;
   g_autofree char *dir_a = g_dir_make_tmp ("vs-resume-a-XXXXXX", NULL);
@@ -293,7 +299,8 @@ test_resume_real (void)
   g_autofree char *wa = NULL;
   g_autofree char *wc = NULL;
 
-  g_assert_cmpstr (cJSON_GetObjectItem (run, "loss")->valuestring, ==, "CachedMultipleNegativesRankingLoss");
+  g_assert_cmpstr (cJSON_GetObjectItem (run, "loss")->valuestring, ==,
+                   gist ? "CachedGISTEmbedLoss" : "CachedMultipleNegativesRankingLoss");
   {
     g_autoptr(VsRecipe) recipe = recipe_for (run, cJSON_GetObjectItem (expected, "args"), dir_a, extra);
     g_autoptr(VsTrainer) tr = vs_trainer_new_from_recipe (recipe, &error);
@@ -314,6 +321,17 @@ test_resume_real (void)
     g_assert_error (error, VS_ERROR, VS_ERROR_CANCELLED);
     g_clear_error (&error);
   }
+  if (gist)
+    {
+      /* The checkpoint holds the trained model's tensors only; the guide
+       * comes back through the recipe kept in trainer_state.json. */
+      g_autofree char *opt = read_file (ckpt, "optimizer.safetensors");
+      g_autofree char *state = read_file (ckpt, "trainer_state.json");
+
+      g_assert_null (strstr (opt + 8, "guide"));
+      g_assert_null (strstr (opt + 8, "loss0"));
+      g_assert_nonnull (strstr (state, "parity/guide\""));
+    }
   {
     g_autoptr(VsRecipe) recipe = recipe_for (run, cJSON_GetObjectItem (expected, "args"), dir_b, extra);
     g_autoptr(VsTrainer) tr = vs_trainer_new_from_recipe (recipe, &error);
@@ -381,11 +399,28 @@ test_nan_real (void)
   cJSON_Delete (expected);
 }
 
-static void
-test_recipe_problems (void)
+/* A recipe (relative paths from the fixtures) that parses but that the
+ * trainer must reject with VS_ERROR_INVALID: the listed problems. */
+static char *
+trainer_problems (const char *text)
 {
   g_autofree char *dir = fixture_dir ();
   g_autoptr(GError) error = NULL;
+  g_autoptr(VsRecipe) recipe = vs_recipe_parse (text, strlen (text), "bad.json", dir, &error);
+  g_autoptr(VsTrainer) tr = NULL;
+
+  g_assert_no_error (error);
+  tr = vs_trainer_new_from_recipe (recipe, &error);
+  g_assert_null (tr);
+  g_assert_error (error, VS_ERROR, VS_ERROR_INVALID);
+  g_test_message ("%s", error->message);
+  g_assert_false (g_file_test ("/tmp/never-written", G_FILE_TEST_EXISTS));
+  return g_strdup (error->message);
+}
+
+static void
+test_recipe_problems (void)
+{
   const char *text =
     "{\"model\": \"model\","
     " \"train\": [{\"path\": \"pairs.csv\", \"columns\": [\"sentence1\", \"nope\"], \"label\": \"score\"},"
@@ -394,40 +429,26 @@ test_recipe_problems (void)
     "            {\"path\": \"missing.csv\"}],"
     " \"loss\": {\"name\": \"CoSENTLoss\", \"params\": {\"scale\": \"big\"}},"
     " \"output_dir\": \"/tmp/never-written\"}";
-  g_autoptr(VsRecipe) recipe = vs_recipe_parse (text, strlen (text), "bad.json", dir, &error);
-  g_autoptr(VsTrainer) tr = NULL;
-  g_auto(GStrv) lines = NULL;
+  g_autofree char *message = trainer_problems (text);
+  g_auto(GStrv) lines = g_strsplit (message, "\n", -1);
 
-  g_assert_no_error (error);
-  tr = vs_trainer_new_from_recipe (recipe, &error);
-  g_assert_null (tr);
-  g_assert_error (error, VS_ERROR, VS_ERROR_INVALID);
-  g_test_message ("%s", error->message);
-  lines = g_strsplit (error->message, "\n", -1);
   /* One line per dataset: a missing column, a loss that needs 3 columns,
    * a missing file. */
   g_assert_cmpuint (g_strv_length (lines), >=, 3);
-  g_assert_nonnull (strstr (error->message, "train[0]"));
-  g_assert_nonnull (strstr (error->message, "train[1]"));
-  g_assert_nonnull (strstr (error->message, "train[2]"));
-  g_assert_false (g_file_test ("/tmp/never-written", G_FILE_TEST_EXISTS));
+  g_assert_nonnull (strstr (message, "train[0]"));
+  g_assert_nonnull (strstr (message, "train[1]"));
+  g_assert_nonnull (strstr (message, "train[2]"));
 
   /* An evaluator that does not fit the eval data is caught before training. */
-  g_clear_error (&error);
   {
     const char *t2 =
       "{\"model\": \"model\","
       " \"train\": {\"path\": \"pairs.csv\", \"columns\": [\"sentence1\", \"sentence2\"], \"label\": \"score\"},"
       " \"eval\": {\"split_ratio\": 0.25}, \"evaluator\": {\"name\": \"triplet\"},"
       " \"output_dir\": \"/tmp/never-written\"}";
-    g_autoptr(VsRecipe) r2 = vs_recipe_parse (t2, strlen (t2), "bad2.json", dir, &error);
-    g_autoptr(VsTrainer) tr2 = NULL;
+    g_autofree char *m2 = trainer_problems (t2);
 
-    g_assert_no_error (error);
-    tr2 = vs_trainer_new_from_recipe (r2, &error);
-    g_assert_null (tr2);
-    g_assert_error (error, VS_ERROR, VS_ERROR_INVALID);
-    g_assert_nonnull (strstr (error->message, "triplet needs eval data with 3 text columns"));
+    g_assert_nonnull (strstr (m2, "triplet needs eval data with 3 text columns"));
   }
 }
 
@@ -607,6 +628,130 @@ test_cancel_real (void)
   cJSON_Delete (expected);
 }
 
+/* A guide whose vocabulary differs from the model's (a tiny BERT over
+ * all-MiniLM-L6-v2's tokenizer), with the model cut at 8 tokens: the guide
+ * must embed the text of the model's own (truncated) tokens, decoded and
+ * re-tokenized, as sentence-transformers does. The first step's loss is
+ * checked against that pipeline put together here from the tokenizer, the
+ * two models and the loss (rtol 1e-4); the raw texts would give another. */
+static void
+test_gist_retokenize (void)
+{
+  g_autofree char *dir = fixture_dir ();
+  g_autofree char *model_dir = g_build_filename (dir, "model", NULL);
+  g_autofree char *data_path = g_build_filename (dir, "triplets.csv", NULL);
+  g_autofree char *tok_dir = g_build_filename (g_getenv ("VS_SHARED_DATA"), "models", "all-MiniLM-L6-v2", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("vs-gist-XXXXXX", &error);
+  g_autofree char *guide_dir = g_build_filename (tmp, "guide", NULL);
+  g_autofree char *out = g_build_filename (tmp, "out", NULL);
+  g_autofree char *text = NULL;
+  g_autoptr(VsModel) guide = NULL;
+  g_autoptr(VsModel) model = NULL;
+  g_autoptr(VsDataset) data = NULL;
+  g_autoptr(VsRecipe) recipe = NULL;
+  g_autoptr(VsTrainer) tr = NULL;
+  g_autoptr(VsLoss) loss = NULL;
+  Collector c = { cJSON_CreateArray (), NULL, -1 };
+  const char *texts[12];
+  char *decoded[12];
+  char *raw_or_decoded[12];
+  float emb[12 * 16];
+  float gemb[2][12 * 128];
+  const float *cols[3], *gcols[3];
+  float want[2];
+  double got;
+  cJSON *params;
+
+  g_assert_no_error (error);
+  guide = vs_model_new_from_preset ("bert", "tiny", tok_dir, NULL, 0, NULL, FALSE, 5, &error);
+  g_assert_no_error (error);
+  g_assert_true (vs_model_save (guide, guide_dir, &error));
+  g_assert_cmpuint (vs_model_get_dimension (guide), ==, 128);
+  text = g_strdup_printf (
+    "{\"model\": \"model\","
+    " \"train\": {\"path\": \"triplets.csv\", \"columns\": [\"anchor\", \"positive\", \"negative\"]},"
+    " \"loss\": {\"name\": \"GISTEmbedLoss\", \"params\": {\"guide\": \"%s\", \"temperature\": 0.05}},"
+    " \"args\": {\"max_steps\": 1, \"batch_size\": 4, \"shuffle\": false, \"dropout\": false,"
+    "          \"save_steps\": 0, \"max_seq_length\": 8},"
+    " \"output_dir\": \"%s\"}", guide_dir, out);
+  recipe = vs_recipe_parse (text, strlen (text), "gist-retokenize", dir, &error);
+  g_assert_no_error (error);
+  tr = vs_trainer_new_from_recipe (recipe, &error);
+  g_assert_no_error (error);
+  vs_trainer_set_event_func (tr, collect, &c, NULL);
+  g_assert_true (vs_trainer_run (tr, &error));
+  g_assert_no_error (error);
+  got = cJSON_GetNumberValue (cJSON_GetObjectItem (cJSON_GetArrayItem (c.steps, 0), "loss"));
+
+  /* The same batch by hand: rows 0-3, column after column. */
+  model = vs_model_load (model_dir, &error);
+  g_assert_no_error (error);
+  vs_model_set_max_seq_length (model, 8);
+  data = vs_dataset_load (data_path, NULL, &error);
+  g_assert_no_error (error);
+  for (guint col = 0; col < 3; col++)
+    for (guint i = 0; i < 4; i++)
+      {
+        const char *s = vs_column_get_string (vs_dataset_get_column (data, col), i);
+        g_autoptr(VsEncoding) enc = vs_tokenizer_encode (vs_model_get_tokenizer (model), s, NULL, TRUE, 8);
+
+        texts[col * 4 + i] = s;
+        decoded[col * 4 + i] = vs_tokenizer_decode (vs_model_get_tokenizer (model), enc->ids,
+                                                    enc->n_tokens, TRUE);
+      }
+  g_assert_true (vs_model_encode (model, texts, 12, 12, FALSE, emb, &error));
+  params = cJSON_Parse ("{\"guide\": \"g\", \"temperature\": 0.05}");
+  loss = vs_loss_new ("GISTEmbedLoss", params, &error);
+  cJSON_Delete (params);
+  g_assert_no_error (error);
+  /* want[0]: the guide on the decoded tokens; want[1]: on the raw texts. */
+  for (guint k = 0; k < 2; k++)
+    {
+      for (guint i = 0; i < 12; i++)
+        raw_or_decoded[i] = k == 0 ? decoded[i] : (char *) texts[i];
+      g_assert_true (vs_model_encode (guide, (const char *const *) raw_or_decoded, 12, 12, FALSE,
+                                      gemb[k], &error));
+      for (guint col = 0; col < 3; col++)
+        {
+          cols[col] = emb + col * 4 * 16;
+          gcols[col] = gemb[k] + col * 4 * 128;
+        }
+      {
+        VsLossBatch b = { cols, 3, 4, 16, NULL, 0, gcols, 128 };
+
+        g_assert_true (vs_loss_compute_full (loss, &b, &want[k], NULL, &error));
+      }
+    }
+  g_test_message ("GIST with a re-tokenizing guide: step 1 loss %.8g; by hand %.8g (raw texts: %.8g); "
+                  "“%s” -> “%s”", got, want[0], want[1], texts[0], decoded[0]);
+  if (!close_enough (got, want[0], 1e-6, 1e-4))
+    g_error ("GIST re-tokenized guide: loss %.9g, by hand %.9g (rtol 1e-4)", got, want[0]);
+  /* The check can tell the two apart. */
+  g_assert_false (close_enough (want[1], want[0], 1e-6, 1e-4));
+  for (guint i = 0; i < 12; i++)
+    g_free (decoded[i]);
+  cJSON_Delete (c.steps);
+  vs_remove_tree (tmp, NULL);
+}
+
+/* A guide that cannot be loaded is a listed problem, before any work. */
+static void
+test_gist_bad_guide (void)
+{
+  const char *text =
+    "{\"model\": \"model\","
+    " \"train\": [{\"path\": \"triplets.csv\", \"columns\": [\"anchor\", \"positive\"]},"
+    "            {\"path\": \"pairs.csv\", \"columns\": [\"sentence1\", \"sentence2\"], \"label\": \"score\","
+    "             \"loss\": {\"name\": \"CoSENTLoss\", \"params\": {\"scale\": \"big\"}}}],"
+    " \"loss\": {\"name\": \"GISTEmbedLoss\", \"params\": {\"guide\": \"/nonexistent/guide-model\"}},"
+    " \"output_dir\": \"/tmp/never-written\"}";
+  g_autofree char *message = trainer_problems (text);
+
+  g_assert_nonnull (strstr (message, "train[0]: loss: params.guide: /nonexistent/guide-model"));
+  g_assert_nonnull (strstr (message, "train[1]"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -614,6 +759,7 @@ main (int argc, char **argv)
   static const char *runs[] = {
     "MultipleNegativesRankingLoss", "CachedMultipleNegativesRankingLoss", "CoSENTLoss",
     "TripletLoss", "BatchHardTripletLoss", "ContrastiveLoss", "CoSENTLoss-accumulation",
+    "GISTEmbedLoss", "CachedGISTEmbedLoss",
   };
 
   g_test_init (&argc, &argv, NULL);
@@ -623,7 +769,10 @@ main (int argc, char **argv)
 
       g_test_add_data_func (path, GINT_TO_POINTER (i), test_parity);
     }
-  g_test_add_func ("/train/parity/stop-resume-exact", test_resume_real);
+  g_test_add_data_func ("/train/parity/stop-resume-exact", GINT_TO_POINTER (1), test_resume_real);
+  g_test_add_data_func ("/train/parity/stop-resume-exact-gist", GINT_TO_POINTER (8), test_resume_real);
+  g_test_add_func ("/train/parity/gist-retokenize", test_gist_retokenize);
+  g_test_add_func ("/train/parity/gist-bad-guide", test_gist_bad_guide);
   g_test_add_func ("/train/parity/nan", test_nan_real);
   g_test_add_func ("/train/parity/cancel", test_cancel_real);
   g_test_add_func ("/train/parity/recipe-problems", test_recipe_problems);

@@ -230,6 +230,77 @@ test_relative_paths (void)
   g_rmdir (dir);
 }
 
+/* GISTEmbedLoss / CachedGISTEmbedLoss need params.guide (a model folder or
+ * Hub id), also inside a wrapper; every missing or mistyped guide is listed
+ * at once. A relative folder is taken from the recipe's folder. */
+static void
+test_gist_guide (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VsRecipe) bad = parse (
+    "{\"model\": \"org/model\","
+    " \"train\": [{\"path\": \"org/a\"},"
+    "            {\"path\": \"org/b\", \"loss\": {\"name\": \"CachedGISTEmbedLoss\", \"params\": {\"guide\": 3}}},"
+    "            {\"path\": \"org/c\", \"loss\": {\"name\": \"MatryoshkaLoss\","
+    "                                            \"params\": {\"loss\": \"GISTEmbedLoss\"}}},"
+    "            {\"path\": \"org/d\", \"loss\": {\"name\": \"MatryoshkaLoss\","
+    "                \"params\": {\"loss\": {\"name\": \"GISTEmbedLoss\", \"params\": {\"guide\": \"\"}}}}}],"
+    " \"loss\": {\"name\": \"GISTEmbedLoss\"},"
+    " \"output_dir\": \"out\"}", &error);
+  g_auto(GStrv) lines = NULL;
+
+  g_assert_null (bad);
+  g_assert_error (error, VS_ERROR, VS_ERROR_INVALID);
+  g_test_message ("%s", error->message);
+  lines = g_strsplit (error->message, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 4);
+  g_assert_cmpstr (lines[0], ==, "r.json: train[1].loss.params.guide: expected a model folder or Hub id (got a number)");
+  g_assert_cmpstr (lines[1], ==, "r.json: train[2].loss.params.loss.params.guide: missing: GISTEmbedLoss needs a guide "
+                   "model (a model folder or Hub id)");
+  g_assert_cmpstr (lines[2], ==, "r.json: train[3].loss.params.loss.params.guide: expected a model folder or Hub id "
+                   "(got an empty string)");
+  g_assert_cmpstr (lines[3], ==, "r.json: loss.params.guide: missing: GISTEmbedLoss needs a guide model "
+                   "(a model folder or Hub id)");
+  g_clear_error (&error);
+
+  {
+    g_autofree char *dir = g_dir_make_tmp ("vs-recipe-gist-XXXXXX", &error);
+    g_autofree char *guide = g_build_filename (dir, "guide", NULL);
+    g_autofree char *text = g_strdup (
+      "{\"model\": \"org/model\","
+      " \"train\": [{\"path\": \"org/a\"},"
+      "            {\"path\": \"org/b\", \"loss\": {\"name\": \"MatryoshkaLoss\", \"params\": {"
+      "               \"loss\": {\"name\": \"CachedGISTEmbedLoss\", \"params\": {\"guide\": \"org/guide\"}},"
+      "               \"matryoshka_dims\": [16, 8]}}},"
+      "            {\"path\": \"org/c\", \"loss\": \"CoSENTLoss\"}],"
+      " \"loss\": {\"name\": \"GISTEmbedLoss\", \"params\": {\"guide\": \"guide\", \"temperature\": 0.05}},"
+      " \"output_dir\": \"out\"}");
+    g_autoptr(VsRecipe) r = NULL;
+    g_autoptr(VsRecipe) again = NULL;
+    cJSON *json;
+    char *printed;
+
+    g_assert_no_error (error);
+    g_assert_cmpint (g_mkdir (guide, 0755), ==, 0);
+    r = vs_recipe_parse (text, strlen (text), "ok.json", dir, &error);
+    g_assert_no_error (error);
+    /* A folder beside the recipe becomes absolute; a Hub id stays. */
+    g_assert_cmpstr (vs_recipe_loss_get_guide (vs_recipe_loss_for (r, 0)), ==, guide);
+    g_assert_cmpstr (vs_recipe_loss_get_guide (vs_recipe_loss_for (r, 1)), ==, "org/guide");
+    g_assert_null (vs_recipe_loss_get_guide (vs_recipe_loss_for (r, 2)));
+    /* Written out and read back from elsewhere: the same guide. */
+    json = vs_recipe_to_json (r);
+    printed = cJSON_PrintUnformatted (json);
+    again = vs_recipe_parse (printed, strlen (printed), "again.json", "/", &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (vs_recipe_loss_get_guide (vs_recipe_loss_for (again, 0)), ==, guide);
+    cJSON_free (printed);
+    cJSON_Delete (json);
+    g_rmdir (guide);
+    g_rmdir (dir);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -239,5 +310,6 @@ main (int argc, char **argv)
   g_test_add_func ("/train/recipe/all-problems", test_all_problems);
   g_test_add_func ("/train/recipe/bad-json", test_bad_json);
   g_test_add_func ("/train/recipe/relative-paths", test_relative_paths);
+  g_test_add_func ("/train/recipe/gist-guide", test_gist_guide);
   return g_test_run ();
 }

@@ -9,6 +9,16 @@
  * Cached (GradCache) losses instead embed in mini-batches without keeping
  * activations, compute the loss on the full batch, then re-run each
  * mini-batch with the RNG state it had and backpropagate its slice.
+ *
+ * GISTEmbedLoss and CachedGISTEmbedLoss also get the guide model's
+ * embeddings of every column: the guide (params.guide, loaded once per
+ * folder or Hub id) encodes the batch with dropout off and no activations,
+ * and is never trained, checkpointed or saved; a resumed run loads it again
+ * from the recipe. As in sentence-transformers, the guide sees the model's
+ * own tokens when both tokenizers have the same vocabulary and the guide
+ * takes sequences at least as long (it then runs at the model's
+ * max_seq_length); otherwise the model's tokens are decoded (special tokens
+ * skipped, tokenization spaces cleaned up) and re-tokenized by the guide.
  */
 #include "config.h"
 
@@ -24,6 +34,13 @@
 #include "model/vs-model.h"
 #include "train/vs-trainer.h"
 
+/* A frozen guide model (GISTEmbedLoss), shared by the sets that name it. */
+typedef struct
+{
+  VsModel     *model;
+  gboolean     retokenize;  /* decode the model's tokens and re-tokenize */
+} Guide;
+
 typedef struct
 {
   char        *name;
@@ -32,6 +49,7 @@ typedef struct
   guint        n_inputs;
   gboolean     has_label;
   VsLoss      *loss;
+  Guide       *guide;       /* borrowed from RecipeTarget.guides; NULL: none */
   VsSampler   *sampler;     /* NULL: in order (shuffle off, batch sampler) */
   gsize        n_batches;
   guint64      epoch;
@@ -44,6 +62,7 @@ typedef struct
   VsTrainTarget  parent;
   VsTrainArgs    args;
   VsModel       *model;
+  GHashTable    *guides;       /* guide folder or Hub id -> Guide* */
   GPtrArray     *sets;         /* TrainSet* */
   GArray        *order;        /* guint: the set of each batch of the epoch */
   gsize          order_pos;
@@ -61,6 +80,15 @@ typedef struct
   char          *base_model;
   GPtrArray     *scratch;      /* reused per-batch buffers */
 } RecipeTarget;
+
+static void
+guide_free (Guide *guide)
+{
+  if (guide == NULL)
+    return;
+  vs_model_free (guide->model);
+  g_free (guide);
+}
 
 static void
 train_set_free (TrainSet *set)
@@ -267,21 +295,107 @@ compute_loss (VsLoss       *loss,
               gsize         B,
               gsize         D,
               const float  *labels,
+              const float  *guide_emb,  /* [n_inputs * B, G] or NULL */
+              gsize         G,
               float        *value,
               float        *d_emb,      /* [n_inputs * B, D] or NULL */
               GError      **error)
 {
   g_autofree const float **cols = g_new (const float *, n_inputs);
+  g_autofree const float **gcols = g_new (const float *, n_inputs);
   g_autofree float **dcols = g_new (float *, n_inputs);
+  VsLossBatch batch = { cols, n_inputs, B, D, labels, labels != NULL ? 1 : 0, gcols, G };
 
   for (guint c = 0; c < n_inputs; c++)
     {
       cols[c] = emb + (gsize) c * B * D;
+      gcols[c] = guide_emb != NULL ? guide_emb + (gsize) c * B * G : NULL;
       if (d_emb != NULL)
         dcols[c] = d_emb + (gsize) c * B * D;
     }
-  return vs_loss_compute (loss, cols, n_inputs, B, D, labels, value,
-                          d_emb != NULL ? dcols : NULL, error);
+  if (guide_emb == NULL)
+    return vs_loss_compute (loss, cols, n_inputs, B, D, labels, value,
+                            d_emb != NULL ? dcols : NULL, error);
+  return vs_loss_compute_full (loss, &batch, value, d_emb != NULL ? dcols : NULL, error);
+}
+
+/* HF's clean_up_tokenization (transformers' decode default): no space
+ * before . ? ! , and the English contractions. In place. */
+static void
+clean_up_tokenization (char *text)
+{
+  static const char *const pairs[][2] = {
+    { " .", "." }, { " ?", "?" }, { " !", "!" }, { " ,", "," }, { " ' ", "'" },
+    { " n't", "n't" }, { " 'm", "'m" }, { " 's", "'s" }, { " 've", "'ve" }, { " 're", "'re" },
+  };
+
+  for (guint k = 0; k < G_N_ELEMENTS (pairs); k++)
+    {
+      gsize from_len = strlen (pairs[k][0]);
+      gsize to_len = strlen (pairs[k][1]);
+      char *r = text;
+      char *w = text;
+
+      /* Every replacement is shorter, so one pass left to right in place. */
+      while (*r != '\0')
+        if (strncmp (r, pairs[k][0], from_len) == 0)
+          {
+            memmove (w, pairs[k][1], to_len);
+            w += to_len;
+            r += from_len;
+          }
+        else
+          *w++ = *r++;
+      *w = '\0';
+    }
+}
+
+/* The guide's embeddings of n texts into out [n, G], batch_size texts
+ * (one column of the batch) per pass, as sentence-transformers'
+ * GISTEmbedLoss computes them under torch.no_grad(). */
+static gboolean
+guide_encode (RecipeTarget       *t,
+              Guide              *guide,
+              const char *const  *texts,
+              gsize               n,
+              gsize               batch_size,
+              float              *out,
+              GError            **error)
+{
+  VsTokenizer *tok = vs_model_get_tokenizer (t->model);
+  gsize max_len = vs_model_get_max_seq_length (t->model);
+  g_autoptr(GPtrArray) decoded = NULL;
+  gboolean ok;
+
+  if (!guide->retokenize)
+    ok = vs_model_encode (guide->model, texts, n, MAX (batch_size, 1), FALSE, out, error);
+  else if (tok == NULL)
+    {
+      g_set_error (error, VS_ERROR, VS_ERROR_NOT_FOUND,
+                   "the model has no tokenizer to hand its tokens to the guide");
+      ok = FALSE;
+    }
+  else
+    {
+      decoded = g_ptr_array_new_full ((guint) n + 1, g_free);
+      for (gsize i = 0; i < n; i++)
+        {
+          /* The model's tokens as its forward makes them (strip, then the
+           * tokenizer's own lowercasing), back to text. */
+          g_autofree char *s = g_strstrip (g_strdup (texts[i] != NULL ? texts[i] : ""));
+          g_autoptr(VsEncoding) enc = vs_tokenizer_encode (tok, s, NULL, TRUE, max_len);
+          char *text = vs_tokenizer_decode (tok, enc->ids, enc->n_tokens, TRUE);
+
+          clean_up_tokenization (text);
+          g_ptr_array_add (decoded, text);
+        }
+      g_ptr_array_add (decoded, NULL);
+      ok = vs_model_encode (guide->model, (const char *const *) decoded->pdata, n, MAX (batch_size, 1),
+                            FALSE, out, error);
+    }
+  if (!ok)
+    g_prefix_error (error, "guide model: ");
+  return ok;
 }
 
 /* GradCache (CachedMultipleNegativesRankingLoss and friends): same value
@@ -293,6 +407,8 @@ train_cached (RecipeTarget  *t,
               gsize          n_texts,
               gsize          B,
               const float   *labels,
+              const float   *guide_emb,
+              gsize          G,
               float          grad_scale,
               double        *loss_out,
               GError       **error)
@@ -332,7 +448,7 @@ train_cached (RecipeTarget  *t,
   end_state = vs_model_get_rng_state (t->model);
 
   /* Step 2: the loss and d loss / d embeddings on the full batch. */
-  if (!compute_loss (set->loss, emb, set->n_inputs, B, D, labels, &value, d_emb, error))
+  if (!compute_loss (set->loss, emb, set->n_inputs, B, D, labels, guide_emb, G, &value, d_emb, error))
     return FALSE;
   for (gsize i = 0; i < n_texts * D; i++)
     d_emb[i] *= grad_scale;
@@ -374,6 +490,8 @@ rt_train_batch (VsTrainTarget *self,
   g_autofree float *emb = NULL;
   g_autofree float *d_emb = NULL;
   g_autofree float *loss_grads_before = NULL;
+  g_autofree float *guide_emb = NULL;
+  gsize G = 0;
   VsForward *fw;
   float value;
   gboolean ok;
@@ -398,12 +516,22 @@ rt_train_batch (VsTrainTarget *self,
   if (vs_loss_get_n_params (set->loss) > 0)
     loss_grads_before = g_memdup2 (vs_loss_get_grads (set->loss),
                                    vs_loss_get_n_params (set->loss) * sizeof (float));
+  if (set->guide != NULL)
+    {
+      G = vs_model_get_dimension (set->guide->model);
+      guide_emb = g_new (float, n_texts * G);
+      if (!guide_encode (t, set->guide, texts, n_texts, B, guide_emb, error))
+        {
+          g_prefix_error (error, "%s: ", set->name);
+          return FALSE;
+        }
+    }
 
   if (vs_loss_get_mini_batch_size (set->loss) > 0)
     {
       double v;
 
-      ok = train_cached (t, set, texts, n_texts, B, labels, grad_scale, &v, error);
+      ok = train_cached (t, set, texts, n_texts, B, labels, guide_emb, G, grad_scale, &v, error);
       if (!ok)
         return FALSE;
       *loss_out = v;
@@ -415,7 +543,7 @@ rt_train_batch (VsTrainTarget *self,
       fw = vs_model_forward (t->model, texts, n_texts, TRUE, emb, error);
       if (fw == NULL)
         return FALSE;
-      if (!compute_loss (set->loss, emb, set->n_inputs, B, D, labels, &value, d_emb, error))
+      if (!compute_loss (set->loss, emb, set->n_inputs, B, D, labels, guide_emb, G, &value, d_emb, error))
         {
           vs_forward_free (fw);
           g_prefix_error (error, "%s: ", set->name);
@@ -490,15 +618,27 @@ rt_evaluate (VsTrainTarget *self,
       g_autofree float *labels = t->eval_has_label ? g_new (float, B) : NULL;
       g_autofree const char **texts = NULL;
       g_autofree float *emb = NULL;
+      g_autofree float *guide_emb = NULL;
+      gsize n_texts = (gsize) t->eval_inputs * B;
+      gsize G = first->guide != NULL ? vs_model_get_dimension (first->guide->model) : 0;
       float value;
 
       for (gsize i = 0; i < B; i++)
         rows[i] = start + i;
       texts = batch_texts (t->eval_data, t->eval_inputs, t->eval_has_label, rows, B, labels);
-      emb = g_new (float, (gsize) t->eval_inputs * B * D);
-      if (!vs_model_encode (t->model, texts, (gsize) t->eval_inputs * B, bs, FALSE, emb, error))
+      emb = g_new (float, n_texts * D);
+      if (!vs_model_encode (t->model, texts, n_texts, bs, FALSE, emb, error))
         return NULL;
-      if (!compute_loss (first->loss, emb, t->eval_inputs, B, D, labels, &value, NULL, error))
+      if (first->guide != NULL)
+        {
+          guide_emb = g_new (float, n_texts * G);
+          if (!guide_encode (t, first->guide, texts, n_texts, B, guide_emb, error))
+            {
+              g_prefix_error (error, "eval: ");
+              return NULL;
+            }
+        }
+      if (!compute_loss (first->loss, emb, t->eval_inputs, B, D, labels, guide_emb, G, &value, NULL, error))
         {
           g_prefix_error (error, "eval: ");
           return NULL;
@@ -760,6 +900,8 @@ rt_free (VsTrainTarget *self)
 
   if (t->sets != NULL)
     g_ptr_array_unref (t->sets);
+  if (t->guides != NULL)
+    g_hash_table_unref (t->guides);
   if (t->order != NULL)
     g_array_unref (t->order);
   vs_dataset_free (t->eval_data);
@@ -1103,10 +1245,90 @@ sampler_kind (VsBatchSamplerKind kind)
     }
 }
 
+/* The guide model named by a loss's params.guide (a folder or Hub id),
+ * loaded on first use and shared by every dataset that names it; NULL with
+ * a problem when it cannot be loaded. */
+static Guide *
+get_guide (GHashTable *guides,
+           const char *name,
+           const char *where,
+           GPtrArray  *problems)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL;
+  Guide *guide;
+
+  if (name == NULL)
+    {
+      add_problem (problems, "%s: loss: params.guide: missing (a model folder or Hub id)", where);
+      return NULL;
+    }
+  guide = g_hash_table_lookup (guides, name);
+  if (guide != NULL)
+    return guide;
+  /* A local folder as is; a Hub id from the cache or downloaded. */
+  dir = vs_hub_resolve_model (name, &error);
+  guide = g_new0 (Guide, 1);
+  if (dir != NULL)
+    guide->model = vs_model_load (dir, &error);
+  if (guide->model == NULL)
+    {
+      add_problem (problems, "%s: loss: params.guide: %s", where, error->message);
+      guide_free (guide);
+      return NULL;
+    }
+  g_hash_table_insert (guides, g_strdup (name), guide);
+  return guide;
+}
+
+/* Whether two tokenizers have the same vocabulary (token strings by id),
+ * sentence-transformers' test for handing the guide the model's tokens. */
+static gboolean
+same_vocab (const VsTokenizer *a,
+            const VsTokenizer *b)
+{
+  gsize n;
+
+  if (a == NULL || b == NULL)
+    return FALSE;
+  n = vs_tokenizer_get_vocab_size (a);
+  if (n != vs_tokenizer_get_vocab_size (b))
+    return FALSE;
+  for (gsize i = 0; i < n; i++)
+    if (g_strcmp0 (vs_tokenizer_id_to_token (a, (guint32) i), vs_tokenizer_id_to_token (b, (guint32) i)) != 0)
+      return FALSE;
+  return TRUE;
+}
+
+/* Once the model's max_seq_length is final: sentence-transformers'
+ * must_retokenize = vocabularies differ or guide.max_seq_length <
+ * model.max_seq_length. Without it the guide gets the model's features,
+ * i.e. sequences cut at the model's max_seq_length. */
+static void
+setup_guides (RecipeTarget *t)
+{
+  GHashTableIter iter;
+  gpointer value;
+  gsize max_len = vs_model_get_max_seq_length (t->model);
+
+  g_hash_table_iter_init (&iter, t->guides);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Guide *guide = value;
+
+      guide->retokenize = !same_vocab (vs_model_get_tokenizer (t->model),
+                                       vs_model_get_tokenizer (guide->model)) ||
+                          vs_model_get_max_seq_length (guide->model) < max_len;
+      if (!guide->retokenize)
+        vs_model_set_max_seq_length (guide->model, max_len);
+    }
+}
+
 static TrainSet *
 make_set (const VsRecipe        *recipe,
           guint                  i,
           VsModel               *model,
+          GHashTable            *guides,
           GPtrArray             *problems)
 {
   const VsRecipeDataset *spec = g_ptr_array_index (recipe->train, i);
@@ -1154,10 +1376,12 @@ make_set (const VsRecipe        *recipe,
     }
   if (vs_loss_needs_guide (set->loss))
     {
-      add_problem (problems, "%s: %s needs a guide model, which the trainer does not run yet",
-                   where, lspec->name);
-      train_set_free (set);
-      return NULL;
+      set->guide = get_guide (guides, vs_recipe_loss_get_guide (lspec), where, problems);
+      if (set->guide == NULL)
+        {
+          train_set_free (set);
+          return NULL;
+        }
     }
   vs_loss_init_params (set->loss, a->seed);
   vs_loss_set_rng_state (set->loss, a->seed);
@@ -1267,6 +1491,7 @@ vs_trainer_new_from_recipe (const VsRecipe *recipe,
   t->args = recipe->args;
   t->args.metric_for_best_model = g_strdup (recipe->args.metric_for_best_model);
   t->sets = g_ptr_array_new_with_free_func ((GDestroyNotify) train_set_free);
+  t->guides = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) guide_free);
   t->order = g_array_new (FALSE, FALSE, sizeof (guint));
   if (recipe->args.threads > 0)
     vs_engine_set_threads (recipe->args.threads);
@@ -1274,7 +1499,7 @@ vs_trainer_new_from_recipe (const VsRecipe *recipe,
   t->model = make_model (recipe, problems);
   for (guint i = 0; i < recipe->train->len; i++)
     {
-      TrainSet *set = make_set (recipe, i, t->model, problems);
+      TrainSet *set = make_set (recipe, i, t->model, t->guides, problems);
 
       if (set != NULL)
         g_ptr_array_add (t->sets, set);
@@ -1334,6 +1559,7 @@ vs_trainer_new_from_recipe (const VsRecipe *recipe,
   if (recipe->args.max_seq_length > 0)
     vs_model_set_max_seq_length (t->model, recipe->args.max_seq_length);
   vs_model_set_rng_state (t->model, recipe->args.seed);
+  setup_guides (t);
   t->base_model = recipe->model != NULL
                   ? g_strdup (recipe->model)
                   : NULL;

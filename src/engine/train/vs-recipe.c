@@ -157,6 +157,11 @@ static const char *const sampler_names[] = {
   [VS_BATCH_SAMPLER_GROUP_BY_LABEL] = "group_by_label",
 };
 
+static const char *const multi_sampler_names[] = {
+  [VS_MULTI_DATASET_PROPORTIONAL] = "proportional",
+  [VS_MULTI_DATASET_ROUND_ROBIN] = "round_robin",
+};
+
 const char *
 vs_batch_sampler_kind_to_string (VsBatchSamplerKind kind)
 {
@@ -173,6 +178,32 @@ is_integer (const cJSON *item)
          fabs (item->valuedouble) < 9.0e15;
 }
 
+/* An argument that names one of names: *out its index; otherwise FALSE
+ * and a problem listing them ("expected a, b or c (got …)"). */
+static gboolean
+parse_choice (Checker           *ck,
+              const char        *key,
+              const cJSON       *item,
+              const char *const *names,
+              guint              n_names,
+              guint             *out)
+{
+  const char *s = cJSON_IsString (item) ? item->valuestring : NULL;
+  g_autoptr(GString) expected = g_string_new (NULL);
+
+  for (guint i = 0; i < n_names; i++)
+    if (g_strcmp0 (s, names[i]) == 0)
+      {
+        *out = i;
+        return TRUE;
+      }
+  for (guint i = 0; i < n_names; i++)
+    g_string_append_printf (expected, "%s%s", i == 0 ? "" : i + 1 < n_names ? ", " : " or ", names[i]);
+  problem (ck, "args.%s: expected %s (got %s)", key, expected->str,
+           s != NULL ? s : json_type_name (item));
+  return FALSE;
+}
+
 static void
 parse_special_arg (Checker       *ck,
                    VsTrainArgs   *args,
@@ -180,6 +211,7 @@ parse_special_arg (Checker       *ck,
                    const cJSON   *item)
 {
   const char *key = spec->key;
+  guint choice;
 
   if (strcmp (key, "scheduler") == 0)
     {
@@ -204,29 +236,16 @@ parse_special_arg (Checker       *ck,
     }
   else if (strcmp (key, "batch_sampler") == 0)
     {
-      const char *s = cJSON_IsString (item) ? item->valuestring : NULL;
-
-      if (g_strcmp0 (s, "batch") == 0 || g_strcmp0 (s, "batch_sampler") == 0)
+      /* sentence-transformers' enum value "batch_sampler" means "batch". */
+      if (cJSON_IsString (item) && strcmp (item->valuestring, "batch_sampler") == 0)
         args->batch_sampler = VS_BATCH_SAMPLER_BATCH;
-      else if (g_strcmp0 (s, "no_duplicates") == 0)
-        args->batch_sampler = VS_BATCH_SAMPLER_NO_DUPLICATES;
-      else if (g_strcmp0 (s, "group_by_label") == 0)
-        args->batch_sampler = VS_BATCH_SAMPLER_GROUP_BY_LABEL;
-      else
-        problem (ck, "args.batch_sampler: expected batch, no_duplicates or group_by_label (got %s)",
-                 s != NULL ? s : json_type_name (item));
+      else if (parse_choice (ck, key, item, sampler_names, G_N_ELEMENTS (sampler_names), &choice))
+        args->batch_sampler = (VsBatchSamplerKind) choice;
     }
   else if (strcmp (key, "multi_dataset_batch_sampler") == 0)
     {
-      const char *s = cJSON_IsString (item) ? item->valuestring : NULL;
-
-      if (g_strcmp0 (s, "proportional") == 0)
-        args->multi_dataset_batch_sampler = VS_MULTI_DATASET_PROPORTIONAL;
-      else if (g_strcmp0 (s, "round_robin") == 0)
-        args->multi_dataset_batch_sampler = VS_MULTI_DATASET_ROUND_ROBIN;
-      else
-        problem (ck, "args.multi_dataset_batch_sampler: expected proportional or round_robin (got %s)",
-                 s != NULL ? s : json_type_name (item));
+      if (parse_choice (ck, key, item, multi_sampler_names, G_N_ELEMENTS (multi_sampler_names), &choice))
+        args->multi_dataset_batch_sampler = (VsMultiDatasetSampler) choice;
     }
   else if (strcmp (key, "save_total_limit") == 0)
     {
@@ -416,6 +435,84 @@ check_keys (Checker            *ck,
     }
 }
 
+/* The loss of that recipe entry that runs a guide model — GISTEmbedLoss or
+ * CachedGISTEmbedLoss itself, or a wrapper's inner loss (MatryoshkaLoss
+ * {"loss": {"name": …, "params": {…}}}) — by name, with *params the object
+ * that holds its "guide" (NULL when there is none); NULL for other losses. */
+static const char *
+guide_loss (const VsRecipeLoss  *loss,
+            cJSON              **params)
+{
+  const VsLossInfo *info = loss->name != NULL ? vs_loss_registry_lookup (loss->name) : NULL;
+  const VsLossInfo *inner_info;
+  cJSON *inner;
+  const char *inner_name;
+
+  *params = NULL;
+  if (info == NULL)
+    return NULL;
+  if (info->needs_guide)
+    {
+      *params = loss->params;
+      return info->name;
+    }
+  if (!info->is_wrapper)
+    return NULL;
+  inner = cJSON_GetObjectItemCaseSensitive (loss->params, "loss");
+  inner_name = cJSON_IsString (inner) ? inner->valuestring
+               : cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (inner, "name"));
+  inner_info = inner_name != NULL ? vs_loss_registry_lookup (inner_name) : NULL;
+  if (inner_info == NULL || !inner_info->needs_guide)
+    return NULL;
+  if (cJSON_IsObject (inner) && cJSON_IsObject (cJSON_GetObjectItemCaseSensitive (inner, "params")))
+    *params = cJSON_GetObjectItemCaseSensitive (inner, "params");
+  return inner_info->name;
+}
+
+const char *
+vs_recipe_loss_get_guide (const VsRecipeLoss *loss)
+{
+  cJSON *params;
+
+  g_return_val_if_fail (loss != NULL, NULL);
+  if (guide_loss (loss, &params) == NULL || params == NULL)
+    return NULL;
+  return cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (params, "guide"));
+}
+
+/* GISTEmbedLoss and CachedGISTEmbedLoss (alone or wrapped) need params.guide,
+ * a model folder or Hub id; a relative folder is taken from the recipe's. */
+static void
+check_guide (Checker      *ck,
+             VsRecipeLoss *loss,
+             const char   *where)
+{
+  cJSON *params;
+  const char *name = guide_loss (loss, &params);
+  const char *at = params == loss->params ? "params" : "params.loss.params";
+  const cJSON *guide;
+  g_autofree char *resolved = NULL;
+
+  if (name == NULL)
+    return;
+  guide = params != NULL ? cJSON_GetObjectItemCaseSensitive (params, "guide") : NULL;
+  if (guide == NULL || cJSON_IsNull (guide))
+    {
+      problem (ck, "%s.%s.guide: missing: %s needs a guide model (a model folder or Hub id)",
+               where, at, name);
+      return;
+    }
+  if (!cJSON_IsString (guide) || guide->valuestring[0] == '\0')
+    {
+      problem (ck, "%s.%s.guide: expected a model folder or Hub id (got %s)", where, at,
+               cJSON_IsString (guide) ? "an empty string" : json_type_name (guide));
+      return;
+    }
+  resolved = resolve_path (ck->base_dir, guide->valuestring, FALSE);
+  if (strcmp (resolved, guide->valuestring) != 0)
+    cJSON_ReplaceItemInObjectCaseSensitive (params, "guide", cJSON_CreateString (resolved));
+}
+
 static void
 recipe_loss_free (VsRecipeLoss *loss)
 {
@@ -461,6 +558,8 @@ parse_loss (Checker     *ck,
   /* The loss module checks the parameters once the data is loaded. */
   if (loss->name != NULL && vs_loss_registry_lookup (loss->name) == NULL)
     problem (ck, "%s.name: unknown loss “%s”", where, loss->name);
+  else if (loss->name != NULL)
+    check_guide (ck, loss, where);
   return loss;
 }
 
@@ -937,8 +1036,8 @@ add_arg (cJSON             *obj,
         cJSON_AddStringToObject (obj, key, vs_batch_sampler_kind_to_string (args->batch_sampler));
       else if (strcmp (key, "multi_dataset_batch_sampler") == 0)
         cJSON_AddStringToObject (obj, key,
-                                 args->multi_dataset_batch_sampler == VS_MULTI_DATASET_ROUND_ROBIN
-                                 ? "round_robin" : "proportional");
+                                 (guint) args->multi_dataset_batch_sampler < G_N_ELEMENTS (multi_sampler_names)
+                                 ? multi_sampler_names[args->multi_dataset_batch_sampler] : "proportional");
       else if (strcmp (key, "save_total_limit") == 0)
         {
           if (args->save_total_limit > 0)

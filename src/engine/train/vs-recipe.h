@@ -17,6 +17,8 @@
  *     "eval": {"path", "split", "columns", "label", "limit"}
  *           | {"split_ratio": 0.1}          (held out of the first train dataset),
  *     "loss": {"name": "MultipleNegativesRankingLoss", "params": {...}},
+ *             (GISTEmbedLoss / CachedGISTEmbedLoss: "params": {"guide":
+ *              "folder or Hub id", ...}, the frozen guide model)
  *     "evaluator": {"name": "similarity", ...},
  *     "args": {"epochs": 3, "max_steps": -1, "batch_size": 8, ...},
  *     "output_dir": "out"
@@ -177,6 +179,11 @@ char         *vs_recipe_to_python      (const VsRecipe *recipe);
 /* The loss that applies to train dataset i (its own, else the recipe's). */
 const VsRecipeLoss *vs_recipe_loss_for (const VsRecipe *recipe,
                                         guint           i);
+
+/* The guide model (folder or Hub id) of a GISTEmbedLoss or
+ * CachedGISTEmbedLoss, alone or inside a wrapper's params; NULL for other
+ * losses. Parsing has made a relative folder absolute. */
+const char   *vs_recipe_loss_get_guide (const VsRecipeLoss *loss);
 
 void          vs_recipe_free           (VsRecipe *recipe);
 

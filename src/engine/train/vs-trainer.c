@@ -366,6 +366,18 @@ log_metrics (VsTrainer   *trainer,
     }
 }
 
+/* The mean training loss of the steps since the last row, in the row of
+ * the current step; the window starts again. */
+static void
+log_training_loss (VsTrainer *trainer)
+{
+  cJSON *row = log_row_for_step (trainer, trainer->global_step);
+
+  cJSON_AddNumberToObject (row, "training_loss", trainer->window_loss / (double) trainer->window_steps);
+  trainer->window_loss = 0.0;
+  trainer->window_steps = 0;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Checkpoints                                                              */
 
@@ -412,18 +424,28 @@ fill_entries (VsTrainer *trainer,
   return e;
 }
 
+/* g_file_set_contents () with the path in its error. */
+static gboolean
+write_text_file (const char  *path,
+                 const char  *text,
+                 gssize       length,
+                 GError     **error)
+{
+  if (g_file_set_contents (path, text, length, error))
+    return TRUE;
+  g_prefix_error (error, "%s: ", path);
+  return FALSE;
+}
+
 static gboolean
 write_json_file (const char  *path,
                  const cJSON *json,
                  GError     **error)
 {
   char *text = cJSON_Print (json);
-  gboolean ok;
+  gboolean ok = write_text_file (path, text, -1, error);
 
-  ok = g_file_set_contents (path, text, -1, error);
   cJSON_free (text);
-  if (!ok)
-    g_prefix_error (error, "%s: ", path);
   return ok;
 }
 
@@ -444,10 +466,8 @@ write_events (const char  *path,
       g_string_append_c (s, '\n');
       cJSON_free (line);
     }
-  ok = g_file_set_contents (path, s->str, (gssize) s->len, error);
+  ok = write_text_file (path, s->str, (gssize) s->len, error);
   g_string_free (s, TRUE);
-  if (!ok)
-    g_prefix_error (error, "%s: ", path);
   return ok;
 }
 
@@ -577,11 +597,39 @@ vs_trainer_find_checkpoint (const char *dir)
   return found;
 }
 
+/* Creates the output folder and writes the target's model afresh into tmp
+ * inside it (or, for a target that saves no model, an empty folder): the
+ * start of a checkpoint and of the final output alike. */
+static gboolean
+write_model_folder (VsTrainer   *trainer,
+                    const char  *tmp,
+                    GError     **error)
+{
+  const VsTrainTargetClass *k = trainer->target->klass;
+  const char *failed = NULL;
+
+  if (g_mkdir_with_parents (trainer->output_dir, 0755) != 0)
+    failed = trainer->output_dir;
+  else if (!vs_remove_tree (tmp, error))
+    return FALSE;
+  else if (k->save_model != NULL)
+    return k->save_model (trainer->target, tmp, error);
+  else if (g_mkdir_with_parents (tmp, 0755) != 0)
+    failed = tmp;
+  if (failed != NULL)
+    {
+      int err = errno;
+
+      g_set_error (error, VS_ERROR, VS_ERROR_IO, "%s: %s", failed, g_strerror (err));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 save_checkpoint (VsTrainer  *trainer,
                  GError    **error)
 {
-  const VsTrainTargetClass *k = trainer->target->klass;
   g_autofree char *name = g_strdup_printf ("checkpoint-%" G_GINT64_FORMAT, trainer->global_step);
   g_autofree char *final = g_build_filename (trainer->output_dir, name, NULL);
   g_autofree char *tmp_name = g_strdup_printf (".%s.tmp", name);
@@ -595,27 +643,8 @@ save_checkpoint (VsTrainer  *trainer,
   cJSON *ev;
   gboolean ok;
 
-  if (g_mkdir_with_parents (trainer->output_dir, 0755) != 0)
-    {
-      int err = errno;
-
-      g_set_error (error, VS_ERROR, VS_ERROR_IO, "%s: %s", trainer->output_dir, g_strerror (err));
-      return FALSE;
-    }
-  if (!vs_remove_tree (tmp, error))
+  if (!write_model_folder (trainer, tmp, error))
     return FALSE;
-  if (k->save_model != NULL)
-    {
-      if (!k->save_model (trainer->target, tmp, error))
-        return FALSE;
-    }
-  else if (g_mkdir_with_parents (tmp, 0755) != 0)
-    {
-      int err = errno;
-
-      g_set_error (error, VS_ERROR, VS_ERROR_IO, "%s: %s", tmp, g_strerror (err));
-      return FALSE;
-    }
 
   names = tensor_entries (trainer, TRUE);
   entries = fill_entries (trainer, names, TRUE);
@@ -940,29 +969,11 @@ static gboolean
 save_output (VsTrainer  *trainer,
              GError    **error)
 {
-  const VsTrainTargetClass *k = trainer->target->klass;
   g_autofree char *tmp = g_build_filename (trainer->output_dir, ".output.tmp", NULL);
   g_autofree char *record_path = g_build_filename (tmp, "vectorsmith_training_record.json", NULL);
 
-  if (g_mkdir_with_parents (trainer->output_dir, 0755) != 0)
-    {
-      int err = errno;
-
-      g_set_error (error, VS_ERROR, VS_ERROR_IO, "%s: %s", trainer->output_dir, g_strerror (err));
-      return FALSE;
-    }
-  if (!vs_remove_tree (tmp, error))
+  if (!write_model_folder (trainer, tmp, error))
     return FALSE;
-  if (k->save_model != NULL)
-    {
-      if (!k->save_model (trainer->target, tmp, error))
-        return FALSE;
-    }
-  else if (g_mkdir_with_parents (tmp, 0755) != 0)
-    {
-      g_set_error (error, VS_ERROR, VS_ERROR_IO, "%s: cannot create", tmp);
-      return FALSE;
-    }
   cJSON_Delete (trainer->record);
   trainer->record = build_record (trainer);
   if (!write_json_file (record_path, trainer->record, error))
@@ -1172,13 +1183,7 @@ train_step (VsTrainer  *trainer,
   trainer->window_loss += loss_sum / (double) done;
   trainer->window_steps++;
   if (step % a->logging_steps == 0)
-    {
-      cJSON *row = log_row_for_step (trainer, step);
-
-      cJSON_AddNumberToObject (row, "training_loss", trainer->window_loss / (double) trainer->window_steps);
-      trainer->window_loss = 0.0;
-      trainer->window_steps = 0;
-    }
+    log_training_loss (trainer);
   return TRUE;
 }
 
@@ -1263,13 +1268,7 @@ run_loop (VsTrainer  *trainer,
         return FALSE;
     }
   if (trainer->window_steps > 0)
-    {
-      cJSON *row = log_row_for_step (trainer, trainer->global_step);
-
-      cJSON_AddNumberToObject (row, "training_loss", trainer->window_loss / (double) trainer->window_steps);
-      trainer->window_loss = 0.0;
-      trainer->window_steps = 0;
-    }
+    log_training_loss (trainer);
   if (!save_output (trainer, error))
     return FALSE;
 
