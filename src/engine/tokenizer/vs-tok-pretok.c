@@ -412,20 +412,10 @@ vs_pretokenizer_new_from_json (const cJSON *j,
                                GError     **error)
 {
   g_autoptr(VsPreTokenizer) p = g_new0 (VsPreTokenizer, 1);
-  const char *type = NULL;
+  const char *type = vs_json_component_type (j, where, error);
 
-  if (!cJSON_IsObject (j))
-    {
-      g_set_error (error, VS_ERROR, VS_ERROR_PARSE, "%s: expected an object, got %s", where, vs_json_type (j));
-      return NULL;
-    }
-  if (!vs_json_get_string (j, "type", where, &type, error))
-    return NULL;
   if (type == NULL)
-    {
-      g_set_error (error, VS_ERROR, VS_ERROR_PARSE, "%s.type: missing", where);
-      return NULL;
-    }
+    return NULL;
   if (g_str_equal (type, "BertPreTokenizer"))
     p->kind = PRE_BERT;
   else if (g_str_equal (type, "Whitespace"))
@@ -522,26 +512,12 @@ vs_pretokenizer_new_from_json (const cJSON *j,
     p->kind = PRE_UNICODE_SCRIPTS;
   else if (g_str_equal (type, "Sequence"))
     {
-      const cJSON *arr = cJSON_GetObjectItemCaseSensitive (j, "pretokenizers");
-      const cJSON *it;
-      int i = 0;
-
       p->kind = PRE_SEQUENCE;
-      if (!cJSON_IsArray (arr))
-        {
-          g_set_error (error, VS_ERROR, VS_ERROR_PARSE, "%s.pretokenizers: expected an array, got %s",
-                       where, vs_json_type (arr));
-          return NULL;
-        }
-      p->children = g_ptr_array_new_with_free_func ((GDestroyNotify) vs_pretokenizer_free);
-      cJSON_ArrayForEach (it, arr)
-        {
-          g_autofree char *w = g_strdup_printf ("%s.pretokenizers[%d]", where, i++);
-          VsPreTokenizer *c = vs_pretokenizer_new_from_json (it, w, error);
-          if (c == NULL)
-            return NULL;
-          g_ptr_array_add (p->children, c);
-        }
+      p->children = vs_json_parse_children (j, "pretokenizers", where,
+                                            (VsJsonParseFunc) vs_pretokenizer_new_from_json,
+                                            (GDestroyNotify) vs_pretokenizer_free, error);
+      if (p->children == NULL)
+        return NULL;
     }
   else
     {

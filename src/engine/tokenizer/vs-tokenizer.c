@@ -247,20 +247,10 @@ static PostProcessor *
 post_new_from_json (const cJSON *j, const char *where, GError **error)
 {
   g_autoptr(PostProcessor) pp = g_new0 (PostProcessor, 1);
-  const char *type = NULL;
+  const char *type = vs_json_component_type (j, where, error);
 
-  if (!cJSON_IsObject (j))
-    {
-      g_set_error (error, VS_ERROR, VS_ERROR_PARSE, "%s: expected an object, got %s", where, vs_json_type (j));
-      return NULL;
-    }
-  if (!vs_json_get_string (j, "type", where, &type, error))
-    return NULL;
   if (type == NULL)
-    {
-      g_set_error (error, VS_ERROR, VS_ERROR_PARSE, "%s.type: missing", where);
-      return NULL;
-    }
+    return NULL;
   if (g_str_equal (type, "TemplateProcessing"))
     {
       const cJSON *st = cJSON_GetObjectItemCaseSensitive (j, "special_tokens");
@@ -338,25 +328,12 @@ post_new_from_json (const cJSON *j, const char *where, GError **error)
     }
   else if (g_str_equal (type, "Sequence"))
     {
-      const cJSON *arr = cJSON_GetObjectItemCaseSensitive (j, "processors");
-      const cJSON *it;
-      int i = 0;
-
       pp->kind = POST_SEQUENCE;
-      if (!cJSON_IsArray (arr))
-        {
-          g_set_error (error, VS_ERROR, VS_ERROR_PARSE, "%s.processors: expected an array, got %s", where, vs_json_type (arr));
-          return NULL;
-        }
-      pp->children = g_ptr_array_new_with_free_func ((GDestroyNotify) post_free);
-      cJSON_ArrayForEach (it, arr)
-        {
-          g_autofree char *w = g_strdup_printf ("%s.processors[%d]", where, i++);
-          PostProcessor *c = post_new_from_json (it, w, error);
-          if (c == NULL)
-            return NULL;
-          g_ptr_array_add (pp->children, c);
-        }
+      pp->children = vs_json_parse_children (j, "processors", where,
+                                             (VsJsonParseFunc) post_new_from_json,
+                                             (GDestroyNotify) post_free, error);
+      if (pp->children == NULL)
+        return NULL;
     }
   else
     {
