@@ -137,6 +137,33 @@ is_bert_punct (gunichar c)
   return vs_uni_is_punctuation (c);
 }
 
+/* The match list of every occurrence of the character c in ns (HF's
+ * `char` Pattern); an empty ns gets one empty non-match when keep_empty. */
+static GArray *
+matches_of_char (const VsNStr *ns, gunichar c, gboolean keep_empty)
+{
+  GArray *m = g_array_new (FALSE, FALSE, sizeof (VsMatch));
+  gsize last = 0;
+
+  for (const char *q = ns->s->str; q < ns->s->str + ns->s->len; q = g_utf8_next_char (q))
+    if (g_utf8_get_char (q) == c)
+      {
+        gsize b = q - ns->s->str;
+        VsMatch r = { last, b, FALSE };
+        VsMatch d = { b, g_utf8_next_char (q) - ns->s->str, TRUE };
+        if (last < b)
+          g_array_append_val (m, r);
+        g_array_append_val (m, d);
+        last = d.end;
+      }
+  if (last < ns->s->len || (keep_empty && ns->s->len == 0))
+    {
+      VsMatch r = { last, ns->s->len, FALSE };
+      g_array_append_val (m, r);
+    }
+  return m;
+}
+
 static void
 split_char (GPtrArray *out, VsNStr *ns, VsCharPred pred, VsSplitBehavior behavior, gboolean invert)
 {
@@ -190,24 +217,7 @@ apply_one (const VsPreTokenizer *p, VsNStr *ns)
       break;
     case PRE_CHAR_DELIMITER:
       {
-        g_autoptr(GArray) m = g_array_new (FALSE, FALSE, sizeof (VsMatch));
-        gsize last = 0;
-        for (const char *q = ns->s->str; q < ns->s->str + ns->s->len; q = g_utf8_next_char (q))
-          if (g_utf8_get_char (q) == p->delimiter)
-            {
-              gsize b = q - ns->s->str;
-              VsMatch r = { last, b, FALSE };
-              VsMatch d = { b, g_utf8_next_char (q) - ns->s->str, TRUE };
-              if (last < b)
-                g_array_append_val (m, r);
-              g_array_append_val (m, d);
-              last = d.end;
-            }
-        if (last < ns->s->len)
-          {
-            VsMatch r = { last, ns->s->len, FALSE };
-            g_array_append_val (m, r);
-          }
+        g_autoptr(GArray) m = matches_of_char (ns, p->delimiter, FALSE);
         vs_nstr_split (ns, m, VS_SPLIT_REMOVED, out);
       }
       break;
@@ -287,24 +297,7 @@ apply_one (const VsPreTokenizer *p, VsNStr *ns)
           }
         if (p->split)
           {
-            g_autoptr(GArray) m = g_array_new (FALSE, FALSE, sizeof (VsMatch));
-            gsize last = 0;
-            for (const char *q = ns->s->str; q < ns->s->str + ns->s->len; q = g_utf8_next_char (q))
-              if (g_utf8_get_char (q) == p->replacement)
-                {
-                  gsize b = q - ns->s->str;
-                  VsMatch r = { last, b, FALSE };
-                  VsMatch d = { b, g_utf8_next_char (q) - ns->s->str, TRUE };
-                  if (last < b)
-                    g_array_append_val (m, r);
-                  g_array_append_val (m, d);
-                  last = d.end;
-                }
-            if (last < ns->s->len || ns->s->len == 0)
-              {
-                VsMatch r = { last, ns->s->len, FALSE };
-                g_array_append_val (m, r);
-              }
+            g_autoptr(GArray) m = matches_of_char (ns, p->replacement, TRUE);
             vs_nstr_split (ns, m, VS_SPLIT_MERGED_WITH_NEXT, out);
           }
         else if (ns->s->len > 0)
