@@ -554,6 +554,19 @@ vs_json_type (const cJSON *o)
   return "invalid";
 }
 
+/* Sets "where.field: expected <expected>, got <type of v>"; returns FALSE. */
+static gboolean
+wrong_field_type (const char  *where,
+                  const char  *field,
+                  const char  *expected,
+                  const cJSON *v,
+                  GError     **error)
+{
+  g_set_error (error, VS_ERROR, VS_ERROR_PARSE, "%s.%s: expected %s, got %s",
+               where, field, expected, vs_json_type (v));
+  return FALSE;
+}
+
 gboolean
 vs_json_get_bool (const cJSON *o,
                   const char  *field,
@@ -569,11 +582,7 @@ vs_json_get_bool (const cJSON *o,
   else if (cJSON_IsBool (v))
     *out = cJSON_IsTrue (v);
   else
-    {
-      g_set_error (error, VS_ERROR, VS_ERROR_PARSE, "%s.%s: expected a boolean, got %s",
-                   where, field, vs_json_type (v));
-      return FALSE;
-    }
+    return wrong_field_type (where, field, "a boolean", v, error);
   return TRUE;
 }
 
@@ -592,11 +601,7 @@ vs_json_get_int (const cJSON *o,
   else if (cJSON_IsNumber (v) && v->valuedouble == (double) (gint64) v->valuedouble)
     *out = (gint64) v->valuedouble;
   else
-    {
-      g_set_error (error, VS_ERROR, VS_ERROR_PARSE, "%s.%s: expected an integer, got %s",
-                   where, field, vs_json_type (v));
-      return FALSE;
-    }
+    return wrong_field_type (where, field, "an integer", v, error);
   return TRUE;
 }
 
@@ -614,11 +619,7 @@ vs_json_get_string (const cJSON *o,
   else if (cJSON_IsString (v))
     *out = v->valuestring;
   else
-    {
-      g_set_error (error, VS_ERROR, VS_ERROR_PARSE, "%s.%s: expected a string, got %s",
-                   where, field, vs_json_type (v));
-      return FALSE;
-    }
+    return wrong_field_type (where, field, "a string", v, error);
   return TRUE;
 }
 
