@@ -334,9 +334,9 @@ vs_dataset_train_eval_split (const VsDataset *ds,
 
 /* ---- JSON Lines output ---- */
 
-static cJSON *
-cell_to_json (const VsColumn *col,
-              gsize           row)
+cJSON *
+vs_column_cell_to_json (const VsColumn *col,
+                        gsize           row)
 {
   if (vs_column_is_null (col, row))
     return cJSON_CreateNull ();
@@ -386,7 +386,7 @@ vs_dataset_save_jsonl (const VsDataset *ds,
       for (guint c = 0; c < ds->columns->len; c++)
         {
           const VsColumn *col = ds->columns->pdata[c];
-          cJSON_AddItemToObject (obj, col->name, cell_to_json (col, r));
+          cJSON_AddItemToObject (obj, col->name, vs_column_cell_to_json (col, r));
         }
       text = cJSON_PrintUnformatted (obj);
       g_string_append (out, text);
