@@ -44,6 +44,20 @@ cell_json (const VsColumn *col,
   return vs_column_cell_to_json (col, row);
 }
 
+/* A local path, or a Hub dataset id (its Parquet conversion, downloaded),
+ * loaded. */
+static VsDataset *
+load_dataset (const char *spec,
+              const char *split,
+              GError    **error)
+{
+  g_autofree char *path = vs_hub_resolve_dataset (spec, error);
+
+  if (path == NULL)
+    return NULL;
+  return vs_dataset_load (path, split, error);
+}
+
 static cJSON *
 number_or_null (double v)
 {
@@ -69,7 +83,6 @@ vs_cli_inspect (int    argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(VsDataset) ds = NULL;
   g_autoptr(VsCaseInfo) info = NULL;
-  g_autofree char *path = NULL;
   cJSON *root, *cols, *label, *losses, *rows;
   char *text;
   gsize total;
@@ -110,11 +123,7 @@ vs_cli_inspect (int    argc,
         }
       g_array_append_val (overrides, ov);
     }
-  /* A local path, or a Hub dataset id (its Parquet conversion, downloaded). */
-  path = vs_hub_resolve_dataset (argv[1], &error);
-  if (path == NULL)
-    return vs_cli_fail ("inspect", error);
-  ds = vs_dataset_load (path, split, &error);
+  ds = load_dataset (argv[1], split, &error);
   if (ds == NULL)
     return vs_cli_fail ("inspect", error);
   info = vs_dataset_detect_case (ds, (const VsRoleOverride *) overrides->data, overrides->len, &error);
@@ -225,7 +234,6 @@ vs_cli_mine_negatives (int    argc,
   g_autoptr(VsDataset) ds = NULL;
   g_autoptr(VsDataset) mined = NULL;
   g_autoptr(VsModel) model = NULL;
-  g_autofree char *data_path = NULL;
   g_autofree char *model_path = NULL;
   VsMineOptions opts;
   struct { const char *text; double *dst; const char *flag; } numbers[] = {
@@ -278,10 +286,7 @@ vs_cli_mine_negatives (int    argc,
   opts.seed = (guint64) seed;
   opts.batch_size = (gsize) batch_size;
 
-  data_path = vs_hub_resolve_dataset (argv[2], &error);
-  if (data_path == NULL)
-    return vs_cli_fail ("mine-negatives", error);
-  ds = vs_dataset_load (data_path, split, &error);
+  ds = load_dataset (argv[2], split, &error);
   if (ds == NULL)
     return vs_cli_fail ("mine-negatives", error);
   model_path = vs_hub_resolve_model (argv[1], &error);
