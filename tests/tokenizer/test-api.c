@@ -20,6 +20,7 @@
 
 #include "tokenizer/vs-tokenizer.h"
 #include "vs-error.h"
+#include "tok-golden.h"
 
 static cJSON *golden;
 
@@ -65,22 +66,6 @@ golden_cases (const char *name)
   return cJSON_GetObjectItemCaseSensitive (entry, "cases");
 }
 
-static char *
-case_text (const cJSON *c, const char *field, const char *b64_field, gsize *len)
-{
-  const cJSON *t = cJSON_GetObjectItemCaseSensitive (c, field);
-  const cJSON *b = cJSON_GetObjectItemCaseSensitive (c, b64_field);
-
-  if (cJSON_IsString (b))
-    return (char *) g_base64_decode (b->valuestring, len);
-  if (cJSON_IsString (t))
-    {
-      *len = strlen (t->valuestring);
-      return g_strdup (t->valuestring);
-    }
-  return NULL;
-}
-
 /* Compares ids, tokens and offsets of every golden case of `name`; returns
  * the number of cases that differ. */
 static guint
@@ -93,8 +78,8 @@ check_against_golden (VsTokenizer *tok, const char *name, guint *total)
   cJSON_ArrayForEach (c, golden_cases (name))
     {
       gsize la = 0, lb = 0;
-      g_autofree char *a = case_text (c, "text", "text_b64", &la);
-      g_autofree char *b = case_text (c, "pair", "pair_b64", &lb);
+      g_autofree char *a = tok_golden_case_text (c, "text", "text_b64", &la);
+      g_autofree char *b = tok_golden_case_text (c, "pair", "pair_b64", &lb);
       int max_length = cJSON_GetObjectItemCaseSensitive (c, "max_length")->valueint;
       gboolean special = cJSON_IsTrue (cJSON_GetObjectItemCaseSensitive (c, "add_special_tokens"));
       const cJSON *ids = cJSON_GetObjectItemCaseSensitive (c, "ids");
@@ -337,8 +322,8 @@ thread_main (gpointer data)
       cJSON_ArrayForEach (c, job->cases)
         {
           gsize la = 0, lb = 0;
-          g_autofree char *a = case_text (c, "text", "text_b64", &la);
-          g_autofree char *b = case_text (c, "pair", "pair_b64", &lb);
+          g_autofree char *a = tok_golden_case_text (c, "text", "text_b64", &la);
+          g_autofree char *b = tok_golden_case_text (c, "pair", "pair_b64", &lb);
           int max_length = cJSON_GetObjectItemCaseSensitive (c, "max_length")->valueint;
           gboolean special = cJSON_IsTrue (cJSON_GetObjectItemCaseSensitive (c, "add_special_tokens"));
           const cJSON *ids = cJSON_GetObjectItemCaseSensitive (c, "ids");
@@ -556,17 +541,10 @@ test_save_files (void)
 int
 main (int argc, char **argv)
 {
-  g_autofree char *path = NULL;
-  g_autofree char *data = NULL;
-  g_autoptr(GError) error = NULL;
   int ret;
 
   g_test_init (&argc, &argv, NULL);
-  path = g_build_filename (g_getenv ("VS_SOURCE_DIR"), "tests", "tokenizer", "fixtures", "golden.json", NULL);
-  if (!g_file_get_contents (path, &data, NULL, &error))
-    g_error ("%s", error->message);
-  golden = cJSON_Parse (data);
-  g_assert_nonnull (golden);
+  golden = tok_golden_load ("golden.json");
 
   g_test_add_func ("/tokenizer/folder/vocab-txt", test_vocab_txt_folder);
   g_test_add_func ("/tokenizer/folder/vocab-json-merges-txt", test_vocab_json_merges_folder);
