@@ -112,51 +112,52 @@ check_against_golden (VsTokenizer *tok, const char *name, guint *total)
   return failed;
 }
 
-static void
-test_vocab_txt_folder (void)
+/* Copies files of $VS_SHARED_DATA/src_rel into a new temporary folder, loads
+ * the tokenizer from that folder and asserts it gives HF's golden cases of
+ * golden_name (what names the folder in the message); removes the folder. */
+static VsTokenizer *
+tokenizer_from_copied_files (const char *src_rel, const char *const *files,
+                             const char *golden_name, const char *what)
 {
-  g_autofree char *dir = g_dir_make_tmp ("vs-tok-vocab-txt-XXXXXX", NULL);
-  g_autofree char *src = shared ("models/all-MiniLM-L6-v2");
+  g_autofree char *dir = g_dir_make_tmp ("vs-tok-folder-XXXXXX", NULL);
+  g_autofree char *src = shared (src_rel);
   g_autoptr(GError) error = NULL;
   g_autoptr(VsTokenizer) tok = NULL;
   guint total, failed;
 
-  for (const char *const *f = (const char *const[]) { "vocab.txt", "tokenizer_config.json", "special_tokens_map.json", NULL }; *f; f++)
+  for (const char *const *f = files; *f; f++)
     {
       g_autofree char *p = g_build_filename (src, *f, NULL);
       copy_file (p, dir, *f);
     }
   tok = vs_tokenizer_new_from_path (dir, &error);
   g_assert_no_error (error);
-  failed = check_against_golden (tok, "minilm", &total);
-  g_test_message ("vocab.txt folder: %u of %u cases differ from tokenizer.json under HF", failed, total);
+  failed = check_against_golden (tok, golden_name, &total);
+  g_test_message ("%s: %u of %u cases differ from tokenizer.json under HF", what, failed, total);
   g_assert_cmpuint (failed, ==, 0);
+  rm_rf (dir);
+  return g_steal_pointer (&tok);
+}
+
+static void
+test_vocab_txt_folder (void)
+{
+  static const char *const files[] = { "vocab.txt", "tokenizer_config.json", "special_tokens_map.json", NULL };
+  g_autoptr(VsTokenizer) tok = tokenizer_from_copied_files ("models/all-MiniLM-L6-v2", files, "minilm",
+                                                            "vocab.txt folder");
+
   g_assert_cmpint (vs_tokenizer_get_pad_id (tok), ==, 0);
   g_assert_cmpuint (vs_tokenizer_get_vocab_size (tok), ==, 30522);
-  rm_rf (dir);
 }
 
 static void
 test_vocab_json_merges_folder (void)
 {
-  g_autofree char *dir = g_dir_make_tmp ("vs-tok-bpe-XXXXXX", NULL);
-  g_autofree char *src = shared ("tokenizers/roberta-base");
-  g_autoptr(GError) error = NULL;
-  g_autoptr(VsTokenizer) tok = NULL;
-  guint total, failed;
+  static const char *const files[] = { "vocab.json", "merges.txt", NULL };
+  g_autoptr(VsTokenizer) tok = tokenizer_from_copied_files ("tokenizers/roberta-base", files, "roberta",
+                                                            "vocab.json + merges.txt folder");
 
-  for (const char *const *f = (const char *const[]) { "vocab.json", "merges.txt", NULL }; *f; f++)
-    {
-      g_autofree char *p = g_build_filename (src, *f, NULL);
-      copy_file (p, dir, *f);
-    }
-  tok = vs_tokenizer_new_from_path (dir, &error);
-  g_assert_no_error (error);
-  failed = check_against_golden (tok, "roberta", &total);
-  g_test_message ("vocab.json + merges.txt folder: %u of %u cases differ from tokenizer.json under HF", failed, total);
-  g_assert_cmpuint (failed, ==, 0);
   g_assert_cmpint (vs_tokenizer_get_pad_id (tok), ==, 1);
-  rm_rf (dir);
 }
 
 typedef struct
