@@ -183,16 +183,11 @@ test_cli_errors (void)
 int
 main (int argc, char **argv)
 {
-  const cJSON *t;
   int ret;
 
   g_test_init (&argc, &argv, NULL);
   golden = tok_golden_load ("golden.json");
-  cJSON_ArrayForEach (t, cJSON_GetObjectItemCaseSensitive (golden, "tokenizers"))
-    {
-      g_autofree char *tp = g_strdup_printf ("/tokenizer/cli/%s", t->string);
-      g_test_add_data_func (tp, t->string, test_cli);
-    }
+  tok_golden_add_per_tokenizer (golden, "/tokenizer/cli/", test_cli);
   g_test_add_func ("/tokenizer/cli/errors", test_cli_errors);
   ret = g_test_run ();
   cJSON_Delete (golden);

@@ -214,11 +214,7 @@ main (int argc, char **argv)
 
   g_test_init (&argc, &argv, NULL);
   golden = tok_golden_load ("golden.json");
-  cJSON_ArrayForEach (t, cJSON_GetObjectItemCaseSensitive (golden, "tokenizers"))
-    {
-      g_autofree char *tp = g_strdup_printf ("/tokenizer/golden/%s", t->string);
-      g_test_add_data_func (tp, t->string, test_tokenizer);
-    }
+  tok_golden_add_per_tokenizer (golden, "/tokenizer/golden/", test_tokenizer);
   variants = tok_golden_load ("golden-variants.json");
   cJSON_ArrayForEach (t, cJSON_GetObjectItemCaseSensitive (variants, "variants"))
     {

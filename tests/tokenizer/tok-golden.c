@@ -20,6 +20,20 @@ tok_golden_load (const char *name)
   return j;
 }
 
+void
+tok_golden_add_per_tokenizer (const cJSON  *golden,
+                              const char   *prefix,
+                              GTestDataFunc func)
+{
+  const cJSON *t;
+
+  cJSON_ArrayForEach (t, cJSON_GetObjectItemCaseSensitive (golden, "tokenizers"))
+    {
+      g_autofree char *tp = g_strconcat (prefix, t->string, NULL);
+      g_test_add_data_func (tp, t->string, func);
+    }
+}
+
 const cJSON *
 tok_golden_entry_cases (const cJSON *golden,
                         const cJSON *entry)

@@ -10,6 +10,10 @@
  * program if it cannot be read or parsed. Free with cJSON_Delete. */
 cJSON *tok_golden_load       (const char *name);
 
+/* Registers func once per tokenizer entry of golden, as prefix + the
+ * entry's name, with the name (owned by golden) as its data. */
+void   tok_golden_add_per_tokenizer (const cJSON *golden, const char *prefix, GTestDataFunc func);
+
 /* The cases of a tokenizer entry of golden; {"same_as": other} shares
  * other's cases (the generator checked HF gives identical results for both
  * files). */
