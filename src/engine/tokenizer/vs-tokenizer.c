@@ -1225,12 +1225,31 @@ index_added_tokens (VsTokenizer *tok)
     }
 }
 
+/* The optional pipeline component root[field], parsed with parse and named
+ * "name: field"; NULL when absent or null, or with error when it fails. */
+static gpointer
+optional_component (const cJSON     *root,
+                    const char      *field,
+                    const char      *name,
+                    VsJsonParseFunc  parse,
+                    GError         **error)
+{
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive (root, field);
+  g_autofree char *w = NULL;
+
+  if (v == NULL || cJSON_IsNull (v))
+    return NULL;
+  w = g_strdup_printf ("%s: %s", name, field);
+  return parse (v, w, error);
+}
+
 static VsTokenizer *
 tokenizer_from_cjson (const cJSON *root, const char *name, GError **error)
 {
   g_autoptr(VsTokenizer) tok = tokenizer_alloc (name);
   g_autofree char *w = NULL;
   const cJSON *v;
+  g_autoptr(GError) local = NULL;
 
   if (!cJSON_IsObject (root))
     {
@@ -1253,41 +1272,19 @@ tokenizer_from_cjson (const cJSON *root, const char *name, GError **error)
   if (tok->model == NULL)
     return NULL;
 
-  v = cJSON_GetObjectItemCaseSensitive (root, "normalizer");
-  if (v != NULL && !cJSON_IsNull (v))
+  tok->normalizer = optional_component (root, "normalizer", name,
+                                         (VsJsonParseFunc) vs_normalizer_new_from_json, &local);
+  if (local == NULL)
+    tok->pre_tokenizer = optional_component (root, "pre_tokenizer", name,
+                                              (VsJsonParseFunc) vs_pretokenizer_new_from_json, &local);
+  if (local == NULL)
+    tok->post = optional_component (root, "post_processor", name, (VsJsonParseFunc) post_new_from_json, &local);
+  if (local == NULL)
+    tok->decoder = optional_component (root, "decoder", name, (VsJsonParseFunc) vs_decoder_new_from_json, &local);
+  if (local != NULL)
     {
-      g_free (w);
-      w = g_strdup_printf ("%s: normalizer", name);
-      tok->normalizer = vs_normalizer_new_from_json (v, w, error);
-      if (tok->normalizer == NULL)
-        return NULL;
-    }
-  v = cJSON_GetObjectItemCaseSensitive (root, "pre_tokenizer");
-  if (v != NULL && !cJSON_IsNull (v))
-    {
-      g_free (w);
-      w = g_strdup_printf ("%s: pre_tokenizer", name);
-      tok->pre_tokenizer = vs_pretokenizer_new_from_json (v, w, error);
-      if (tok->pre_tokenizer == NULL)
-        return NULL;
-    }
-  v = cJSON_GetObjectItemCaseSensitive (root, "post_processor");
-  if (v != NULL && !cJSON_IsNull (v))
-    {
-      g_free (w);
-      w = g_strdup_printf ("%s: post_processor", name);
-      tok->post = post_new_from_json (v, w, error);
-      if (tok->post == NULL)
-        return NULL;
-    }
-  v = cJSON_GetObjectItemCaseSensitive (root, "decoder");
-  if (v != NULL && !cJSON_IsNull (v))
-    {
-      g_free (w);
-      w = g_strdup_printf ("%s: decoder", name);
-      tok->decoder = vs_decoder_new_from_json (v, w, error);
-      if (tok->decoder == NULL)
-        return NULL;
+      g_propagate_error (error, g_steal_pointer (&local));
+      return NULL;
     }
   index_added_tokens (tok);
   return g_steal_pointer (&tok);
