@@ -16,59 +16,46 @@
 #include "vs-cli.h"
 #include "vs-error.h"
 
+/* A cell as JSON, as the engine writes it, except that unannotated Parquet
+ * binary may hold any bytes: such a string prints as valid UTF-8 (invalid
+ * bytes as U+FFFD, NUL as U+2400). */
 static cJSON *
 cell_json (const VsColumn *col,
            gsize           row)
 {
-  if (vs_column_is_null (col, row))
-    return cJSON_CreateNull ();
-  switch (vs_column_get_type (col))
+  if (vs_column_get_type (col) == VS_COLUMN_STRING && !vs_column_is_null (col, row))
     {
-    case VS_COLUMN_STRING:
-      {
-        /* Unannotated Parquet binary may hold any bytes: print valid
-         * UTF-8 (invalid bytes as U+FFFD, NUL as U+2400). */
-        const char *s = vs_column_get_string (col, row);
-        gsize len = vs_column_get_string_length (col, row);
-        if (g_utf8_validate_len (s, len, NULL) && memchr (s, '\0', len) == NULL)
-          return cJSON_CreateString (s);
-        else
-          {
-            GString *bytes = g_string_new (NULL);
-            g_autofree char *valid = NULL;
-            for (gsize i = 0; i < len; i++)
-              if (s[i] == '\0')
-                g_string_append (bytes, "\xE2\x90\x80");   /* U+2400 SYMBOL FOR NULL */
-              else
-                g_string_append_c (bytes, s[i]);
-            valid = g_utf8_make_valid (bytes->str, (gssize) bytes->len);
-            g_string_free (bytes, TRUE);
-            return cJSON_CreateString (valid);
-          }
-      }
-    case VS_COLUMN_FLOAT64:
-      {
-        double v = vs_column_get_double (col, row);
-        return isfinite (v) ? cJSON_CreateNumber (v) : cJSON_CreateNull ();
-      }
-    case VS_COLUMN_INT64:
-      return cJSON_CreateNumber ((double) vs_column_get_int64 (col, row));
-    case VS_COLUMN_BOOL:
-      return cJSON_CreateBool (vs_column_get_bool (col, row));
-    case VS_COLUMN_STRING_LIST:
-      {
-        cJSON *arr = cJSON_CreateArray ();
-        guint n = vs_column_get_list_length (col, row);
-        for (guint i = 0; i < n; i++)
-          {
-            const char *s = vs_column_get_list_item (col, row, i);
-            cJSON_AddItemToArray (arr, s != NULL ? cJSON_CreateString (s) : cJSON_CreateNull ());
-          }
-        return arr;
-      }
-    default:
-      return cJSON_CreateNull ();
+      const char *s = vs_column_get_string (col, row);
+      gsize len = vs_column_get_string_length (col, row);
+      if (!g_utf8_validate_len (s, len, NULL) || memchr (s, '\0', len) != NULL)
+        {
+          GString *bytes = g_string_new (NULL);
+          g_autofree char *valid = NULL;
+          for (gsize i = 0; i < len; i++)
+            if (s[i] == '\0')
+              g_string_append (bytes, "\xE2\x90\x80");   /* U+2400 SYMBOL FOR NULL */
+            else
+              g_string_append_c (bytes, s[i]);
+          valid = g_utf8_make_valid (bytes->str, (gssize) bytes->len);
+          g_string_free (bytes, TRUE);
+          return cJSON_CreateString (valid);
+        }
     }
+  return vs_column_cell_to_json (col, row);
+}
+
+/* A local path, or a Hub dataset id (its Parquet conversion, downloaded),
+ * loaded. */
+static VsDataset *
+load_dataset (const char *spec,
+              const char *split,
+              GError    **error)
+{
+  g_autofree char *path = vs_hub_resolve_dataset (spec, error);
+
+  if (path == NULL)
+    return NULL;
+  return vs_dataset_load (path, split, error);
 }
 
 static cJSON *
@@ -96,7 +83,6 @@ vs_cli_inspect (int    argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(VsDataset) ds = NULL;
   g_autoptr(VsCaseInfo) info = NULL;
-  g_autofree char *path = NULL;
   cJSON *root, *cols, *label, *losses, *rows;
   char *text;
   gsize total;
@@ -137,11 +123,7 @@ vs_cli_inspect (int    argc,
         }
       g_array_append_val (overrides, ov);
     }
-  /* A local path, or a Hub dataset id (its Parquet conversion, downloaded). */
-  path = vs_hub_resolve_dataset (argv[1], &error);
-  if (path == NULL)
-    return vs_cli_fail ("inspect", error);
-  ds = vs_dataset_load (path, split, &error);
+  ds = load_dataset (argv[1], split, &error);
   if (ds == NULL)
     return vs_cli_fail ("inspect", error);
   info = vs_dataset_detect_case (ds, (const VsRoleOverride *) overrides->data, overrides->len, &error);
@@ -252,7 +234,6 @@ vs_cli_mine_negatives (int    argc,
   g_autoptr(VsDataset) ds = NULL;
   g_autoptr(VsDataset) mined = NULL;
   g_autoptr(VsModel) model = NULL;
-  g_autofree char *data_path = NULL;
   g_autofree char *model_path = NULL;
   VsMineOptions opts;
   struct { const char *text; double *dst; const char *flag; } numbers[] = {
@@ -305,10 +286,7 @@ vs_cli_mine_negatives (int    argc,
   opts.seed = (guint64) seed;
   opts.batch_size = (gsize) batch_size;
 
-  data_path = vs_hub_resolve_dataset (argv[2], &error);
-  if (data_path == NULL)
-    return vs_cli_fail ("mine-negatives", error);
-  ds = vs_dataset_load (data_path, split, &error);
+  ds = load_dataset (argv[2], split, &error);
   if (ds == NULL)
     return vs_cli_fail ("mine-negatives", error);
   model_path = vs_hub_resolve_model (argv[1], &error);

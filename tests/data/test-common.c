@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 
 #include "test-common.h"
+#include "vs-error.h"
 
 char *
 test_shared_path (const char *rel)
@@ -276,4 +277,20 @@ test_compare_rows (const VsDataset *ds,
       r++;
     }
   return bad;
+}
+
+void
+test_assert_load_fails (const char *path,
+                        const char *split,
+                        const char *expect)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VsDataset) ds = vs_dataset_load (path, split, &error);
+
+  g_assert_null (ds);
+  g_assert_nonnull (error);
+  g_assert_true (error->domain == VS_ERROR);
+  if (strstr (error->message, expect) == NULL)
+    g_test_message ("expected “%s” in: %s", expect, error->message);
+  g_assert_nonnull (strstr (error->message, expect));
 }

@@ -12,6 +12,9 @@ char  *test_shared_path (const char *rel);
 char  *test_fixture_path (const char *rel);
 /* Parse a JSON file; fails the test on error. */
 cJSON *test_load_json (const char *path);
+/* Loads path (split may be NULL) and asserts that it fails with a VS_ERROR
+ * whose message contains expect (the message is printed when it does not). */
+void   test_assert_load_fails (const char *path, const char *split, const char *expect);
 /* Write text to a new file in a per-test temporary folder; returns its path. */
 char  *test_write_temp (const char *name, const char *contents, gssize len);
 /* Compare the dataset's cells with `rows` (array of objects, conventions of

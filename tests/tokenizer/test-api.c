@@ -20,6 +20,7 @@
 
 #include "tokenizer/vs-tokenizer.h"
 #include "vs-error.h"
+#include "tok-golden.h"
 
 static cJSON *golden;
 
@@ -65,22 +66,6 @@ golden_cases (const char *name)
   return cJSON_GetObjectItemCaseSensitive (entry, "cases");
 }
 
-static char *
-case_text (const cJSON *c, const char *field, const char *b64_field, gsize *len)
-{
-  const cJSON *t = cJSON_GetObjectItemCaseSensitive (c, field);
-  const cJSON *b = cJSON_GetObjectItemCaseSensitive (c, b64_field);
-
-  if (cJSON_IsString (b))
-    return (char *) g_base64_decode (b->valuestring, len);
-  if (cJSON_IsString (t))
-    {
-      *len = strlen (t->valuestring);
-      return g_strdup (t->valuestring);
-    }
-  return NULL;
-}
-
 /* Compares ids, tokens and offsets of every golden case of `name`; returns
  * the number of cases that differ. */
 static guint
@@ -93,8 +78,8 @@ check_against_golden (VsTokenizer *tok, const char *name, guint *total)
   cJSON_ArrayForEach (c, golden_cases (name))
     {
       gsize la = 0, lb = 0;
-      g_autofree char *a = case_text (c, "text", "text_b64", &la);
-      g_autofree char *b = case_text (c, "pair", "pair_b64", &lb);
+      g_autofree char *a = tok_golden_case_text (c, "text", "text_b64", &la);
+      g_autofree char *b = tok_golden_case_text (c, "pair", "pair_b64", &lb);
       int max_length = cJSON_GetObjectItemCaseSensitive (c, "max_length")->valueint;
       gboolean special = cJSON_IsTrue (cJSON_GetObjectItemCaseSensitive (c, "add_special_tokens"));
       const cJSON *ids = cJSON_GetObjectItemCaseSensitive (c, "ids");
@@ -127,51 +112,52 @@ check_against_golden (VsTokenizer *tok, const char *name, guint *total)
   return failed;
 }
 
-static void
-test_vocab_txt_folder (void)
+/* Copies files of $VS_SHARED_DATA/src_rel into a new temporary folder, loads
+ * the tokenizer from that folder and asserts it gives HF's golden cases of
+ * golden_name (what names the folder in the message); removes the folder. */
+static VsTokenizer *
+tokenizer_from_copied_files (const char *src_rel, const char *const *files,
+                             const char *golden_name, const char *what)
 {
-  g_autofree char *dir = g_dir_make_tmp ("vs-tok-vocab-txt-XXXXXX", NULL);
-  g_autofree char *src = shared ("models/all-MiniLM-L6-v2");
+  g_autofree char *dir = g_dir_make_tmp ("vs-tok-folder-XXXXXX", NULL);
+  g_autofree char *src = shared (src_rel);
   g_autoptr(GError) error = NULL;
   g_autoptr(VsTokenizer) tok = NULL;
   guint total, failed;
 
-  for (const char *const *f = (const char *const[]) { "vocab.txt", "tokenizer_config.json", "special_tokens_map.json", NULL }; *f; f++)
+  for (const char *const *f = files; *f; f++)
     {
       g_autofree char *p = g_build_filename (src, *f, NULL);
       copy_file (p, dir, *f);
     }
   tok = vs_tokenizer_new_from_path (dir, &error);
   g_assert_no_error (error);
-  failed = check_against_golden (tok, "minilm", &total);
-  g_test_message ("vocab.txt folder: %u of %u cases differ from tokenizer.json under HF", failed, total);
+  failed = check_against_golden (tok, golden_name, &total);
+  g_test_message ("%s: %u of %u cases differ from tokenizer.json under HF", what, failed, total);
   g_assert_cmpuint (failed, ==, 0);
+  rm_rf (dir);
+  return g_steal_pointer (&tok);
+}
+
+static void
+test_vocab_txt_folder (void)
+{
+  static const char *const files[] = { "vocab.txt", "tokenizer_config.json", "special_tokens_map.json", NULL };
+  g_autoptr(VsTokenizer) tok = tokenizer_from_copied_files ("models/all-MiniLM-L6-v2", files, "minilm",
+                                                            "vocab.txt folder");
+
   g_assert_cmpint (vs_tokenizer_get_pad_id (tok), ==, 0);
   g_assert_cmpuint (vs_tokenizer_get_vocab_size (tok), ==, 30522);
-  rm_rf (dir);
 }
 
 static void
 test_vocab_json_merges_folder (void)
 {
-  g_autofree char *dir = g_dir_make_tmp ("vs-tok-bpe-XXXXXX", NULL);
-  g_autofree char *src = shared ("tokenizers/roberta-base");
-  g_autoptr(GError) error = NULL;
-  g_autoptr(VsTokenizer) tok = NULL;
-  guint total, failed;
+  static const char *const files[] = { "vocab.json", "merges.txt", NULL };
+  g_autoptr(VsTokenizer) tok = tokenizer_from_copied_files ("tokenizers/roberta-base", files, "roberta",
+                                                            "vocab.json + merges.txt folder");
 
-  for (const char *const *f = (const char *const[]) { "vocab.json", "merges.txt", NULL }; *f; f++)
-    {
-      g_autofree char *p = g_build_filename (src, *f, NULL);
-      copy_file (p, dir, *f);
-    }
-  tok = vs_tokenizer_new_from_path (dir, &error);
-  g_assert_no_error (error);
-  failed = check_against_golden (tok, "roberta", &total);
-  g_test_message ("vocab.json + merges.txt folder: %u of %u cases differ from tokenizer.json under HF", failed, total);
-  g_assert_cmpuint (failed, ==, 0);
   g_assert_cmpint (vs_tokenizer_get_pad_id (tok), ==, 1);
-  rm_rf (dir);
 }
 
 typedef struct
@@ -337,8 +323,8 @@ thread_main (gpointer data)
       cJSON_ArrayForEach (c, job->cases)
         {
           gsize la = 0, lb = 0;
-          g_autofree char *a = case_text (c, "text", "text_b64", &la);
-          g_autofree char *b = case_text (c, "pair", "pair_b64", &lb);
+          g_autofree char *a = tok_golden_case_text (c, "text", "text_b64", &la);
+          g_autofree char *b = tok_golden_case_text (c, "pair", "pair_b64", &lb);
           int max_length = cJSON_GetObjectItemCaseSensitive (c, "max_length")->valueint;
           gboolean special = cJSON_IsTrue (cJSON_GetObjectItemCaseSensitive (c, "add_special_tokens"));
           const cJSON *ids = cJSON_GetObjectItemCaseSensitive (c, "ids");
@@ -556,17 +542,10 @@ test_save_files (void)
 int
 main (int argc, char **argv)
 {
-  g_autofree char *path = NULL;
-  g_autofree char *data = NULL;
-  g_autoptr(GError) error = NULL;
   int ret;
 
   g_test_init (&argc, &argv, NULL);
-  path = g_build_filename (g_getenv ("VS_SOURCE_DIR"), "tests", "tokenizer", "fixtures", "golden.json", NULL);
-  if (!g_file_get_contents (path, &data, NULL, &error))
-    g_error ("%s", error->message);
-  golden = cJSON_Parse (data);
-  g_assert_nonnull (golden);
+  golden = tok_golden_load ("golden.json");
 
   g_test_add_func ("/tokenizer/folder/vocab-txt", test_vocab_txt_folder);
   g_test_add_func ("/tokenizer/folder/vocab-json-merges-txt", test_vocab_json_merges_folder);

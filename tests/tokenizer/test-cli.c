@@ -12,36 +12,9 @@
 
 #include <cjson/cJSON.h>
 #include <gio/gio.h>
+#include "tok-golden.h"
 
 static cJSON *golden;
-
-/* The cases of a tokenizer entry; {"same_as": other} shares other's cases
- * (the generator checked HF gives identical results for both files). */
-static const cJSON *
-entry_cases (const cJSON *entry)
-{
-  const cJSON *same = cJSON_GetObjectItemCaseSensitive (entry, "same_as");
-
-  if (cJSON_IsString (same))
-    entry = cJSON_GetObjectItemCaseSensitive (cJSON_GetObjectItemCaseSensitive (golden, "tokenizers"), same->valuestring);
-  return cJSON_GetObjectItemCaseSensitive (entry, "cases");
-}
-
-static char *
-case_text (const cJSON *c, const char *field, const char *b64_field, gsize *len)
-{
-  const cJSON *t = cJSON_GetObjectItemCaseSensitive (c, field);
-  const cJSON *b = cJSON_GetObjectItemCaseSensitive (c, b64_field);
-
-  if (cJSON_IsString (b))
-    return (char *) g_base64_decode (b->valuestring, len);
-  if (cJSON_IsString (t))
-    {
-      *len = strlen (t->valuestring);
-      return g_strdup (t->valuestring);
-    }
-  return NULL;
-}
 
 static gboolean
 fits_line (const char *s, gsize len, gboolean pair)
@@ -80,8 +53,8 @@ run_group (const char *path, const cJSON *cases, gboolean pair, gboolean special
   cJSON_ArrayForEach (c, cases)
     {
       gsize la = 0, lb = 0;
-      g_autofree char *a = case_text (c, "text", "text_b64", &la);
-      g_autofree char *b = case_text (c, "pair", "pair_b64", &lb);
+      g_autofree char *a = tok_golden_case_text (c, "text", "text_b64", &la);
+      g_autofree char *b = tok_golden_case_text (c, "pair", "pair_b64", &lb);
 
       if ((b != NULL) != pair ||
           cJSON_IsTrue (cJSON_GetObjectItemCaseSensitive (c, "add_special_tokens")) != special ||
@@ -155,7 +128,7 @@ test_cli (gconstpointer data)
 {
   const char *name = data;
   const cJSON *entry = cJSON_GetObjectItemCaseSensitive (cJSON_GetObjectItemCaseSensitive (golden, "tokenizers"), name);
-  const cJSON *cases = entry_cases (entry);
+  const cJSON *cases = tok_golden_entry_cases (golden, entry);
   g_autofree char *path = g_build_filename (g_getenv ("VS_SHARED_DATA"),
                                             cJSON_GetObjectItemCaseSensitive (entry, "path")->valuestring, NULL);
   g_autoptr(GHashTable) max_lengths = g_hash_table_new (NULL, NULL);
@@ -210,23 +183,11 @@ test_cli_errors (void)
 int
 main (int argc, char **argv)
 {
-  g_autofree char *path = NULL;
-  g_autofree char *data = NULL;
-  g_autoptr(GError) error = NULL;
-  const cJSON *t;
   int ret;
 
   g_test_init (&argc, &argv, NULL);
-  path = g_build_filename (g_getenv ("VS_SOURCE_DIR"), "tests", "tokenizer", "fixtures", "golden.json", NULL);
-  if (!g_file_get_contents (path, &data, NULL, &error))
-    g_error ("%s", error->message);
-  golden = cJSON_Parse (data);
-  g_assert_nonnull (golden);
-  cJSON_ArrayForEach (t, cJSON_GetObjectItemCaseSensitive (golden, "tokenizers"))
-    {
-      g_autofree char *tp = g_strdup_printf ("/tokenizer/cli/%s", t->string);
-      g_test_add_data_func (tp, t->string, test_cli);
-    }
+  golden = tok_golden_load ("golden.json");
+  tok_golden_add_per_tokenizer (golden, "/tokenizer/cli/", test_cli);
   g_test_add_func ("/tokenizer/cli/errors", test_cli_errors);
   ret = g_test_run ();
   cJSON_Delete (golden);

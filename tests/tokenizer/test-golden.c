@@ -12,37 +12,10 @@
 #include <cjson/cJSON.h>
 
 #include "tokenizer/vs-tokenizer.h"
+#include "tok-golden.h"
 
 static cJSON *golden;
 static cJSON *variants;
-
-/* The cases of a tokenizer entry; {"same_as": other} shares other's cases
- * (the generator checked HF gives identical results for both files). */
-static const cJSON *
-entry_cases (const cJSON *entry)
-{
-  const cJSON *same = cJSON_GetObjectItemCaseSensitive (entry, "same_as");
-
-  if (cJSON_IsString (same))
-    entry = cJSON_GetObjectItemCaseSensitive (cJSON_GetObjectItemCaseSensitive (golden, "tokenizers"), same->valuestring);
-  return cJSON_GetObjectItemCaseSensitive (entry, "cases");
-}
-
-static char *
-read_case_text (const cJSON *c, const char *field, const char *b64_field, gsize *len)
-{
-  const cJSON *t = cJSON_GetObjectItemCaseSensitive (c, field);
-  const cJSON *b = cJSON_GetObjectItemCaseSensitive (c, b64_field);
-
-  if (cJSON_IsString (b))
-    return (char *) g_base64_decode (b->valuestring, len);
-  if (cJSON_IsString (t))
-    {
-      *len = strlen (t->valuestring);
-      return g_strdup (t->valuestring);
-    }
-  return NULL;
-}
 
 static GString *
 describe_ids (const guint32 *ids, gsize n)
@@ -60,8 +33,8 @@ check_case (VsTokenizer *tok, const char *name, const cJSON *c)
 {
   const char *label = cJSON_GetObjectItemCaseSensitive (c, "label")->valuestring;
   gsize la = 0, lb = 0;
-  g_autofree char *text = read_case_text (c, "text", "text_b64", &la);
-  g_autofree char *pair = read_case_text (c, "pair", "pair_b64", &lb);
+  g_autofree char *text = tok_golden_case_text (c, "text", "text_b64", &la);
+  g_autofree char *pair = tok_golden_case_text (c, "pair", "pair_b64", &lb);
   gboolean add_special = cJSON_IsTrue (cJSON_GetObjectItemCaseSensitive (c, "add_special_tokens"));
   int max_length = cJSON_GetObjectItemCaseSensitive (c, "max_length")->valueint;
   const cJSON *ids = cJSON_GetObjectItemCaseSensitive (c, "ids");
@@ -147,7 +120,7 @@ test_tokenizer (gconstpointer data)
 
   g_assert_no_error (error);
   g_assert_nonnull (tok);
-  cJSON_ArrayForEach (c, entry_cases (entry))
+  cJSON_ArrayForEach (c, tok_golden_entry_cases (golden, entry))
     {
       failed += check_case (tok, name, c);
       total++;
@@ -236,30 +209,13 @@ test_variant (gconstpointer data)
 int
 main (int argc, char **argv)
 {
-  g_autofree char *path = NULL;
-  g_autofree char *data = NULL;
-  g_autoptr(GError) error = NULL;
   const cJSON *t;
   int ret;
 
   g_test_init (&argc, &argv, NULL);
-  path = g_build_filename (g_getenv ("VS_SOURCE_DIR"), "tests", "tokenizer", "fixtures", "golden.json", NULL);
-  if (!g_file_get_contents (path, &data, NULL, &error))
-    g_error ("%s", error->message);
-  golden = cJSON_Parse (data);
-  g_assert_nonnull (golden);
-  cJSON_ArrayForEach (t, cJSON_GetObjectItemCaseSensitive (golden, "tokenizers"))
-    {
-      g_autofree char *tp = g_strdup_printf ("/tokenizer/golden/%s", t->string);
-      g_test_add_data_func (tp, t->string, test_tokenizer);
-    }
-  g_clear_pointer (&path, g_free);
-  g_clear_pointer (&data, g_free);
-  path = g_build_filename (g_getenv ("VS_SOURCE_DIR"), "tests", "tokenizer", "fixtures", "golden-variants.json", NULL);
-  if (!g_file_get_contents (path, &data, NULL, &error))
-    g_error ("%s", error->message);
-  variants = cJSON_Parse (data);
-  g_assert_nonnull (variants);
+  golden = tok_golden_load ("golden.json");
+  tok_golden_add_per_tokenizer (golden, "/tokenizer/golden/", test_tokenizer);
+  variants = tok_golden_load ("golden-variants.json");
   cJSON_ArrayForEach (t, cJSON_GetObjectItemCaseSensitive (variants, "variants"))
     {
       g_autofree char *tp = g_strdup_printf ("/tokenizer/variant/%s",

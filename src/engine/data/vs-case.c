@@ -385,6 +385,24 @@ quoted_list (char **names,
   return g_string_free (s, FALSE);
 }
 
+/* Removes and returns the column of rest that stands first in the table
+ * (lowest index), or NULL when rest is empty. */
+static ColStats *
+take_first_in_table (GPtrArray *rest)
+{
+  ColStats *first;
+  guint best = 0;
+
+  if (rest->len == 0)
+    return NULL;
+  for (guint i = 1; i < rest->len; i++)
+    if (((ColStats *) rest->pdata[i])->index < ((ColStats *) rest->pdata[best])->index)
+      best = i;
+  first = rest->pdata[best];
+  g_ptr_array_remove_index (rest, best);
+  return first;
+}
+
 static void
 rank_losses (VsCaseInfo *info)
 {
@@ -651,24 +669,10 @@ vs_dataset_detect_case (const VsDataset      *ds,
     for (guint i = 0; i < others->len; i++)
       g_ptr_array_add (rest, others->pdata[i]);
     /* Unnamed columns fill the anchor and positive slots in table order. */
-    if (a == NULL && rest->len > 0)
-      {
-        guint best = 0;
-        for (guint i = 1; i < rest->len; i++)
-          if (((ColStats *) rest->pdata[i])->index < ((ColStats *) rest->pdata[best])->index)
-            best = i;
-        a = rest->pdata[best];
-        g_ptr_array_remove_index (rest, best);
-      }
-    if (p == NULL && rest->len > 0)
-      {
-        guint best = 0;
-        for (guint i = 1; i < rest->len; i++)
-          if (((ColStats *) rest->pdata[i])->index < ((ColStats *) rest->pdata[best])->index)
-            best = i;
-        p = rest->pdata[best];
-        g_ptr_array_remove_index (rest, best);
-      }
+    if (a == NULL)
+      a = take_first_in_table (rest);
+    if (p == NULL)
+      p = take_first_in_table (rest);
     if (a == NULL && p != NULL)
       {
         a = p;

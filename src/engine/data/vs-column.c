@@ -761,3 +761,22 @@ vs_rng_below (guint64 *state,
     }
   return (guint64) (m >> 64);
 }
+
+gsize *
+vs_permutation (gsize   n,
+                guint64 seed)
+{
+  gsize *perm = g_new (gsize, n + 1);
+  guint64 state = seed;
+
+  for (gsize i = 0; i < n; i++)
+    perm[i] = i;
+  for (gsize i = n; i > 1; i--)
+    {
+      gsize j = (gsize) vs_rng_below (&state, i);
+      gsize t = perm[i - 1];
+      perm[i - 1] = perm[j];
+      perm[j] = t;
+    }
+  return perm;
+}

@@ -74,6 +74,8 @@ void       vs_format_double    (double v, char *buf, gsize size);
 guint64    vs_rng_next         (guint64 *state);
 /* Uniform in [0, n). */
 guint64    vs_rng_below        (guint64 *state, guint64 n);
+/* A seeded Fisher-Yates permutation of 0..n-1 (g_free; room for n + 1). */
+gsize     *vs_permutation      (gsize n, guint64 seed);
 
 /* Readers: append into ds (empty on entry), stop after max_rows (0 = all). */
 gboolean   vs_read_csv         (const char *path, gboolean tsv, gsize max_rows,

@@ -249,31 +249,12 @@ vs_dataset_select_columns (const VsDataset   *ds,
   return g_steal_pointer (&out);
 }
 
-static gsize *
-permutation (gsize   n,
-             guint64 seed)
-{
-  gsize *perm = g_new (gsize, n + 1);
-  guint64 state = seed;
-
-  for (gsize i = 0; i < n; i++)
-    perm[i] = i;
-  for (gsize i = n; i > 1; i--)
-    {
-      gsize j = (gsize) vs_rng_below (&state, i);
-      gsize t = perm[i - 1];
-      perm[i - 1] = perm[j];
-      perm[j] = t;
-    }
-  return perm;
-}
-
 VsDataset *
 vs_dataset_shuffle (const VsDataset *ds,
                     guint64          seed)
 {
   gsize n = vs_dataset_get_n_rows (ds);
-  g_autofree gsize *perm = permutation (n, seed);
+  g_autofree gsize *perm = vs_permutation (n, seed);
 
   return vs_dataset_take (ds, perm, n);
 }
@@ -345,7 +326,7 @@ vs_dataset_train_eval_split (const VsDataset *ds,
                    "cannot split %" G_GSIZE_FORMAT " rows with eval ratio %g", n, eval_ratio);
       return FALSE;
     }
-  perm = permutation (n, seed);
+  perm = vs_permutation (n, seed);
   *eval = vs_dataset_take (ds, perm, n_eval);
   *train = vs_dataset_take (ds, perm + n_eval, n - n_eval);
   return TRUE;
@@ -353,9 +334,9 @@ vs_dataset_train_eval_split (const VsDataset *ds,
 
 /* ---- JSON Lines output ---- */
 
-static cJSON *
-cell_to_json (const VsColumn *col,
-              gsize           row)
+cJSON *
+vs_column_cell_to_json (const VsColumn *col,
+                        gsize           row)
 {
   if (vs_column_is_null (col, row))
     return cJSON_CreateNull ();
@@ -405,7 +386,7 @@ vs_dataset_save_jsonl (const VsDataset *ds,
       for (guint c = 0; c < ds->columns->len; c++)
         {
           const VsColumn *col = ds->columns->pdata[c];
-          cJSON_AddItemToObject (obj, col->name, cell_to_json (col, r));
+          cJSON_AddItemToObject (obj, col->name, vs_column_cell_to_json (col, r));
         }
       text = cJSON_PrintUnformatted (obj);
       g_string_append (out, text);

@@ -51,6 +51,7 @@
 #pragma once
 
 #include <glib.h>
+#include <cjson/cJSON.h>
 
 G_BEGIN_DECLS
 
@@ -95,6 +96,9 @@ const char   *vs_column_get_list_item  (const VsColumn *col, gsize row, guint i)
  * "['a', 'b']"; "None" for null). This is what NO_DUPLICATES compares.
  * Caller frees with g_free. */
 char         *vs_column_format_cell    (const VsColumn *col, gsize row);
+/* Any type: the cell as a new cJSON value, as vs_dataset_save_jsonl writes
+ * it (null for a null cell or a non-finite float; strings as stored). */
+cJSON        *vs_column_cell_to_json   (const VsColumn *col, gsize row);
 
 /* Appending (building datasets in memory; readers use the same calls).
  * Each appends one cell at the end of the column. Appending a value of the

@@ -225,25 +225,6 @@ push_batch (VsSampler   *s,
   g_array_append_val (s->starts, start);
 }
 
-static gsize *
-epoch_permutation (gsize    n,
-                   guint64  seed)
-{
-  gsize *perm = g_new (gsize, n + 1);
-  guint64 state = seed;
-
-  for (gsize i = 0; i < n; i++)
-    perm[i] = i;
-  for (gsize i = n; i > 1; i--)
-    {
-      gsize j = (gsize) vs_rng_below (&state, i);
-      gsize t = perm[i - 1];
-      perm[i - 1] = perm[j];
-      perm[j] = t;
-    }
-  return perm;
-}
-
 static void
 compute_epoch (VsSampler *s)
 {
@@ -257,7 +238,7 @@ compute_epoch (VsSampler *s)
     {
     case VS_SAMPLER_BATCH:
       {
-        g_autofree gsize *perm = epoch_permutation (s->n_rows, seed);
+        g_autofree gsize *perm = vs_permutation (s->n_rows, seed);
         for (gsize i = 0; i < s->n_rows; i += B)
           {
             gsize n = MIN (B, s->n_rows - i);
@@ -270,7 +251,7 @@ compute_epoch (VsSampler *s)
 
     case VS_SAMPLER_NO_DUPLICATES:
       {
-        g_autofree gsize *remaining = epoch_permutation (s->n_rows, seed);
+        g_autofree gsize *remaining = vs_permutation (s->n_rows, seed);
         gsize n_rem = s->n_rows;
         g_autofree gsize *batch = g_new (gsize, B + 1);
         g_autoptr(GHashTable) values = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, NULL);
@@ -319,7 +300,7 @@ compute_epoch (VsSampler *s)
     case VS_SAMPLER_GROUP_BY_LABEL:
     default:
       {
-        g_autofree gsize *order = epoch_permutation (s->groups->len, seed);
+        g_autofree gsize *order = vs_permutation (s->groups->len, seed);
         g_autoptr(GArray) all = g_array_new (FALSE, FALSE, sizeof (gsize));
 
         for (gsize i = 0; i < s->groups->len; i++)

@@ -293,20 +293,10 @@ vs_decoder_new_from_json (const cJSON *j,
                           GError     **error)
 {
   g_autoptr(VsDecoder) d = g_new0 (VsDecoder, 1);
-  const char *type = NULL;
+  const char *type = vs_json_component_type (j, where, error);
 
-  if (!cJSON_IsObject (j))
-    {
-      g_set_error (error, VS_ERROR, VS_ERROR_PARSE, "%s: expected an object, got %s", where, vs_json_type (j));
-      return NULL;
-    }
-  if (!vs_json_get_string (j, "type", where, &type, error))
-    return NULL;
   if (type == NULL)
-    {
-      g_set_error (error, VS_ERROR, VS_ERROR_PARSE, "%s.type: missing", where);
-      return NULL;
-    }
+    return NULL;
   if (g_str_equal (type, "WordPiece"))
     {
       const char *prefix = NULL;
@@ -365,24 +355,12 @@ vs_decoder_new_from_json (const cJSON *j,
     }
   else if (g_str_equal (type, "Sequence"))
     {
-      const cJSON *arr = cJSON_GetObjectItemCaseSensitive (j, "decoders");
-      const cJSON *it;
-      int i = 0;
       d->kind = DEC_SEQUENCE;
-      if (!cJSON_IsArray (arr))
-        {
-          g_set_error (error, VS_ERROR, VS_ERROR_PARSE, "%s.decoders: expected an array, got %s", where, vs_json_type (arr));
-          return NULL;
-        }
-      d->children = g_ptr_array_new_with_free_func ((GDestroyNotify) vs_decoder_free);
-      cJSON_ArrayForEach (it, arr)
-        {
-          g_autofree char *w = g_strdup_printf ("%s.decoders[%d]", where, i++);
-          VsDecoder *c = vs_decoder_new_from_json (it, w, error);
-          if (c == NULL)
-            return NULL;
-          g_ptr_array_add (d->children, c);
-        }
+      d->children = vs_json_parse_children (j, "decoders", where,
+                                            (VsJsonParseFunc) vs_decoder_new_from_json,
+                                            (GDestroyNotify) vs_decoder_free, error);
+      if (d->children == NULL)
+        return NULL;
     }
   else
     {

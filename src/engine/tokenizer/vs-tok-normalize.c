@@ -949,20 +949,10 @@ vs_normalizer_new_from_json (const cJSON *j,
                              GError     **error)
 {
   g_autoptr(VsNormalizer) n = g_new0 (VsNormalizer, 1);
-  const char *type = NULL;
+  const char *type = vs_json_component_type (j, where, error);
 
-  if (!cJSON_IsObject (j))
-    {
-      g_set_error (error, VS_ERROR, VS_ERROR_PARSE, "%s: expected an object, got %s", where, vs_json_type (j));
-      return NULL;
-    }
-  if (!vs_json_get_string (j, "type", where, &type, error))
-    return NULL;
   if (type == NULL)
-    {
-      g_set_error (error, VS_ERROR, VS_ERROR_PARSE, "%s.type: missing", where);
-      return NULL;
-    }
+    return NULL;
 
   if (g_str_equal (type, "BertNormalizer"))
     {
@@ -1042,26 +1032,12 @@ vs_normalizer_new_from_json (const cJSON *j,
     }
   else if (g_str_equal (type, "Sequence"))
     {
-      const cJSON *arr = cJSON_GetObjectItemCaseSensitive (j, "normalizers");
-      int i = 0;
-      const cJSON *it;
-
       n->kind = NORM_SEQUENCE;
-      if (!cJSON_IsArray (arr))
-        {
-          g_set_error (error, VS_ERROR, VS_ERROR_PARSE, "%s.normalizers: expected an array, got %s",
-                       where, vs_json_type (arr));
-          return NULL;
-        }
-      n->children = g_ptr_array_new_with_free_func ((GDestroyNotify) vs_normalizer_free);
-      cJSON_ArrayForEach (it, arr)
-        {
-          g_autofree char *w = g_strdup_printf ("%s.normalizers[%d]", where, i++);
-          VsNormalizer *c = vs_normalizer_new_from_json (it, w, error);
-          if (c == NULL)
-            return NULL;
-          g_ptr_array_add (n->children, c);
-        }
+      n->children = vs_json_parse_children (j, "normalizers", where,
+                                            (VsJsonParseFunc) vs_normalizer_new_from_json,
+                                            (GDestroyNotify) vs_normalizer_free, error);
+      if (n->children == NULL)
+        return NULL;
     }
   else
     {

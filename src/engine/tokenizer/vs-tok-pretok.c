@@ -137,6 +137,33 @@ is_bert_punct (gunichar c)
   return vs_uni_is_punctuation (c);
 }
 
+/* The match list of every occurrence of the character c in ns (HF's
+ * `char` Pattern); an empty ns gets one empty non-match when keep_empty. */
+static GArray *
+matches_of_char (const VsNStr *ns, gunichar c, gboolean keep_empty)
+{
+  GArray *m = g_array_new (FALSE, FALSE, sizeof (VsMatch));
+  gsize last = 0;
+
+  for (const char *q = ns->s->str; q < ns->s->str + ns->s->len; q = g_utf8_next_char (q))
+    if (g_utf8_get_char (q) == c)
+      {
+        gsize b = q - ns->s->str;
+        VsMatch r = { last, b, FALSE };
+        VsMatch d = { b, g_utf8_next_char (q) - ns->s->str, TRUE };
+        if (last < b)
+          g_array_append_val (m, r);
+        g_array_append_val (m, d);
+        last = d.end;
+      }
+  if (last < ns->s->len || (keep_empty && ns->s->len == 0))
+    {
+      VsMatch r = { last, ns->s->len, FALSE };
+      g_array_append_val (m, r);
+    }
+  return m;
+}
+
 static void
 split_char (GPtrArray *out, VsNStr *ns, VsCharPred pred, VsSplitBehavior behavior, gboolean invert)
 {
@@ -190,24 +217,7 @@ apply_one (const VsPreTokenizer *p, VsNStr *ns)
       break;
     case PRE_CHAR_DELIMITER:
       {
-        g_autoptr(GArray) m = g_array_new (FALSE, FALSE, sizeof (VsMatch));
-        gsize last = 0;
-        for (const char *q = ns->s->str; q < ns->s->str + ns->s->len; q = g_utf8_next_char (q))
-          if (g_utf8_get_char (q) == p->delimiter)
-            {
-              gsize b = q - ns->s->str;
-              VsMatch r = { last, b, FALSE };
-              VsMatch d = { b, g_utf8_next_char (q) - ns->s->str, TRUE };
-              if (last < b)
-                g_array_append_val (m, r);
-              g_array_append_val (m, d);
-              last = d.end;
-            }
-        if (last < ns->s->len)
-          {
-            VsMatch r = { last, ns->s->len, FALSE };
-            g_array_append_val (m, r);
-          }
+        g_autoptr(GArray) m = matches_of_char (ns, p->delimiter, FALSE);
         vs_nstr_split (ns, m, VS_SPLIT_REMOVED, out);
       }
       break;
@@ -287,24 +297,7 @@ apply_one (const VsPreTokenizer *p, VsNStr *ns)
           }
         if (p->split)
           {
-            g_autoptr(GArray) m = g_array_new (FALSE, FALSE, sizeof (VsMatch));
-            gsize last = 0;
-            for (const char *q = ns->s->str; q < ns->s->str + ns->s->len; q = g_utf8_next_char (q))
-              if (g_utf8_get_char (q) == p->replacement)
-                {
-                  gsize b = q - ns->s->str;
-                  VsMatch r = { last, b, FALSE };
-                  VsMatch d = { b, g_utf8_next_char (q) - ns->s->str, TRUE };
-                  if (last < b)
-                    g_array_append_val (m, r);
-                  g_array_append_val (m, d);
-                  last = d.end;
-                }
-            if (last < ns->s->len || ns->s->len == 0)
-              {
-                VsMatch r = { last, ns->s->len, FALSE };
-                g_array_append_val (m, r);
-              }
+            g_autoptr(GArray) m = matches_of_char (ns, p->replacement, TRUE);
             vs_nstr_split (ns, m, VS_SPLIT_MERGED_WITH_NEXT, out);
           }
         else if (ns->s->len > 0)
@@ -412,20 +405,10 @@ vs_pretokenizer_new_from_json (const cJSON *j,
                                GError     **error)
 {
   g_autoptr(VsPreTokenizer) p = g_new0 (VsPreTokenizer, 1);
-  const char *type = NULL;
+  const char *type = vs_json_component_type (j, where, error);
 
-  if (!cJSON_IsObject (j))
-    {
-      g_set_error (error, VS_ERROR, VS_ERROR_PARSE, "%s: expected an object, got %s", where, vs_json_type (j));
-      return NULL;
-    }
-  if (!vs_json_get_string (j, "type", where, &type, error))
-    return NULL;
   if (type == NULL)
-    {
-      g_set_error (error, VS_ERROR, VS_ERROR_PARSE, "%s.type: missing", where);
-      return NULL;
-    }
+    return NULL;
   if (g_str_equal (type, "BertPreTokenizer"))
     p->kind = PRE_BERT;
   else if (g_str_equal (type, "Whitespace"))
@@ -522,26 +505,12 @@ vs_pretokenizer_new_from_json (const cJSON *j,
     p->kind = PRE_UNICODE_SCRIPTS;
   else if (g_str_equal (type, "Sequence"))
     {
-      const cJSON *arr = cJSON_GetObjectItemCaseSensitive (j, "pretokenizers");
-      const cJSON *it;
-      int i = 0;
-
       p->kind = PRE_SEQUENCE;
-      if (!cJSON_IsArray (arr))
-        {
-          g_set_error (error, VS_ERROR, VS_ERROR_PARSE, "%s.pretokenizers: expected an array, got %s",
-                       where, vs_json_type (arr));
-          return NULL;
-        }
-      p->children = g_ptr_array_new_with_free_func ((GDestroyNotify) vs_pretokenizer_free);
-      cJSON_ArrayForEach (it, arr)
-        {
-          g_autofree char *w = g_strdup_printf ("%s.pretokenizers[%d]", where, i++);
-          VsPreTokenizer *c = vs_pretokenizer_new_from_json (it, w, error);
-          if (c == NULL)
-            return NULL;
-          g_ptr_array_add (p->children, c);
-        }
+      p->children = vs_json_parse_children (j, "pretokenizers", where,
+                                            (VsJsonParseFunc) vs_pretokenizer_new_from_json,
+                                            (GDestroyNotify) vs_pretokenizer_free, error);
+      if (p->children == NULL)
+        return NULL;
     }
   else
     {

@@ -554,6 +554,19 @@ vs_json_type (const cJSON *o)
   return "invalid";
 }
 
+/* Sets "where.field: expected <expected>, got <type of v>"; returns FALSE. */
+static gboolean
+wrong_field_type (const char  *where,
+                  const char  *field,
+                  const char  *expected,
+                  const cJSON *v,
+                  GError     **error)
+{
+  g_set_error (error, VS_ERROR, VS_ERROR_PARSE, "%s.%s: expected %s, got %s",
+               where, field, expected, vs_json_type (v));
+  return FALSE;
+}
+
 gboolean
 vs_json_get_bool (const cJSON *o,
                   const char  *field,
@@ -569,11 +582,7 @@ vs_json_get_bool (const cJSON *o,
   else if (cJSON_IsBool (v))
     *out = cJSON_IsTrue (v);
   else
-    {
-      g_set_error (error, VS_ERROR, VS_ERROR_PARSE, "%s.%s: expected a boolean, got %s",
-                   where, field, vs_json_type (v));
-      return FALSE;
-    }
+    return wrong_field_type (where, field, "a boolean", v, error);
   return TRUE;
 }
 
@@ -592,11 +601,7 @@ vs_json_get_int (const cJSON *o,
   else if (cJSON_IsNumber (v) && v->valuedouble == (double) (gint64) v->valuedouble)
     *out = (gint64) v->valuedouble;
   else
-    {
-      g_set_error (error, VS_ERROR, VS_ERROR_PARSE, "%s.%s: expected an integer, got %s",
-                   where, field, vs_json_type (v));
-      return FALSE;
-    }
+    return wrong_field_type (where, field, "an integer", v, error);
   return TRUE;
 }
 
@@ -614,10 +619,59 @@ vs_json_get_string (const cJSON *o,
   else if (cJSON_IsString (v))
     *out = v->valuestring;
   else
-    {
-      g_set_error (error, VS_ERROR, VS_ERROR_PARSE, "%s.%s: expected a string, got %s",
-                   where, field, vs_json_type (v));
-      return FALSE;
-    }
+    return wrong_field_type (where, field, "a string", v, error);
   return TRUE;
+}
+
+const char *
+vs_json_component_type (const cJSON *j,
+                        const char  *where,
+                        GError     **error)
+{
+  const char *type = NULL;
+
+  if (!cJSON_IsObject (j))
+    {
+      g_set_error (error, VS_ERROR, VS_ERROR_PARSE, "%s: expected an object, got %s", where, vs_json_type (j));
+      return NULL;
+    }
+  if (!vs_json_get_string (j, "type", where, &type, error))
+    return NULL;
+  if (type == NULL)
+    {
+      g_set_error (error, VS_ERROR, VS_ERROR_PARSE, "%s.type: missing", where);
+      return NULL;
+    }
+  return type;
+}
+
+GPtrArray *
+vs_json_parse_children (const cJSON    *j,
+                        const char     *field,
+                        const char     *where,
+                        VsJsonParseFunc parse,
+                        GDestroyNotify  free_func,
+                        GError        **error)
+{
+  const cJSON *arr = cJSON_GetObjectItemCaseSensitive (j, field);
+  g_autoptr(GPtrArray) children = NULL;
+  const cJSON *it;
+  int i = 0;
+
+  if (!cJSON_IsArray (arr))
+    {
+      g_set_error (error, VS_ERROR, VS_ERROR_PARSE, "%s.%s: expected an array, got %s",
+                   where, field, vs_json_type (arr));
+      return NULL;
+    }
+  children = g_ptr_array_new_with_free_func (free_func);
+  cJSON_ArrayForEach (it, arr)
+    {
+      g_autofree char *w = g_strdup_printf ("%s.%s[%d]", where, field, i++);
+      gpointer c = parse (it, w, error);
+      if (c == NULL)
+        return NULL;
+      g_ptr_array_add (children, c);
+    }
+  return g_steal_pointer (&children);
 }

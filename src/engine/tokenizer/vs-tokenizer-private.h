@@ -167,4 +167,20 @@ gboolean     vs_json_get_string (const cJSON *o, const char *field,
                                  const char *where, const char **out, GError **error);
 const char  *vs_json_type       (const cJSON *o);
 
+/* The "type" string of a pipeline component (normalizer, pre-tokenizer,
+ * post-processor, decoder); NULL with error if j is not an object or its
+ * type is absent or not a string. */
+const char  *vs_json_component_type (const cJSON *j, const char *where, GError **error);
+
+/* Builds one component from j (where names it in messages). */
+typedef gpointer (*VsJsonParseFunc) (const cJSON *j, const char *where, GError **error);
+
+/* The children of a "Sequence" component: parses every item of the array
+ * j[field] with parse (named "where.field[i]") into a new array that frees
+ * them with free_func; NULL with error if field is not an array or an item
+ * fails. */
+GPtrArray   *vs_json_parse_children (const cJSON *j, const char *field, const char *where,
+                                     VsJsonParseFunc parse, GDestroyNotify free_func,
+                                     GError **error);
+
 G_END_DECLS

@@ -247,20 +247,10 @@ static PostProcessor *
 post_new_from_json (const cJSON *j, const char *where, GError **error)
 {
   g_autoptr(PostProcessor) pp = g_new0 (PostProcessor, 1);
-  const char *type = NULL;
+  const char *type = vs_json_component_type (j, where, error);
 
-  if (!cJSON_IsObject (j))
-    {
-      g_set_error (error, VS_ERROR, VS_ERROR_PARSE, "%s: expected an object, got %s", where, vs_json_type (j));
-      return NULL;
-    }
-  if (!vs_json_get_string (j, "type", where, &type, error))
-    return NULL;
   if (type == NULL)
-    {
-      g_set_error (error, VS_ERROR, VS_ERROR_PARSE, "%s.type: missing", where);
-      return NULL;
-    }
+    return NULL;
   if (g_str_equal (type, "TemplateProcessing"))
     {
       const cJSON *st = cJSON_GetObjectItemCaseSensitive (j, "special_tokens");
@@ -338,25 +328,12 @@ post_new_from_json (const cJSON *j, const char *where, GError **error)
     }
   else if (g_str_equal (type, "Sequence"))
     {
-      const cJSON *arr = cJSON_GetObjectItemCaseSensitive (j, "processors");
-      const cJSON *it;
-      int i = 0;
-
       pp->kind = POST_SEQUENCE;
-      if (!cJSON_IsArray (arr))
-        {
-          g_set_error (error, VS_ERROR, VS_ERROR_PARSE, "%s.processors: expected an array, got %s", where, vs_json_type (arr));
-          return NULL;
-        }
-      pp->children = g_ptr_array_new_with_free_func ((GDestroyNotify) post_free);
-      cJSON_ArrayForEach (it, arr)
-        {
-          g_autofree char *w = g_strdup_printf ("%s.processors[%d]", where, i++);
-          PostProcessor *c = post_new_from_json (it, w, error);
-          if (c == NULL)
-            return NULL;
-          g_ptr_array_add (pp->children, c);
-        }
+      pp->children = vs_json_parse_children (j, "processors", where,
+                                             (VsJsonParseFunc) post_new_from_json,
+                                             (GDestroyNotify) post_free, error);
+      if (pp->children == NULL)
+        return NULL;
     }
   else
     {
@@ -1248,12 +1225,31 @@ index_added_tokens (VsTokenizer *tok)
     }
 }
 
+/* The optional pipeline component root[field], parsed with parse and named
+ * "name: field"; NULL when absent or null, or with error when it fails. */
+static gpointer
+optional_component (const cJSON     *root,
+                    const char      *field,
+                    const char      *name,
+                    VsJsonParseFunc  parse,
+                    GError         **error)
+{
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive (root, field);
+  g_autofree char *w = NULL;
+
+  if (v == NULL || cJSON_IsNull (v))
+    return NULL;
+  w = g_strdup_printf ("%s: %s", name, field);
+  return parse (v, w, error);
+}
+
 static VsTokenizer *
 tokenizer_from_cjson (const cJSON *root, const char *name, GError **error)
 {
   g_autoptr(VsTokenizer) tok = tokenizer_alloc (name);
   g_autofree char *w = NULL;
   const cJSON *v;
+  g_autoptr(GError) local = NULL;
 
   if (!cJSON_IsObject (root))
     {
@@ -1276,41 +1272,19 @@ tokenizer_from_cjson (const cJSON *root, const char *name, GError **error)
   if (tok->model == NULL)
     return NULL;
 
-  v = cJSON_GetObjectItemCaseSensitive (root, "normalizer");
-  if (v != NULL && !cJSON_IsNull (v))
+  tok->normalizer = optional_component (root, "normalizer", name,
+                                         (VsJsonParseFunc) vs_normalizer_new_from_json, &local);
+  if (local == NULL)
+    tok->pre_tokenizer = optional_component (root, "pre_tokenizer", name,
+                                              (VsJsonParseFunc) vs_pretokenizer_new_from_json, &local);
+  if (local == NULL)
+    tok->post = optional_component (root, "post_processor", name, (VsJsonParseFunc) post_new_from_json, &local);
+  if (local == NULL)
+    tok->decoder = optional_component (root, "decoder", name, (VsJsonParseFunc) vs_decoder_new_from_json, &local);
+  if (local != NULL)
     {
-      g_free (w);
-      w = g_strdup_printf ("%s: normalizer", name);
-      tok->normalizer = vs_normalizer_new_from_json (v, w, error);
-      if (tok->normalizer == NULL)
-        return NULL;
-    }
-  v = cJSON_GetObjectItemCaseSensitive (root, "pre_tokenizer");
-  if (v != NULL && !cJSON_IsNull (v))
-    {
-      g_free (w);
-      w = g_strdup_printf ("%s: pre_tokenizer", name);
-      tok->pre_tokenizer = vs_pretokenizer_new_from_json (v, w, error);
-      if (tok->pre_tokenizer == NULL)
-        return NULL;
-    }
-  v = cJSON_GetObjectItemCaseSensitive (root, "post_processor");
-  if (v != NULL && !cJSON_IsNull (v))
-    {
-      g_free (w);
-      w = g_strdup_printf ("%s: post_processor", name);
-      tok->post = post_new_from_json (v, w, error);
-      if (tok->post == NULL)
-        return NULL;
-    }
-  v = cJSON_GetObjectItemCaseSensitive (root, "decoder");
-  if (v != NULL && !cJSON_IsNull (v))
-    {
-      g_free (w);
-      w = g_strdup_printf ("%s: decoder", name);
-      tok->decoder = vs_decoder_new_from_json (v, w, error);
-      if (tok->decoder == NULL)
-        return NULL;
+      g_propagate_error (error, g_steal_pointer (&local));
+      return NULL;
     }
   index_added_tokens (tok);
   return g_steal_pointer (&tok);
