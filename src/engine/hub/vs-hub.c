@@ -1930,17 +1930,31 @@ static const char *const legacy_models[] = {
   "roberta-large", "t5-base", "t5-small", "xlm-roberta-base", "xlm-roberta-large", NULL,
 };
 
+typedef char *(*ResolveWith) (VsHub      *hub,
+                              const char *id_or_path,
+                              GError    **error);
+
+/* The simple entry points: an existing path as is, else `with` on a
+ * default client (made only when needed). */
+static char *
+resolve_default (const char  *id_or_path,
+                 ResolveWith  with,
+                 GError     **error)
+{
+  g_autoptr(VsHub) hub = NULL;
+
+  if (g_file_test (id_or_path, G_FILE_TEST_EXISTS))
+    return g_strdup (id_or_path);
+  hub = vs_hub_new ();
+  return with (hub, id_or_path, error);
+}
+
 char *
 vs_hub_resolve_model (const char *id_or_path,
                       GError    **error)
 {
-  g_autoptr(VsHub) hub = NULL;
-
   g_return_val_if_fail (id_or_path != NULL, NULL);
-  if (g_file_test (id_or_path, G_FILE_TEST_EXISTS))
-    return g_strdup (id_or_path);
-  hub = vs_hub_new ();
-  return vs_hub_resolve_model_with (hub, id_or_path, error);
+  return resolve_default (id_or_path, vs_hub_resolve_model_with, error);
 }
 
 char *
@@ -1978,13 +1992,8 @@ char *
 vs_hub_resolve_dataset (const char *id_or_path,
                         GError    **error)
 {
-  g_autoptr(VsHub) hub = NULL;
-
   g_return_val_if_fail (id_or_path != NULL, NULL);
-  if (g_file_test (id_or_path, G_FILE_TEST_EXISTS))
-    return g_strdup (id_or_path);
-  hub = vs_hub_new ();
-  return vs_hub_resolve_dataset_with (hub, id_or_path, error);
+  return resolve_default (id_or_path, vs_hub_resolve_dataset_with, error);
 }
 
 char *
