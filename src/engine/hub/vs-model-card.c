@@ -139,30 +139,21 @@ append_py_repr (GString     *s,
         }
       g_string_append_c (s, '\'');
     }
-  else if (cJSON_IsArray (v))
+  else if (cJSON_IsArray (v) || cJSON_IsObject (v))
     {
-      g_string_append_c (s, '[');
+      gboolean dict = cJSON_IsObject (v);
+
+      g_string_append_c (s, dict ? '{' : '[');
       cJSON_ArrayForEach (c, v)
         {
           if (!first)
             g_string_append (s, ", ");
           first = FALSE;
+          if (dict)
+            g_string_append_printf (s, "'%s': ", c->string);
           append_py_repr (s, c);
         }
-      g_string_append_c (s, ']');
-    }
-  else if (cJSON_IsObject (v))
-    {
-      g_string_append_c (s, '{');
-      cJSON_ArrayForEach (c, v)
-        {
-          if (!first)
-            g_string_append (s, ", ");
-          first = FALSE;
-          g_string_append_printf (s, "'%s': ", c->string);
-          append_py_repr (s, c);
-        }
-      g_string_append_c (s, '}');
+      g_string_append_c (s, dict ? '}' : ']');
     }
 }
 
