@@ -157,6 +157,25 @@ append_py_repr (GString     *s,
     }
 }
 
+/* "- `name`: value" per member of args; strings as they are, the rest as
+ * Python would print them. */
+static void
+append_hyperparameters (GString     *s,
+                        const cJSON *args)
+{
+  const cJSON *v;
+
+  cJSON_ArrayForEach (v, args)
+    {
+      g_string_append_printf (s, "- `%s`: ", v->string);
+      if (cJSON_IsString (v))
+        g_string_append (s, v->valuestring);
+      else
+        append_py_repr (s, v);
+      g_string_append_c (s, '\n');
+    }
+}
+
 /* A YAML scalar: plain when unambiguous, else single-quoted. */
 static void
 append_yaml_str (GString    *s,
@@ -957,27 +976,11 @@ vs_model_card_render (const char  *model_dir,
         {
           const cJSON *all = only_object (cJSON_GetObjectItemCaseSensitive (rec, "args_all"));
           g_string_append (s, "### Training Hyperparameters\n#### Non-Default Hyperparameters\n\n");
-          cJSON_ArrayForEach (v, args)
-            {
-              g_string_append_printf (s, "- `%s`: ", v->string);
-              if (cJSON_IsString (v))
-                g_string_append (s, v->valuestring);
-              else
-                append_py_repr (s, v);
-              g_string_append_c (s, '\n');
-            }
+          append_hyperparameters (s, args);
           if (cJSON_GetArraySize (all) > 0)
             {
               g_string_append (s, "\n#### All Hyperparameters\n<details><summary>Click to expand</summary>\n\n");
-              cJSON_ArrayForEach (v, all)
-                {
-                  g_string_append_printf (s, "- `%s`: ", v->string);
-                  if (cJSON_IsString (v))
-                    g_string_append (s, v->valuestring);
-                  else
-                    append_py_repr (s, v);
-                  g_string_append_c (s, '\n');
-                }
+              append_hyperparameters (s, all);
               g_string_append (s, "\n</details>\n");
             }
           g_string_append_c (s, '\n');
