@@ -375,6 +375,19 @@ test_whoami (void)
   fake_stop (&f);
 }
 
+/* whoami through a fresh client succeeds, with a token of this role */
+static void
+assert_token_role (const char *role)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VsHub) hub = vs_hub_new ();
+  g_autoptr(TJson) me = vs_hub_whoami (hub, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (cJSON_GetObjectItem (cJSON_GetObjectItem (cJSON_GetObjectItem (me, "auth"), "accessToken"),
+                                        "role")->valuestring, ==, role);
+}
+
 static void
 test_token_discovery (void)
 {
@@ -388,22 +401,10 @@ test_token_discovery (void)
   g_mkdir_with_parents (f.hf_home, 0700);
   tok = g_build_filename (f.hf_home, "token", NULL);
   g_assert_true (g_file_set_contents (tok, "  hf_test_read\r\n", -1, NULL));
-  {
-    g_autoptr(VsHub) hub = vs_hub_new ();
-    g_autoptr(TJson) me = vs_hub_whoami (hub, &error);
-    g_assert_no_error (error);
-    g_assert_cmpstr (cJSON_GetObjectItem (cJSON_GetObjectItem (cJSON_GetObjectItem (me, "auth"), "accessToken"),
-                                          "role")->valuestring, ==, "read");
-  }
+  assert_token_role ("read");
   /* HF_TOKEN wins over the file */
   g_setenv ("HF_TOKEN", "hf_test_write", TRUE);
-  {
-    g_autoptr(VsHub) hub = vs_hub_new ();
-    g_autoptr(TJson) me = vs_hub_whoami (hub, &error);
-    g_assert_no_error (error);
-    g_assert_cmpstr (cJSON_GetObjectItem (cJSON_GetObjectItem (cJSON_GetObjectItem (me, "auth"), "accessToken"),
-                                          "role")->valuestring, ==, "write");
-  }
+  assert_token_role ("write");
   /* a plain-http endpoint that is not loopback never gets the token */
   g_setenv ("HF_ENDPOINT", "http://hub.example.invalid", TRUE);
   {
