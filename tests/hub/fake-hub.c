@@ -387,6 +387,18 @@ serve_bytes (SoupServerMessage *msg, Rule *rule, const guint8 *data, gsize len)
   reply (msg, status, "application/octet-stream", data + start, end - start);
 }
 
+/* A regular (non-LFS) file entry: its git oid as the ETag, then its bytes. */
+static void
+serve_entry (SoupServerMessage *msg, Rule *rule, const Entry *e)
+{
+  g_autofree char *etag = g_strdup_printf ("\"%s\"", e->oid);
+  gsize n;
+  const guint8 *d = g_bytes_get_data (e->bytes, &n);
+
+  set_header (msg, "ETag", etag);
+  serve_bytes (msg, rule, d, n);
+}
+
 /* ---- endpoints ------------------------------------------------------------- */
 
 static void
@@ -737,13 +749,7 @@ handle_resolve (SoupServerMessage *msg, Repo *r, const char *rev, const char *pa
       reply (msg, 307, "text/plain", "", 0);
       return;
     }
-  {
-    g_autofree char *etag = g_strdup_printf ("\"%s\"", e->oid);
-    gsize n;
-    const guint8 *d = g_bytes_get_data (e->bytes, &n);
-    set_header (msg, "ETag", etag);
-    serve_bytes (msg, rule, d, n);
-  }
+  serve_entry (msg, rule, e);
 }
 
 /* /api/resolve-cache/{type}s/{ns}/{name}/{commit}/{path}: the regular file
@@ -778,13 +784,7 @@ handle_resolve_cache (SoupServerMessage *msg, char **segs, guint nseg, Rule *rul
       return;
     }
   set_header (msg, "X-Repo-Commit", c->oid);
-  {
-    g_autofree char *etag = g_strdup_printf ("\"%s\"", e->oid);
-    gsize n;
-    const guint8 *d = g_bytes_get_data (e->bytes, &n);
-    set_header (msg, "ETag", etag);
-    serve_bytes (msg, rule, d, n);
-  }
+  serve_entry (msg, rule, e);
 }
 
 static void
