@@ -263,6 +263,17 @@ reply_error (SoupServerMessage *msg, int status, const char *code, const char *m
   reply_json (msg, status, j);
 }
 
+/* The commit rev names in r, or NULL after a 404 RevisionNotFound reply. */
+static Commit *
+resolve_or_404 (SoupServerMessage *msg, Repo *r, const char *rev)
+{
+  Commit *c = repo_resolve (r, rev);
+
+  if (c == NULL)
+    reply_error (msg, 404, "RevisionNotFound", "Invalid rev id");
+  return c;
+}
+
 static void
 set_header (SoupServerMessage *msg, const char *name, const char *value)
 {
@@ -711,12 +722,8 @@ handle_resolve (SoupServerMessage *msg, Repo *r, const char *rev, const char *pa
       reply_error (msg, user != NULL ? 403 : 401, "GatedRepo", m);
       return;
     }
-  c = repo_resolve (r, rev);
-  if (c == NULL)
-    {
-      reply_error (msg, 404, "RevisionNotFound", "Invalid rev id");
-      return;
-    }
+  if ((c = resolve_or_404 (msg, r, rev)) == NULL)
+    return;
   e = g_hash_table_lookup (c->tree, path);
   if (!(rule != NULL && rule->no_commit_header))
     set_header (msg, "X-Repo-Commit", c->oid);
@@ -1512,12 +1519,8 @@ handle (SoupServer        *server,
           const char *blobs = query != NULL ? g_hash_table_lookup (query, "blobs") : NULL;
           if (!check_read (msg, r, user, auth_header))
             return;
-          c = repo_resolve (r, rev);
-          if (c == NULL)
-            {
-              reply_error (msg, 404, "RevisionNotFound", "Invalid rev id");
-              return;
-            }
+          if ((c = resolve_or_404 (msg, r, rev)) == NULL)
+            return;
           reply_json (msg, 200, repo_info_json (r, c, g_strcmp0 (blobs, "true") == 0));
           return;
         }
@@ -1527,12 +1530,8 @@ handle (SoupServer        *server,
           g_autofree char *prefix = join_decoded (segs, 6, nseg);
           if (!check_read (msg, r, user, auth_header))
             return;
-          c = repo_resolve (r, rev);
-          if (c == NULL)
-            {
-              reply_error (msg, 404, "RevisionNotFound", "Invalid rev id");
-              return;
-            }
+          if ((c = resolve_or_404 (msg, r, rev)) == NULL)
+            return;
           handle_tree (msg, r, c, prefix, query);
           return;
         }
@@ -1544,12 +1543,8 @@ handle (SoupServer        *server,
           gboolean expand = cJSON_IsTrue (cJSON_GetObjectItem (json, "expand"));
           if (!check_read (msg, r, user, auth_header))
             return;
-          c = repo_resolve (r, rev);
-          if (c == NULL)
-            {
-              reply_error (msg, 404, "RevisionNotFound", "Invalid rev id");
-              return;
-            }
+          if ((c = resolve_or_404 (msg, r, rev)) == NULL)
+            return;
           out = cJSON_CreateArray ();
           cJSON_ArrayForEach (p, cJSON_GetObjectItem (json, "paths"))
             {
@@ -1565,12 +1560,8 @@ handle (SoupServer        *server,
           g_autofree char *rev = g_uri_unescape_string (segs[5], NULL);
           if (!check_write (msg, r, user, write))
             return;
-          c = repo_resolve (r, rev);
-          if (c == NULL)
-            {
-              reply_error (msg, 404, "RevisionNotFound", "Invalid rev id");
-              return;
-            }
+          if ((c = resolve_or_404 (msg, r, rev)) == NULL)
+            return;
           handle_preupload (msg, r, c, json);
           return;
         }
