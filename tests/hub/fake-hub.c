@@ -263,6 +263,17 @@ reply_error (SoupServerMessage *msg, int status, const char *code, const char *m
   reply_json (msg, status, j);
 }
 
+/* The commit rev names in r, or NULL after a 404 RevisionNotFound reply. */
+static Commit *
+resolve_or_404 (SoupServerMessage *msg, Repo *r, const char *rev)
+{
+  Commit *c = repo_resolve (r, rev);
+
+  if (c == NULL)
+    reply_error (msg, 404, "RevisionNotFound", "Invalid rev id");
+  return c;
+}
+
 static void
 set_header (SoupServerMessage *msg, const char *name, const char *value)
 {
@@ -385,6 +396,18 @@ serve_bytes (SoupServerMessage *msg, Rule *rule, const guint8 *data, gsize len)
       return;
     }
   reply (msg, status, "application/octet-stream", data + start, end - start);
+}
+
+/* A regular (non-LFS) file entry: its git oid as the ETag, then its bytes. */
+static void
+serve_entry (SoupServerMessage *msg, Rule *rule, const Entry *e)
+{
+  g_autofree char *etag = g_strdup_printf ("\"%s\"", e->oid);
+  gsize n;
+  const guint8 *d = g_bytes_get_data (e->bytes, &n);
+
+  set_header (msg, "ETag", etag);
+  serve_bytes (msg, rule, d, n);
 }
 
 /* ---- endpoints ------------------------------------------------------------- */
@@ -699,12 +722,8 @@ handle_resolve (SoupServerMessage *msg, Repo *r, const char *rev, const char *pa
       reply_error (msg, user != NULL ? 403 : 401, "GatedRepo", m);
       return;
     }
-  c = repo_resolve (r, rev);
-  if (c == NULL)
-    {
-      reply_error (msg, 404, "RevisionNotFound", "Invalid rev id");
-      return;
-    }
+  if ((c = resolve_or_404 (msg, r, rev)) == NULL)
+    return;
   e = g_hash_table_lookup (c->tree, path);
   if (!(rule != NULL && rule->no_commit_header))
     set_header (msg, "X-Repo-Commit", c->oid);
@@ -737,13 +756,7 @@ handle_resolve (SoupServerMessage *msg, Repo *r, const char *rev, const char *pa
       reply (msg, 307, "text/plain", "", 0);
       return;
     }
-  {
-    g_autofree char *etag = g_strdup_printf ("\"%s\"", e->oid);
-    gsize n;
-    const guint8 *d = g_bytes_get_data (e->bytes, &n);
-    set_header (msg, "ETag", etag);
-    serve_bytes (msg, rule, d, n);
-  }
+  serve_entry (msg, rule, e);
 }
 
 /* /api/resolve-cache/{type}s/{ns}/{name}/{commit}/{path}: the regular file
@@ -778,13 +791,7 @@ handle_resolve_cache (SoupServerMessage *msg, char **segs, guint nseg, Rule *rul
       return;
     }
   set_header (msg, "X-Repo-Commit", c->oid);
-  {
-    g_autofree char *etag = g_strdup_printf ("\"%s\"", e->oid);
-    gsize n;
-    const guint8 *d = g_bytes_get_data (e->bytes, &n);
-    set_header (msg, "ETag", etag);
-    serve_bytes (msg, rule, d, n);
-  }
+  serve_entry (msg, rule, e);
 }
 
 static void
@@ -1512,12 +1519,8 @@ handle (SoupServer        *server,
           const char *blobs = query != NULL ? g_hash_table_lookup (query, "blobs") : NULL;
           if (!check_read (msg, r, user, auth_header))
             return;
-          c = repo_resolve (r, rev);
-          if (c == NULL)
-            {
-              reply_error (msg, 404, "RevisionNotFound", "Invalid rev id");
-              return;
-            }
+          if ((c = resolve_or_404 (msg, r, rev)) == NULL)
+            return;
           reply_json (msg, 200, repo_info_json (r, c, g_strcmp0 (blobs, "true") == 0));
           return;
         }
@@ -1527,12 +1530,8 @@ handle (SoupServer        *server,
           g_autofree char *prefix = join_decoded (segs, 6, nseg);
           if (!check_read (msg, r, user, auth_header))
             return;
-          c = repo_resolve (r, rev);
-          if (c == NULL)
-            {
-              reply_error (msg, 404, "RevisionNotFound", "Invalid rev id");
-              return;
-            }
+          if ((c = resolve_or_404 (msg, r, rev)) == NULL)
+            return;
           handle_tree (msg, r, c, prefix, query);
           return;
         }
@@ -1544,12 +1543,8 @@ handle (SoupServer        *server,
           gboolean expand = cJSON_IsTrue (cJSON_GetObjectItem (json, "expand"));
           if (!check_read (msg, r, user, auth_header))
             return;
-          c = repo_resolve (r, rev);
-          if (c == NULL)
-            {
-              reply_error (msg, 404, "RevisionNotFound", "Invalid rev id");
-              return;
-            }
+          if ((c = resolve_or_404 (msg, r, rev)) == NULL)
+            return;
           out = cJSON_CreateArray ();
           cJSON_ArrayForEach (p, cJSON_GetObjectItem (json, "paths"))
             {
@@ -1565,12 +1560,8 @@ handle (SoupServer        *server,
           g_autofree char *rev = g_uri_unescape_string (segs[5], NULL);
           if (!check_write (msg, r, user, write))
             return;
-          c = repo_resolve (r, rev);
-          if (c == NULL)
-            {
-              reply_error (msg, 404, "RevisionNotFound", "Invalid rev id");
-              return;
-            }
+          if ((c = resolve_or_404 (msg, r, rev)) == NULL)
+            return;
           handle_preupload (msg, r, c, json);
           return;
         }

@@ -375,6 +375,19 @@ test_whoami (void)
   fake_stop (&f);
 }
 
+/* whoami through a fresh client succeeds, with a token of this role */
+static void
+assert_token_role (const char *role)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VsHub) hub = vs_hub_new ();
+  g_autoptr(TJson) me = vs_hub_whoami (hub, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (cJSON_GetObjectItem (cJSON_GetObjectItem (cJSON_GetObjectItem (me, "auth"), "accessToken"),
+                                        "role")->valuestring, ==, role);
+}
+
 static void
 test_token_discovery (void)
 {
@@ -388,22 +401,10 @@ test_token_discovery (void)
   g_mkdir_with_parents (f.hf_home, 0700);
   tok = g_build_filename (f.hf_home, "token", NULL);
   g_assert_true (g_file_set_contents (tok, "  hf_test_read\r\n", -1, NULL));
-  {
-    g_autoptr(VsHub) hub = vs_hub_new ();
-    g_autoptr(TJson) me = vs_hub_whoami (hub, &error);
-    g_assert_no_error (error);
-    g_assert_cmpstr (cJSON_GetObjectItem (cJSON_GetObjectItem (cJSON_GetObjectItem (me, "auth"), "accessToken"),
-                                          "role")->valuestring, ==, "read");
-  }
+  assert_token_role ("read");
   /* HF_TOKEN wins over the file */
   g_setenv ("HF_TOKEN", "hf_test_write", TRUE);
-  {
-    g_autoptr(VsHub) hub = vs_hub_new ();
-    g_autoptr(TJson) me = vs_hub_whoami (hub, &error);
-    g_assert_no_error (error);
-    g_assert_cmpstr (cJSON_GetObjectItem (cJSON_GetObjectItem (cJSON_GetObjectItem (me, "auth"), "accessToken"),
-                                          "role")->valuestring, ==, "write");
-  }
+  assert_token_role ("write");
   /* a plain-http endpoint that is not loopback never gets the token */
   g_setenv ("HF_ENDPOINT", "http://hub.example.invalid", TRUE);
   {
@@ -915,6 +916,18 @@ test_read_errors (void)
   fake_stop (&f);
 }
 
+/* Uploading the folder to testuser/w with this commit message fails with
+ * code, in a message that holds words. */
+static void
+assert_push_fails (VsHub *hub, const char *model, const char *message, gint code, const char *words)
+{
+  g_autoptr(GError) error = NULL;
+  cJSON *r = vs_hub_upload_folder (hub, VS_HUB_REPO_MODEL, "testuser/w", model, NULL, message, FALSE, &error);
+
+  g_assert_null (r);
+  ASSERT_ERROR (error, code, words);
+}
+
 static void
 test_write_errors (void)
 {
@@ -957,20 +970,14 @@ test_write_errors (void)
   {
     g_autoptr(VsHub) hub = vs_hub_new ();
     vs_hub_set_token (hub, "hf_test_read");
-    r = vs_hub_upload_folder (hub, VS_HUB_REPO_MODEL, "testuser/w", model, NULL, "x", FALSE, &error);
-    g_assert_null (r);
-    ASSERT_ERROR (error, VS_ERROR_PERMISSION, "no write access");
-    g_clear_error (&error);
+    assert_push_fails (hub, model, "x", VS_ERROR_PERMISSION, "no write access");
     NO_NEW_COMMIT ();
   }
   /* another user's token */
   {
     g_autoptr(VsHub) hub = vs_hub_new ();
     vs_hub_set_token (hub, "hf_test_other");
-    r = vs_hub_upload_folder (hub, VS_HUB_REPO_MODEL, "testuser/w", model, NULL, "x", FALSE, &error);
-    g_assert_null (r);
-    ASSERT_ERROR (error, VS_ERROR_PERMISSION, "no write access");
-    g_clear_error (&error);
+    assert_push_fails (hub, model, "x", VS_ERROR_PERMISSION, "no write access");
     g_assert_false (vs_hub_create_repo (hub, VS_HUB_REPO_MODEL, "testuser/new-one", FALSE, NULL, &error));
     ASSERT_ERROR (error, VS_ERROR_PERMISSION, "permission denied");
     g_clear_error (&error);
@@ -980,10 +987,7 @@ test_write_errors (void)
   {
     g_autoptr(VsHub) hub = vs_hub_new ();
     vs_hub_set_token (hub, "hf_bad");
-    r = vs_hub_upload_folder (hub, VS_HUB_REPO_MODEL, "testuser/w", model, NULL, "x", FALSE, &error);
-    g_assert_null (r);
-    ASSERT_ERROR (error, VS_ERROR_AUTH, "invalid credentials");
-    g_clear_error (&error);
+    assert_push_fails (hub, model, "x", VS_ERROR_AUTH, "invalid credentials");
     NO_NEW_COMMIT ();
   }
   /* the commit keeps failing with 503: one attempt only, no commit */
@@ -991,10 +995,7 @@ test_write_errors (void)
     g_autoptr(VsHub) hub = vs_hub_new ();
     cJSON_Delete (fake_call (&f, "/_test/clear-log", "{}"));
     fake_rule (&f, "{\"match\": \"/commit/main\", \"status\": 503, \"count\": 5}");
-    r = vs_hub_upload_folder (hub, VS_HUB_REPO_MODEL, "testuser/w", model, NULL, "x", FALSE, &error);
-    g_assert_null (r);
-    ASSERT_ERROR (error, VS_ERROR_NETWORK, "server error");
-    g_clear_error (&error);
+    assert_push_fails (hub, model, "x", VS_ERROR_NETWORK, "server error");
     g_assert_cmpuint (count_requests (&f, "POST", "hub", "/commit/main", NULL), ==, 1);
     NO_NEW_COMMIT ();
     cJSON_Delete (fake_call (&f, "/_test/clear-rules", "{}"));
@@ -1004,10 +1005,7 @@ test_write_errors (void)
     g_autoptr(VsHub) hub = vs_hub_new ();
     cJSON_Delete (fake_call (&f, "/_test/clear-log", "{}"));
     fake_rule (&f, "{\"match\": \"/commit/main\", \"method\": \"POST\", \"drop_after\": 0, \"count\": 1}");
-    r = vs_hub_upload_folder (hub, VS_HUB_REPO_MODEL, "testuser/w", model, NULL, "x", FALSE, &error);
-    g_assert_null (r);
-    ASSERT_ERROR (error, VS_ERROR_NETWORK, "connection");
-    g_clear_error (&error);
+    assert_push_fails (hub, model, "x", VS_ERROR_NETWORK, "connection");
     g_assert_cmpuint (count_requests (&f, "POST", "hub", "/commit/main", NULL), ==, 1);
     NO_NEW_COMMIT ();
   }
@@ -1017,10 +1015,7 @@ test_write_errors (void)
     g_autofree char *big = g_build_filename (model, "2_Dense", "model.safetensors", NULL);
     write_safetensors (big, 400000);   /* 1.6 MB, new content -> multipart */
     fake_rule (&f, "{\"match\": \"/part/\", \"no_part_etag\": true, \"count\": 1}");
-    r = vs_hub_upload_folder (hub, VS_HUB_REPO_MODEL, "testuser/w", model, NULL, "x", FALSE, &error);
-    g_assert_null (r);
-    ASSERT_ERROR (error, VS_ERROR_PARSE, "ETag");
-    g_clear_error (&error);
+    assert_push_fails (hub, model, "x", VS_ERROR_PARSE, "ETag");
     NO_NEW_COMMIT ();
   }
   /* 429 with Retry-After on preupload and 503 on a part PUT: retried, then the push works */
@@ -1042,10 +1037,7 @@ test_write_errors (void)
     g_autofree char *before = g_strdup (head_of (s5, "model:testuser/w", "main"));
     g_autoptr(TJson) s6 = NULL;
     g_assert_true (g_file_set_contents (readme, "---\nlicense: mit\n\tbad: indent\n", -1, NULL));
-    r = vs_hub_upload_folder (hub, VS_HUB_REPO_MODEL, "testuser/w", model, NULL, "card", FALSE, &error);
-    g_assert_null (r);
-    ASSERT_ERROR (error, VS_ERROR_INVALID, "metadata");
-    g_clear_error (&error);
+    assert_push_fails (hub, model, "card", VS_ERROR_INVALID, "metadata");
     s6 = fake_state (&f);
     g_assert_cmpstr (head_of (s6, "model:testuser/w", "main"), ==, before);
     g_unlink (readme);

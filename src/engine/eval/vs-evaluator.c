@@ -300,6 +300,20 @@ check_n (gsize       n,
   return TRUE;
 }
 
+/* Every evaluator's last step: hands the primary metric's key (owned) to
+ * primary_out, or frees it when the caller did not ask; returns out. */
+static cJSON *
+finish_metrics (cJSON  *out,
+                char   *primary,
+                char  **primary_out)
+{
+  if (primary_out != NULL)
+    *primary_out = primary;
+  else
+    g_free (primary);
+  return out;
+}
+
 /* --- EmbeddingSimilarityEvaluator ------------------------------------------------- */
 
 cJSON *
@@ -365,11 +379,7 @@ vs_eval_similarity (const float          *a,
       add_metric (out, ks, smax);
       primary = ks;
     }
-  if (primary_out != NULL)
-    *primary_out = primary;
-  else
-    g_free (primary);
-  return out;
+  return finish_metrics (out, primary, primary_out);
 }
 
 /* --- TripletEvaluator ---------------------------------------------------------------- */
@@ -418,11 +428,7 @@ vs_eval_triplet (const float          *anchors,
       primary = key (options, "max_accuracy");
       add_metric (out, primary, best);
     }
-  if (primary_out != NULL)
-    *primary_out = primary;
-  else
-    g_free (primary);
-  return out;
+  return finish_metrics (out, primary, primary_out);
 }
 
 /* --- BinaryClassificationEvaluator --------------------------------------------------- */
@@ -606,11 +612,7 @@ vs_eval_binary (const float          *a,
         }
       primary = key (options, "max_ap");
     }
-  if (primary_out != NULL)
-    *primary_out = primary;
-  else
-    g_free (primary);
-  return out;
+  return finish_metrics (out, primary, primary_out);
 }
 
 /* --- InformationRetrievalEvaluator ----------------------------------------------------- */
@@ -902,9 +904,5 @@ vs_eval_retrieval (const float             *queries,
             primary = key (options, "%s_ndcg@%u", fname, ndcg_max_k);
           }
     }
-  if (primary_out != NULL)
-    *primary_out = primary;
-  else
-    g_free (primary);
-  return out;
+  return finish_metrics (out, primary, primary_out);
 }

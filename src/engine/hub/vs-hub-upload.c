@@ -382,6 +382,32 @@ is_part_key (const char *k)
   return TRUE;
 }
 
+/* POSTs body to one of the Git LFS JSON endpoints (batch, multipart
+ * completion, verify) with the backoff retry policy. TRUE on a 2xx answer,
+ * whose JSON goes to *reply unless reply is NULL. */
+static gboolean
+lfs_post (VsHub        *hub,
+          const char   *url,
+          gboolean      auth,
+          gboolean      require_auth,
+          const cJSON  *body,
+          const char   *what,
+          cJSON       **reply,
+          GError      **error)
+{
+  g_autofree char *text = cJSON_PrintUnformatted (body);
+  VsHubRequest req = { .method = "POST", .url = url, .auth = auth, .require_auth = require_auth,
+                       .content_type = "application/vnd.git-lfs+json",
+                       .accept = "application/vnd.git-lfs+json",
+                       .body = (const guint8 *) text, .body_len = strlen (text),
+                       .retry = VS_HUB_RETRY_BACKOFF, .what = what };
+  VsHubResponse resp = { 0 };
+  gboolean ok = vs_hub_http_ok (hub, &req, &resp, reply, error);
+
+  vs_hub_response_clear (&resp);
+  return ok;
+}
+
 static gboolean
 upload_multipart (VsHub        *hub,
                   CommitOp     *op,
@@ -395,7 +421,6 @@ upload_multipart (VsHub        *hub,
   g_autoptr(VsHubJson) done = cJSON_CreateObject ();
   cJSON *parts;
   guint64 chunk_size;
-  g_autofree char *text = NULL;
   g_autofree char *what = g_strdup_printf ("%s: multipart upload", op->path_in_repo);
   const cJSON *h;
   FILE *f;
@@ -459,18 +484,7 @@ upload_multipart (VsHub        *hub,
     }
   fclose (f);
 
-  text = cJSON_PrintUnformatted (done);
-  {
-    VsHubRequest req = { .method = "POST", .url = href->valuestring, .auth = FALSE,
-                         .content_type = "application/vnd.git-lfs+json",
-                         .accept = "application/vnd.git-lfs+json",
-                         .body = (const guint8 *) text, .body_len = strlen (text),
-                         .retry = VS_HUB_RETRY_BACKOFF, .what = what };
-    VsHubResponse resp = { 0 };
-    gboolean ok = vs_hub_http_ok (hub, &req, &resp, NULL, error);
-    vs_hub_response_clear (&resp);
-    return ok;
-  }
+  return lfs_post (hub, href->valuestring, FALSE, FALSE, done, what, NULL, error);
 }
 
 static gboolean
@@ -481,26 +495,13 @@ lfs_verify (VsHub       *hub,
 {
   const cJSON *href = cJSON_GetObjectItemCaseSensitive (verify, "href");
   g_autoptr(VsHubJson) body = cJSON_CreateObject ();
-  g_autofree char *text = NULL;
   g_autofree char *what = g_strdup_printf ("%s: LFS verify", op->path_in_repo);
-  VsHubResponse resp = { 0 };
-  gboolean ok;
 
   if (!cJSON_IsString (href))
     return TRUE;
   cJSON_AddStringToObject (body, "oid", op->sha256);
   cJSON_AddNumberToObject (body, "size", (double) op->size);
-  text = cJSON_PrintUnformatted (body);
-  {
-    VsHubRequest req = { .method = "POST", .url = href->valuestring, .auth = TRUE,
-                         .content_type = "application/vnd.git-lfs+json",
-                         .accept = "application/vnd.git-lfs+json",
-                         .body = (const guint8 *) text, .body_len = strlen (text),
-                         .retry = VS_HUB_RETRY_BACKOFF, .what = what };
-    ok = vs_hub_http_ok (hub, &req, &resp, NULL, error);
-  }
-  vs_hub_response_clear (&resp);
-  return ok;
+  return lfs_post (hub, href->valuestring, TRUE, FALSE, body, what, NULL, error);
 }
 
 static gboolean
@@ -521,10 +522,8 @@ lfs_upload (VsHub        *hub,
       guint end = MIN (start + LFS_BATCH, lfs_ops->len);
       g_autoptr(VsHubJson) body = cJSON_CreateObject ();
       g_autoptr(VsHubJson) reply = NULL;
-      g_autofree char *text = NULL;
       cJSON *transfers, *objects;
       const cJSON *obj;
-      VsHubResponse resp = { 0 };
 
       cJSON_AddStringToObject (body, "operation", "upload");
       transfers = cJSON_AddArrayToObject (body, "transfers");
@@ -543,18 +542,8 @@ lfs_upload (VsHub        *hub,
       /* PR uploads are not checked against the branch's write rights. */
       if (!create_pr)
         cJSON_AddStringToObject (cJSON_AddObjectToObject (body, "ref"), "name", revision);
-      text = cJSON_PrintUnformatted (body);
-      {
-        VsHubRequest req = { .method = "POST", .url = url, .auth = TRUE, .require_auth = TRUE,
-                             .content_type = "application/vnd.git-lfs+json",
-                             .accept = "application/vnd.git-lfs+json",
-                             .body = (const guint8 *) text, .body_len = strlen (text),
-                             .retry = VS_HUB_RETRY_BACKOFF, .what = what };
-        gboolean ok = vs_hub_http_ok (hub, &req, &resp, &reply, error);
-        vs_hub_response_clear (&resp);
-        if (!ok)
-          return FALSE;
-      }
+      if (!lfs_post (hub, url, TRUE, TRUE, body, what, &reply, error))
+        return FALSE;
 
       cJSON_ArrayForEach (obj, cJSON_GetObjectItemCaseSensitive (reply, "objects"))
         {

@@ -317,6 +317,21 @@ api_url (VsHub        *hub,
   return g_strdup_printf ("%s/api/%s/%s%s", hub->endpoint, vs_hub_type_plural (type), repo_id, suffix);
 }
 
+/* req's answer as JSON when it is a 2xx with a JSON body, else NULL with
+ * the error vs_hub_http_ok () sets. */
+static cJSON *
+fetch_json (VsHub              *hub,
+            const VsHubRequest *req,
+            GError            **error)
+{
+  VsHubResponse resp = { 0 };
+  cJSON *json = NULL;
+
+  vs_hub_http_ok (hub, req, &resp, &json, error);
+  vs_hub_response_clear (&resp);
+  return json;
+}
+
 /* ---- auth ----------------------------------------------------------------- */
 
 cJSON *
@@ -326,15 +341,10 @@ vs_hub_whoami (VsHub   *hub,
   g_autofree char *url = g_strdup_printf ("%s/api/whoami-v2", hub->endpoint);
   VsHubRequest req = { .method = "GET", .url = url, .auth = TRUE, .require_auth = TRUE,
                        .retry = VS_HUB_RETRY_NONE, .what = "whoami" };
-  VsHubResponse resp = { 0 };
-  cJSON *json = NULL;
+  cJSON *json = fetch_json (hub, &req, error);
 
-  if (!vs_hub_http_ok (hub, &req, &resp, &json, error))
-    {
-      vs_hub_response_clear (&resp);
-      return NULL;
-    }
-  vs_hub_response_clear (&resp);
+  if (json == NULL)
+    return NULL;
   if (!cJSON_IsString (cJSON_GetObjectItemCaseSensitive (json, "name")))
     {
       cJSON_Delete (json);
@@ -473,12 +483,8 @@ vs_hub_repo_info (VsHub        *hub,
                                            : g_strdup (repo_id);
   VsHubRequest req = { .method = "GET", .url = url, .auth = TRUE, .follow_redirects = TRUE,
                        .retry = VS_HUB_RETRY_BACKOFF, .what = what };
-  VsHubResponse resp = { 0 };
-  cJSON *json = NULL;
 
-  vs_hub_http_ok (hub, &req, &resp, &json, error);
-  vs_hub_response_clear (&resp);
-  return json;
+  return fetch_json (hub, &req, error);
 }
 
 cJSON *
@@ -491,7 +497,6 @@ vs_hub_search (VsHub        *hub,
 {
   GString *url = g_string_new (NULL);
   g_autofree char *url_str = NULL;
-  VsHubResponse resp = { 0 };
   VsHubRequest req = { .method = "GET", .auth = TRUE, .follow_redirects = TRUE,
                        .retry = VS_HUB_RETRY_NONE, .what = "search" };
   cJSON *json = NULL;
@@ -510,12 +515,12 @@ vs_hub_search (VsHub        *hub,
     }
   url_str = g_string_free (url, FALSE);
   req.url = url_str;
-  if (vs_hub_http_ok (hub, &req, &resp, &json, error) && !cJSON_IsArray (json))
+  json = fetch_json (hub, &req, error);
+  if (json != NULL && !cJSON_IsArray (json))
     {
       g_clear_pointer (&json, cJSON_Delete);
       g_set_error (error, VS_ERROR, VS_ERROR_PARSE, "search: the Hub's answer is not a list");
     }
-  vs_hub_response_clear (&resp);
   return json;
 }
 
@@ -1787,15 +1792,13 @@ vs_hub_dataset_parquet_urls (VsHub      *hub,
   g_autofree char *what = g_strdup_printf ("%s: Parquet files", repo_id);
   VsHubRequest req = { .method = "GET", .url = url, .auth = TRUE, .follow_redirects = TRUE,
                        .retry = VS_HUB_RETRY_BACKOFF, .what = what };
-  VsHubResponse resp = { 0 };
-  cJSON *json = NULL;
+  cJSON *json = fetch_json (hub, &req, error);
 
-  if (vs_hub_http_ok (hub, &req, &resp, &json, error) && !cJSON_IsObject (json))
+  if (json != NULL && !cJSON_IsObject (json))
     {
       g_clear_pointer (&json, cJSON_Delete);
       g_set_error (error, VS_ERROR, VS_ERROR_PARSE, "%s: the Hub's answer is not an object", what);
     }
-  vs_hub_response_clear (&resp);
   vs_hub_scrub_error (hub, error);
   return json;
 }
@@ -1930,17 +1933,31 @@ static const char *const legacy_models[] = {
   "roberta-large", "t5-base", "t5-small", "xlm-roberta-base", "xlm-roberta-large", NULL,
 };
 
+typedef char *(*ResolveWith) (VsHub      *hub,
+                              const char *id_or_path,
+                              GError    **error);
+
+/* The simple entry points: an existing path as is, else `with` on a
+ * default client (made only when needed). */
+static char *
+resolve_default (const char  *id_or_path,
+                 ResolveWith  with,
+                 GError     **error)
+{
+  g_autoptr(VsHub) hub = NULL;
+
+  if (g_file_test (id_or_path, G_FILE_TEST_EXISTS))
+    return g_strdup (id_or_path);
+  hub = vs_hub_new ();
+  return with (hub, id_or_path, error);
+}
+
 char *
 vs_hub_resolve_model (const char *id_or_path,
                       GError    **error)
 {
-  g_autoptr(VsHub) hub = NULL;
-
   g_return_val_if_fail (id_or_path != NULL, NULL);
-  if (g_file_test (id_or_path, G_FILE_TEST_EXISTS))
-    return g_strdup (id_or_path);
-  hub = vs_hub_new ();
-  return vs_hub_resolve_model_with (hub, id_or_path, error);
+  return resolve_default (id_or_path, vs_hub_resolve_model_with, error);
 }
 
 char *
@@ -1978,13 +1995,8 @@ char *
 vs_hub_resolve_dataset (const char *id_or_path,
                         GError    **error)
 {
-  g_autoptr(VsHub) hub = NULL;
-
   g_return_val_if_fail (id_or_path != NULL, NULL);
-  if (g_file_test (id_or_path, G_FILE_TEST_EXISTS))
-    return g_strdup (id_or_path);
-  hub = vs_hub_new ();
-  return vs_hub_resolve_dataset_with (hub, id_or_path, error);
+  return resolve_default (id_or_path, vs_hub_resolve_dataset_with, error);
 }
 
 char *

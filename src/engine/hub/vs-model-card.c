@@ -139,30 +139,40 @@ append_py_repr (GString     *s,
         }
       g_string_append_c (s, '\'');
     }
-  else if (cJSON_IsArray (v))
+  else if (cJSON_IsArray (v) || cJSON_IsObject (v))
     {
-      g_string_append_c (s, '[');
+      gboolean dict = cJSON_IsObject (v);
+
+      g_string_append_c (s, dict ? '{' : '[');
       cJSON_ArrayForEach (c, v)
         {
           if (!first)
             g_string_append (s, ", ");
           first = FALSE;
+          if (dict)
+            g_string_append_printf (s, "'%s': ", c->string);
           append_py_repr (s, c);
         }
-      g_string_append_c (s, ']');
+      g_string_append_c (s, dict ? '}' : ']');
     }
-  else if (cJSON_IsObject (v))
+}
+
+/* "- `name`: value" per member of args; strings as they are, the rest as
+ * Python would print them. */
+static void
+append_hyperparameters (GString     *s,
+                        const cJSON *args)
+{
+  const cJSON *v;
+
+  cJSON_ArrayForEach (v, args)
     {
-      g_string_append_c (s, '{');
-      cJSON_ArrayForEach (c, v)
-        {
-          if (!first)
-            g_string_append (s, ", ");
-          first = FALSE;
-          g_string_append_printf (s, "'%s': ", c->string);
-          append_py_repr (s, c);
-        }
-      g_string_append_c (s, '}');
+      g_string_append_printf (s, "- `%s`: ", v->string);
+      if (cJSON_IsString (v))
+        g_string_append (s, v->valuestring);
+      else
+        append_py_repr (s, v);
+      g_string_append_c (s, '\n');
     }
 }
 
@@ -966,27 +976,11 @@ vs_model_card_render (const char  *model_dir,
         {
           const cJSON *all = only_object (cJSON_GetObjectItemCaseSensitive (rec, "args_all"));
           g_string_append (s, "### Training Hyperparameters\n#### Non-Default Hyperparameters\n\n");
-          cJSON_ArrayForEach (v, args)
-            {
-              g_string_append_printf (s, "- `%s`: ", v->string);
-              if (cJSON_IsString (v))
-                g_string_append (s, v->valuestring);
-              else
-                append_py_repr (s, v);
-              g_string_append_c (s, '\n');
-            }
+          append_hyperparameters (s, args);
           if (cJSON_GetArraySize (all) > 0)
             {
               g_string_append (s, "\n#### All Hyperparameters\n<details><summary>Click to expand</summary>\n\n");
-              cJSON_ArrayForEach (v, all)
-                {
-                  g_string_append_printf (s, "- `%s`: ", v->string);
-                  if (cJSON_IsString (v))
-                    g_string_append (s, v->valuestring);
-                  else
-                    append_py_repr (s, v);
-                  g_string_append_c (s, '\n');
-                }
+              append_hyperparameters (s, all);
               g_string_append (s, "\n</details>\n");
             }
           g_string_append_c (s, '\n');

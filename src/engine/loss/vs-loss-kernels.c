@@ -481,6 +481,25 @@ gist_loss (VsLoss             *loss,
   return TRUE;
 }
 
+/* Row i's hardest negative in the anchor-positive cosine matrix M[B, B]:
+ * the first argmax of M[i, j] − 2·[i == j]; its value through *best. */
+static gsize
+hardest_other_positive (const double *M,
+                        gsize         B,
+                        gsize         i,
+                        double       *best)
+{
+  gsize jm = 0;
+  *best = -INFINITY;
+  for (gsize j = 0; j < B; j++)
+    {
+      double v = M[i * B + j] - (i == j ? 2.0 : 0.0);
+      if (v > *best)
+        *best = v, jm = j;
+    }
+  return jm;
+}
+
 /* MegaBatchMarginLoss. The mini-batched version picks, per chunk of
  * mini_batch_size anchors, each anchor's most similar other positive (by
  * cos_sim) as its negative and adds the chunk's mean of relu(pm − cos(a,p))
@@ -506,14 +525,8 @@ mega_batch_margin_loss (VsLoss             *loss,
     {
       for (gsize i = 0; i < B; i++)
         {
-          gsize jm = 0;
-          double best = -INFINITY;
-          for (gsize j = 0; j < B; j++)
-            {
-              double v = M[i * B + j] - (i == j ? 2.0 : 0.0);
-              if (v > best)
-                best = v, jm = j;
-            }
+          double best;
+          gsize jm = hardest_other_positive (M, B, i, &best);
           double pos = M[i * B + i];
           if (pm - pos > 0)
             {
@@ -534,14 +547,8 @@ mega_batch_margin_loss (VsLoss             *loss,
   g_autofree gsize *neg = g_new (gsize, B);
   for (gsize i = 0; i < B; i++)
     {
-      double best = -INFINITY;
-      neg[i] = 0;
-      for (gsize j = 0; j < B; j++)
-        {
-          double v = M[i * B + j] - (i == j ? 2.0 : 0.0);
-          if (v > best)
-            best = v, neg[i] = j;
-        }
+      double best;
+      neg[i] = hardest_other_positive (M, B, i, &best);
     }
   for (gsize s = 0; s < B; s += mb)
     {

@@ -73,6 +73,36 @@ vs_loss_normalize_backward (double       *dx,
     }
 }
 
+/* Σ_k (a_k − b_k + shift)²: squared euclidean distance of two rows, with
+ * F.pairwise_distance's eps as shift (0 for cdist and the similarities) */
+static double
+sq_dist (const double *a,
+         const double *b,
+         gsize         d,
+         double        shift)
+{
+  double s = 0;
+  for (gsize k = 0; k < d; k++)
+    {
+      double t = a[k] - b[k] + shift;
+      s += t * t;
+    }
+  return s;
+}
+
+/* Σ_k |a_k − b_k + shift|: manhattan distance of two rows */
+static double
+l1_dist (const double *a,
+         const double *b,
+         gsize         d,
+         double        shift)
+{
+  double s = 0;
+  for (gsize k = 0; k < d; k++)
+    s += fabs (a[k] - b[k] + shift);
+  return s;
+}
+
 static double
 sim_eps (VsSim sim)
 {
@@ -110,25 +140,12 @@ vs_loss_sim_matrix_forward (VsSim         sim,
     case VS_SIM_EUCLIDEAN:
       for (gsize i = 0; i < n; i++)
         for (gsize j = 0; j < m; j++)
-          {
-            double s = 0;
-            for (gsize k = 0; k < d; k++)
-              {
-                double t = A[i * d + k] - B[j * d + k];
-                s += t * t;
-              }
-            S[i * m + j] = -sqrt (s);
-          }
+          S[i * m + j] = -sqrt (sq_dist (A + i * d, B + j * d, d, 0.0));
       break;
     case VS_SIM_MANHATTAN:
       for (gsize i = 0; i < n; i++)
         for (gsize j = 0; j < m; j++)
-          {
-            double s = 0;
-            for (gsize k = 0; k < d; k++)
-              s += fabs (A[i * d + k] - B[j * d + k]);
-            S[i * m + j] = -s;
-          }
+          S[i * m + j] = -l1_dist (A + i * d, B + j * d, d, 0.0);
       break;
     case VS_SIM_ANGLE:
     default:
@@ -183,13 +200,7 @@ vs_loss_sim_matrix_backward (VsSim         sim,
             double g = dS[i * m + j];
             if (g == 0)
               continue;
-            double s = 0;
-            for (gsize k = 0; k < d; k++)
-              {
-                double t = A[i * d + k] - B[j * d + k];
-                s += t * t;
-              }
-            double r = sqrt (s);
+            double r = sqrt (sq_dist (A + i * d, B + j * d, d, 0.0));
             if (r == 0)
               continue;   /* torch.cdist: zero gradient at zero distance */
             for (gsize k = 0; k < d; k++)
@@ -282,13 +293,10 @@ vs_loss_sim_pairwise_forward (VsSim         sim,
             v += a[k] * b[k];
           break;
         case VS_SIM_EUCLIDEAN:
-          for (gsize k = 0; k < d; k++)
-            v += (a[k] - b[k]) * (a[k] - b[k]);
-          v = -sqrt (v);
+          v = -sqrt (sq_dist (a, b, d, 0.0));
           break;
         case VS_SIM_MANHATTAN:
-          for (gsize k = 0; k < d; k++)
-            v -= fabs (a[k] - b[k]);
+          v = -l1_dist (a, b, d, 0.0);
           break;
         case VS_SIM_ANGLE:
           {
@@ -364,10 +372,7 @@ vs_loss_sim_pairwise_backward (VsSim         sim,
           break;
         case VS_SIM_EUCLIDEAN:
           {
-            double s = 0;
-            for (gsize k = 0; k < d; k++)
-              s += (a[k] - b[k]) * (a[k] - b[k]);
-            double r = sqrt (s);
+            double r = sqrt (sq_dist (a, b, d, 0.0));
             if (r == 0)
               break;
             for (gsize k = 0; k < d; k++)
@@ -433,24 +438,11 @@ vs_loss_dist_pairwise_forward (VsDist        dist,
       break;
     case VS_DIST_EUCLIDEAN:
       for (gsize i = 0; i < n; i++)
-        {
-          double s = 0;
-          for (gsize k = 0; k < d; k++)
-            {
-              double t = A[i * d + k] - B[i * d + k] + 1e-6;
-              s += t * t;
-            }
-          out[i] = sqrt (s);
-        }
+        out[i] = sqrt (sq_dist (A + i * d, B + i * d, d, 1e-6));
       break;
     case VS_DIST_MANHATTAN:
       for (gsize i = 0; i < n; i++)
-        {
-          double s = 0;
-          for (gsize k = 0; k < d; k++)
-            s += fabs (A[i * d + k] - B[i * d + k] + 1e-6);
-          out[i] = s;
-        }
+        out[i] = l1_dist (A + i * d, B + i * d, d, 1e-6);
       break;
     default:
       g_assert_not_reached ();
@@ -482,13 +474,7 @@ vs_loss_dist_pairwise_backward (VsDist        dist,
     case VS_DIST_EUCLIDEAN:
       for (gsize i = 0; i < n; i++)
         {
-          double s = 0;
-          for (gsize k = 0; k < d; k++)
-            {
-              double t = A[i * d + k] - B[i * d + k] + 1e-6;
-              s += t * t;
-            }
-          double r = sqrt (s);
+          double r = sqrt (sq_dist (A + i * d, B + i * d, d, 1e-6));
           if (r == 0 || dout[i] == 0)
             continue;
           for (gsize k = 0; k < d; k++)
