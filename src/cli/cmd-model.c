@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hub/vs-hub.h"
 #include "model/vs-model.h"
 #include "vs-cli.h"
 #include "vs-engine.h"
@@ -32,6 +33,7 @@ int
 vs_cli_new_model (int argc, char **argv)
 {
   g_autofree char *arch = NULL, *preset = NULL, *tokenizer = NULL, *pooling = NULL, *dense_act = NULL;
+  g_autofree char *tokenizer_dir = NULL;
   gboolean normalize = FALSE;
   gint64 seed = 42, dense = 0;
   GOptionEntry entries[] = {
@@ -65,7 +67,11 @@ vs_cli_new_model (int argc, char **argv)
   if (dense < 0 || dense > 1000000)
     return usage (ctx, argv[0], "--dense must be between 0 and 1000000");
 
-  model = vs_model_new_from_preset (arch, preset, tokenizer, pooling, (gsize) dense, dense_act,
+  /* The tokenizer may come from a Hub model (its tokenizer files are pulled). */
+  tokenizer_dir = vs_hub_resolve_model (tokenizer, &error);
+  if (tokenizer_dir == NULL)
+    return vs_cli_fail (argv[0], error);
+  model = vs_model_new_from_preset (arch, preset, tokenizer_dir, pooling, (gsize) dense, dense_act,
                                     normalize, (guint64) seed, &error);
   if (model == NULL || !vs_model_save (model, argv[1], &error))
     return vs_cli_fail (argv[0], error);
@@ -123,6 +129,7 @@ vs_cli_encode (int argc, char **argv)
     { NULL }
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new ("MODEL < texts");
+  g_autofree char *model_dir = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(VsModel) model = NULL;
   g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_free);
@@ -137,12 +144,16 @@ vs_cli_encode (int argc, char **argv)
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     return usage (ctx, argv[0], error->message);
   if (argc != 2)
-    return usage (ctx, argv[0], "expected one MODEL folder");
+    return usage (ctx, argv[0], "expected one MODEL (folder or Hub id)");
   if (batch_size < 1 || batch_size > 1000000 || max_length < 0 || threads < 0 || threads > 4096)
     return usage (ctx, argv[0], "--batch-size, --max-length and --threads must be positive");
 
   vs_engine_set_threads ((guint) threads);
-  model = vs_model_load (argv[1], &error);
+  /* MODEL may be a Hub id: pulled into the shared cache first. */
+  model_dir = vs_hub_resolve_model (argv[1], &error);
+  if (model_dir == NULL)
+    return vs_cli_fail (argv[0], error);
+  model = vs_model_load (model_dir, &error);
   if (model == NULL)
     return vs_cli_fail (argv[0], error);
   if (max_length > 0)
