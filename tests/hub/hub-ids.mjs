@@ -78,5 +78,12 @@ check(a.status === 0 && b.status === 0 &&
       fs.readFileSync(path.join(viaHub, 'model.safetensors')).equals(fs.readFileSync(path.join(viaFolder, 'model.safetensors'))),
       'the model made from the Hub tokenizer equals the one made from the folder');
 
+// A Hub that cannot be reached at all (connection refused) is said at once,
+// not retried like a connection that dropped: no "retrying" in the debug log.
+const refused = run(['pull', 'testuser/tiny-model'],
+                    { HF_HOME: path.join(tmp, 'hf-refused'), HF_ENDPOINT: 'http://127.0.0.1:9', G_MESSAGES_DEBUG: 'all' });
+check(refused.status === 1 && refused.stderr.includes('127.0.0.1:9') && !refused.stderr.includes('retrying'),
+      'an unreachable Hub fails without retries, naming the address');
+
 console.log(failures === 0 ? '# all passed' : `# ${failures} failed`);
 process.exit(failures === 0 ? 0 : 1);

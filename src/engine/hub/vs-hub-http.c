@@ -44,6 +44,7 @@ vs_hub_response_clear (VsHubResponse *resp)
   g_clear_pointer (&resp->url, g_free);
   resp->status = 0;
   resp->sink_bytes = 0;
+  resp->unreachable = FALSE;
 }
 
 const char *
@@ -365,6 +366,7 @@ http_once (VsHub              *hub,
   resp->body = g_byte_array_new ();
   resp->status = 0;
   resp->sink_bytes = 0;
+  resp->unreachable = FALSE;
 
   t.hub = hub;
   t.req = req;
@@ -469,6 +471,7 @@ http_once (VsHub              *hub,
     }
   curl_easy_setopt (c, CURLOPT_HTTPHEADER, headers);
 
+  resp->unreachable = FALSE;
   res = curl_easy_perform (c);
   curl_easy_setopt (c, CURLOPT_HTTPHEADER, NULL);
   curl_slist_free_all (headers);
@@ -499,6 +502,10 @@ http_once (VsHub              *hub,
                    req->what, MAX_MEMORY_BODY >> 20);
       return FALSE;
     }
+  /* A host that cannot be reached at all is not a dropped connection: retrying
+   * it only makes the user wait (huggingface_hub does not retry it either). */
+  resp->unreachable = (res == CURLE_COULDNT_CONNECT || res == CURLE_COULDNT_RESOLVE_HOST ||
+                       res == CURLE_COULDNT_RESOLVE_PROXY);
   g_set_error (error, VS_ERROR, VS_ERROR_NETWORK, "%s: the connection to %s failed: %s",
                req->what, origin, hub->errbuf[0] != '\0' ? hub->errbuf : curl_easy_strerror (res));
   return FALSE;
@@ -675,7 +682,7 @@ vs_hub_http (VsHub              *hub,
           g_propagate_error (error, g_steal_pointer (&local));
           return FALSE;
         }
-      if (req->retry == VS_HUB_RETRY_NONE || attempt >= MAX_RETRIES ||
+      if (req->retry == VS_HUB_RETRY_NONE || attempt >= MAX_RETRIES || (!ok && resp->unreachable) ||
           (req->retry == VS_HUB_RETRY_429_ONLY && !(ok && resp->status == 429)))
         {
           if (!ok)

@@ -77,6 +77,7 @@ typedef struct
   GByteArray *body;
   char *url;                   /* the URL that answered (after redirects) */
   guint64 sink_bytes;          /* bytes written to the sink by this request */
+  gboolean unreachable;        /* no connection was made (refused, unknown host) */
 } VsHubResponse;
 
 void vs_hub_response_clear (VsHubResponse *resp);
