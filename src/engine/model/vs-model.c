@@ -53,6 +53,7 @@ struct _VsForward
   VsEncoderActs *enc;
   float         *pooled;     /* [n, K*C] */
   gint64        *argmax;     /* [n, C] */
+  gsize         *skip;       /* [n] prompt tokens left out of pooling, or NULL */
   GPtrArray     *dense_pre;  /* float* [n, out] per Dense */
   GPtrArray     *dense_post;
   float         *final_in;   /* input of Normalize, or NULL */
@@ -1135,6 +1136,8 @@ const char *vs_model_get_similarity_fn_name (VsModel *m) { return m->similarity;
 const char *vs_model_get_default_prompt_name (VsModel *m) { return m->default_prompt_name; }
 gboolean vs_model_has_normalize (VsModel *m) { return m->normalize; }
 guint vs_model_get_pooling_modes (VsModel *m) { return m->pooling_modes; }
+gboolean vs_model_get_include_prompt (VsModel *m) { return m->include_prompt; }
+void vs_model_set_include_prompt (VsModel *m, gboolean include_prompt) { m->include_prompt = include_prompt; }
 guint64 vs_model_get_rng_state (VsModel *m) { return m->rng_state; }
 void vs_model_set_rng_state (VsModel *m, guint64 state) { m->rng_state = state; }
 gsize vs_model_get_n_tensors (VsModel *m) { return m->table.infos->len; }
@@ -1216,6 +1219,7 @@ vs_forward_free (VsForward *fw)
   vs_encoder_acts_free (fw->enc);
   g_free (fw->pooled);
   g_free (fw->argmax);
+  g_free (fw->skip);
   g_ptr_array_unref (fw->dense_pre);
   g_ptr_array_unref (fw->dense_post);
   g_free (fw->final_in);
@@ -1235,9 +1239,12 @@ vs_forward_get_token_embeddings (VsForward *fw, const gsize **offsets)
   return vs_encoder_acts_output (fw->enc, offsets, NULL);
 }
 
+/* skip: per text, the prompt tokens to leave out of pooling (NULL: none);
+ * used only when Pooling's include_prompt is false. */
 static VsForward *
 forward_ids (VsModel *m, const guint32 *const *ids, const guint32 *const *type_ids,
-             const gsize *lengths, gsize n, gboolean keep, gboolean training, float *out, GError **error)
+             const gsize *lengths, const gsize *skip, gsize n, gboolean keep, gboolean training,
+             float *out, GError **error)
 {
   VsForward *fw;
   gsize C = m->enc->cfg.C, K = vs_pooling_count_modes (m->pooling_modes);
@@ -1268,7 +1275,9 @@ forward_ids (VsModel *m, const guint32 *const *ids, const guint32 *const *type_i
   H = vs_encoder_acts_output (fw->enc, &offsets, NULL);
   fw->pooled = g_new (float, MAX (n * K * C, 1));
   fw->argmax = g_new0 (gint64, MAX (n * C, 1));
-  vs_pooling_forward (fw->pooled, fw->argmax, H, offsets, n, C, m->pooling_modes);
+  if (skip != NULL && !m->include_prompt)
+    fw->skip = g_memdup2 (skip, MAX (n, 1) * sizeof (gsize));
+  vs_pooling_forward_masked (fw->pooled, fw->argmax, H, offsets, fw->skip, n, C, m->pooling_modes);
   x = fw->pooled;
   width = K * C;
   for (guint i = 0; i < m->denses->len; i++)
@@ -1301,7 +1310,16 @@ vs_model_forward_tokens (VsModel *m, const guint32 *const *ids, const guint32 *c
                          const gsize *lengths, gsize n, gboolean training, float *out, GError **error)
 {
   g_return_val_if_fail (m != NULL, NULL);
-  return forward_ids (m, ids, type_ids, lengths, n, TRUE, training, out, error);
+  return forward_ids (m, ids, type_ids, lengths, NULL, n, TRUE, training, out, error);
+}
+
+VsForward *
+vs_model_forward_tokens_prompted (VsModel *m, const guint32 *const *ids, const guint32 *const *type_ids,
+                                  const gsize *lengths, const gsize *prompt_lengths, gsize n,
+                                  gboolean training, float *out, GError **error)
+{
+  g_return_val_if_fail (m != NULL, NULL);
+  return forward_ids (m, ids, type_ids, lengths, prompt_lengths, n, TRUE, training, out, error);
 }
 
 typedef struct
@@ -1310,6 +1328,7 @@ typedef struct
   guint32 **ids;
   guint32 **types;
   gsize    *lengths;
+  gsize    *skip;      /* [n] prompt length per text, or NULL */
 } Tokens;
 
 static void
@@ -1323,31 +1342,75 @@ tokens_clear (Tokens *t)
   g_free (t->ids);
   g_free (t->types);
   g_free (t->lengths);
+  g_free (t->skip);
 }
 
 static gboolean
-tokenize (VsModel *m, const char *const *texts, gsize n, Tokens *t, GError **error)
+check_tokenizer (VsModel *m, GError **error)
 {
   if (m->tok == NULL)
     {
       g_set_error (error, VS_ERROR, VS_ERROR_NOT_FOUND, "%s", m->tok_missing);
       return FALSE;
     }
+  return TRUE;
+}
+
+/* sentence-transformers' Transformer.tokenize of one text: str(s).strip(),
+ * then .lower() if do_lower_case, special tokens, truncation. */
+static VsEncoding *
+tokenize_one (VsModel *m, const char *prefix, const char *text)
+{
+  g_autofree char *s = g_strconcat (prefix != NULL ? prefix : "", text != NULL ? text : "", NULL);
+  g_autofree char *lower = NULL;
+
+  g_strstrip (s);
+  if (m->do_lower_case)
+    lower = g_utf8_strdown (s, -1);
+  return vs_tokenizer_encode (m->tok, lower != NULL ? lower : s, NULL, TRUE, m->max_seq_length);
+}
+
+gsize
+vs_model_get_prompt_length (VsModel *m, const char *prompt, gboolean training)
+{
+  VsEncoding *e;
+  gsize len;
+
+  g_return_val_if_fail (m != NULL, 0);
+  if (prompt == NULL || m->tok == NULL)
+    return 0;
+  e = tokenize_one (m, NULL, prompt);
+  len = e->n_tokens;
+  /* encode(): input_ids.shape[-1] - 1; the training collator subtracts the
+   * trailing token only when it is a special one */
+  if (len > 0 && (!training || e->special_tokens_mask[len - 1]))
+    len--;
+  vs_encoding_free (e);
+  return len;
+}
+
+/* Tokenizes prompt + texts[i]; with a prompt, t->skip holds its length. */
+static gboolean
+tokenize (VsModel *m, const char *prompt, gboolean training, const char *const *texts, gsize n,
+          Tokens *t, GError **error)
+{
+  if (!check_tokenizer (m, error))
+    return FALSE;
   t->n = n;
   t->ids = g_new0 (guint32 *, MAX (n, 1));
   t->types = g_new0 (guint32 *, MAX (n, 1));
   t->lengths = g_new0 (gsize, MAX (n, 1));
+  if (prompt != NULL)
+    {
+      gsize pl = vs_model_get_prompt_length (m, prompt, training);
+      t->skip = g_new0 (gsize, MAX (n, 1));
+      for (gsize i = 0; i < n; i++)
+        t->skip[i] = pl;
+    }
   for (gsize i = 0; i < n; i++)
     {
-      g_autofree char *s = g_strdup (texts[i] != NULL ? texts[i] : "");
-      g_autofree char *lower = NULL;
-      VsEncoding *e;
+      VsEncoding *e = tokenize_one (m, prompt, texts[i]);
 
-      /* sentence-transformers: str(s).strip(), then .lower() if do_lower_case */
-      g_strstrip (s);
-      if (m->do_lower_case)
-        lower = g_utf8_strdown (s, -1);
-      e = vs_tokenizer_encode (m->tok, lower != NULL ? lower : s, NULL, TRUE, m->max_seq_length);
       t->lengths[i] = e->n_tokens;
       t->ids[i] = g_memdup2 (e->ids, MAX (e->n_tokens, 1) * sizeof (guint32));
       t->types[i] = g_memdup2 (e->type_ids, MAX (e->n_tokens, 1) * sizeof (guint32));
@@ -1356,35 +1419,45 @@ tokenize (VsModel *m, const char *const *texts, gsize n, Tokens *t, GError **err
   return TRUE;
 }
 
-VsForward *
-vs_model_forward (VsModel *m, const char *const *texts, gsize n, gboolean training,
-                  float *out, GError **error)
+static VsForward *
+forward_texts (VsModel *m, const char *prompt, const char *const *texts, gsize n, gboolean keep,
+               gboolean training, float *out, GError **error)
 {
   Tokens t = { 0 };
   VsForward *fw;
 
-  g_return_val_if_fail (m != NULL, NULL);
-  if (!tokenize (m, texts, n, &t, error))
+  if (!tokenize (m, prompt, TRUE, texts, n, &t, error))
     return NULL;
   fw = forward_ids (m, (const guint32 *const *) t.ids, (const guint32 *const *) t.types, t.lengths,
-                    n, TRUE, training, out, error);
+                    t.skip, n, keep, training, out, error);
   tokens_clear (&t);
   return fw;
 }
 
-gboolean
-vs_model_forward_no_grad (VsModel *m, const char *const *texts, gsize n, gboolean training,
-                          float *out, GError **error)
+VsForward *
+vs_model_forward (VsModel *m, const char *const *texts, gsize n, gboolean training,
+                  float *out, GError **error)
 {
-  Tokens t = { 0 };
+  g_return_val_if_fail (m != NULL, NULL);
+  return forward_texts (m, NULL, texts, n, TRUE, training, out, error);
+}
+
+VsForward *
+vs_model_forward_with_prompt (VsModel *m, const char *prompt, const char *const *texts, gsize n,
+                              gboolean training, float *out, GError **error)
+{
+  g_return_val_if_fail (m != NULL, NULL);
+  return forward_texts (m, prompt, texts, n, TRUE, training, out, error);
+}
+
+gboolean
+vs_model_forward_no_grad_with_prompt (VsModel *m, const char *prompt, const char *const *texts, gsize n,
+                                      gboolean training, float *out, GError **error)
+{
   VsForward *fw;
 
   g_return_val_if_fail (m != NULL, FALSE);
-  if (!tokenize (m, texts, n, &t, error))
-    return FALSE;
-  fw = forward_ids (m, (const guint32 *const *) t.ids, (const guint32 *const *) t.types, t.lengths,
-                    n, FALSE, training, out, error);
-  tokens_clear (&t);
+  fw = forward_texts (m, prompt, texts, n, FALSE, training, out, error);
   if (fw == NULL)
     return FALSE;
   vs_forward_free (fw);
@@ -1392,12 +1465,20 @@ vs_model_forward_no_grad (VsModel *m, const char *const *texts, gsize n, gboolea
 }
 
 gboolean
-vs_model_encode (VsModel *m, const char *const *texts, gsize n, gsize batch_size,
-                 gboolean normalize, float *out, GError **error)
+vs_model_forward_no_grad (VsModel *m, const char *const *texts, gsize n, gboolean training,
+                          float *out, GError **error)
 {
-  gsize D = m->dim;
+  return vs_model_forward_no_grad_with_prompt (m, NULL, texts, n, training, out, error);
+}
+
+gboolean
+vs_model_encode_with_prompt (VsModel *m, const char *prompt, const char *const *texts, gsize n,
+                             gsize batch_size, gboolean normalize, float *out, GError **error)
+{
+  gsize D;
 
   g_return_val_if_fail (m != NULL, FALSE);
+  D = m->dim;
   if (batch_size == 0)
     batch_size = 32;
   for (gsize b = 0; b < n; b += batch_size)
@@ -1406,10 +1487,10 @@ vs_model_encode (VsModel *m, const char *const *texts, gsize n, gsize batch_size
       Tokens t = { 0 };
       VsForward *fw;
 
-      if (!tokenize (m, texts + b, nb, &t, error))
+      if (!tokenize (m, prompt, FALSE, texts + b, nb, &t, error))
         return FALSE;
       fw = forward_ids (m, (const guint32 *const *) t.ids, (const guint32 *const *) t.types, t.lengths,
-                        nb, FALSE, FALSE, out + b * D, error);
+                        t.skip, nb, FALSE, FALSE, out + b * D, error);
       tokens_clear (&t);
       if (fw == NULL)
         {
@@ -1424,13 +1505,20 @@ vs_model_encode (VsModel *m, const char *const *texts, gsize n, gsize batch_size
 }
 
 gboolean
+vs_model_encode (VsModel *m, const char *const *texts, gsize n, gsize batch_size,
+                 gboolean normalize, float *out, GError **error)
+{
+  return vs_model_encode_with_prompt (m, NULL, texts, n, batch_size, normalize, out, error);
+}
+
+gboolean
 vs_model_encode_tokens (VsModel *m, const guint32 *const *ids, const guint32 *const *type_ids,
                         const gsize *lengths, gsize n, gboolean normalize, float *out, GError **error)
 {
   VsForward *fw;
 
   g_return_val_if_fail (m != NULL, FALSE);
-  fw = forward_ids (m, ids, type_ids, lengths, n, FALSE, FALSE, out, error);
+  fw = forward_ids (m, ids, type_ids, lengths, NULL, n, FALSE, FALSE, out, error);
   if (fw == NULL)
     return FALSE;
   vs_forward_free (fw);
@@ -1467,6 +1555,6 @@ vs_model_backward (VsModel *m, VsForward *fw, const float *d_out)
     }
   vs_encoder_acts_output (fw->enc, &offsets, &T);
   dH = g_new0 (float, MAX (T * C, 1));
-  vs_pooling_backward (dH, d, fw->argmax, offsets, n, C, m->pooling_modes);
+  vs_pooling_backward_masked (dH, d, fw->argmax, offsets, fw->skip, n, C, m->pooling_modes);
   vs_encoder_backward (m->enc, m->params, m->grads, fw->enc, dH);
 }

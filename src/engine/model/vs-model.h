@@ -155,9 +155,23 @@ const char  *vs_model_get_prompt          (VsModel            *model,
                                            const char         *name);
 /* default_prompt_name, or NULL. */
 const char  *vs_model_get_default_prompt_name (VsModel        *model);
-/* The Pooling module's modes (VsPoolingMode bits). Pooling's include_prompt
- * flag is read and written back, but prompt tokens are always pooled. */
+/* The Pooling module's modes (VsPoolingMode bits). */
 guint        vs_model_get_pooling_modes   (VsModel            *model);
+/* Pooling's include_prompt (1_Pooling/config.json; default TRUE). When
+ * FALSE, the *_with_prompt / *_prompted functions leave the prompt's tokens
+ * out of pooling (they still run through the encoder), as
+ * sentence-transformers does with prompt_length. Saved with the model. */
+gboolean     vs_model_get_include_prompt  (VsModel            *model);
+void         vs_model_set_include_prompt  (VsModel            *model,
+                                           gboolean            include_prompt);
+/* sentence-transformers' prompt_length: the tokens of the prompt alone
+ * (stripped, lower-cased if do_lower_case, with special tokens, truncated
+ * to max_seq_length) less the trailing one; encode() always drops the last
+ * token, the training collator (training TRUE) only a special one. 0 when
+ * prompt is NULL or there is no tokenizer. */
+gsize        vs_model_get_prompt_length   (VsModel            *model,
+                                           const char         *prompt,
+                                           gboolean            training);
 /* Whether the stack ends with a Normalize module. */
 gboolean     vs_model_has_normalize       (VsModel            *model);
 
@@ -165,6 +179,19 @@ gboolean     vs_model_has_normalize       (VsModel            *model);
  * per pass (0 = 32), dropout off, no activations kept. normalize L2-normalises
  * each row afterwards (eps 1e-12). FALSE + error on failure. */
 gboolean     vs_model_encode              (VsModel            *model,
+                                           const char *const  *texts,
+                                           gsize               n,
+                                           gsize               batch_size,
+                                           gboolean            normalize,
+                                           float              *out,
+                                           GError            **error);
+
+/* sentence-transformers' encode(prompt=...): like vs_model_encode on
+ * prompt + text (no separator), and with include_prompt FALSE the first
+ * vs_model_get_prompt_length (prompt, FALSE) tokens of every text are left
+ * out of pooling. prompt NULL: plain vs_model_encode. */
+gboolean     vs_model_encode_with_prompt  (VsModel            *model,
+                                           const char         *prompt,
                                            const char *const  *texts,
                                            gsize               n,
                                            gsize               batch_size,
@@ -200,6 +227,37 @@ VsForward   *vs_model_forward_tokens      (VsModel            *model,
                                            const guint32 *const *ids,
                                            const guint32 *const *type_ids,
                                            const gsize        *lengths,
+                                           gsize               n,
+                                           gboolean            training,
+                                           float              *out,
+                                           GError            **error);
+/* Same as vs_model_forward_tokens, with prompt_lengths[i] (NULL: none)
+ * leading tokens of text i left out of pooling when include_prompt is
+ * FALSE (ignored when TRUE); vs_model_backward() honours it. */
+VsForward   *vs_model_forward_tokens_prompted (VsModel        *model,
+                                           const guint32 *const *ids,
+                                           const guint32 *const *type_ids,
+                                           const gsize        *lengths,
+                                           const gsize        *prompt_lengths,
+                                           gsize               n,
+                                           gboolean            training,
+                                           float              *out,
+                                           GError            **error);
+/* vs_model_forward on prompt + text, the prompt's tokens (training rule of
+ * vs_model_get_prompt_length) left out of pooling when include_prompt is
+ * FALSE, in the forward and in vs_model_backward(). prompt NULL: plain
+ * vs_model_forward. */
+VsForward   *vs_model_forward_with_prompt (VsModel            *model,
+                                           const char         *prompt,
+                                           const char *const  *texts,
+                                           gsize               n,
+                                           gboolean            training,
+                                           float              *out,
+                                           GError            **error);
+/* vs_model_forward_no_grad with a prompt, as vs_model_forward_with_prompt. */
+gboolean     vs_model_forward_no_grad_with_prompt (VsModel    *model,
+                                           const char         *prompt,
+                                           const char *const  *texts,
                                            gsize               n,
                                            gboolean            training,
                                            float              *out,

@@ -776,15 +776,58 @@ vs_pooling_count_modes (guint modes)
   return k;
 }
 
+/* Pooling with the first skip[i] tokens of text i masked out, as
+ * sentence-transformers' Pooling does for include_prompt = false
+ * (attention_mask[:, :prompt_length] = 0): mean, mean_sqrt, weightedmean
+ * and max use tokens [s, L) only, s = min (skip[i], L); weightedmean keeps
+ * the 1-based position weights. With no token left: mean modes give 0 (the
+ * 1e-9 clamp), max gives -1e9 and lasttoken 0. cls reads token 0 unless
+ * max is on too and token 0 is masked: then sentence-transformers' in-place
+ * "token_embeddings[mask == 0] = -1e9" has overwritten it, and cls is -1e9. */
+#define POOL_MASKED_VALUE (-1e9f)
+
+static gsize
+pool_skip (const gsize *skip, gsize i, gsize L)
+{
+  return skip != NULL ? MIN (skip[i], L) : 0;
+}
+
+static float
+pool_denom (guint mode, gsize s, gsize L)
+{
+  gsize cnt = L - s;
+
+  if (mode == POOL_WEIGHTEDMEAN)
+    cnt = L * (L + 1) / 2 - s * (s + 1) / 2;
+  if (cnt == 0)
+    return mode == POOL_MEAN_SQRT ? sqrtf (1e-9f) : 1e-9f;
+  return mode == POOL_MEAN_SQRT ? sqrtf ((float) cnt) : (float) cnt;
+}
+
 void
 vs_pooling_forward (float *out, gint64 *argmax, const float *h, const gsize *offsets,
                     gsize n, gsize C, guint modes)
+{
+  vs_pooling_forward_masked (out, argmax, h, offsets, NULL, n, C, modes);
+}
+
+void
+vs_pooling_backward (float *dh, const float *dout, const gint64 *argmax,
+                     const gsize *offsets, gsize n, gsize C, guint modes)
+{
+  vs_pooling_backward_masked (dh, dout, argmax, offsets, NULL, n, C, modes);
+}
+
+void
+vs_pooling_forward_masked (float *out, gint64 *argmax, const float *h, const gsize *offsets,
+                           const gsize *skip, gsize n, gsize C, guint modes)
 {
   gsize K = vs_pooling_count_modes (modes);
 
   for (gsize i = 0; i < n; i++)
     {
       gsize t0 = offsets[i], L = offsets[i + 1] - t0;
+      gsize s = pool_skip (skip, i, L);
       float *o = out + i * K * C;
       gsize blk = 0;
 
@@ -805,16 +848,29 @@ vs_pooling_forward (float *out, gint64 *argmax, const float *h, const gsize *off
           switch (mode)
             {
             case POOL_CLS:
-              memcpy (ob, h + t0 * C, C * sizeof (float));
+              if (s > 0 && (modes & POOL_MAX))
+                for (gsize c = 0; c < C; c++)
+                  ob[c] = POOL_MASKED_VALUE;
+              else
+                memcpy (ob, h + t0 * C, C * sizeof (float));
               break;
             case POOL_LASTTOKEN:
-              memcpy (ob, h + (t0 + L - 1) * C, C * sizeof (float));
+              if (s < L)
+                memcpy (ob, h + (t0 + L - 1) * C, C * sizeof (float));
+              else
+                memset (ob, 0, C * sizeof (float));
               break;
             case POOL_MAX:
               for (gsize c = 0; c < C; c++)
                 {
-                  gsize best = t0;
-                  for (gsize t = t0 + 1; t < t0 + L; t++)
+                  if (s >= L)
+                    {
+                      ob[c] = POOL_MASKED_VALUE;
+                      argmax[i * C + c] = -1;
+                      continue;
+                    }
+                  gsize best = t0 + s;
+                  for (gsize t = t0 + s + 1; t < t0 + L; t++)
                     if (h[t * C + c] > h[best * C + c])
                       best = t;
                   ob[c] = h[best * C + c];
@@ -825,21 +881,15 @@ vs_pooling_forward (float *out, gint64 *argmax, const float *h, const gsize *off
             case POOL_MEAN_SQRT:
             case POOL_WEIGHTEDMEAN:
               {
-                float denom;
+                float denom = pool_denom (mode, s, L);
                 memset (ob, 0, C * sizeof (float));
-                for (gsize t = 0; t < L; t++)
+                for (gsize t = s; t < L; t++)
                   {
                     float wgt = mode == POOL_WEIGHTEDMEAN ? (float) (t + 1) : 1.0f;
                     const float *x = h + (t0 + t) * C;
                     for (gsize c = 0; c < C; c++)
                       ob[c] += wgt * x[c];
                   }
-                if (mode == POOL_MEAN)
-                  denom = (float) L;
-                else if (mode == POOL_MEAN_SQRT)
-                  denom = sqrtf ((float) L);
-                else
-                  denom = (float) (L * (L + 1) / 2);
                 for (gsize c = 0; c < C; c++)
                   ob[c] /= denom;
               }
@@ -852,14 +902,15 @@ vs_pooling_forward (float *out, gint64 *argmax, const float *h, const gsize *off
 }
 
 void
-vs_pooling_backward (float *dh, const float *dout, const gint64 *argmax,
-                     const gsize *offsets, gsize n, gsize C, guint modes)
+vs_pooling_backward_masked (float *dh, const float *dout, const gint64 *argmax,
+                            const gsize *offsets, const gsize *skip, gsize n, gsize C, guint modes)
 {
   gsize K = vs_pooling_count_modes (modes);
 
   for (gsize i = 0; i < n; i++)
     {
       gsize t0 = offsets[i], L = offsets[i + 1] - t0;
+      gsize s = pool_skip (skip, i, L);
       const float *d = dout + i * K * C;
       gsize blk = 0;
 
@@ -877,29 +928,27 @@ vs_pooling_backward (float *dh, const float *dout, const gint64 *argmax,
           switch (mode)
             {
             case POOL_CLS:
+              if (s > 0 && (modes & POOL_MAX))
+                break;   /* a constant: see vs_pooling_forward_masked */
               for (gsize c = 0; c < C; c++)
                 dh[t0 * C + c] += db[c];
               break;
             case POOL_LASTTOKEN:
-              for (gsize c = 0; c < C; c++)
-                dh[(t0 + L - 1) * C + c] += db[c];
+              if (s < L)
+                for (gsize c = 0; c < C; c++)
+                  dh[(t0 + L - 1) * C + c] += db[c];
               break;
             case POOL_MAX:
               for (gsize c = 0; c < C; c++)
-                dh[(gsize) argmax[i * C + c] * C + c] += db[c];
+                if (argmax[i * C + c] >= 0)
+                  dh[(gsize) argmax[i * C + c] * C + c] += db[c];
               break;
             case POOL_MEAN:
             case POOL_MEAN_SQRT:
             case POOL_WEIGHTEDMEAN:
               {
-                float denom;
-                if (mode == POOL_MEAN)
-                  denom = (float) L;
-                else if (mode == POOL_MEAN_SQRT)
-                  denom = sqrtf ((float) L);
-                else
-                  denom = (float) (L * (L + 1) / 2);
-                for (gsize t = 0; t < L; t++)
+                float denom = pool_denom (mode, s, L);
+                for (gsize t = s; t < L; t++)
                   {
                     float wgt = (mode == POOL_WEIGHTEDMEAN ? (float) (t + 1) : 1.0f) / denom;
                     float *x = dh + (t0 + t) * C;

@@ -114,6 +114,16 @@ void vs_pooling_forward  (float *out, gint64 *argmax, const float *h, const gsiz
 /* dh[T,C] += the gradient from dout[n, k*C]. */
 void vs_pooling_backward (float *dh, const float *dout, const gint64 *argmax,
                           const gsize *offsets, gsize n, gsize C, guint modes);
+/* Same with the first skip[i] tokens of text i excluded from pooling
+ * (sentence-transformers' include_prompt = false; skip NULL = none): mean
+ * modes average tokens [s, L) (weightedmean keeps 1-based position weights;
+ * none left gives 0), max takes tokens [s, L) (none left: -1e9 and argmax
+ * -1), lasttoken is 0 when none is left, and cls is -1e9 when max is on and
+ * token 0 is skipped (sentence-transformers overwrites it in place). */
+void vs_pooling_forward_masked  (float *out, gint64 *argmax, const float *h, const gsize *offsets,
+                                 const gsize *skip, gsize n, gsize C, guint modes);
+void vs_pooling_backward_masked (float *dh, const float *dout, const gint64 *argmax,
+                                 const gsize *offsets, const gsize *skip, gsize n, gsize C, guint modes);
 /* Number of enabled modes. */
 guint vs_pooling_count_modes (guint modes);
 
