@@ -57,6 +57,7 @@ typedef struct
   guint32 **ids;
   guint32 **types;
   gsize    *lengths;
+  gsize    *prompt_lengths;   /* [n] from "prompt_length", or NULL */
 } FixtureInputs;
 
 static inline void
@@ -70,6 +71,7 @@ fixture_inputs_clear (FixtureInputs *in)
   g_free (in->ids);
   g_free (in->types);
   g_free (in->lengths);
+  g_free (in->prompt_lengths);
 }
 
 static inline void
@@ -77,7 +79,7 @@ fixture_inputs_load (const char *dir, FixtureInputs *in)
 {
   g_autofree char *path = g_build_filename (dir, "inputs.json", NULL);
   g_autofree char *text = NULL;
-  cJSON *root, *ids, *types, *row;
+  cJSON *root, *ids, *types, *row, *pl;
   gsize i = 0;
 
   g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
@@ -89,6 +91,14 @@ fixture_inputs_load (const char *dir, FixtureInputs *in)
   in->ids = g_new0 (guint32 *, in->n);
   in->types = g_new0 (guint32 *, in->n);
   in->lengths = g_new0 (gsize, in->n);
+  in->prompt_lengths = NULL;
+  pl = cJSON_GetObjectItem (root, "prompt_length");
+  if (cJSON_IsNumber (pl))
+    {
+      in->prompt_lengths = g_new0 (gsize, in->n);
+      for (gsize k = 0; k < in->n; k++)
+        in->prompt_lengths[k] = (gsize) pl->valuedouble;
+    }
   cJSON_ArrayForEach (row, ids)
     {
       cJSON *v, *trow = cJSON_IsArray (types) ? cJSON_GetArrayItem (types, (int) i) : NULL;

@@ -11,7 +11,9 @@
 #include <glib/gstdio.h>
 
 #include "model-test-util.h"
+#include "model/vs-encoder.h"
 #include "tensor/vs-kernels.h"
+#include "train/vs-optim.h"
 #include "vs-engine.h"
 #include "vs-error.h"
 
@@ -62,20 +64,21 @@ test_parity (gconstpointer data)
 
   out = g_new (float, in.n * D);
   vs_model_zero_grad (m);
-  fw = vs_model_forward_tokens (m, (const guint32 *const *) in.ids, (const guint32 *const *) in.types,
-                                in.lengths, in.n, FALSE, out, &error);
+  fw = vs_model_forward_tokens_prompted (m, (const guint32 *const *) in.ids, (const guint32 *const *) in.types,
+                                         in.lengths, in.prompt_lengths, in.n, FALSE, out, &error);
   g_assert_no_error (error);
   /* absolute part scaled to the output: cancellation in the last layers
    * leaves float32 errors of ~1e-6 of the terms on small outputs */
   ok &= check_close ("embeddings", out, ref, n_ref, 1e-5 * max_abs (ref, n_ref), 1e-5);
 
   /* the inference path (no activations kept) computes the same numbers */
-  {
-    g_autofree float *inf = g_new (float, in.n * D);
-    g_assert_true (vs_model_encode_tokens (m, (const guint32 *const *) in.ids, (const guint32 *const *) in.types,
-                                           in.lengths, in.n, FALSE, inf, &error));
-    g_assert_true (memcmp (inf, out, in.n * D * sizeof (float)) == 0);
-  }
+  if (in.prompt_lengths == NULL)
+    {
+      g_autofree float *inf = g_new (float, in.n * D);
+      g_assert_true (vs_model_encode_tokens (m, (const guint32 *const *) in.ids, (const guint32 *const *) in.types,
+                                             in.lengths, in.n, FALSE, inf, &error));
+      g_assert_true (memcmp (inf, out, in.n * D * sizeof (float)) == 0);
+    }
 
   vs_model_backward (m, fw, dout);
   grads = vs_model_get_grads (m, NULL);
@@ -625,10 +628,265 @@ test_param_table (void)
   g_assert_null (vs_model_get_prompt (m, "nope"));
 }
 
+/* Pooling with the prompt's tokens masked out (include_prompt false) against
+ * sentence-transformers' Pooling.forward (model_arch.pool, float64): every
+ * mode, a text shorter than the prompt, cls + max with token 0 masked. */
+static void
+test_pooling_masked (void)
+{
+  g_autofree char *path = fixture_path ("pooling-masked.json");
+  g_autofree char *text = NULL;
+  cJSON *root, *cs;
+  gboolean ok = TRUE;
+  int n_cases = 0;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  root = cJSON_Parse (text);
+  g_assert_nonnull (root);
+  cJSON_ArrayForEach (cs, root)
+    {
+      cJSON *mode, *row, *v;
+      gsize C = (gsize) cJSON_GetObjectItem (cs, "C")->valuedouble;
+      gsize n = (gsize) cJSON_GetArraySize (cJSON_GetObjectItem (cs, "lengths"));
+      gsize pl = (gsize) cJSON_GetObjectItem (cs, "prompt_length")->valuedouble;
+      g_autofree gsize *offsets = g_new0 (gsize, n + 1);
+      g_autofree gsize *skip = g_new0 (gsize, n);
+      g_autofree float *h = NULL, *dh = NULL, *ref_dh = NULL, *out = NULL, *ref = NULL, *dout = NULL;
+      g_autofree gint64 *argmax = g_new0 (gint64, n * C);
+      g_autofree char *label = NULL;
+      guint modes = 0;
+      gsize i = 0, k, K, T;
+
+      cJSON_ArrayForEach (mode, cJSON_GetObjectItem (cs, "modes"))
+        modes |= vs_pooling_mode_from_string (mode->valuestring);
+      cJSON_ArrayForEach (v, cJSON_GetObjectItem (cs, "lengths"))
+        {
+          offsets[i + 1] = offsets[i] + (gsize) v->valuedouble;
+          skip[i++] = pl;
+        }
+      T = offsets[n];
+      K = vs_pooling_count_modes (modes);
+      h = g_new (float, T * C);
+      ref_dh = g_new (float, T * C);
+      dh = g_new0 (float, T * C);
+      out = g_new (float, n * K * C);
+      ref = g_new (float, n * K * C);
+      dout = g_new (float, n * K * C);
+      k = 0;
+      cJSON_ArrayForEach (row, cJSON_GetObjectItem (cs, "h"))
+        cJSON_ArrayForEach (v, row)
+          h[k++] = (float) v->valuedouble;
+      g_assert_cmpuint (k, ==, T * C);
+      k = 0;
+      cJSON_ArrayForEach (row, cJSON_GetObjectItem (cs, "dh"))
+        cJSON_ArrayForEach (v, row)
+          ref_dh[k++] = (float) v->valuedouble;
+      k = 0;
+      cJSON_ArrayForEach (v, cJSON_GetObjectItem (cs, "out"))
+        ref[k++] = (float) v->valuedouble;
+      g_assert_cmpuint (k, ==, n * K * C);
+      k = 0;
+      cJSON_ArrayForEach (v, cJSON_GetObjectItem (cs, "dout"))
+        dout[k++] = (float) v->valuedouble;
+
+      vs_pooling_forward_masked (out, argmax, h, offsets, skip, n, C, modes);
+      vs_pooling_backward_masked (dh, dout, argmax, offsets, skip, n, C, modes);
+      label = g_strdup_printf ("pooling modes 0x%x prompt_length %" G_GSIZE_FORMAT, modes, pl);
+      ok &= check_close (label, out, ref, n * K * C, 1e-6, 1e-6);
+      ok &= check_close (label, dh, ref_dh, T * C, 1e-6, 1e-6);
+      n_cases++;
+    }
+  cJSON_Delete (root);
+  g_assert_cmpint (n_cases, ==, 9);
+  g_assert_true (ok);
+}
+
+/* include_prompt is read, changes the numbers only with prompt lengths, and
+ * is written back. */
+static void
+test_include_prompt_flag (void)
+{
+  g_autofree char *dir = fixture_path ("prompt-mean");
+  g_autofree char *epath = g_build_filename (dir, "expected.safetensors", NULL);
+  g_autoptr(VsModel) m = load_fixture ("prompt-mean");
+  g_autoptr(VsModel) m2 = NULL;
+  g_autoptr(VsSafetensors) exp = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree float *ref = NULL, *out = NULL, *plain = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("vs-model-prompt-XXXXXX", NULL);
+  g_autofree char *save = g_build_filename (tmp, "m", NULL);
+  g_autofree char *pcfg = g_build_filename (save, "1_Pooling", "config.json", NULL);
+  g_autofree char *pjson = NULL;
+  g_autofree char *rm = NULL;
+  FixtureInputs in = { 0 };
+  gsize D = vs_model_get_dimension (m), worst = 0;
+  double diff = 0.0;
+
+  g_assert_false (vs_model_get_include_prompt (m));
+  exp = vs_safetensors_open (epath, &error);
+  g_assert_no_error (error);
+  ref = expected_tensor (exp, "embeddings", NULL);
+  fixture_inputs_load (dir, &in);
+  g_assert_nonnull (in.prompt_lengths);
+  out = g_new (float, in.n * D);
+  plain = g_new (float, in.n * D);
+
+  /* with include_prompt TRUE the prompt lengths change nothing ... */
+  vs_model_set_include_prompt (m, TRUE);
+  vs_forward_free (vs_model_forward_tokens_prompted (m, (const guint32 *const *) in.ids, NULL, in.lengths,
+                                                    in.prompt_lengths, in.n, FALSE, out, &error));
+  g_assert_no_error (error);
+  g_assert_true (vs_model_encode_tokens (m, (const guint32 *const *) in.ids, NULL, in.lengths, in.n, FALSE,
+                                         plain, &error));
+  g_assert_true (memcmp (out, plain, in.n * D * sizeof (float)) == 0);
+  /* ... and the result is far from the reference with the prompt left out */
+  for (gsize i = 0; i < in.n * D; i++)
+    if (fabs ((double) plain[i] - ref[i]) > diff)
+      diff = fabs ((double) plain[i] - ref[i]), worst = i;
+  g_test_message ("include_prompt true vs reference: max |diff| %.3g at %" G_GSIZE_FORMAT, diff, worst);
+  g_assert_cmpfloat (diff, >, 1e-2);
+
+  /* saved as read */
+  vs_model_set_include_prompt (m, FALSE);
+  g_assert_true (vs_model_save (m, save, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (pcfg, &pjson, NULL, NULL));
+  g_assert_nonnull (strstr (pjson, "\"include_prompt\": false"));
+  m2 = vs_model_load (save, &error);
+  g_assert_no_error (error);
+  g_assert_false (vs_model_get_include_prompt (m2));
+  fixture_inputs_clear (&in);
+  rm = g_strdup_printf ("rm -rf '%s'", tmp);
+  g_assert_cmpint (system (rm), ==, 0);
+}
+
+/* DistilBERT sinusoidal_pos_embds: a new encoder gets Hugging Face's
+ * create_sinusoidal_embeddings table (computed by the reference in numpy),
+ * and the tensor is frozen. */
+static void
+test_sinusoidal_init (void)
+{
+  g_autofree char *dir = fixture_path ("distilbert-sinusoidal");
+  g_autofree char *cpath = g_build_filename (dir, "config.json", NULL);
+  g_autofree char *epath = g_build_filename (dir, "expected.safetensors", NULL);
+  g_autofree char *text = NULL;
+  g_autoptr(VsSafetensors) exp = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree float *ref = NULL, *params = NULL;
+  VsEncoderConfig cfg;
+  VsParamTable table;
+  VsEncoder *enc;
+  cJSON *json;
+  gsize numel, exact = 0;
+  gboolean ok;
+
+  g_assert_true (g_file_get_contents (cpath, &text, NULL, NULL));
+  json = cJSON_Parse (text);
+  g_assert_true (vs_encoder_config_parse (&cfg, json, cpath, &error));
+  g_assert_no_error (error);
+  g_assert_true (cfg.sinusoidal);
+  vs_param_table_init (&table);
+  enc = vs_encoder_new (&cfg, json, &table);
+  params = g_new0 (float, table.total);
+  vs_encoder_init_weights (enc, params, 3);
+  exp = vs_safetensors_open (epath, &error);
+  g_assert_no_error (error);
+  ref = expected_tensor (exp, "sinusoidal", &numel);
+  g_assert_cmpuint (numel, ==, cfg.max_pos * cfg.C);
+  for (gsize i = 0; i < numel; i++)
+    exact += params[enc->pos + i] == ref[i];
+  g_test_message ("sinusoidal positions: %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT " bit-exact", exact, numel);
+  ok = check_close ("sinusoidal positions", params + enc->pos, ref, numel, 1.2e-7, 0.0);
+  for (guint k = 0; k < table.infos->len; k++)
+    {
+      const VsParamInfo *info = &g_array_index (table.infos, VsParamInfo, k);
+      g_assert_cmpint (info->frozen, ==, info->offset == enc->pos);
+      if (info->frozen)
+        g_assert_true (info->no_decay);
+    }
+  /* a new model's config.json keeps the flag */
+  {
+    cJSON *out = vs_encoder_config_to_json (&cfg);
+    g_assert_true (cJSON_IsTrue (cJSON_GetObjectItem (out, "sinusoidal_pos_embds")));
+    cJSON_Delete (out);
+  }
+  vs_encoder_free (enc);
+  vs_param_table_clear (&table);
+  g_assert_true (ok);
+}
+
+/* A training step (dropout on, AdamW with weight decay, spans built as the
+ * trainer builds them) leaves the frozen sinusoidal positions bit-identical
+ * and moves the other tensors. */
+static void
+test_sinusoidal_frozen_step (void)
+{
+  g_autofree char *dir = fixture_path ("distilbert-sinusoidal");
+  g_autoptr(VsModel) m = load_fixture ("distilbert-sinusoidal");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VsAdamW) opt = NULL;
+  g_autofree float *before = NULL, *dout = NULL;
+  g_autofree VsParamSpan *spans = NULL;
+  FixtureInputs in = { 0 };
+  VsAdamWConfig config;
+  VsParamBlock block = { 0 };
+  gsize D = vs_model_get_dimension (m), n_params, n_t = vs_model_get_n_tensors (m);
+  float *params, *grads;
+  const VsParamInfo *pos = NULL;
+  gsize frozen = 0;
+
+  fixture_inputs_load (dir, &in);
+  params = vs_model_get_params (m, &n_params);
+  grads = vs_model_get_grads (m, NULL);
+  before = g_memdup2 (params, n_params * sizeof (float));
+  spans = g_new0 (VsParamSpan, n_t);
+  for (gsize k = 0; k < n_t; k++)
+    {
+      const VsParamInfo *info = vs_model_get_tensor_info (m, k);
+      spans[k] = (VsParamSpan) { info->name, info->offset, info->numel, !info->no_decay };
+      if (info->frozen)
+        {
+          pos = info;
+          frozen++;
+        }
+    }
+  g_assert_cmpuint (frozen, ==, 1);
+  g_assert_cmpstr (pos->name, ==, "embeddings.position_embeddings.weight");
+  block = (VsParamBlock) { "model", params, grads, n_params, spans, (guint) n_t };
+  vs_adamw_config_init (&config);
+  config.weight_decay = 0.01;
+  opt = vs_adamw_new (&block, 1, &config);
+  dout = g_new (float, in.n * D);
+  for (gsize i = 0; i < in.n * D; i++)
+    dout[i] = (float) cos (0.3 + 0.71 * i);
+  for (int step = 0; step < 2; step++)
+    {
+      VsForward *fw;
+      vs_model_zero_grad (m);
+      fw = vs_model_forward_tokens (m, (const guint32 *const *) in.ids, NULL, in.lengths, in.n, TRUE, NULL, &error);
+      g_assert_no_error (error);
+      vs_model_backward (m, fw, dout);
+      vs_forward_free (fw);
+      for (gsize i = 0; i < pos->numel; i++)
+        g_assert_cmpfloat (grads[pos->offset + i], ==, 0.0f);
+      vs_clip_grad_norm (&block, 1, 1.0);
+      vs_adamw_step (opt, &block, 1, 1e-2);
+    }
+  g_assert_true (memcmp (params + pos->offset, before + pos->offset, pos->numel * sizeof (float)) == 0);
+  for (gsize k = 0; k < n_t; k++)
+    {
+      const VsParamInfo *info = vs_model_get_tensor_info (m, k);
+      if (!info->frozen)
+        g_assert_false (memcmp (params + info->offset, before + info->offset, info->numel * sizeof (float)) == 0);
+    }
+  fixture_inputs_clear (&in);
+}
+
 int
 main (int argc, char **argv)
 {
-  static const char *const archs[] = { "bert", "roberta", "xlm-roberta", "distilbert", "mpnet" };
+  static const char *const archs[] = { "bert", "roberta", "xlm-roberta", "distilbert", "mpnet",
+                                       "prompt-mean", "distilbert-sinusoidal" };
   static const char *const files[] = { "micro-f32", "micro-f16", "micro-bf16", "micro-sharded", "micro-prefixed" };
 
   g_test_init (&argc, &argv, NULL);
@@ -655,5 +913,9 @@ main (int argc, char **argv)
   g_test_add_func ("/model/dropout", test_dropout);
   g_test_add_func ("/model/bad-inputs", test_bad_inputs);
   g_test_add_func ("/model/param-table", test_param_table);
+  g_test_add_func ("/model/pooling-masked", test_pooling_masked);
+  g_test_add_func ("/model/include-prompt", test_include_prompt_flag);
+  g_test_add_func ("/model/sinusoidal/init", test_sinusoidal_init);
+  g_test_add_func ("/model/sinusoidal/frozen-step", test_sinusoidal_frozen_step);
   return g_test_run ();
 }

@@ -240,11 +240,26 @@ class BertModel(nn.Module):
 # ---------------------------------------------------------------------------
 # DistilBERT
 
+def create_sinusoidal_embeddings(n_pos, dim, out):
+    """transformers' modeling_distilbert.create_sinusoidal_embeddings (numpy float64, then float32)."""
+    import numpy as np
+
+    position_enc = np.array([[pos / np.power(10000, 2 * (j // 2) / dim) for j in range(dim)] for pos in range(n_pos)])
+    out.requires_grad = False
+    out[:, 0::2] = torch.FloatTensor(np.sin(position_enc[:, 0::2]))
+    out[:, 1::2] = torch.FloatTensor(np.cos(position_enc[:, 1::2]))
+    out.detach_()
+
+
 class DistilEmbeddings(nn.Module):
     def __init__(self, c):
         super().__init__()
         self.word_embeddings = nn.Embedding(c["vocab_size"], c["dim"], padding_idx=c.get("pad_token_id", 0))
         self.position_embeddings = nn.Embedding(c["max_position_embeddings"], c["dim"])
+        if c.get("sinusoidal_pos_embds", False):
+            # fixed and frozen (requires_grad False), as Hugging Face does
+            with torch.no_grad():
+                create_sinusoidal_embeddings(c["max_position_embeddings"], c["dim"], self.position_embeddings.weight)
         self.LayerNorm = nn.LayerNorm(c["dim"], eps=1e-12)
         self.dropout = nn.Dropout(c.get("dropout", 0.1))
 
@@ -469,31 +484,45 @@ POOL_KEYS = {
 }
 
 
-def pool(te, mask, modes):
-    """sentence_transformers.models.Pooling.forward on padded token embeddings [B, L, C]."""
+def pool(te, mask, modes, prompt_length=None, include_prompt=True):
+    """sentence_transformers.models.Pooling.forward on padded token embeddings [B, L, C].
+
+    As sentence-transformers does it: with include_prompt False and a
+    prompt_length, attention_mask[:, :prompt_length] = 0 first; max mode
+    overwrites masked positions of te IN PLACE with -1e9 (so a cls vector,
+    a view of te[:, 0] taken before, reads -1e9 when position 0 is masked);
+    lasttoken finds the last 1 of the mask with flip/max.
+    """
+    mask = mask.clone()
+    if not include_prompt and prompt_length is not None:
+        mask[:, :prompt_length] = 0
+    te = te.clone()  # stands for features["token_embeddings"], which Pooling modifies in place
     outs = []
-    m = mask.unsqueeze(-1).expand(te.size()).to(te.dtype)
     for mode in POOL_ORDER:
         if mode not in modes:
             continue
         if mode == "cls":
             outs.append(te[:, 0])
         elif mode == "max":
-            t = te.clone()
-            t[m == 0] = -1e9
-            outs.append(torch.max(t, 1)[0])
+            m = mask.unsqueeze(-1).expand(te.size()).to(te.dtype)
+            te[m == 0] = -1e9
+            outs.append(torch.max(te, 1)[0])
         elif mode in ("mean", "mean_sqrt_len_tokens"):
+            m = mask.unsqueeze(-1).expand(te.size()).to(te.dtype)
             s = torch.sum(te * m, 1)
             n = torch.clamp(m.sum(1), min=1e-9)
             outs.append(s / n if mode == "mean" else s / torch.sqrt(n))
         elif mode == "weightedmean":
+            m = mask.unsqueeze(-1).expand(te.size()).to(te.dtype)
             w = torch.arange(1, te.shape[1] + 1, dtype=te.dtype)[None, :, None].expand(te.size()) * m
             outs.append(torch.sum(te * w, 1) / torch.clamp(w.sum(1), min=1e-9))
         elif mode == "lasttoken":
             B, L, C = te.shape
-            last = mask.sum(1).long() - 1
-            idx = last.clamp(min=0)[:, None, None].expand(B, 1, C)
-            outs.append(torch.gather(te * m, 1, idx).squeeze(1))
+            values, indices = mask.flip(1).max(1)
+            indices = torch.where(values == 0, L - 1, indices)
+            gather = (L - indices - 1)[:, None, None].expand(B, 1, C)
+            m = mask.unsqueeze(-1).expand(te.size()).to(te.dtype)
+            outs.append(torch.gather(te * m, 1, gather).squeeze(1))
     return torch.cat(outs, 1)
 
 
@@ -510,8 +539,9 @@ class Dense(nn.Module):
 
 class SentenceTransformer(nn.Module):
     def __init__(self, encoder, pooling=("mean",), dense=(), normalize=False, max_seq_length=None,
-                 do_lower_case=False):
+                 do_lower_case=False, include_prompt=True):
         super().__init__()
+        self.include_prompt = include_prompt
         self.encoder = encoder
         self.pooling = list(pooling)
         self.dense = nn.ModuleList([Dense(i, o, a) for (i, o, a) in dense])
@@ -532,8 +562,9 @@ class SentenceTransformer(nn.Module):
             for n, p in d.named_parameters():
                 yield "%d_Dense/%s" % (self.dense_index(k), n), p
 
-    def forward_ids(self, ids, types=None):
-        """ids: list of lists of token ids (texts of different lengths): padded on the right as HF does."""
+    def forward_ids(self, ids, types=None, prompt_length=None):
+        """ids: list of lists of token ids (texts of different lengths): padded on the right as HF does.
+        prompt_length: sentence-transformers' features["prompt_length"] (one int for the batch)."""
         pad = pad_token_id(self.encoder.config)
         n = len(ids)
         L = max(len(x) for x in ids)
@@ -546,7 +577,7 @@ class SentenceTransformer(nn.Module):
             if types is not None and types[i] is not None:
                 TT[i, : len(x)] = torch.tensor(types[i])
         te = self.encoder(I, M, TT)
-        x = pool(te, M, self.pooling)
+        x = pool(te, M, self.pooling, prompt_length, self.include_prompt)
         for d in self.dense:
             x = d(x)
         if self.normalize:
@@ -575,7 +606,7 @@ class SentenceTransformer(nn.Module):
         pc = {"word_embedding_dimension": H}
         for mode in ["cls", "mean", "max", "mean_sqrt_len_tokens", "weightedmean", "lasttoken"]:
             pc[POOL_KEYS[mode]] = mode in self.pooling
-        pc["include_prompt"] = True
+        pc["include_prompt"] = self.include_prompt
         with open(os.path.join(path, "1_Pooling", "config.json"), "w") as f:
             json.dump(pc, f, indent=4)
         for k, d in enumerate(self.dense):
@@ -622,7 +653,7 @@ class SentenceTransformer(nn.Module):
         missing = [m for m in missing if not m.startswith("pooler.")]
         if missing or unexpected:
             raise ValueError("missing %s unexpected %s" % (missing, unexpected))
-        pooling, dense, normalize, msl, lower = ["mean"], [], False, 256, False
+        pooling, dense, normalize, msl, lower, incl = ["mean"], [], False, 256, False, True
         mpath = os.path.join(path, "modules.json")
         dense_paths = []
         if os.path.exists(mpath):
@@ -635,6 +666,7 @@ class SentenceTransformer(nn.Module):
                     with open(os.path.join(sub, "config.json")) as f:
                         pc = json.load(f)
                     pooling = [mode for mode in POOL_ORDER if pc.get(POOL_KEYS[mode])]
+                    incl = pc.get("include_prompt", True)
                 elif kind == "Dense":
                     with open(os.path.join(sub, "config.json")) as f:
                         dc = json.load(f)
@@ -648,7 +680,7 @@ class SentenceTransformer(nn.Module):
             with open(sb) as f:
                 s = json.load(f)
             msl, lower = s.get("max_seq_length", 256), s.get("do_lower_case", False)
-        st = cls(enc, pooling, dense, normalize, msl, lower).to(dtype)
+        st = cls(enc, pooling, dense, normalize, msl, lower, incl).to(dtype)
         for d, sub in zip(st.dense, dense_paths):
             dsd = read_safetensors(os.path.join(sub, "model.safetensors"))
             d.load_state_dict({k: v.to(dtype) for k, v in dsd.items()})

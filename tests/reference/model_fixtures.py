@@ -24,9 +24,12 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "model", "
 
 
 def randomize(module, gen):
-    """All parameters random (LayerNorm around 1), so every gradient is non-trivial."""
+    """All parameters random (LayerNorm around 1), so every gradient is non-trivial;
+    frozen ones (DistilBERT's sinusoidal positions) are left as they are."""
     with torch.no_grad():
         for name, p in module.named_parameters():
+            if not p.requires_grad:
+                continue
             if "LayerNorm" in name or "layer_norm" in name:
                 if name.endswith("weight"):
                     p.copy_(1.0 + 0.2 * torch.randn(p.shape, generator=gen))
@@ -40,13 +43,13 @@ def randomize(module, gen):
                 p.copy_(0.3 * torch.randn(p.shape, generator=gen))
 
 
-def reference(st, ids, types, gen):
+def reference(st, ids, types, gen, prompt_length=None):
     """float64 forward + backward of loss = sum(emb * R); R is float32-representable."""
     st64 = st.double()
     st64.eval()
     for p in st64.parameters():
         p.grad = None
-    emb = st64.forward_ids(ids, types)
+    emb = st64.forward_ids(ids, types, prompt_length)
     R = torch.randn(emb.shape, generator=gen, dtype=torch.float32).double()
     (emb * R).sum().backward()
     out = {"embeddings": emb.detach(), "d_out": R}
@@ -56,21 +59,71 @@ def reference(st, ids, types, gen):
     return out
 
 
-def make(name, cfg, pooling, dense, normalize, ids, types=None, seed=0):
+def make(name, cfg, pooling, dense, normalize, ids, types=None, seed=0, include_prompt=True, prompt_length=None,
+         extra=None):
     gen = torch.Generator().manual_seed(seed)
     enc = ma.build_encoder(cfg)
-    st = ma.SentenceTransformer(enc, pooling, dense, normalize, max_seq_length=16)
+    st = ma.SentenceTransformer(enc, pooling, dense, normalize, max_seq_length=16, include_prompt=include_prompt)
     randomize(st, gen)
     d = os.path.join(ROOT, name)
     shutil.rmtree(d, ignore_errors=True)
     st.save(d)
     # reload the float32 weights as written, so the reference uses exactly those
     st = ma.SentenceTransformer.load(d)
-    exp = reference(st, ids, types, gen)
+    exp = reference(st, ids, types, gen, prompt_length)
+    if extra:
+        exp.update(extra)
     ma.write_safetensors(os.path.join(d, "expected.safetensors"), exp)
+    inputs = {"ids": ids, "type_ids": types}
+    if prompt_length is not None:
+        inputs["prompt_length"] = prompt_length
     with open(os.path.join(d, "inputs.json"), "w") as f:
-        json.dump({"ids": ids, "type_ids": types}, f)
+        json.dump(inputs, f)
     return st
+
+
+def pooling_masked():
+    """Pooling with prompt tokens masked out (include_prompt False), every mode and edge:
+    a text shorter than the prompt, cls + max with position 0 masked (-1e9 in place)."""
+    g = torch.Generator().manual_seed(99)
+    C = 3
+    lengths = [5, 2, 4, 1]
+    prompt_length = 2
+    cases = []
+    for modes in (["cls", "max", "mean"], ["mean_sqrt_len_tokens", "weightedmean", "lasttoken"], ["cls", "lasttoken"]):
+        for pl in (prompt_length, 0, 6):
+            L = max(lengths)
+            te = torch.randn((len(lengths), L, C), generator=g, dtype=torch.float32).double().requires_grad_(True)
+            M = torch.zeros((len(lengths), L), dtype=torch.long)
+            for i, n in enumerate(lengths):
+                M[i, :n] = 1
+            out = ma.pool(te, M, modes, pl, False)
+            R = torch.randn(out.shape, generator=g, dtype=torch.float32).double()
+            (out * R).sum().backward()
+            cases.append({"modes": modes, "prompt_length": pl, "lengths": lengths, "C": C,
+                          "h": [te[i, :n].reshape(-1).tolist() for i, n in enumerate(lengths)],
+                          "out": out.detach().reshape(-1).tolist(), "dout": R.reshape(-1).tolist(),
+                          "dh": [te.grad[i, :n].reshape(-1).tolist() for i, n in enumerate(lengths)]})
+    with open(os.path.join(ROOT, "pooling-masked.json"), "w") as f:
+        json.dump(cases, f)
+
+
+def prompt_fixtures():
+    # include_prompt false: a micro BERT, mean pooling, every text starts with the same 3 prompt
+    # tokens ([CLS] 7 9); one text is the prompt alone ([CLS] 7 9 [SEP]); one is cut at the prompt
+    cfg = bert_cfg(vocab_size=20, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                   intermediate_size=32, max_position_embeddings=16)
+    ids = [[2, 7, 9, 11, 5, 14, 3], [2, 7, 9, 3], [2, 7, 9, 6, 17, 12, 8, 10, 3], [2, 7]]
+    make("prompt-mean", cfg, ["mean"], [], False, ids, None, seed=11, include_prompt=False, prompt_length=3)
+
+    # DistilBERT with sinusoidal_pos_embds: fixed, frozen positions (Hugging Face's formula)
+    cfg = {"model_type": "distilbert", "architectures": ["DistilBertModel"], "vocab_size": 20, "dim": 16,
+           "n_layers": 1, "n_heads": 2, "hidden_dim": 32, "max_position_embeddings": 12, "pad_token_id": 0,
+           "activation": "gelu", "dropout": 0.1, "attention_dropout": 0.1, "sinusoidal_pos_embds": True}
+    table = torch.empty(12, 16)
+    ma.create_sinusoidal_embeddings(12, 16, table)
+    make("distilbert-sinusoidal", cfg, ["mean"], [], False, [[2, 5, 9, 3], [2, 11, 4, 6, 13, 3]], None, seed=12,
+         extra={"sinusoidal": table})
 
 
 def bert_cfg(**kw):
@@ -131,6 +184,9 @@ def main():
     buckets = ma.relative_position_bucket(torch.tensor(rel), num_buckets=32, max_distance=128).tolist()
     with open(os.path.join(ROOT, "mpnet-buckets.json"), "w") as f:
         json.dump({"relative_position": rel, "bucket": buckets}, f)
+
+    prompt_fixtures()
+    pooling_masked()
 
     # micro BERT (plain Hugging Face folders: mean pooling) in file variants
     cfg = bert_cfg(vocab_size=12, hidden_size=8, num_hidden_layers=1, num_attention_heads=2,
@@ -222,4 +278,8 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["prompt"]:
+        prompt_fixtures()
+        pooling_masked()
+    else:
+        main()

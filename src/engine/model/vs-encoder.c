@@ -46,6 +46,31 @@ vs_param_table_add (VsParamTable *t, const char *name, int ndim, gsize s0, gsize
   return info.offset;
 }
 
+void
+vs_param_table_freeze (VsParamTable *t, gsize offset)
+{
+  for (guint i = 0; i < t->infos->len; i++)
+    {
+      VsParamInfo *info = &g_array_index (t->infos, VsParamInfo, i);
+      if (info->offset == offset)
+        {
+          info->frozen = TRUE;
+          info->no_decay = TRUE;
+        }
+    }
+}
+
+void
+vs_sinusoidal_embeddings (float *out, gsize n_pos, gsize dim)
+{
+  for (gsize pos = 0; pos < n_pos; pos++)
+    for (gsize j = 0; j < dim; j++)
+      {
+        double angle = (double) pos / pow (10000.0, (double) (2 * (j / 2)) / (double) dim);
+        out[pos * dim + j] = (float) (j % 2 == 0 ? sin (angle) : cos (angle));
+      }
+}
+
 /* ------------------------------------------------------------------------ */
 /* config */
 
@@ -179,6 +204,13 @@ vs_encoder_config_parse (VsEncoderConfig *cfg, cJSON *json, const char *path, GE
       return FALSE;
   if (distil)
     {
+      cJSON *sin_pe = cJSON_GetObjectItemCaseSensitive (json, "sinusoidal_pos_embds");
+      if (sin_pe != NULL && !cJSON_IsNull (sin_pe) && !cJSON_IsBool (sin_pe))
+        {
+          g_set_error (error, VS_ERROR, VS_ERROR_PARSE, "%s: sinusoidal_pos_embds must be true or false", path);
+          return FALSE;
+        }
+      cfg->sinusoidal = cJSON_IsTrue (sin_pe);
       cfg->ln_eps = 1e-12f;
       if (!get_float (json, "dropout", 0.1, &cfg->hidden_dropout, path, error) ||
           !get_float (json, "attention_dropout", 0.1, &cfg->attn_dropout, path, error))
@@ -283,7 +315,7 @@ vs_encoder_config_to_json (const VsEncoderConfig *cfg)
       cJSON_AddNumberToObject (j, "pad_token_id", (double) cfg->pad_id);
       cJSON_AddNumberToObject (j, "qa_dropout", 0.1);
       cJSON_AddNumberToObject (j, "seq_classif_dropout", 0.2);
-      cJSON_AddBoolToObject (j, "sinusoidal_pos_embds", FALSE);
+      cJSON_AddBoolToObject (j, "sinusoidal_pos_embds", cfg->sinusoidal);
       cJSON_AddBoolToObject (j, "tie_weights_", TRUE);
     }
   else
@@ -335,6 +367,8 @@ vs_encoder_new (const VsEncoderConfig *cfg, cJSON *json, VsParamTable *t)
   enc->first_tensor = t->infos->len;
   enc->word = vs_param_table_add (t, "embeddings.word_embeddings.weight", 2, cfg->vocab, C, FALSE);
   enc->pos = vs_param_table_add (t, "embeddings.position_embeddings.weight", 2, cfg->max_pos, C, FALSE);
+  if (cfg->sinusoidal)
+    vs_param_table_freeze (t, enc->pos);
   enc->type = G_MAXSIZE;
   if (cfg->type_vocab > 0)
     enc->type = vs_param_table_add (t, "embeddings.token_type_embeddings.weight", 2, cfg->type_vocab, C, FALSE);
@@ -504,6 +538,8 @@ vs_encoder_init_weights (VsEncoder *enc, float *params, guint64 seed)
   fill_normal (params + enc->pos, cfg->max_pos * C, &r, 0.02);
   if (vs_encoder_position_offset (enc) > 0)
     memset (params + enc->pos + (gsize) cfg->pad_id * C, 0, C * sizeof (float));
+  if (cfg->sinusoidal)
+    vs_sinusoidal_embeddings (params + enc->pos, cfg->max_pos, C);
   if (enc->type != G_MAXSIZE)
     fill_normal (params + enc->type, cfg->type_vocab * C, &r, 0.02);
   for (gsize i = 0; i < C; i++)
@@ -1032,7 +1068,9 @@ vs_encoder_backward (VsEncoder *enc, const float *params, float *grads,
       float *gp = grads + enc->pos + (gsize) a->posids[t] * C;
       /* nn.Embedding(padding_idx=pad) never updates the padding row */
       gboolean pad_word = (gint64) a->ids[t] == cfg->pad_id;
-      gboolean pad_pos = vs_encoder_position_offset (enc) > 0 && (gint64) a->posids[t] == cfg->pad_id;
+      /* frozen sinusoidal positions (requires_grad False) get no gradient */
+      gboolean pad_pos = cfg->sinusoidal ||
+                         (vs_encoder_position_offset (enc) > 0 && (gint64) a->posids[t] == cfg->pad_id);
       float *gw = grads + enc->word + (gsize) a->ids[t] * C;
 
       for (gsize c = 0; c < C; c++)

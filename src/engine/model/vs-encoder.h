@@ -35,6 +35,7 @@ typedef struct
   VsActivation act;
   float        hidden_dropout, attn_dropout;
   gsize        num_buckets, max_distance;   /* MPNet */
+  gboolean     sinusoidal;  /* DistilBERT sinusoidal_pos_embds: fixed positions, frozen */
 } VsEncoderConfig;
 
 /* The parameter table shared by all modules of a model. */
@@ -47,6 +48,8 @@ typedef struct
 
 void  vs_param_table_init  (VsParamTable *t);
 void  vs_param_table_clear (VsParamTable *t);
+/* Marks the tensor at offset frozen (no gradient, no weight decay). */
+void  vs_param_table_freeze (VsParamTable *t, gsize offset);
 gsize vs_param_table_add   (VsParamTable *t, const char *name, int ndim,
                             gsize s0, gsize s1, gboolean no_decay);
 
@@ -89,6 +92,9 @@ cJSON      *vs_encoder_config_to_json (const VsEncoderConfig *cfg);
 VsEncoder  *vs_encoder_new  (const VsEncoderConfig *cfg, cJSON *json, VsParamTable *table);
 void        vs_encoder_free (VsEncoder *enc);
 void        vs_encoder_init_weights (VsEncoder *enc, float *params, guint64 seed);
+/* Hugging Face's create_sinusoidal_embeddings: out[pos, j] = sin (or cos for
+ * odd j) of pos / 10000^(2 (j / 2) / dim), in double, rounded to float. */
+void        vs_sinusoidal_embeddings (float *out, gsize n_pos, gsize dim);
 /* Fills the encoder's tensors from st. what names the file(s) for messages. */
 gboolean    vs_encoder_load_weights (VsEncoder *enc, const VsParamTable *table, float *params,
                                      VsSafetensors *st, const char *what, GError **error);

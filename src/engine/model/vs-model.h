@@ -85,6 +85,9 @@ typedef struct
   gsize       shape[4];
   int         ndim;
   gboolean    no_decay;  /* biases and LayerNorm weights: no weight decay */
+  gboolean    frozen;    /* not trained (requires_grad False, e.g. DistilBERT's sinusoidal
+                          * positions): its gradient stays 0 and no_decay is TRUE, so
+                          * AdamW leaves it bit-identical */
 } VsParamInfo;
 
 /* The pooling modes of sentence-transformers, as bit flags (several may be
