@@ -121,8 +121,13 @@ vs_cli_encode (int argc, char **argv)
 {
   gint64 batch_size = 32, max_length = 0, threads = 0;
   gboolean normalize = FALSE;
+  g_autofree char *prompt_opt = NULL, *prompt_name = NULL;
+  const char *prompt = NULL;
   GOptionEntry entries[] = {
     { "batch-size", 0, 0, G_OPTION_ARG_INT64, &batch_size, "Texts per forward pass (default 32)", "N" },
+    { "prompt", 0, 0, G_OPTION_ARG_STRING, &prompt_opt, "Prepend this prompt to every text", "TEXT" },
+    { "prompt-name", 0, 0, G_OPTION_ARG_STRING, &prompt_name,
+      "Prepend the model's prompt of this name (config_sentence_transformers.json)", "NAME" },
     { "max-length", 0, 0, G_OPTION_ARG_INT64, &max_length, "Token limit per text (default: the model's)", "N" },
     { "normalize", 0, 0, G_OPTION_ARG_NONE, &normalize, "L2-normalise the embeddings", NULL },
     { "threads", 0, 0, G_OPTION_ARG_INT64, &threads, "Threads (default: one per core)", "N" },
@@ -158,6 +163,28 @@ vs_cli_encode (int argc, char **argv)
     return vs_cli_fail (argv[0], error);
   if (max_length > 0)
     vs_model_set_max_seq_length (model, (gsize) max_length);
+  /* sentence-transformers' encode(): an explicit prompt wins, else the named
+   * prompt, else the default prompt; prompt tokens are left out of pooling
+   * when the model's Pooling has include_prompt false */
+  if (prompt_opt != NULL)
+    {
+      prompt = prompt_opt;
+      if (prompt_name != NULL)
+        g_printerr ("vectorsmith-cli %s: both --prompt and --prompt-name given; using --prompt\n", argv[0]);
+    }
+  else if (prompt_name != NULL)
+    {
+      prompt = vs_model_get_prompt (model, prompt_name);
+      if (prompt == NULL)
+        {
+          g_set_error (&error, VS_ERROR, VS_ERROR_INVALID,
+                       "prompt name \"%s\" is not among the model's prompts (config_sentence_transformers.json)",
+                       prompt_name);
+          return vs_cli_fail (argv[0], error);
+        }
+    }
+  else if (vs_model_get_default_prompt_name (model) != NULL)
+    prompt = vs_model_get_prompt (model, vs_model_get_default_prompt_name (model));
   D = vs_model_get_dimension (model);
   emb = g_new (float, (gsize) batch_size * D);
 
@@ -172,8 +199,8 @@ vs_cli_encode (int argc, char **argv)
         }
       if (batch->len > 0 && (len < 0 || batch->len == (guint) batch_size))
         {
-          if (!vs_model_encode (model, (const char *const *) batch->pdata, batch->len, (gsize) batch_size,
-                                normalize, emb, &error) ||
+          if (!vs_model_encode_with_prompt (model, prompt, (const char *const *) batch->pdata, batch->len,
+                                            (gsize) batch_size, normalize, emb, &error) ||
               !print_rows (emb, batch->len, D, done, &error))
             {
               free (line);

@@ -366,6 +366,151 @@ test_cli (void)
   }
 }
 
+static void
+set_prompts (const char *dir, const char *default_name)
+{
+  g_autofree char *path = g_build_filename (dir, "config_sentence_transformers.json", NULL);
+  g_autofree char *text = NULL, *outs = NULL;
+  cJSON *j, *prompts;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  j = cJSON_Parse (text);
+  g_assert_nonnull (j);
+  prompts = cJSON_GetObjectItem (j, "prompts");
+  cJSON_ReplaceItemInObject (prompts, "query", cJSON_CreateString ("query: "));
+  cJSON_ReplaceItemInObject (j, "default_prompt_name",
+                             default_name != NULL ? cJSON_CreateString (default_name) : cJSON_CreateNull ());
+  outs = cJSON_Print (j);
+  g_assert_true (g_file_set_contents (path, outs, -1, NULL));
+  cJSON_Delete (j);
+}
+
+/* encode(prompt=...) with include_prompt false, at the text level and
+ * through `vectorsmith-cli encode --prompt/--prompt-name`: the reference is
+ * the id-level API fed the tokenizer's ids of prompt + text with
+ * prompt_length 3 (all-MiniLM-L6-v2: [CLS] query : [SEP] less the [SEP]). */
+static void
+test_prompt (void)
+{
+  g_autofree char *tokdir = shared ("models", "all-MiniLM-L6-v2");
+  g_autofree char *tmp = g_dir_make_tmp ("vs-model-prompt-XXXXXX", NULL);
+  g_autofree char *dir = g_build_filename (tmp, "m", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VsModel) m0 = NULL, m = NULL;
+  const char *in_texts[] = { "first line", "second, longer line of text", "third", NULL };
+  const gsize n = 3;
+  g_autofree float *ref = NULL, *got = NULL, *fwd = NULL, *plain = NULL, *g_tok = NULL;
+  guint32 *ids[3];
+  gsize lengths[3], pls[3] = { 3, 3, 3 }, D, n_params;
+  VsTokenizer *tok;
+  VsForward *fw;
+  gboolean ok = TRUE;
+  double diff = 0.0;
+
+  m0 = vs_model_new_from_preset ("bert", "tiny", tokdir, "mean", 0, NULL, FALSE, 9, &error);
+  g_assert_no_error (error);
+  g_assert_true (vs_model_get_include_prompt (m0));
+  vs_model_set_include_prompt (m0, FALSE);
+  g_assert_true (vs_model_save (m0, dir, &error));
+  set_prompts (dir, NULL);
+  m = vs_model_load (dir, &error);
+  g_assert_no_error (error);
+  g_assert_false (vs_model_get_include_prompt (m));
+  g_assert_cmpstr (vs_model_get_prompt (m, "query"), ==, "query: ");
+  g_assert_cmpuint (vs_model_get_prompt_length (m, "query: ", FALSE), ==, 3);
+  g_assert_cmpuint (vs_model_get_prompt_length (m, "query: ", TRUE), ==, 3);
+  g_assert_cmpuint (vs_model_get_prompt_length (m, NULL, FALSE), ==, 0);
+
+  tok = vs_model_get_tokenizer (m);
+  D = vs_model_get_dimension (m);
+  for (gsize i = 0; i < n; i++)
+    {
+      g_autofree char *s = g_strconcat ("query: ", in_texts[i], NULL);
+      VsEncoding *e = vs_tokenizer_encode (tok, s, NULL, TRUE, 0);
+      g_assert_cmpuint (e->n_tokens, >, 3);
+      g_assert_cmpint (e->ids[0], ==, vs_tokenizer_token_to_id (tok, "[CLS]"));
+      g_assert_cmpint (e->ids[1], ==, vs_tokenizer_token_to_id (tok, "query"));
+      g_assert_cmpint (e->ids[2], ==, vs_tokenizer_token_to_id (tok, ":"));
+      lengths[i] = e->n_tokens;
+      ids[i] = g_memdup2 (e->ids, e->n_tokens * sizeof (guint32));
+      vs_encoding_free (e);
+    }
+  ref = g_new (float, n * D);
+  got = g_new (float, n * D);
+  fwd = g_new (float, n * D);
+  plain = g_new (float, n * D);
+  vs_model_get_params (m, &n_params);
+
+  vs_model_zero_grad (m);
+  fw = vs_model_forward_tokens_prompted (m, (const guint32 *const *) ids, NULL, lengths, pls, n, FALSE, ref, &error);
+  g_assert_no_error (error);
+  vs_model_backward (m, fw, ref);
+  vs_forward_free (fw);
+  g_tok = g_memdup2 (vs_model_get_grads (m, NULL), n_params * sizeof (float));
+
+  g_assert_true (vs_model_encode_with_prompt (m, "query: ", in_texts, n, 32, FALSE, got, &error));
+  ok &= check_close ("encode_with_prompt vs ids + prompt_length 3", got, ref, n * D, 1e-6, 1e-5);
+  vs_model_zero_grad (m);
+  fw = vs_model_forward_with_prompt (m, "query: ", in_texts, n, FALSE, fwd, &error);
+  g_assert_no_error (error);
+  vs_model_backward (m, fw, ref);
+  vs_forward_free (fw);
+  g_assert_true (memcmp (fwd, ref, n * D * sizeof (float)) == 0);
+  g_assert_true (memcmp (vs_model_get_grads (m, NULL), g_tok, n_params * sizeof (float)) == 0);
+
+  /* the prompt's tokens do change the result when pooled */
+  {
+    const char *prompted[] = { "query: first line", "query: second, longer line of text", "query: third" };
+    g_assert_true (vs_model_encode (m, prompted, n, 32, FALSE, plain, &error));
+    for (gsize i = 0; i < n * D; i++)
+      diff = MAX (diff, fabs ((double) plain[i] - got[i]));
+    g_assert_cmpfloat (diff, >, 1e-3);
+  }
+
+  if (g_getenv ("VS_CLI") != NULL)
+    {
+      g_autofree char *input = g_strjoinv ("\n", (char **) in_texts);
+      g_autofree char *a1 = g_strdup_printf ("encode %s --prompt 'query: '", dir);
+      g_autofree char *a2 = g_strdup_printf ("encode %s --prompt-name query", dir);
+      g_autofree char *a3 = g_strdup_printf ("encode %s", dir);
+      g_autofree char *a4 = g_strdup_printf ("encode %s --prompt-name nope", dir);
+      g_autofree char *o1 = NULL, *o2 = NULL, *o3 = NULL, *o4 = NULL;
+      g_auto(GStrv) lines = NULL;
+
+      g_assert_cmpint (run_cli (a1, input, &o1), ==, 0);
+      lines = g_strsplit (o1, "\n", -1);
+      g_assert_cmpuint (g_strv_length (lines), ==, n + 1);
+      for (gsize i = 0; i < n; i++)
+        {
+          cJSON *row = cJSON_Parse (lines[i]), *v;
+          gsize k = 0;
+          g_assert_cmpint (cJSON_GetArraySize (row), ==, (int) D);
+          cJSON_ArrayForEach (v, row)
+            g_assert_cmpfloat ((float) v->valuedouble, ==, got[i * D + k++]);
+          cJSON_Delete (row);
+        }
+      g_assert_cmpint (run_cli (a2, input, &o2), ==, 0);
+      g_assert_cmpstr (o2, ==, o1);
+      /* no prompt: the plain embeddings */
+      g_assert_cmpint (run_cli (a3, input, &o3), ==, 0);
+      g_assert_cmpstr (o3, !=, o1);
+      /* default_prompt_name applies when no prompt is given */
+      set_prompts (dir, "query");
+      g_clear_pointer (&o3, g_free);
+      g_assert_cmpint (run_cli (a3, input, &o3), ==, 0);
+      g_assert_cmpstr (o3, ==, o1);
+      g_assert_cmpint (run_cli (a4, input, &o4), ==, 1);
+    }
+
+  for (gsize i = 0; i < n; i++)
+    g_free (ids[i]);
+  {
+    g_autofree char *cmd = rm_rf_cmd (tmp);
+    g_assert_cmpint (system (cmd), ==, 0);
+  }
+  g_assert_true (ok);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -381,5 +526,6 @@ main (int argc, char **argv)
   g_test_add_func ("/model-text/training", test_text_training);
   g_test_add_func ("/model-text/vocab-mismatch", test_vocab_mismatch);
   g_test_add_func ("/model-text/cli", test_cli);
+  g_test_add_func ("/model-text/prompt", test_prompt);
   return g_test_run ();
 }
