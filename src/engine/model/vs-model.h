@@ -34,6 +34,14 @@
  * texts gives the same masks (GradCache) and a checkpoint resumes exactly.
  * Each training forward advances the state by one step.
  *
+ * Prompts: vs_model_encode_with_prompt() / vs_model_forward_with_prompt()
+ * prepend a prompt (sentence-transformers' encode(prompt=...)); when the
+ * Pooling module has include_prompt false (INSTRUCTOR-style models) the
+ * prompt's tokens run through the encoder but are left out of pooling, in
+ * the forward and the backward, exactly as sentence-transformers does with
+ * prompt_length. Frozen tensors (VsParamInfo.frozen: DistilBERT's
+ * sinusoidal position table) never receive a gradient.
+ *
  * Threads: the engine's thread count (vs-engine.h) is used for OpenBLAS and
  * the model's own loops. Results are deterministic for a given thread count;
  * OpenBLAS may round the last bit differently with another thread count or
