@@ -882,6 +882,81 @@ test_sinusoidal_frozen_step (void)
   fixture_inputs_clear (&in);
 }
 
+/* A sinusoidal DistilBERT file without its position table loads (Hugging
+ * Face fills in the formula) and encodes as the PyTorch reference. */
+static void
+test_sinusoidal_missing (void)
+{
+  g_autofree char *dir = fixture_path ("distilbert-sinusoidal");
+  g_autofree char *mpath = g_build_filename (dir, "model.safetensors", NULL);
+  g_autofree char *epath = g_build_filename (dir, "expected.safetensors", NULL);
+  g_autofree char *cpath = g_build_filename (dir, "config.json", NULL);
+  g_autofree char *tmp = g_dir_make_tmp ("vs-model-sin-XXXXXX", NULL);
+  g_autofree char *opath = g_build_filename (tmp, "model.safetensors", NULL);
+  g_autofree char *ocpath = g_build_filename (tmp, "config.json", NULL);
+  g_autofree char *ctext = NULL, *rm = NULL;
+  g_autoptr(VsSafetensors) st = NULL, exp = NULL;
+  g_autoptr(VsModel) m = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree VsSafeTensorOut *outs = NULL;
+  g_autofree float *ref = NULL, *sin_ref = NULL, *emb = NULL;
+  GPtrArray *bufs = g_ptr_array_new_with_free_func (g_free);
+  FixtureInputs in = { 0 };
+  gsize n_out = 0, n_ref, D;
+  gboolean ok;
+
+  st = vs_safetensors_open (mpath, &error);
+  g_assert_no_error (error);
+  outs = g_new0 (VsSafeTensorOut, vs_safetensors_get_n (st));
+  for (gsize i = 0; i < vs_safetensors_get_n (st); i++)
+    {
+      const VsSafeTensor *t = vs_safetensors_get (st, i);
+      float *buf;
+      if (strstr (t->name, "position_embeddings") != NULL)
+        continue;
+      buf = g_new (float, MAX (t->numel, 1));
+      g_assert_true (vs_safetensors_read_f32 (t, buf, NULL));
+      g_ptr_array_add (bufs, buf);
+      outs[n_out].name = t->name;
+      outs[n_out].ndim = t->ndim;
+      for (int d = 0; d < t->ndim; d++)
+        outs[n_out].shape[d] = t->shape[d];
+      outs[n_out++].data = buf;
+    }
+  g_assert_cmpuint (n_out, ==, vs_safetensors_get_n (st) - 1);
+  g_assert_true (vs_safetensors_write (opath, outs, n_out, &error));
+  g_assert_true (g_file_get_contents (cpath, &ctext, NULL, NULL));
+  g_assert_true (g_file_set_contents (ocpath, ctext, -1, NULL));
+
+  /* plain Hugging Face folder: mean pooling, as the fixture */
+  m = vs_model_load (tmp, &error);
+  g_assert_no_error (error);
+  exp = vs_safetensors_open (epath, &error);
+  g_assert_no_error (error);
+  sin_ref = expected_tensor (exp, "sinusoidal", NULL);
+  ref = expected_tensor (exp, "embeddings", &n_ref);
+  for (gsize k = 0; k < vs_model_get_n_tensors (m); k++)
+    {
+      const VsParamInfo *info = vs_model_get_tensor_info (m, k);
+      if (info->frozen)
+        g_assert_true (memcmp (vs_model_get_params (m, NULL) + info->offset, sin_ref,
+                               info->numel * sizeof (float)) == 0);
+    }
+  fixture_inputs_load (dir, &in);
+  D = vs_model_get_dimension (m);
+  g_assert_cmpuint (n_ref, ==, in.n * D);
+  emb = g_new (float, in.n * D);
+  g_assert_true (vs_model_encode_tokens (m, (const guint32 *const *) in.ids, NULL, in.lengths, in.n, FALSE,
+                                         emb, &error));
+  ok = check_close ("embeddings without a stored position table", emb, ref, n_ref, 1e-5 * max_abs (ref, n_ref),
+                    1e-5);
+  fixture_inputs_clear (&in);
+  g_ptr_array_unref (bufs);
+  rm = g_strdup_printf ("rm -rf '%s'", tmp);
+  g_assert_cmpint (system (rm), ==, 0);
+  g_assert_true (ok);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -917,5 +992,6 @@ main (int argc, char **argv)
   g_test_add_func ("/model/include-prompt", test_include_prompt_flag);
   g_test_add_func ("/model/sinusoidal/init", test_sinusoidal_init);
   g_test_add_func ("/model/sinusoidal/frozen-step", test_sinusoidal_frozen_step);
+  g_test_add_func ("/model/sinusoidal/missing-table", test_sinusoidal_missing);
   return g_test_run ();
 }

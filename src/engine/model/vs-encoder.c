@@ -665,6 +665,12 @@ vs_encoder_load_weights (VsEncoder *enc, const VsParamTable *table, float *param
       const VsSafeTensor *t = g_hash_table_lookup (by_norm, info->name);
       gboolean same = TRUE;
 
+      if (t == NULL && enc->cfg.sinusoidal && info->offset == enc->pos)
+        {
+          /* Hugging Face initialises a missing sinusoidal table with its formula */
+          vs_sinusoidal_embeddings (params + info->offset, enc->cfg.max_pos, enc->cfg.C);
+          continue;
+        }
       if (t == NULL)
         {
           g_autofree char *b = shape_string (info->shape, info->ndim);
