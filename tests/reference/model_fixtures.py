@@ -5,6 +5,12 @@ padded batch, and the gradient of every parameter for loss = sum(emb * d_out).
 
     /usr/bin/python3 tests/reference/model_fixtures.py
 
+Also: prompt-mean/ (include_prompt false, prompt_length 3), distilbert-sinusoidal/
+(sinusoidal_pos_embds, frozen positions, the formula's table as "sinusoidal"),
+pooling-masked.json (every pooling mode with prompt tokens masked). Only those:
+
+    /usr/bin/python3 tests/reference/model_fixtures.py prompt
+
 Deterministic (fixed seeds). Uses model_arch.py (Hugging Face's modeling code
 re-written), not the C engine.
 """
