@@ -26,28 +26,6 @@ typedef struct
   gsize    batch_size;
 } EncodeCtx;
 
-/* The prompt sentence-transformers would prepend: encode() uses the
- * default prompt, encode_query() the "query" prompt and encode_document()
- * the "document" (or "passage", "corpus") prompt, falling back to the
- * default. NULL or "" = none. */
-static const char *
-prompt_for (VsModel        *model,
-            VsEvalTextRole  role)
-{
-  static const char *const doc_names[] = { "document", "passage", "corpus" };
-  const char *p = NULL;
-  const char *dflt = vs_model_get_default_prompt_name (model);
-
-  if (role == VS_EVAL_TEXT_QUERY)
-    p = vs_model_get_prompt (model, "query");
-  else if (role == VS_EVAL_TEXT_DOCUMENT)
-    for (gsize i = 0; p == NULL && i < G_N_ELEMENTS (doc_names); i++)
-      p = vs_model_get_prompt (model, doc_names[i]);
-  if (p == NULL && dflt != NULL)
-    p = vs_model_get_prompt (model, dflt);
-  return p;
-}
-
 static gboolean
 encode_with_model (const char *const  *texts,
                    gsize               n,
@@ -57,17 +35,9 @@ encode_with_model (const char *const  *texts,
                    GError            **error)
 {
   EncodeCtx *ctx = user_data;
-  const char *prompt = prompt_for (ctx->model, role);
+  const char *prompt = vs_model_get_prompt_for_role (ctx->model, vs_eval_text_role_name (role));
 
-  if (prompt == NULL || prompt[0] == '\0')
-    return vs_model_encode (ctx->model, texts, n, ctx->batch_size, FALSE, out, error);
-
-  /* prompts are prepended to the text with no separator, as in sentence-transformers */
-  g_autoptr(GPtrArray) prompted = g_ptr_array_new_full (n, g_free);
-  for (gsize i = 0; i < n; i++)
-    g_ptr_array_add (prompted, g_strconcat (prompt, texts[i], NULL));
-  return vs_model_encode (ctx->model, (const char *const *) prompted->pdata, n, ctx->batch_size,
-                          FALSE, out, error);
+  return vs_model_encode_with_prompt (ctx->model, prompt, texts, n, ctx->batch_size, FALSE, out, error);
 }
 
 static int

@@ -4,17 +4,6 @@
 #include "data/vs-mine.h"
 #include "model/vs-model.h"
 
-static const char *
-document_prompt (VsModel *model)
-{
-  static const char *const names[] = { "document", "passage", "corpus" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    if (vs_model_get_prompt (model, names[i]) != NULL)
-      return vs_model_get_prompt (model, names[i]);
-  return NULL;
-}
-
 static float *
 encode_all (VsModel    *model,
             char      **texts,
@@ -25,11 +14,8 @@ encode_all (VsModel    *model,
   gsize n = g_strv_length (texts);
   gsize dim = vs_model_get_dimension (model);
   g_autofree float *emb = g_new (float, n * dim + 1);
-  g_autoptr(GPtrArray) prompted = g_ptr_array_new_with_free_func (g_free);
 
-  for (gsize i = 0; i < n; i++)
-    g_ptr_array_add (prompted, prompt != NULL ? g_strconcat (prompt, texts[i], NULL) : g_strdup (texts[i]));
-  if (!vs_model_encode (model, (const char *const *) prompted->pdata, n, batch_size, TRUE, emb, error))
+  if (!vs_model_encode_with_prompt (model, prompt, (const char *const *) texts, n, batch_size, TRUE, emb, error))
     return NULL;
   return g_steal_pointer (&emb);
 }
@@ -47,10 +33,10 @@ vs_mine_hard_negatives (const VsDataset     *ds,
 
   if (!vs_mine_collect_texts (ds, opts, &queries, &corpus, error))
     return NULL;
-  ce = encode_all (model, corpus, document_prompt (model), opts->batch_size, error);
+  ce = encode_all (model, corpus, vs_model_get_prompt_for_role (model, "document"), opts->batch_size, error);
   if (ce == NULL)
     return NULL;
-  qe = encode_all (model, queries, vs_model_get_prompt (model, "query"), opts->batch_size, error);
+  qe = encode_all (model, queries, vs_model_get_prompt_for_role (model, "query"), opts->batch_size, error);
   if (qe == NULL)
     return NULL;
   return vs_mine_hard_negatives_with_embeddings (ds, qe, ce, vs_model_get_dimension (model),

@@ -906,3 +906,18 @@ vs_eval_retrieval (const float             *queries,
     }
   return finish_metrics (out, primary, primary_out);
 }
+
+const char *
+vs_eval_text_role_name (VsEvalTextRole role)
+{
+  switch (role)
+    {
+    case VS_EVAL_TEXT_QUERY:
+      return "query";
+    case VS_EVAL_TEXT_DOCUMENT:
+      return "document";
+    case VS_EVAL_TEXT_SENTENCE:
+    default:
+      return NULL;
+    }
+}

@@ -158,6 +158,10 @@ typedef enum
   VS_EVAL_TEXT_DOCUMENT,
 } VsEvalTextRole;
 
+/* The role's name for vs_model_get_prompt_for_role(): "query", "document",
+ * or NULL for a plain sentence. */
+const char *vs_eval_text_role_name (VsEvalTextRole role);
+
 /* Embeds n texts of one role into out [n, dim]; FALSE + error on failure. */
 typedef gboolean (*VsEvalEncodeFunc) (const char *const  *texts,
                                       gsize               n,

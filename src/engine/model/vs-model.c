@@ -1167,6 +1167,23 @@ vs_model_get_prompt (VsModel *m, const char *name)
   return cJSON_IsString (v) ? v->valuestring : NULL;
 }
 
+const char *
+vs_model_get_prompt_for_role (VsModel *m, const char *role)
+{
+  static const char *const document_names[] = { "document", "passage", "corpus" };
+  const char *dflt = vs_model_get_default_prompt_name (m);
+  const char *p = NULL;
+
+  if (g_strcmp0 (role, "query") == 0)
+    p = vs_model_get_prompt (m, "query");
+  else if (g_strcmp0 (role, "document") == 0)
+    for (gsize i = 0; p == NULL && i < G_N_ELEMENTS (document_names); i++)
+      p = vs_model_get_prompt (m, document_names[i]);
+  if (p == NULL && dflt != NULL)
+    p = vs_model_get_prompt (m, dflt);
+  return p;
+}
+
 const VsParamInfo *
 vs_model_get_tensor_info (VsModel *m, gsize i)
 {

@@ -166,6 +166,12 @@ const char  *vs_model_get_prompt          (VsModel            *model,
                                            const char         *name);
 /* default_prompt_name, or NULL. */
 const char  *vs_model_get_default_prompt_name (VsModel        *model);
+/* The prompt sentence-transformers picks for a role: "query" (encode_query:
+ * the "query" prompt), "document" (encode_document: the "document",
+ * "passage" or "corpus" prompt) or NULL (encode); each falls back to the
+ * default prompt. NULL when there is none. */
+const char  *vs_model_get_prompt_for_role (VsModel            *model,
+                                           const char         *role);
 /* The Pooling module's modes (VsPoolingMode bits). */
 guint        vs_model_get_pooling_modes   (VsModel            *model);
 /* Pooling's include_prompt (1_Pooling/config.json; default TRUE). When

@@ -573,20 +573,9 @@ encode_texts (const char *const  *texts,
 {
   RecipeTarget *t = user_data;
   gsize bs = MAX (1, t->args.eval_batch_size);
-  const char *prompt = NULL;
-  g_autoptr(GPtrArray) prompted = NULL;
+  const char *prompt = vs_model_get_prompt_for_role (t->model, vs_eval_text_role_name (role));
 
-  if (role == VS_EVAL_TEXT_QUERY)
-    prompt = vs_model_get_prompt (t->model, "query");
-  else if (role == VS_EVAL_TEXT_DOCUMENT)
-    prompt = vs_model_get_prompt (t->model, "document");
-  if (prompt == NULL || *prompt == '\0')
-    return vs_model_encode (t->model, texts, n, bs, FALSE, out, error);
-  prompted = g_ptr_array_new_full ((guint) n + 1, g_free);
-  for (gsize i = 0; i < n; i++)
-    g_ptr_array_add (prompted, g_strconcat (prompt, texts[i], NULL));
-  g_ptr_array_add (prompted, NULL);
-  return vs_model_encode (t->model, (const char *const *) prompted->pdata, n, bs, FALSE, out, error);
+  return vs_model_encode_with_prompt (t->model, prompt, texts, n, bs, FALSE, out, error);
 }
 
 static cJSON *
