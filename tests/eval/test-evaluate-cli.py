@@ -11,6 +11,7 @@ module, not with our readers): |cli - ref| <= 1e-6 + 1e-5 |ref|.
 import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -36,8 +37,8 @@ def run(args, stdin=None, expect=0):
     return p
 
 
-def encode(model, texts):
-    out = run(["encode", model, "--batch-size", "16"], stdin="".join(t + "\n" for t in texts)).stdout
+def encode(model, texts, extra=()):
+    out = run(["encode", model, "--batch-size", "16"] + list(extra), stdin="".join(t + "\n" for t in texts)).stdout
     rows = [json.loads(line) for line in out.splitlines() if line.strip()]
     assert len(rows) == len(texts), (len(rows), len(texts))
     return dict(zip(texts, np.array(rows, dtype=np.float64)))
@@ -160,6 +161,31 @@ def main():
         C = np.array([E[c] for c in corpus])
         exp = dims_metrics(lambda d, p: ref.ir_metrics(trunc(Q, d), trunc(C, d), rel, fns, p), dims)
         compare("retrieval%s" % dims, got, exp)
+
+    # prompts: a model with "query"/"document" prompts and include_prompt false;
+    # retrieval embeds queries as encode_query() and the corpus as
+    # encode_document() would, so the reference uses `encode --prompt`.
+    prompted = os.path.join(tmp, "prompted")
+    shutil.copytree(model, prompted)
+    cfg_path = os.path.join(prompted, "config_sentence_transformers.json")
+    with open(cfg_path, encoding="utf-8") as f:
+        cfg = json.load(f)
+    cfg["prompts"] = {"query": "query: ", "document": "passage: "}
+    with open(cfg_path, "w", encoding="utf-8") as f:
+        json.dump(cfg, f)
+    pool_path = os.path.join(prompted, "1_Pooling", "config.json")
+    with open(pool_path, encoding="utf-8") as f:
+        pool = json.load(f)
+    pool["include_prompt"] = False
+    with open(pool_path, "w", encoding="utf-8") as f:
+        json.dump(pool, f)
+    got = json.loads(run(["evaluate", prompted, "--evaluator", "retrieval", "--data", trip_path, "--limit", "40",
+                          "--columns", "anchor,positive,negative"]).stdout)
+    EQ = encode(prompted, queries, ["--prompt", "query: "])
+    EC = encode(prompted, corpus, ["--prompt", "passage: "])
+    assert not np.allclose(EQ[queries[0]], E[queries[0]]), "the prompt must change the query embedding"
+    exp = ref.ir_metrics(np.array([EQ[q] for q in queries]), np.array([EC[c] for c in corpus]), rel, ["cosine"], "")
+    compare("retrieval with prompts", got, exp)
 
     # usage and data errors
     run(["evaluate", model, "--data", sim_path], expect=2)
