@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 
 #include "vs-engine.h"
+#include "hub/vs-hub.h"
 
 #include "vs-application.h"
 #include "vs-preferences-page.h"
@@ -40,6 +41,17 @@ apply_thread_setting (GSettings  *settings,
                       gpointer    user_data)
 {
   vs_engine_set_threads (g_settings_get_uint (settings, "threads"));
+}
+
+static void
+apply_cache_folder_setting (GSettings  *settings,
+                            const char *key,
+                            gpointer    user_data)
+{
+  g_autofree char *folder = g_settings_get_string (settings, "cache-folder");
+
+  /* Empty keeps huggingface_hub's own rule, so Python and the app share one cache. */
+  vs_hub_set_default_cache_dir (folder);
 }
 
 static void
@@ -134,6 +146,9 @@ vs_application_startup (GApplication *app)
   g_signal_connect (self->settings, "changed::threads",
                     G_CALLBACK (apply_thread_setting), NULL);
   apply_thread_setting (self->settings, "threads", NULL);
+  g_signal_connect (self->settings, "changed::cache-folder",
+                    G_CALLBACK (apply_cache_folder_setting), NULL);
+  apply_cache_folder_setting (self->settings, "cache-folder", NULL);
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions,
                                    G_N_ELEMENTS (app_actions), self);

@@ -9,6 +9,9 @@
 
 #include <adwaita.h>
 
+#include "hub/vs-hub.h"
+#include "vs-engine.h"
+
 #include "vs-application.h"
 #include "vs-window.h"
 
@@ -191,7 +194,23 @@ test_main_window (void)
 
   /* Threads from the preferences reach the engine's setting. */
   g_settings_set_uint (settings, "threads", 1);
-  g_assert_cmpuint (g_settings_get_uint (settings, "threads"), ==, 1);
+  g_assert_cmpuint (vs_engine_get_threads (), ==, 1);
+  g_settings_set_uint (settings, "threads", 2);
+  g_assert_cmpuint (vs_engine_get_threads (), ==, 2);
+
+  /* The cache folder preference reaches every new Hub client; empty restores
+   * huggingface_hub's rule ($HF_HUB_CACHE here). */
+  g_setenv ("HF_HUB_CACHE", "/tmp/vs-test-env-cache", TRUE);
+  g_settings_set_string (settings, "cache-folder", "/tmp/vs-test-pref-cache");
+  {
+    g_autoptr(VsHub) hub = vs_hub_new ();
+    g_assert_cmpstr (vs_hub_get_cache_dir (hub), ==, "/tmp/vs-test-pref-cache");
+  }
+  g_settings_set_string (settings, "cache-folder", "");
+  {
+    g_autoptr(VsHub) hub = vs_hub_new ();
+    g_assert_cmpstr (vs_hub_get_cache_dir (hub), ==, "/tmp/vs-test-env-cache");
+  }
 
   /* Closing the window keeps its size. */
   gtk_window_set_default_size (window, 1000, 700);

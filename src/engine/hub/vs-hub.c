@@ -64,12 +64,33 @@ token_path (void)
   return g_build_filename (home, "token", NULL);
 }
 
+/* The app's cache-folder preference (vs_hub_set_default_cache_dir). */
+G_LOCK_DEFINE_STATIC (default_cache);
+static char *default_cache_override;
+
+void
+vs_hub_set_default_cache_dir (const char *cache_dir)
+{
+  G_LOCK (default_cache);
+  g_clear_pointer (&default_cache_override, g_free);
+  if (cache_dir != NULL && cache_dir[0] != '\0')
+    default_cache_override = expand_home (cache_dir);
+  G_UNLOCK (default_cache);
+}
+
 static char *
 default_cache_dir (void)
 {
-  const char *v = g_getenv ("HF_HUB_CACHE");
+  const char *v = NULL;
   g_autofree char *home = NULL;
+  char *chosen = NULL;
 
+  G_LOCK (default_cache);
+  chosen = g_strdup (default_cache_override);
+  G_UNLOCK (default_cache);
+  if (chosen != NULL)
+    return chosen;
+  v = g_getenv ("HF_HUB_CACHE");
   if (v == NULL || v[0] == '\0')
     v = g_getenv ("HUGGINGFACE_HUB_CACHE");
   if (v != NULL && v[0] != '\0')

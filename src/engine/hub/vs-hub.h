@@ -111,6 +111,11 @@ void   vs_hub_free (VsHub *hub);
 void vs_hub_set_token (VsHub      *hub,
                        const char *token);
 gboolean vs_hub_has_token (VsHub *hub);
+/* Sets the cache folder every client made after this call starts with, over
+ * $HF_HUB_CACHE (the app's preference); NULL or "" restores huggingface_hub's
+ * rule ($HF_HUB_CACHE, $HF_HOME/hub, ~/.cache/huggingface/hub). "~/" is
+ * expanded. Thread-safe. */
+void vs_hub_set_default_cache_dir (const char *cache_dir);
 /* Overrides the cache folder ($HF_HUB_CACHE) for this client. */
 void vs_hub_set_cache_dir (VsHub      *hub,
                            const char *cache_dir);
