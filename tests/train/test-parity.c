@@ -2,7 +2,8 @@
  * PyTorch for 20 steps with six losses (fixtures/parity/expected.json from
  * tests/reference/train_parity.py), CoSENT again with gradient
  * accumulation (2 micro-batches of 2), and GISTEmbedLoss / CachedGISTEmbedLoss
- * with a frozen guide model (fixtures/parity/guide): every step's loss and grad norm within
+ * with a frozen guide model (fixtures/parity/guide), MNRL and CachedMNRL
+ * with args.prompts and a Pooling of include_prompt false: every step's loss and grad norm within
  * rtol 1e-4, the final weights within atol 1e-5 + rtol 1e-4. Then stop at
  * step 7 + resume equals an uninterrupted run bit for bit with dropout and
  * shuffling on, and an injected NaN ends the run with an error event. */
@@ -201,6 +202,26 @@ check_final_weights (const char  *name,
     g_error ("%s: final weight off: %s (atol 1e-5, rtol 1e-4)", name, worst_what);
 }
 
+/* The parity model with Pooling include_prompt false, in a new temporary
+ * folder (the caller removes it). */
+static char *
+save_without_prompt_pooling (void)
+{
+  g_autofree char *dir = fixture_dir ();
+  g_autofree char *model_dir = g_build_filename (dir, "model", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VsModel) model = vs_model_load (model_dir, &error);
+  char *out;
+
+  g_assert_no_error (error);
+  out = g_dir_make_tmp ("vs-parity-model-XXXXXX", &error);
+  g_assert_no_error (error);
+  vs_model_set_include_prompt (model, FALSE);
+  g_assert_true (vs_model_save (model, out, &error));
+  g_assert_no_error (error);
+  return out;
+}
+
 static void
 test_parity (gconstpointer data)
 {
@@ -214,6 +235,7 @@ test_parity (gconstpointer data)
   g_autoptr(VsRecipe) recipe = NULL;
   g_autoptr(VsTrainer) trainer = NULL;
   Collector c = { cJSON_CreateArray (), NULL, -1 };
+  g_autofree char *prompt_model = NULL;
   int k = 0;
   const cJSON *ev;
 
@@ -222,8 +244,24 @@ test_parity (gconstpointer data)
   /* A run may change arguments (batch size and gradient accumulation). */
   if (cJSON_GetObjectItem (run, "args") != NULL)
     run_args = cJSON_PrintUnformatted (cJSON_GetObjectItem (run, "args"));
+  /* A prompt run: args.prompts, and the model with include_prompt false
+   * (saved to a temporary folder), as the reference trains it. */
+  if (cJSON_GetObjectItem (run, "prompts") != NULL)
+    {
+      cJSON *a = cJSON_CreateObject ();
+
+      cJSON_AddItemToObject (a, "prompts", cJSON_Duplicate (cJSON_GetObjectItem (run, "prompts"), TRUE));
+      run_args = cJSON_PrintUnformatted (a);
+      cJSON_Delete (a);
+      prompt_model = save_without_prompt_pooling ();
+    }
   recipe = recipe_for (run, cJSON_GetObjectItem (expected, "args"), out, run_args);
   cJSON_free (run_args);
+  if (prompt_model != NULL)
+    {
+      g_free (recipe->model);
+      recipe->model = g_strdup (prompt_model);
+    }
   trainer = vs_trainer_new_from_recipe (recipe, &error);
   g_assert_no_error (error);
   vs_trainer_set_event_func (trainer, collect, &c, NULL);
@@ -260,6 +298,23 @@ test_parity (gconstpointer data)
     g_autofree char *rec = g_build_filename (out, "vectorsmith_training_record.json", NULL);
 
     g_assert_true (g_file_test (rec, G_FILE_TEST_IS_REGULAR));
+    if (prompt_model != NULL)
+      {
+        g_autofree char *text = NULL;
+        cJSON *record;
+        const cJSON *nd;
+
+        /* The record keeps args.prompts (the card's non-default hyperparameters). */
+        g_assert_true (g_file_get_contents (rec, &text, NULL, NULL));
+        record = cJSON_Parse (text);
+        nd = cJSON_GetObjectItem (record, "args_non_default");
+        g_assert_true (cJSON_Compare (cJSON_GetObjectItem (nd, "prompts"),
+                                      cJSON_GetObjectItem (run, "prompts"), TRUE));
+        g_assert_true (cJSON_Compare (cJSON_GetObjectItem (record, "prompts"),
+                                      cJSON_GetObjectItem (run, "prompts"), TRUE));
+        cJSON_Delete (record);
+        vs_remove_tree (prompt_model, NULL);
+      }
   }
   vs_remove_tree (out, NULL);
   cJSON_Delete (c.steps);
@@ -438,6 +493,21 @@ test_recipe_problems (void)
   g_assert_nonnull (strstr (message, "train[0]"));
   g_assert_nonnull (strstr (message, "train[1]"));
   g_assert_nonnull (strstr (message, "train[2]"));
+
+  /* args.prompts naming a column the files lack (the recipe lists no
+   * columns, so the trainer checks against the loaded data). */
+  {
+    const char *t3 =
+      "{\"model\": \"model\","
+      " \"train\": {\"path\": \"triplets.csv\", \"loss\": {\"name\": \"TripletLoss\"}},"
+      " \"args\": {\"prompts\": {\"anchr\": \"q \", \"triplets\": {\"positiv\": \"p \", \"anchor\": \"a \"}}},"
+      " \"output_dir\": \"/tmp/never-written\"}";
+    g_autofree char *m3 = trainer_problems (t3);
+
+    g_assert_nonnull (strstr (m3, "args.prompts.anchr: neither an input column"));
+    g_assert_nonnull (strstr (m3, "args.prompts.triplets.positiv: train dataset “triplets” has no input column"));
+    g_assert_null (strstr (m3, "args.prompts.triplets.anchor"));
+  }
 
   /* An evaluator that does not fit the eval data is caught before training. */
   {
@@ -759,7 +829,8 @@ main (int argc, char **argv)
   static const char *runs[] = {
     "MultipleNegativesRankingLoss", "CachedMultipleNegativesRankingLoss", "CoSENTLoss",
     "TripletLoss", "BatchHardTripletLoss", "ContrastiveLoss", "CoSENTLoss-accumulation",
-    "GISTEmbedLoss", "CachedGISTEmbedLoss",
+    "GISTEmbedLoss", "CachedGISTEmbedLoss", "MultipleNegativesRankingLoss-prompts",
+    "CachedMultipleNegativesRankingLoss-prompts",
   };
 
   g_test_init (&argc, &argv, NULL);
