@@ -698,6 +698,113 @@ test_cancel_real (void)
   cJSON_Delete (expected);
 }
 
+/* Cancel during an evaluation (eval_steps 2, eval loss + triplet
+ * evaluator): the test hook, on the training thread, waits in the first
+ * evaluation batch of the given kind after step 2 until this (main) thread
+ * has called vs_trainer_cancel(); the run must end right there — no further
+ * evaluation batch, no eval event for step 2, no step 3, no model written —
+ * with the cancel error and event. */
+typedef struct
+{
+  GMutex      lock;
+  GCond       cond;
+  const char *where;          /* the batch kind to cancel in */
+  gint64      step;           /* last step event (training thread) */
+  gboolean    in_eval;        /* the hook is waiting */
+  gboolean    cancelled;      /* the main thread has cancelled */
+  guint       calls_after;    /* hook calls after the cancel */
+  gint64      eval_events_at_2;
+  gboolean    error_cancelled;
+} EvalCancel;
+
+static void
+eval_cancel_events (const VsTrainEvent *event,
+                    gpointer            user_data)
+{
+  EvalCancel *ec = user_data;
+  gint64 step = (gint64) cJSON_GetNumberValue (cJSON_GetObjectItem (event->data, "step"));
+
+  g_mutex_lock (&ec->lock);
+  if (event->kind == VS_TRAIN_EVENT_STEP)
+    ec->step = step;
+  else if (event->kind == VS_TRAIN_EVENT_EVAL && step == 2)
+    ec->eval_events_at_2++;
+  else if (event->kind == VS_TRAIN_EVENT_ERROR)
+    ec->error_cancelled = cJSON_IsTrue (cJSON_GetObjectItem (event->data, "cancelled"));
+  g_mutex_unlock (&ec->lock);
+}
+
+static void
+eval_cancel_hook (const char *where,
+                  gpointer    user_data)
+{
+  EvalCancel *ec = user_data;
+
+  g_mutex_lock (&ec->lock);
+  if (ec->cancelled)
+    ec->calls_after++;
+  else if (ec->step == 2 && strcmp (where, ec->where) == 0)
+    {
+      ec->in_eval = TRUE;
+      g_cond_broadcast (&ec->cond);
+      while (!ec->cancelled)
+        g_cond_wait (&ec->cond, &ec->lock);
+    }
+  g_mutex_unlock (&ec->lock);
+}
+
+static void
+test_cancel_in_eval (gconstpointer data)
+{
+  const char *where = data;
+  g_autofree char *fixtures = fixture_dir ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("vs-cancel-eval-XXXXXX", NULL);
+  g_autofree char *model = g_build_filename (dir, "model.safetensors", NULL);
+  g_autofree char *text = g_strdup_printf (
+    "{\"model\": \"model\","
+    " \"train\": {\"path\": \"triplets.csv\", \"columns\": [\"anchor\", \"positive\", \"negative\"]},"
+    " \"eval\": {\"path\": \"triplets.csv\", \"columns\": [\"anchor\", \"positive\", \"negative\"]},"
+    " \"loss\": {\"name\": \"MultipleNegativesRankingLoss\"}, \"evaluator\": {\"name\": \"triplet\"},"
+    " \"args\": {\"max_steps\": 100000, \"batch_size\": 4, \"eval_batch_size\": 4, \"eval_steps\": 2,"
+    "          \"save_steps\": 0, \"shuffle\": false, \"dropout\": false},"
+    " \"output_dir\": \"%s\"}", dir);
+  g_autoptr(VsRecipe) recipe = vs_recipe_parse (text, strlen (text), "cancel-eval", fixtures, &error);
+  g_autoptr(VsTrainer) tr = NULL;
+  EvalCancel ec = { 0 };
+
+  g_assert_no_error (error);
+  tr = vs_trainer_new_from_recipe (recipe, &error);
+  g_assert_no_error (error);
+  g_mutex_init (&ec.lock);
+  g_cond_init (&ec.cond);
+  ec.where = where;
+  vs_trainer_set_event_func (tr, eval_cancel_events, &ec, NULL);
+  vs_trainer_set_eval_batch_hook (tr, eval_cancel_hook, &ec);
+  g_assert_true (vs_trainer_start (tr, &error));
+  g_mutex_lock (&ec.lock);
+  while (!ec.in_eval)
+    g_cond_wait (&ec.cond, &ec.lock);
+  /* From this thread, while the evaluation is under way. */
+  vs_trainer_cancel (tr);
+  ec.cancelled = TRUE;
+  g_cond_broadcast (&ec.cond);
+  g_mutex_unlock (&ec.lock);
+
+  g_assert_false (vs_trainer_join (tr, &error));
+  g_assert_error (error, VS_ERROR, VS_ERROR_CANCELLED);
+  g_test_message ("%s: %s", where, error->message);
+  g_assert_nonnull (strstr (error->message, "cancelled at step 2 (during evaluation)"));
+  g_assert_true (ec.error_cancelled);
+  g_assert_cmpuint (ec.calls_after, ==, 0);      /* no evaluation batch after the cancel */
+  g_assert_cmpint (ec.eval_events_at_2, ==, 0);  /* the evaluation did not finish */
+  g_assert_cmpint (ec.step, ==, 2);              /* no step after it */
+  g_assert_false (g_file_test (model, G_FILE_TEST_EXISTS));
+  g_mutex_clear (&ec.lock);
+  g_cond_clear (&ec.cond);
+  vs_remove_tree (dir, NULL);
+}
+
 /* A guide whose vocabulary differs from the model's (a tiny BERT over
  * all-MiniLM-L6-v2's tokenizer), with the model cut at 8 tokens: the guide
  * must embed the text of the model's own (truncated) tokens, decoded and
@@ -846,6 +953,8 @@ main (int argc, char **argv)
   g_test_add_func ("/train/parity/gist-bad-guide", test_gist_bad_guide);
   g_test_add_func ("/train/parity/nan", test_nan_real);
   g_test_add_func ("/train/parity/cancel", test_cancel_real);
+  g_test_add_data_func ("/train/parity/cancel-in-eval-loss", "eval_loss", test_cancel_in_eval);
+  g_test_add_data_func ("/train/parity/cancel-in-evaluator", "evaluator", test_cancel_in_eval);
   g_test_add_func ("/train/parity/recipe-problems", test_recipe_problems);
   g_test_add_func ("/train/parity/multi-dataset", test_multi_dataset);
   return g_test_run ();

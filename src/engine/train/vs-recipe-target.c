@@ -657,10 +657,11 @@ rt_train_batch (VsTrainTarget *self,
  * whole evaluation. FALSE + VS_ERROR_CANCELLED when cancelled. */
 static gboolean
 eval_batch_check (RecipeTarget  *t,
+                  const char    *where,
                   GError       **error)
 {
   if (t->parent.eval_batch_hook != NULL)
-    t->parent.eval_batch_hook (t->parent.eval_batch_hook_data);
+    t->parent.eval_batch_hook (where, t->parent.eval_batch_hook_data);
   if (t->parent.cancel != NULL && g_atomic_int_get (t->parent.cancel) != 0)
     {
       g_set_error (error, VS_ERROR, VS_ERROR_CANCELLED, "cancelled during evaluation");
@@ -687,7 +688,7 @@ encode_texts (const char *const  *texts,
 
   for (gsize b = 0; b < n || b == 0; b += bs)
     {
-      if (!eval_batch_check (t, error))
+      if (!eval_batch_check (t, "evaluator", error))
         return FALSE;
       if (n == 0)
         break;
@@ -734,7 +735,7 @@ rt_evaluate (VsTrainTarget *self,
 
       for (gsize i = 0; i < B; i++)
         rows[i] = start + i;
-      if (!eval_batch_check (t, error))
+      if (!eval_batch_check (t, "eval_loss", error))
         return NULL;
       texts = batch_texts (t->eval_data, t->eval_inputs, t->eval_has_label, rows, B, labels);
       emb = g_new (float, n_texts * D);

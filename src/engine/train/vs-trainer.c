@@ -245,9 +245,10 @@ vs_trainer_stop (VsTrainer *trainer)
 }
 
 void
-vs_trainer_set_eval_batch_hook (VsTrainer *trainer,
-                                void     (*func) (gpointer data),
-                                gpointer   data)
+vs_trainer_set_eval_batch_hook (VsTrainer  *trainer,
+                                void      (*func) (const char *where,
+                                                   gpointer    data),
+                                gpointer    data)
 {
   g_return_if_fail (trainer != NULL);
 

@@ -134,7 +134,8 @@ struct _VsTrainTarget
   const gint               *cancel;
   /* Test hook (vs_trainer_set_eval_batch_hook): called on the worker
    * thread before each evaluation batch, or NULL. */
-  void                    (*eval_batch_hook) (gpointer data);
+  void                    (*eval_batch_hook) (const char *where,
+                                               gpointer    data);
   gpointer                  eval_batch_hook_data;
 };
 
@@ -182,12 +183,14 @@ void         vs_trainer_set_fault        (VsTrainer      *trainer,
                                           VsTrainerFault  fault,
                                           gint64          step);
 
-/* Tests: func(data) runs on the training thread before each evaluation
- * batch (the eval loss's and the evaluator's encode passes), just before
- * the cancel flag is checked. */
-void         vs_trainer_set_eval_batch_hook (VsTrainer *trainer,
-                                             void     (*func) (gpointer data),
-                                             gpointer   data);
+/* Tests: func(where, data) runs on the training thread before each
+ * evaluation batch, just before the cancel flag is checked; where is
+ * "eval_loss" (a batch of the eval loss) or "evaluator" (a pass of the
+ * evaluator's encode callback). */
+void         vs_trainer_set_eval_batch_hook (VsTrainer  *trainer,
+                                             void      (*func) (const char *where,
+                                                                gpointer    data),
+                                             gpointer    data);
 
 /* Trains on the calling thread until done; FALSE + error on failure or
  * cancel (VS_ERROR_CANCELLED), after the error event. */
