@@ -6,6 +6,12 @@
  * input column go through ONE model forward ([n_columns * B] texts, column
  * after column); the loss turns the column embeddings into the loss value
  * and d loss / d embeddings; ONE backward adds the parameter gradients.
+ * With args.prompts each column runs its own forward with its prompt
+ * prepended (sentence-transformers' collator); when the model's Pooling
+ * has include_prompt false the prompt's tokens are left out of pooling
+ * (prompt_length, training rule of vs_model_get_prompt_length). The eval
+ * loss takes train[0]'s prompts; the evaluator keeps the model's own
+ * query/document prompts, as sentence-transformers' evaluators do.
  * Cached (GradCache) losses instead embed in mini-batches without keeping
  * activations, compute the loss on the full batch, then re-run each
  * mini-batch with the RNG state it had and backpropagate its slice.
