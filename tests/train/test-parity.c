@@ -222,6 +222,19 @@ save_without_prompt_pooling (void)
   return out;
 }
 
+/* recipe with its model replaced by model_dir when not NULL. */
+static VsRecipe *
+use_model (VsRecipe   *recipe,
+           const char *model_dir)
+{
+  if (model_dir != NULL)
+    {
+      g_free (recipe->model);
+      recipe->model = g_strdup (model_dir);
+    }
+  return recipe;
+}
+
 static void
 test_parity (gconstpointer data)
 {
@@ -341,7 +354,9 @@ test_resume_real (gconstpointer data)
   cJSON *expected = load_expected ();
   const cJSON *run = cJSON_GetArrayItem (cJSON_GetObjectItem (expected, "runs"), GPOINTER_TO_INT (data));
   gboolean gist = GPOINTER_TO_INT (data) == 8;
-  const char *extra = "{\"shuffle\": true, \"dropout\": true, \"save_steps\": 7, \"max_steps\": 12}";
+  const cJSON *prompts = cJSON_GetObjectItem (run, "prompts");
+  g_autofree char *prompt_model = prompts != NULL ? save_without_prompt_pooling () : NULL;
+  char *extra = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *dir_a = g_dir_make_tmp ("vs-resume-a-XXXXXX", NULL);
   g_autofree char *dir_b = g_dir_make_tmp ("vs-resume-b-XXXXXX", NULL);
@@ -357,7 +372,17 @@ test_resume_real (gconstpointer data)
   g_assert_cmpstr (cJSON_GetObjectItem (run, "loss")->valuestring, ==,
                    gist ? "CachedGISTEmbedLoss" : "CachedMultipleNegativesRankingLoss");
   {
-    g_autoptr(VsRecipe) recipe = recipe_for (run, cJSON_GetObjectItem (expected, "args"), dir_a, extra);
+    cJSON *e = cJSON_Parse ("{\"shuffle\": true, \"dropout\": true, \"save_steps\": 7, \"max_steps\": 12}");
+
+    /* With prompts: one forward per column, dropout on, still exact. */
+    if (prompts != NULL)
+      cJSON_AddItemToObject (e, "prompts", cJSON_Duplicate (prompts, TRUE));
+    extra = cJSON_PrintUnformatted (e);
+    cJSON_Delete (e);
+  }
+  {
+    g_autoptr(VsRecipe) recipe = use_model (recipe_for (run, cJSON_GetObjectItem (expected, "args"), dir_a, extra),
+                                            prompt_model);
     g_autoptr(VsTrainer) tr = vs_trainer_new_from_recipe (recipe, &error);
 
     g_assert_no_error (error);
@@ -365,7 +390,8 @@ test_resume_real (gconstpointer data)
     g_assert_true (vs_trainer_run (tr, &error));
   }
   {
-    g_autoptr(VsRecipe) recipe = recipe_for (run, cJSON_GetObjectItem (expected, "args"), dir_b, extra);
+    g_autoptr(VsRecipe) recipe = use_model (recipe_for (run, cJSON_GetObjectItem (expected, "args"), dir_b, extra),
+                                            prompt_model);
     g_autoptr(VsTrainer) tr = vs_trainer_new_from_recipe (recipe, &error);
 
     g_assert_no_error (error);
@@ -388,7 +414,8 @@ test_resume_real (gconstpointer data)
       g_assert_nonnull (strstr (state, "parity/guide\""));
     }
   {
-    g_autoptr(VsRecipe) recipe = recipe_for (run, cJSON_GetObjectItem (expected, "args"), dir_b, extra);
+    g_autoptr(VsRecipe) recipe = use_model (recipe_for (run, cJSON_GetObjectItem (expected, "args"), dir_b, extra),
+                                            prompt_model);
     g_autoptr(VsTrainer) tr = vs_trainer_new_from_recipe (recipe, &error);
 
     g_assert_no_error (error);
@@ -418,6 +445,9 @@ test_resume_real (gconstpointer data)
   }
   vs_remove_tree (dir_a, NULL);
   vs_remove_tree (dir_b, NULL);
+  if (prompt_model != NULL)
+    vs_remove_tree (prompt_model, NULL);
+  cJSON_free (extra);
   cJSON_Delete (ca.steps);
   cJSON_Delete (cb.steps);
   cJSON_Delete (cc.steps);
@@ -949,6 +979,7 @@ main (int argc, char **argv)
     }
   g_test_add_data_func ("/train/parity/stop-resume-exact", GINT_TO_POINTER (1), test_resume_real);
   g_test_add_data_func ("/train/parity/stop-resume-exact-gist", GINT_TO_POINTER (8), test_resume_real);
+  g_test_add_data_func ("/train/parity/stop-resume-exact-prompts", GINT_TO_POINTER (10), test_resume_real);
   g_test_add_func ("/train/parity/gist-retokenize", test_gist_retokenize);
   g_test_add_func ("/train/parity/gist-bad-guide", test_gist_bad_guide);
   g_test_add_func ("/train/parity/nan", test_nan_real);
