@@ -280,15 +280,39 @@ GUIDE_RUNS = [
 ]
 
 
+# args.prompts with a Pooling of include_prompt false (the C test copies the
+# model folder with include_prompt false): a column map for the plain loss,
+# a dataset -> column map (the dataset named after triplets.csv) through
+# GradCache; the negatives get no prompt. Words from the vocabulary.
+PROMPT_RUNS = [
+    ("MultipleNegativesRankingLoss", "triplets.csv", ["anchor", "positive", "negative"], None, {}, mnrl,
+     {"anchor": "this is about ", "positive": "a man , "}),
+    ("CachedMultipleNegativesRankingLoss", "triplets.csv", ["anchor", "positive", "negative"], None,
+     {"mini_batch_size": 3}, mnrl, {"triplets": {"anchor": "this is about ", "positive": "a man , "}}),
+]
+
+
 def linear(step):
     if step < WARMUP:
         return float(step) / float(max(1, WARMUP))
     return max(0.0, float(STEPS - step) / float(max(1, STEPS - WARMUP)))
 
 
-def train(st0, tok, name, data, cols, label, fn, cached_mb, bs=B, accum=1, guide=None):
+def train(st0, tok, name, data, cols, label, fn, cached_mb, bs=B, accum=1, guide=None, prompts=None):
     st = copy.deepcopy(st0)
     st.eval()   # dropout off
+    # args.prompts as sentence-transformers' collator applies them: prompt +
+    # text, no separator; with Pooling include_prompt False the column's
+    # prompt_length (the prompt's tokens less the trailing special [SEP]:
+    # [CLS] counts) is masked out of pooling.
+    col_prompts = [(prompts or {}).get(c) for c in cols]
+    if prompts is not None:
+        st.include_prompt = False
+    plen = [len(tok(p)) - 1 if p is not None else None for p in col_prompts]
+
+    def fwd(c, texts_c):
+        p = col_prompts[c]
+        return st.forward_ids([tok((p or "") + t) for t in texts_c], prompt_length=plen[c])
     header, rows = read_csv(data)
     texts = [[r[header.index(c)] for r in rows] for c in cols]
     labels = None
@@ -325,7 +349,7 @@ def train(st0, tok, name, data, cols, label, fn, cached_mb, bs=B, accum=1, guide
                 chunks = []
                 with torch.no_grad():
                     for c in range(len(cols)):
-                        parts = [st.forward_ids([tok(texts[c][i]) for i in idx[s:s + cached_mb]])
+                        parts = [fwd(c, [texts[c][i] for i in idx[s:s + cached_mb]])
                                  for s in range(0, len(idx), cached_mb)]
                         chunks.append(torch.cat(parts))
                 reps = [x.detach().requires_grad_() for x in chunks]
@@ -333,10 +357,10 @@ def train(st0, tok, name, data, cols, label, fn, cached_mb, bs=B, accum=1, guide
                 (loss / accum).backward()
                 for c in range(len(cols)):
                     for s in range(0, len(idx), cached_mb):
-                        e = st.forward_ids([tok(texts[c][i]) for i in idx[s:s + cached_mb]])
+                        e = fwd(c, [texts[c][i] for i in idx[s:s + cached_mb]])
                         (e * reps[c].grad[s:s + cached_mb]).sum().backward()
             else:
-                reps = [st.forward_ids([tok(texts[c][i]) for i in idx]) for c in range(len(cols))]
+                reps = [fwd(c, [texts[c][i] for i in idx]) for c in range(len(cols))]
                 loss = fn(reps, lab)
                 (loss / accum).backward()
             if guide is not None:
@@ -351,7 +375,8 @@ def train(st0, tok, name, data, cols, label, fn, cached_mb, bs=B, accum=1, guide
         flat = p.detach().flatten()
         stride = max(1, flat.numel() // 24)
         final[n] = {"stride": stride, "values": [float("%.9g" % v) for v in flat[::stride].tolist()]}
-    return {"loss": name, "data": data, "columns": cols, "label": label, "steps": steps, "final": final}
+    return {"loss": name, "data": data, "columns": cols, "label": label, "steps": steps, "final": final,
+            "prompt_lengths": plen}
 
 
 def main():
@@ -393,6 +418,12 @@ def main():
     for name, data, cols, label, params, fn in GUIDE_RUNS:
         run = train(st, tok, name, data, cols, label, fn, params.get("mini_batch_size"), guide=guide)
         run["params"] = params
+        out["runs"].append(run)
+    for name, data, cols, label, params, fn, prompts in PROMPT_RUNS:
+        col_prompts = prompts.get(os.path.splitext(data)[0], prompts)
+        run = train(st, tok, name, data, cols, label, fn, params.get("mini_batch_size"), prompts=col_prompts)
+        run["params"] = params
+        run["prompts"] = prompts
         out["runs"].append(run)
     with open(os.path.join(OUT, "expected.json"), "w") as f:
         json.dump(out, f, separators=(",", ":"))

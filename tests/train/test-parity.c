@@ -2,7 +2,8 @@
  * PyTorch for 20 steps with six losses (fixtures/parity/expected.json from
  * tests/reference/train_parity.py), CoSENT again with gradient
  * accumulation (2 micro-batches of 2), and GISTEmbedLoss / CachedGISTEmbedLoss
- * with a frozen guide model (fixtures/parity/guide): every step's loss and grad norm within
+ * with a frozen guide model (fixtures/parity/guide), MNRL and CachedMNRL
+ * with args.prompts and a Pooling of include_prompt false: every step's loss and grad norm within
  * rtol 1e-4, the final weights within atol 1e-5 + rtol 1e-4. Then stop at
  * step 7 + resume equals an uninterrupted run bit for bit with dropout and
  * shuffling on, and an injected NaN ends the run with an error event. */
@@ -201,6 +202,39 @@ check_final_weights (const char  *name,
     g_error ("%s: final weight off: %s (atol 1e-5, rtol 1e-4)", name, worst_what);
 }
 
+/* The parity model with Pooling include_prompt false, in a new temporary
+ * folder (the caller removes it). */
+static char *
+save_without_prompt_pooling (void)
+{
+  g_autofree char *dir = fixture_dir ();
+  g_autofree char *model_dir = g_build_filename (dir, "model", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VsModel) model = vs_model_load (model_dir, &error);
+  char *out;
+
+  g_assert_no_error (error);
+  out = g_dir_make_tmp ("vs-parity-model-XXXXXX", &error);
+  g_assert_no_error (error);
+  vs_model_set_include_prompt (model, FALSE);
+  g_assert_true (vs_model_save (model, out, &error));
+  g_assert_no_error (error);
+  return out;
+}
+
+/* recipe with its model replaced by model_dir when not NULL. */
+static VsRecipe *
+use_model (VsRecipe   *recipe,
+           const char *model_dir)
+{
+  if (model_dir != NULL)
+    {
+      g_free (recipe->model);
+      recipe->model = g_strdup (model_dir);
+    }
+  return recipe;
+}
+
 static void
 test_parity (gconstpointer data)
 {
@@ -214,6 +248,7 @@ test_parity (gconstpointer data)
   g_autoptr(VsRecipe) recipe = NULL;
   g_autoptr(VsTrainer) trainer = NULL;
   Collector c = { cJSON_CreateArray (), NULL, -1 };
+  g_autofree char *prompt_model = NULL;
   int k = 0;
   const cJSON *ev;
 
@@ -222,8 +257,24 @@ test_parity (gconstpointer data)
   /* A run may change arguments (batch size and gradient accumulation). */
   if (cJSON_GetObjectItem (run, "args") != NULL)
     run_args = cJSON_PrintUnformatted (cJSON_GetObjectItem (run, "args"));
+  /* A prompt run: args.prompts, and the model with include_prompt false
+   * (saved to a temporary folder), as the reference trains it. */
+  if (cJSON_GetObjectItem (run, "prompts") != NULL)
+    {
+      cJSON *a = cJSON_CreateObject ();
+
+      cJSON_AddItemToObject (a, "prompts", cJSON_Duplicate (cJSON_GetObjectItem (run, "prompts"), TRUE));
+      run_args = cJSON_PrintUnformatted (a);
+      cJSON_Delete (a);
+      prompt_model = save_without_prompt_pooling ();
+    }
   recipe = recipe_for (run, cJSON_GetObjectItem (expected, "args"), out, run_args);
   cJSON_free (run_args);
+  if (prompt_model != NULL)
+    {
+      g_free (recipe->model);
+      recipe->model = g_strdup (prompt_model);
+    }
   trainer = vs_trainer_new_from_recipe (recipe, &error);
   g_assert_no_error (error);
   vs_trainer_set_event_func (trainer, collect, &c, NULL);
@@ -260,6 +311,23 @@ test_parity (gconstpointer data)
     g_autofree char *rec = g_build_filename (out, "vectorsmith_training_record.json", NULL);
 
     g_assert_true (g_file_test (rec, G_FILE_TEST_IS_REGULAR));
+    if (prompt_model != NULL)
+      {
+        g_autofree char *text = NULL;
+        cJSON *record;
+        const cJSON *nd;
+
+        /* The record keeps args.prompts (the card's non-default hyperparameters). */
+        g_assert_true (g_file_get_contents (rec, &text, NULL, NULL));
+        record = cJSON_Parse (text);
+        nd = cJSON_GetObjectItem (record, "args_non_default");
+        g_assert_true (cJSON_Compare (cJSON_GetObjectItem (nd, "prompts"),
+                                      cJSON_GetObjectItem (run, "prompts"), TRUE));
+        g_assert_true (cJSON_Compare (cJSON_GetObjectItem (record, "prompts"),
+                                      cJSON_GetObjectItem (run, "prompts"), TRUE));
+        cJSON_Delete (record);
+        vs_remove_tree (prompt_model, NULL);
+      }
   }
   vs_remove_tree (out, NULL);
   cJSON_Delete (c.steps);
@@ -286,7 +354,9 @@ test_resume_real (gconstpointer data)
   cJSON *expected = load_expected ();
   const cJSON *run = cJSON_GetArrayItem (cJSON_GetObjectItem (expected, "runs"), GPOINTER_TO_INT (data));
   gboolean gist = GPOINTER_TO_INT (data) == 8;
-  const char *extra = "{\"shuffle\": true, \"dropout\": true, \"save_steps\": 7, \"max_steps\": 12}";
+  const cJSON *prompts = cJSON_GetObjectItem (run, "prompts");
+  g_autofree char *prompt_model = prompts != NULL ? save_without_prompt_pooling () : NULL;
+  char *extra = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *dir_a = g_dir_make_tmp ("vs-resume-a-XXXXXX", NULL);
   g_autofree char *dir_b = g_dir_make_tmp ("vs-resume-b-XXXXXX", NULL);
@@ -302,7 +372,17 @@ test_resume_real (gconstpointer data)
   g_assert_cmpstr (cJSON_GetObjectItem (run, "loss")->valuestring, ==,
                    gist ? "CachedGISTEmbedLoss" : "CachedMultipleNegativesRankingLoss");
   {
-    g_autoptr(VsRecipe) recipe = recipe_for (run, cJSON_GetObjectItem (expected, "args"), dir_a, extra);
+    cJSON *e = cJSON_Parse ("{\"shuffle\": true, \"dropout\": true, \"save_steps\": 7, \"max_steps\": 12}");
+
+    /* With prompts: one forward per column, dropout on, still exact. */
+    if (prompts != NULL)
+      cJSON_AddItemToObject (e, "prompts", cJSON_Duplicate (prompts, TRUE));
+    extra = cJSON_PrintUnformatted (e);
+    cJSON_Delete (e);
+  }
+  {
+    g_autoptr(VsRecipe) recipe = use_model (recipe_for (run, cJSON_GetObjectItem (expected, "args"), dir_a, extra),
+                                            prompt_model);
     g_autoptr(VsTrainer) tr = vs_trainer_new_from_recipe (recipe, &error);
 
     g_assert_no_error (error);
@@ -310,7 +390,8 @@ test_resume_real (gconstpointer data)
     g_assert_true (vs_trainer_run (tr, &error));
   }
   {
-    g_autoptr(VsRecipe) recipe = recipe_for (run, cJSON_GetObjectItem (expected, "args"), dir_b, extra);
+    g_autoptr(VsRecipe) recipe = use_model (recipe_for (run, cJSON_GetObjectItem (expected, "args"), dir_b, extra),
+                                            prompt_model);
     g_autoptr(VsTrainer) tr = vs_trainer_new_from_recipe (recipe, &error);
 
     g_assert_no_error (error);
@@ -333,7 +414,8 @@ test_resume_real (gconstpointer data)
       g_assert_nonnull (strstr (state, "parity/guide\""));
     }
   {
-    g_autoptr(VsRecipe) recipe = recipe_for (run, cJSON_GetObjectItem (expected, "args"), dir_b, extra);
+    g_autoptr(VsRecipe) recipe = use_model (recipe_for (run, cJSON_GetObjectItem (expected, "args"), dir_b, extra),
+                                            prompt_model);
     g_autoptr(VsTrainer) tr = vs_trainer_new_from_recipe (recipe, &error);
 
     g_assert_no_error (error);
@@ -363,6 +445,9 @@ test_resume_real (gconstpointer data)
   }
   vs_remove_tree (dir_a, NULL);
   vs_remove_tree (dir_b, NULL);
+  if (prompt_model != NULL)
+    vs_remove_tree (prompt_model, NULL);
+  cJSON_free (extra);
   cJSON_Delete (ca.steps);
   cJSON_Delete (cb.steps);
   cJSON_Delete (cc.steps);
@@ -438,6 +523,21 @@ test_recipe_problems (void)
   g_assert_nonnull (strstr (message, "train[0]"));
   g_assert_nonnull (strstr (message, "train[1]"));
   g_assert_nonnull (strstr (message, "train[2]"));
+
+  /* args.prompts naming a column the files lack (the recipe lists no
+   * columns, so the trainer checks against the loaded data). */
+  {
+    const char *t3 =
+      "{\"model\": \"model\","
+      " \"train\": {\"path\": \"triplets.csv\", \"loss\": {\"name\": \"TripletLoss\"}},"
+      " \"args\": {\"prompts\": {\"anchr\": \"q \", \"triplets\": {\"positiv\": \"p \", \"anchor\": \"a \"}}},"
+      " \"output_dir\": \"/tmp/never-written\"}";
+    g_autofree char *m3 = trainer_problems (t3);
+
+    g_assert_nonnull (strstr (m3, "args.prompts.anchr: neither an input column"));
+    g_assert_nonnull (strstr (m3, "args.prompts.triplets.positiv: train dataset “triplets” has no input column"));
+    g_assert_null (strstr (m3, "args.prompts.triplets.anchor"));
+  }
 
   /* An evaluator that does not fit the eval data is caught before training. */
   {
@@ -628,6 +728,113 @@ test_cancel_real (void)
   cJSON_Delete (expected);
 }
 
+/* Cancel during an evaluation (eval_steps 2, eval loss + triplet
+ * evaluator): the test hook, on the training thread, waits in the first
+ * evaluation batch of the given kind after step 2 until this (main) thread
+ * has called vs_trainer_cancel(); the run must end right there — no further
+ * evaluation batch, no eval event for step 2, no step 3, no model written —
+ * with the cancel error and event. */
+typedef struct
+{
+  GMutex      lock;
+  GCond       cond;
+  const char *where;          /* the batch kind to cancel in */
+  gint64      step;           /* last step event (training thread) */
+  gboolean    in_eval;        /* the hook is waiting */
+  gboolean    cancelled;      /* the main thread has cancelled */
+  guint       calls_after;    /* hook calls after the cancel */
+  gint64      eval_events_at_2;
+  gboolean    error_cancelled;
+} EvalCancel;
+
+static void
+eval_cancel_events (const VsTrainEvent *event,
+                    gpointer            user_data)
+{
+  EvalCancel *ec = user_data;
+  gint64 step = (gint64) cJSON_GetNumberValue (cJSON_GetObjectItem (event->data, "step"));
+
+  g_mutex_lock (&ec->lock);
+  if (event->kind == VS_TRAIN_EVENT_STEP)
+    ec->step = step;
+  else if (event->kind == VS_TRAIN_EVENT_EVAL && step == 2)
+    ec->eval_events_at_2++;
+  else if (event->kind == VS_TRAIN_EVENT_ERROR)
+    ec->error_cancelled = cJSON_IsTrue (cJSON_GetObjectItem (event->data, "cancelled"));
+  g_mutex_unlock (&ec->lock);
+}
+
+static void
+eval_cancel_hook (const char *where,
+                  gpointer    user_data)
+{
+  EvalCancel *ec = user_data;
+
+  g_mutex_lock (&ec->lock);
+  if (ec->cancelled)
+    ec->calls_after++;
+  else if (ec->step == 2 && strcmp (where, ec->where) == 0)
+    {
+      ec->in_eval = TRUE;
+      g_cond_broadcast (&ec->cond);
+      while (!ec->cancelled)
+        g_cond_wait (&ec->cond, &ec->lock);
+    }
+  g_mutex_unlock (&ec->lock);
+}
+
+static void
+test_cancel_in_eval (gconstpointer data)
+{
+  const char *where = data;
+  g_autofree char *fixtures = fixture_dir ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("vs-cancel-eval-XXXXXX", NULL);
+  g_autofree char *model = g_build_filename (dir, "model.safetensors", NULL);
+  g_autofree char *text = g_strdup_printf (
+    "{\"model\": \"model\","
+    " \"train\": {\"path\": \"triplets.csv\", \"columns\": [\"anchor\", \"positive\", \"negative\"]},"
+    " \"eval\": {\"path\": \"triplets.csv\", \"columns\": [\"anchor\", \"positive\", \"negative\"]},"
+    " \"loss\": {\"name\": \"MultipleNegativesRankingLoss\"}, \"evaluator\": {\"name\": \"triplet\"},"
+    " \"args\": {\"max_steps\": 100000, \"batch_size\": 4, \"eval_batch_size\": 4, \"eval_steps\": 2,"
+    "          \"save_steps\": 0, \"shuffle\": false, \"dropout\": false},"
+    " \"output_dir\": \"%s\"}", dir);
+  g_autoptr(VsRecipe) recipe = vs_recipe_parse (text, strlen (text), "cancel-eval", fixtures, &error);
+  g_autoptr(VsTrainer) tr = NULL;
+  EvalCancel ec = { 0 };
+
+  g_assert_no_error (error);
+  tr = vs_trainer_new_from_recipe (recipe, &error);
+  g_assert_no_error (error);
+  g_mutex_init (&ec.lock);
+  g_cond_init (&ec.cond);
+  ec.where = where;
+  vs_trainer_set_event_func (tr, eval_cancel_events, &ec, NULL);
+  vs_trainer_set_eval_batch_hook (tr, eval_cancel_hook, &ec);
+  g_assert_true (vs_trainer_start (tr, &error));
+  g_mutex_lock (&ec.lock);
+  while (!ec.in_eval)
+    g_cond_wait (&ec.cond, &ec.lock);
+  /* From this thread, while the evaluation is under way. */
+  vs_trainer_cancel (tr);
+  ec.cancelled = TRUE;
+  g_cond_broadcast (&ec.cond);
+  g_mutex_unlock (&ec.lock);
+
+  g_assert_false (vs_trainer_join (tr, &error));
+  g_assert_error (error, VS_ERROR, VS_ERROR_CANCELLED);
+  g_test_message ("%s: %s", where, error->message);
+  g_assert_nonnull (strstr (error->message, "cancelled at step 2 (during evaluation)"));
+  g_assert_true (ec.error_cancelled);
+  g_assert_cmpuint (ec.calls_after, ==, 0);      /* no evaluation batch after the cancel */
+  g_assert_cmpint (ec.eval_events_at_2, ==, 0);  /* the evaluation did not finish */
+  g_assert_cmpint (ec.step, ==, 2);              /* no step after it */
+  g_assert_false (g_file_test (model, G_FILE_TEST_EXISTS));
+  g_mutex_clear (&ec.lock);
+  g_cond_clear (&ec.cond);
+  vs_remove_tree (dir, NULL);
+}
+
 /* A guide whose vocabulary differs from the model's (a tiny BERT over
  * all-MiniLM-L6-v2's tokenizer), with the model cut at 8 tokens: the guide
  * must embed the text of the model's own (truncated) tokens, decoded and
@@ -759,7 +966,8 @@ main (int argc, char **argv)
   static const char *runs[] = {
     "MultipleNegativesRankingLoss", "CachedMultipleNegativesRankingLoss", "CoSENTLoss",
     "TripletLoss", "BatchHardTripletLoss", "ContrastiveLoss", "CoSENTLoss-accumulation",
-    "GISTEmbedLoss", "CachedGISTEmbedLoss",
+    "GISTEmbedLoss", "CachedGISTEmbedLoss", "MultipleNegativesRankingLoss-prompts",
+    "CachedMultipleNegativesRankingLoss-prompts",
   };
 
   g_test_init (&argc, &argv, NULL);
@@ -771,10 +979,13 @@ main (int argc, char **argv)
     }
   g_test_add_data_func ("/train/parity/stop-resume-exact", GINT_TO_POINTER (1), test_resume_real);
   g_test_add_data_func ("/train/parity/stop-resume-exact-gist", GINT_TO_POINTER (8), test_resume_real);
+  g_test_add_data_func ("/train/parity/stop-resume-exact-prompts", GINT_TO_POINTER (10), test_resume_real);
   g_test_add_func ("/train/parity/gist-retokenize", test_gist_retokenize);
   g_test_add_func ("/train/parity/gist-bad-guide", test_gist_bad_guide);
   g_test_add_func ("/train/parity/nan", test_nan_real);
   g_test_add_func ("/train/parity/cancel", test_cancel_real);
+  g_test_add_data_func ("/train/parity/cancel-in-eval-loss", "eval_loss", test_cancel_in_eval);
+  g_test_add_data_func ("/train/parity/cancel-in-evaluator", "evaluator", test_cancel_in_eval);
   g_test_add_func ("/train/parity/recipe-problems", test_recipe_problems);
   g_test_add_func ("/train/parity/multi-dataset", test_multi_dataset);
   return g_test_run ();

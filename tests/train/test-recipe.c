@@ -301,6 +301,100 @@ test_gist_guide (void)
   }
 }
 
+/* args.prompts: a string, a column map, a dataset -> (string | column map)
+ * map; resolution, the round trip, the exported script, and every problem. */
+static void
+test_prompts (void)
+{
+  g_autoptr(GError) error = NULL;
+  const char *multi =
+    "{\"model\": \"org/model\", \"output_dir\": \"out\","
+    " \"train\": [{\"path\": \"org/a\", \"name\": \"nli\", \"columns\": [\"anchor\", \"positive\"]},"
+    "            {\"path\": \"org/b\", \"name\": \"sts\", \"columns\": [\"s1\", \"s2\"], \"label\": \"score\"}],"
+    " \"args\": {\"prompts\": {\"nli\": {\"anchor\": \"q: \"}, \"sts\": \"s: \", \"positive\": \"p: \"}}}";
+  g_autoptr(VsRecipe) r = parse (multi, &error);
+  g_autoptr(VsRecipe) plain = NULL;
+  g_autoptr(VsRecipe) str = NULL;
+  g_autoptr(VsRecipe) again = NULL;
+  g_autofree char *py = NULL;
+  g_autofree char *py_str = NULL;
+  g_autofree char *py_plain = NULL;
+  g_autofree char *round = NULL;
+  cJSON *json;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (vs_recipe_prompt_for (r, "nli", "anchor"), ==, "q: ");
+  g_assert_cmpstr (vs_recipe_prompt_for (r, "nli", "positive"), ==, "p: ");   /* top-level column */
+  g_assert_cmpstr (vs_recipe_prompt_for (r, "sts", "s1"), ==, "s: ");
+  g_assert_cmpstr (vs_recipe_prompt_for (r, "sts", "s2"), ==, "s: ");
+  g_assert_null (vs_recipe_prompt_for (r, "other", "anchor"));
+  /* The script's datasets are dataset_0, dataset_1: resolved per column. */
+  py = vs_recipe_to_python (r);
+  g_assert_nonnull (strstr (py, "    prompts={\"dataset_0\":{\"anchor\":\"q: \",\"positive\":\"p: \"},"
+                                "\"dataset_1\":{\"s1\":\"s: \",\"s2\":\"s: \"}},\n"));
+  /* Saved and parsed again: the same prompts. */
+  json = vs_recipe_to_json (r);
+  round = cJSON_PrintUnformatted (json);
+  cJSON_Delete (json);
+  again = parse (round, &error);
+  g_assert_no_error (error);
+  g_assert_true (cJSON_Compare (again->prompts, r->prompts, TRUE));
+
+  str = parse ("{\"model\": \"org/model\", \"train\": {\"path\": \"org/data\"}, \"output_dir\": \"out\","
+               " \"args\": {\"prompts\": \"query: \"}}", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (vs_recipe_prompt_for (str, NULL, "anything"), ==, "query: ");
+  py_str = vs_recipe_to_python (str);
+  g_assert_nonnull (strstr (py_str, "    prompts=\"query: \",\n"));
+
+  /* No prompts: sentence-transformers' None, nothing in the script. */
+  plain = parse ("{\"model\": \"org/model\", \"train\": {\"path\": \"org/data\"}, \"output_dir\": \"out\"}",
+                 &error);
+  g_assert_no_error (error);
+  g_assert_null (plain->prompts);
+  g_assert_null (vs_recipe_prompt_for (plain, NULL, "anchor"));
+  py_plain = vs_recipe_to_python (plain);
+  g_assert_null (strstr (py_plain, "prompts="));
+}
+
+static void
+test_prompt_problems (void)
+{
+  g_autoptr(GError) error = NULL;
+  const char *bad =
+    "{\"model\": \"org/model\", \"output_dir\": \"out\","
+    " \"train\": [{\"path\": \"org/a\", \"name\": \"nli\", \"columns\": [\"anchor\", \"positive\"]},"
+    "            {\"path\": \"org/b\", \"name\": \"sts\", \"columns\": [\"s1\", \"s2\"], \"label\": \"score\"}],"
+    " \"args\": {\"prompts\": {\"nli\": {\"anchr\": \"q: \", \"positive\": 3}, \"stss\": {\"s1\": \"x\"},"
+    "                        \"query\": \"y\", \"sts\": [1], \"score\": \"z\"}}}";
+  g_autoptr(VsRecipe) r = parse (bad, &error);
+  g_autoptr(VsRecipe) r2 = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  g_assert_null (r);
+  g_assert_error (error, VS_ERROR, VS_ERROR_INVALID);
+  g_test_message ("%s", error->message);
+  lines = g_strsplit (error->message, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 6);
+  g_assert_nonnull (strstr (error->message, "r.json: args.prompts.nli.anchr: train dataset “nli” has no "
+                                            "input column “anchr” (columns: anchor, positive)"));
+  g_assert_nonnull (strstr (error->message, "r.json: args.prompts.nli.positive: expected a prompt string"));
+  g_assert_nonnull (strstr (error->message, "r.json: args.prompts.stss: no train dataset is named “stss” "
+                                            "(datasets: nli, sts)"));
+  g_assert_nonnull (strstr (error->message, "r.json: args.prompts.query: neither an input column"));
+  g_assert_nonnull (strstr (error->message, "r.json: args.prompts.sts: expected a prompt or an object"));
+  /* The label is no input column. */
+  g_assert_nonnull (strstr (error->message, "r.json: args.prompts.score: neither an input column"));
+  g_clear_error (&error);
+
+  r2 = parse ("{\"model\": \"org/model\", \"train\": {\"path\": \"org/data\"}, \"output_dir\": \"out\","
+              " \"args\": {\"prompts\": 5, \"batch_size\": 0}}", &error);
+  g_assert_null (r2);
+  g_assert_error (error, VS_ERROR, VS_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "args.prompts: expected a string, or an object"));
+  g_assert_nonnull (strstr (error->message, "args.batch_size"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -311,5 +405,7 @@ main (int argc, char **argv)
   g_test_add_func ("/train/recipe/bad-json", test_bad_json);
   g_test_add_func ("/train/recipe/relative-paths", test_relative_paths);
   g_test_add_func ("/train/recipe/gist-guide", test_gist_guide);
+  g_test_add_func ("/train/recipe/prompts", test_prompts);
+  g_test_add_func ("/train/recipe/prompt-problems", test_prompt_problems);
   return g_test_run ();
 }

@@ -335,6 +335,107 @@ append_evaluator (GString        *s,
 
 #define D(x) g_autofree char *x##_s = fmt_double (a->x)
 
+static gboolean
+is_dataset_name (const VsRecipe *recipe,
+                 const char     *key)
+{
+  for (guint i = 0; i < recipe->train->len; i++)
+    {
+      g_autofree char *name = vs_recipe_dataset_name (g_ptr_array_index (recipe->train, i));
+
+      if (strcmp (name, key) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* args.prompts in the script's terms: the datasets there are train_dataset
+ * (one) or {"dataset_0": …, …}; with every column known, each dataset's
+ * resolved column -> prompt map, else the recipe's object with its dataset
+ * keys renamed (one dataset: its entry merged over the column entries). */
+static void
+append_prompts (GString        *s,
+                const VsRecipe *recipe)
+{
+  gboolean multi = recipe->train->len > 1;
+  gboolean known = TRUE;
+  cJSON *out;
+  char *text;
+
+  if (recipe->prompts == NULL)
+    return;
+  if (cJSON_IsString (recipe->prompts))
+    {
+      g_string_append (s, "    prompts=");
+      append_str (s, recipe->prompts->valuestring);
+      g_string_append (s, ",\n");
+      return;
+    }
+  for (guint i = 0; i < recipe->train->len; i++)
+    known &= ((VsRecipeDataset *) g_ptr_array_index (recipe->train, i))->columns != NULL;
+  out = cJSON_CreateObject ();
+  for (guint i = 0; i < recipe->train->len; i++)
+    {
+      VsRecipeDataset *ds = g_ptr_array_index (recipe->train, i);
+      g_autofree char *name = vs_recipe_dataset_name (ds);
+      g_autofree char *key = g_strdup_printf ("dataset_%u", i);
+      cJSON *map = multi ? cJSON_CreateObject () : out;
+      const cJSON *entry = cJSON_GetObjectItemCaseSensitive (recipe->prompts, name);
+      const cJSON *item;
+
+      if (known)
+        for (guint c = 0; ds->columns[c] != NULL; c++)
+          {
+            const char *p = vs_recipe_prompt_for (recipe, name, ds->columns[c]);
+
+            if (p != NULL)
+              cJSON_AddStringToObject (map, ds->columns[c], p);
+          }
+      else if (cJSON_IsString (entry))
+        {
+          if (!multi)
+            {
+              cJSON_Delete (out);
+              g_string_append (s, "    prompts=");
+              append_str (s, entry->valuestring);
+              g_string_append (s, ",\n");
+              return;
+            }
+          cJSON_Delete (map);
+          cJSON_AddStringToObject (out, key, entry->valuestring);
+          continue;
+        }
+      else
+        {
+          /* Top-level column entries, then the dataset's own. */
+          cJSON_ArrayForEach (item, recipe->prompts)
+            if (cJSON_IsString (item) && !is_dataset_name (recipe, item->string))
+              {
+                cJSON_DeleteItemFromObjectCaseSensitive (map, item->string);
+                cJSON_AddStringToObject (map, item->string, item->valuestring);
+              }
+          cJSON_ArrayForEach (item, entry)
+            if (cJSON_IsString (item))
+              {
+                cJSON_DeleteItemFromObjectCaseSensitive (map, item->string);
+                cJSON_AddStringToObject (map, item->string, item->valuestring);
+              }
+        }
+      if (multi)
+        {
+          if (cJSON_GetArraySize (map) > 0)
+            cJSON_AddItemToObject (out, key, map);
+          else
+            cJSON_Delete (map);
+        }
+    }
+  /* JSON strings in an object of strings read the same in Python. */
+  text = cJSON_PrintUnformatted (out);
+  g_string_append_printf (s, "    prompts=%s,\n", text);
+  cJSON_free (text);
+  cJSON_Delete (out);
+}
+
 static void
 append_args (GString        *s,
              const VsRecipe *recipe)
@@ -388,6 +489,7 @@ append_args (GString        *s,
     }
   if (a->greater_is_better >= 0)
     g_string_append_printf (s, "    greater_is_better=%s,\n", a->greater_is_better ? "True" : "False");
+  append_prompts (s, recipe);
   g_string_append (s, ")\n");
 }
 

@@ -6,6 +6,12 @@
  * input column go through ONE model forward ([n_columns * B] texts, column
  * after column); the loss turns the column embeddings into the loss value
  * and d loss / d embeddings; ONE backward adds the parameter gradients.
+ * With args.prompts each column runs its own forward with its prompt
+ * prepended (sentence-transformers' collator); when the model's Pooling
+ * has include_prompt false the prompt's tokens are left out of pooling
+ * (prompt_length, training rule of vs_model_get_prompt_length). The eval
+ * loss takes train[0]'s prompts; the evaluator keeps the model's own
+ * query/document prompts, as sentence-transformers' evaluators do.
  * Cached (GradCache) losses instead embed in mini-batches without keeping
  * activations, compute the loss on the full batch, then re-run each
  * mini-batch with the RNG state it had and backpropagate its slice.
@@ -55,6 +61,8 @@ typedef struct
   guint64      epoch;
   gsize        next_batch;  /* in-order sampler position */
   gsize       *rows;        /* in-order sampler batch buffer */
+  char       **prompts;     /* [n_inputs] args.prompts per input column (NULL
+                             * entries: none), or NULL when no column has one */
 } TrainSet;
 
 typedef struct
@@ -71,6 +79,8 @@ typedef struct
   guint          eval_inputs;
   gboolean       eval_has_label;
   char          *eval_name;
+  char         **eval_prompts; /* [eval_inputs] as TrainSet.prompts, from train[0]'s */
+  cJSON         *prompts;      /* args.prompts (for the record), or NULL */
   VsEvaluator   *evaluator;    /* or NULL: eval_loss only */
   cJSON         *evaluator_config;
   VsParamBlock  *blocks;
@@ -91,6 +101,17 @@ guide_free (Guide *guide)
 }
 
 static void
+free_prompts (char **prompts,
+              guint  n)
+{
+  if (prompts == NULL)
+    return;
+  for (guint c = 0; c < n; c++)
+    g_free (prompts[c]);
+  g_free (prompts);
+}
+
+static void
 train_set_free (TrainSet *set)
 {
   if (set == NULL)
@@ -101,6 +122,7 @@ train_set_free (TrainSet *set)
   vs_loss_free (set->loss);
   vs_sampler_free (set->sampler);
   g_free (set->rows);
+  free_prompts (set->prompts, set->n_inputs);
   g_free (set);
 }
 
@@ -398,6 +420,72 @@ guide_encode (RecipeTarget       *t,
   return ok;
 }
 
+/* The prompt of input column c (NULL: none). */
+static const char *
+column_prompt (char  **prompts,
+               guint   c)
+{
+  return prompts != NULL ? prompts[c] : NULL;
+}
+
+/* prompt + text of every text of a batch (the guide model sees the
+ * prompted texts, as sentence-transformers' collator makes them); NULL
+ * without prompts. */
+static GPtrArray *
+prompted_texts (char             **prompts,
+                const char *const *texts,
+                guint              n_inputs,
+                gsize              B)
+{
+  GPtrArray *out;
+
+  if (prompts == NULL)
+    return NULL;
+  out = g_ptr_array_new_full (n_inputs * B + 1, g_free);
+  for (guint c = 0; c < n_inputs; c++)
+    for (gsize i = 0; i < B; i++)
+      g_ptr_array_add (out, g_strconcat (prompts[c] != NULL ? prompts[c] : "", texts[c * B + i], NULL));
+  g_ptr_array_add (out, NULL);
+  return out;
+}
+
+/* The training forward of a batch's columns ([n_inputs * B] texts, column
+ * after column) into emb: ONE forward of every text, or, when the columns
+ * have prompts, one forward per column, each with its column's prompt
+ * (left out of pooling when the model's Pooling has include_prompt false).
+ * The forwards go into fws, for vs_model_backward() in the same order. */
+static gboolean
+forward_columns (RecipeTarget       *t,
+                 char              **prompts,
+                 const char *const  *texts,
+                 guint               n_inputs,
+                 gsize               B,
+                 float              *emb,
+                 GPtrArray          *fws,
+                 GError            **error)
+{
+  gsize D = vs_model_get_dimension (t->model);
+  VsForward *fw;
+
+  if (prompts == NULL)
+    {
+      fw = vs_model_forward (t->model, texts, n_inputs * B, TRUE, emb, error);
+      if (fw == NULL)
+        return FALSE;
+      g_ptr_array_add (fws, fw);
+      return TRUE;
+    }
+  for (guint c = 0; c < n_inputs; c++)
+    {
+      fw = vs_model_forward_with_prompt (t->model, prompts[c], texts + (gsize) c * B, B, TRUE,
+                                         emb + (gsize) c * B * D, error);
+      if (fw == NULL)
+        return FALSE;
+      g_ptr_array_add (fws, fw);
+    }
+  return TRUE;
+}
+
 /* GradCache (CachedMultipleNegativesRankingLoss and friends): same value
  * and gradients as the plain loss, activations for one mini-batch at a time. */
 static gboolean
@@ -421,6 +509,7 @@ train_cached (RecipeTarget  *t,
   g_autofree guint64 *states = NULL;
   g_autofree gsize *starts = NULL;
   g_autofree gsize *lens = NULL;
+  g_autofree guint *chunk_col = NULL;
   guint64 end_state;
   float value;
 
@@ -429,20 +518,19 @@ train_cached (RecipeTarget  *t,
   states = g_new (guint64, set->n_inputs * ((B + mb - 1) / mb));
   starts = g_new (gsize, set->n_inputs * ((B + mb - 1) / mb));
   lens = g_new (gsize, set->n_inputs * ((B + mb - 1) / mb));
+  chunk_col = g_new (guint, set->n_inputs * ((B + mb - 1) / mb));
   for (guint c = 0; c < set->n_inputs; c++)
     for (gsize b = 0; b < B; b += mb)
       {
-        VsForward *fw;
-
         starts[n_chunks] = c * B + b;
         lens[n_chunks] = MIN (mb, B - b);
         states[n_chunks] = vs_model_get_rng_state (t->model);
         /* Step 1: embed without keeping the activations. */
-        fw = vs_model_forward (t->model, texts + starts[n_chunks], lens[n_chunks], TRUE,
-                               emb + starts[n_chunks] * D, error);
-        if (fw == NULL)
+        if (!vs_model_forward_no_grad_with_prompt (t->model, column_prompt (set->prompts, c),
+                                                   texts + starts[n_chunks], lens[n_chunks], TRUE,
+                                                   emb + starts[n_chunks] * D, error))
           return FALSE;
-        vs_forward_free (fw);
+        chunk_col[n_chunks] = c;
         n_chunks++;
       }
   end_state = vs_model_get_rng_state (t->model);
@@ -460,7 +548,8 @@ train_cached (RecipeTarget  *t,
       VsForward *fw;
 
       vs_model_set_rng_state (t->model, states[k]);
-      fw = vs_model_forward (t->model, texts + starts[k], lens[k], TRUE, tmp, error);
+      fw = vs_model_forward_with_prompt (t->model, column_prompt (set->prompts, chunk_col[k]),
+                                         texts + starts[k], lens[k], TRUE, tmp, error);
       if (fw == NULL)
         return FALSE;
       vs_model_backward (t->model, fw, d_emb + starts[k] * D);
@@ -492,7 +581,6 @@ rt_train_batch (VsTrainTarget *self,
   g_autofree float *loss_grads_before = NULL;
   g_autofree float *guide_emb = NULL;
   gsize G = 0;
-  VsForward *fw;
   float value;
   gboolean ok;
 
@@ -518,9 +606,12 @@ rt_train_batch (VsTrainTarget *self,
                                    vs_loss_get_n_params (set->loss) * sizeof (float));
   if (set->guide != NULL)
     {
+      g_autoptr(GPtrArray) prompted = prompted_texts (set->prompts, texts, set->n_inputs, B);
+
       G = vs_model_get_dimension (set->guide->model);
       guide_emb = g_new (float, n_texts * G);
-      if (!guide_encode (t, set->guide, texts, n_texts, B, guide_emb, error))
+      if (!guide_encode (t, set->guide, prompted != NULL ? (const char *const *) prompted->pdata : texts,
+                         n_texts, B, guide_emb, error))
         {
           g_prefix_error (error, "%s: ", set->name);
           return FALSE;
@@ -538,21 +629,27 @@ rt_train_batch (VsTrainTarget *self,
     }
   else
     {
+      g_autoptr(GPtrArray) fws = g_ptr_array_new_with_free_func ((GDestroyNotify) vs_forward_free);
+      gsize at = 0;
+
       emb = g_new (float, n_texts * D);
       d_emb = g_new (float, n_texts * D);
-      fw = vs_model_forward (t->model, texts, n_texts, TRUE, emb, error);
-      if (fw == NULL)
+      if (!forward_columns (t, set->prompts, texts, set->n_inputs, B, emb, fws, error))
         return FALSE;
       if (!compute_loss (set->loss, emb, set->n_inputs, B, D, labels, guide_emb, G, &value, d_emb, error))
         {
-          vs_forward_free (fw);
           g_prefix_error (error, "%s: ", set->name);
           return FALSE;
         }
       for (gsize i = 0; i < n_texts * D; i++)
         d_emb[i] *= grad_scale;
-      vs_model_backward (t->model, fw, d_emb);
-      vs_forward_free (fw);
+      for (guint f = 0; f < fws->len; f++)
+        {
+          VsForward *one = g_ptr_array_index (fws, f);
+
+          vs_model_backward (t->model, one, d_emb + at * D);
+          at += vs_forward_get_n (one);
+        }
       *loss_out = value;
     }
   if (loss_grads_before != NULL)
@@ -561,8 +658,27 @@ rt_train_batch (VsTrainTarget *self,
   return TRUE;
 }
 
+/* Before each evaluation batch: the test hook, then the cancel flag
+ * (the trainer's vs_trainer_cancel), so a cancel does not wait for the
+ * whole evaluation. FALSE + VS_ERROR_CANCELLED when cancelled. */
+static gboolean
+eval_batch_check (RecipeTarget  *t,
+                  const char    *where,
+                  GError       **error)
+{
+  if (t->parent.eval_batch_hook != NULL)
+    t->parent.eval_batch_hook (where, t->parent.eval_batch_hook_data);
+  if (t->parent.cancel != NULL && g_atomic_int_get (t->parent.cancel) != 0)
+    {
+      g_set_error (error, VS_ERROR, VS_ERROR_CANCELLED, "cancelled during evaluation");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* The evaluator's encoder: queries and documents get the model's "query" /
- * "document" prompts when it has them, as encode_query()/encode_document(). */
+ * "document" prompts when it has them, as encode_query()/encode_document().
+ * eval_batch_size texts per pass, a cancel observed between passes. */
 static gboolean
 encode_texts (const char *const  *texts,
               gsize               n,
@@ -573,9 +689,20 @@ encode_texts (const char *const  *texts,
 {
   RecipeTarget *t = user_data;
   gsize bs = MAX (1, t->args.eval_batch_size);
+  gsize D = vs_model_get_dimension (t->model);
   const char *prompt = vs_model_get_prompt_for_role (t->model, vs_eval_text_role_name (role));
 
-  return vs_model_encode_with_prompt (t->model, prompt, texts, n, bs, FALSE, out, error);
+  for (gsize b = 0; b < n || b == 0; b += bs)
+    {
+      if (!eval_batch_check (t, "evaluator", error))
+        return FALSE;
+      if (n == 0)
+        break;
+      if (!vs_model_encode_with_prompt (t->model, prompt, texts + b, MIN (bs, n - b), bs, FALSE,
+                                        out + b * D, error))
+        return FALSE;
+    }
+  return TRUE;
 }
 
 static cJSON *
@@ -614,14 +741,30 @@ rt_evaluate (VsTrainTarget *self,
 
       for (gsize i = 0; i < B; i++)
         rows[i] = start + i;
+      if (!eval_batch_check (t, "eval_loss", error))
+        return NULL;
       texts = batch_texts (t->eval_data, t->eval_inputs, t->eval_has_label, rows, B, labels);
       emb = g_new (float, n_texts * D);
-      if (!vs_model_encode (t->model, texts, n_texts, bs, FALSE, emb, error))
-        return NULL;
+      if (t->eval_prompts == NULL)
+        {
+          if (!vs_model_encode (t->model, texts, n_texts, bs, FALSE, emb, error))
+            return NULL;
+        }
+      else
+        {
+          /* The collator's prompts, as in training (dropout off). */
+          for (guint c = 0; c < t->eval_inputs; c++)
+            if (!vs_model_forward_no_grad_with_prompt (t->model, t->eval_prompts[c], texts + (gsize) c * B, B,
+                                                       FALSE, emb + (gsize) c * B * D, error))
+              return NULL;
+        }
       if (first->guide != NULL)
         {
+          g_autoptr(GPtrArray) prompted = prompted_texts (t->eval_prompts, texts, t->eval_inputs, B);
+
           guide_emb = g_new (float, n_texts * G);
-          if (!guide_encode (t, first->guide, texts, n_texts, B, guide_emb, error))
+          if (!guide_encode (t, first->guide, prompted != NULL ? (const char *const *) prompted->pdata : texts,
+                             n_texts, B, guide_emb, error))
             {
               g_prefix_error (error, "eval: ");
               return NULL;
@@ -875,6 +1018,8 @@ rt_describe (VsTrainTarget *self,
       if (prefix != NULL)
         cJSON_AddStringToObject (record, "evaluator_name", prefix);
     }
+  if (t->prompts != NULL)
+    cJSON_AddItemToObject (record, "prompts", cJSON_Duplicate (t->prompts, TRUE));
   cJSON_AddItemToObject (record, "loss", cJSON_Duplicate (cJSON_GetArrayItem (losses, 0), TRUE));
   if (cJSON_GetArraySize (losses) > 1)
     cJSON_AddItemToObject (record, "losses", losses);
@@ -894,6 +1039,8 @@ rt_free (VsTrainTarget *self)
   if (t->order != NULL)
     g_array_unref (t->order);
   vs_dataset_free (t->eval_data);
+  free_prompts (t->eval_prompts, t->eval_inputs);
+  cJSON_Delete (t->prompts);
   vs_evaluator_free (t->evaluator);
   cJSON_Delete (t->evaluator_config);
   vs_model_free (t->model);
@@ -1150,20 +1297,7 @@ data_shape (const VsDataset *data,
 static char *
 dataset_name (const VsRecipeDataset *spec)
 {
-  g_autofree char *base = NULL;
-  char *dot;
-
-  if (spec->name != NULL)
-    return g_strdup (spec->name);
-  if (spec->path == NULL)
-    return g_strdup ("eval");
-  if (!g_path_is_absolute (spec->path))
-    return g_strdup (spec->path);   /* a Hub id */
-  base = g_path_get_basename (spec->path);
-  dot = strchr (base, '.');
-  if (dot != NULL && dot != base)
-    *dot = '\0';
-  return g_steal_pointer (&base);
+  return vs_recipe_dataset_name (spec);
 }
 
 static void
@@ -1464,6 +1598,101 @@ make_eval (RecipeTarget   *t,
   return TRUE;
 }
 
+/* The prompts of the n_inputs input columns of data for the dataset name
+ * (NULL when none has one). */
+static char **
+resolve_prompts (const VsRecipe  *recipe,
+                 const char      *name,
+                 const VsDataset *data,
+                 guint            n_inputs)
+{
+  char **prompts = g_new0 (char *, MAX (n_inputs, 1));
+  gboolean any = FALSE;
+
+  for (guint c = 0; c < n_inputs; c++)
+    {
+      const char *p = vs_recipe_prompt_for (recipe, name, vs_column_get_name (vs_dataset_get_column (data, c)));
+
+      prompts[c] = g_strdup (p);
+      any |= p != NULL;
+    }
+  if (!any)
+    g_clear_pointer (&prompts, g_free);
+  return prompts;
+}
+
+static gboolean
+data_has_input (const VsDataset *data,
+                guint            n_inputs,
+                const char      *column)
+{
+  for (guint c = 0; data != NULL && c < n_inputs; c++)
+    if (g_strcmp0 (vs_column_get_name (vs_dataset_get_column (data, c)), column) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* args.prompts against the loaded data (the recipe checked what it lists),
+ * then each column's prompt. The eval data takes train[0]'s prompts, as
+ * its loss is train[0]'s. */
+static void
+setup_prompts (RecipeTarget   *t,
+               const VsRecipe *recipe,
+               GPtrArray      *problems)
+{
+  const cJSON *item;
+
+  if (cJSON_IsObject (recipe->prompts))
+    cJSON_ArrayForEach (item, recipe->prompts)
+      {
+        TrainSet *named = NULL;
+
+        for (guint i = 0; i < t->sets->len; i++)
+          {
+            TrainSet *set = g_ptr_array_index (t->sets, i);
+
+            if (strcmp (set->name, item->string) == 0)
+              named = set;
+          }
+        if (named != NULL && cJSON_IsObject (item))
+          {
+            const cJSON *col;
+
+            cJSON_ArrayForEach (col, item)
+              if (!data_has_input (named->data, named->n_inputs, col->string))
+                add_problem (problems, "args.prompts.%s.%s: train dataset “%s” has no input column “%s”",
+                             item->string, col->string, item->string, col->string);
+          }
+        else if (named == NULL)
+          {
+            gboolean found = data_has_input (t->eval_data, t->eval_inputs, item->string);
+
+            for (guint i = 0; i < t->sets->len && !found; i++)
+              {
+                TrainSet *set = g_ptr_array_index (t->sets, i);
+
+                found = data_has_input (set->data, set->n_inputs, item->string);
+              }
+            if (!found)
+              add_problem (problems, "args.prompts.%s: neither an input column of the train data "
+                           "nor a train dataset name", item->string);
+          }
+      }
+  for (guint i = 0; i < t->sets->len; i++)
+    {
+      TrainSet *set = g_ptr_array_index (t->sets, i);
+
+      set->prompts = resolve_prompts (recipe, set->name, set->data, set->n_inputs);
+    }
+  if (t->eval_data != NULL)
+    {
+      TrainSet *first = g_ptr_array_index (t->sets, 0);
+
+      t->eval_prompts = resolve_prompts (recipe, first->name, t->eval_data, t->eval_inputs);
+    }
+  t->prompts = cJSON_Duplicate (recipe->prompts, TRUE);
+}
+
 VsTrainer *
 vs_trainer_new_from_recipe (const VsRecipe *recipe,
                             GError        **error)
@@ -1495,6 +1724,8 @@ vs_trainer_new_from_recipe (const VsRecipe *recipe,
     }
   if (problems->len == 0)
     make_eval (t, recipe, problems);
+  if (problems->len == 0 && recipe->prompts != NULL)
+    setup_prompts (t, recipe, problems);
   if (recipe->evaluator != NULL && problems->len == 0)
     {
       g_autoptr(GError) eval_error = NULL;

@@ -353,6 +353,8 @@ parse_args (Checker     *ck,
     {
       const ArgSpec *spec = NULL;
 
+      if (g_strcmp0 (item->string, "prompts") == 0)
+        continue;   /* parse_prompts(), once the datasets are known */
       for (guint i = 0; i < G_N_ELEMENTS (arg_specs); i++)
         if (g_strcmp0 (item->string, arg_specs[i].key) == 0 ||
             g_strcmp0 (item->string, arg_specs[i].alias) == 0)
@@ -754,6 +756,170 @@ parse_model (Checker     *ck,
     }
 }
 
+char *
+vs_recipe_dataset_name (const VsRecipeDataset *spec)
+{
+  g_autofree char *base = NULL;
+  char *dot;
+
+  g_return_val_if_fail (spec != NULL, NULL);
+
+  if (spec->name != NULL)
+    return g_strdup (spec->name);
+  if (spec->path == NULL)
+    return g_strdup ("eval");
+  if (!g_path_is_absolute (spec->path))
+    return g_strdup (spec->path);   /* a Hub id */
+  base = g_path_get_basename (spec->path);
+  dot = strchr (base, '.');
+  if (dot != NULL && dot != base)
+    *dot = '\0';
+  return g_steal_pointer (&base);
+}
+
+static gboolean
+has_column (const VsRecipeDataset *ds,
+            const char            *column)
+{
+  return ds->columns != NULL && g_strv_contains ((const char *const *) ds->columns, column);
+}
+
+static char *
+columns_list (const VsRecipeDataset *ds)
+{
+  return ds->columns != NULL ? g_strjoinv (", ", ds->columns) : g_strdup ("all of the file's");
+}
+
+/* args.prompts: a string, or an object whose keys are train dataset names
+ * (a string or a column -> string object) or input columns (a string).
+ * Columns are checked where the recipe lists them; the trainer checks the
+ * others against the loaded files. */
+static void
+parse_prompts (Checker     *ck,
+               VsRecipe    *recipe,
+               const cJSON *prompts)
+{
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *name_list = NULL;
+  gboolean all_columns_known = TRUE;
+  const cJSON *item;
+
+  if (prompts == NULL || cJSON_IsNull (prompts))
+    return;
+  if (cJSON_IsString (prompts))
+    {
+      recipe->prompts = cJSON_Duplicate (prompts, TRUE);
+      return;
+    }
+  if (!cJSON_IsObject (prompts))
+    {
+      problem (ck, "args.prompts: expected a string, or an object of column or dataset names "
+               "(got %s)", json_type_name (prompts));
+      return;
+    }
+  for (guint i = 0; i < recipe->train->len; i++)
+    {
+      VsRecipeDataset *ds = g_ptr_array_index (recipe->train, i);
+
+      g_ptr_array_add (names, vs_recipe_dataset_name (ds));
+      if (ds->columns == NULL)
+        all_columns_known = FALSE;
+    }
+  g_ptr_array_add (names, NULL);
+  name_list = g_strjoinv (", ", (char **) names->pdata);
+  cJSON_ArrayForEach (item, prompts)
+    {
+      const char *key = item->string;
+      int set = -1;
+
+      for (guint i = 0; i + 1 < names->len; i++)
+        if (strcmp (names->pdata[i], key) == 0)
+          set = (int) i;
+      if (set >= 0)
+        {
+          VsRecipeDataset *ds = g_ptr_array_index (recipe->train, set);
+          const cJSON *col;
+
+          if (cJSON_IsString (item))
+            continue;
+          if (!cJSON_IsObject (item))
+            {
+              problem (ck, "args.prompts.%s: expected a prompt or an object of column -> prompt "
+                       "(got %s)", key, json_type_name (item));
+              continue;
+            }
+          cJSON_ArrayForEach (col, item)
+            {
+              if (!cJSON_IsString (col))
+                problem (ck, "args.prompts.%s.%s: expected a prompt string (got %s)", key, col->string,
+                         json_type_name (col));
+              else if (ds->columns != NULL && !has_column (ds, col->string))
+                {
+                  g_autofree char *cols = columns_list (ds);
+
+                  problem (ck, "args.prompts.%s.%s: train dataset “%s” has no input column “%s” "
+                           "(columns: %s)", key, col->string, key, col->string, cols);
+                }
+            }
+          continue;
+        }
+      if (cJSON_IsObject (item))
+        {
+          problem (ck, "args.prompts.%s: no train dataset is named “%s” (datasets: %s)", key, key,
+                   name_list);
+          continue;
+        }
+      if (!cJSON_IsString (item))
+        {
+          problem (ck, "args.prompts.%s: expected a prompt string (got %s)", key, json_type_name (item));
+          continue;
+        }
+      if (all_columns_known)
+        {
+          gboolean found = recipe->eval != NULL && has_column (recipe->eval, key);
+
+          for (guint i = 0; i < recipe->train->len && !found; i++)
+            found = has_column (g_ptr_array_index (recipe->train, i), key);
+          if (!found)
+            problem (ck, "args.prompts.%s: neither an input column of the train data nor a train "
+                     "dataset name (datasets: %s)", key, name_list);
+        }
+    }
+  recipe->prompts = cJSON_Duplicate (prompts, TRUE);
+}
+
+const char *
+vs_recipe_prompt_for (const VsRecipe *recipe,
+                      const char     *dataset,
+                      const char     *column)
+{
+  const cJSON *p;
+
+  g_return_val_if_fail (recipe != NULL, NULL);
+
+  p = recipe->prompts;
+  if (p == NULL)
+    return NULL;
+  if (cJSON_IsString (p))
+    return p->valuestring;
+  if (dataset != NULL)
+    {
+      const cJSON *d = cJSON_GetObjectItemCaseSensitive (p, dataset);
+
+      if (cJSON_IsString (d))
+        return d->valuestring;
+      if (cJSON_IsObject (d))
+        {
+          const cJSON *c = cJSON_GetObjectItemCaseSensitive (d, column);
+
+          if (cJSON_IsString (c))
+            return c->valuestring;
+        }
+    }
+  p = cJSON_GetObjectItemCaseSensitive (p, column);
+  return cJSON_IsString (p) ? p->valuestring : NULL;
+}
+
 static void
 check_consistency (Checker  *ck,
                    VsRecipe *recipe)
@@ -875,6 +1041,12 @@ parse_root (Checker     *ck,
     }
 
   parse_args (ck, &recipe->args, cJSON_GetObjectItemCaseSensitive (root, "args"));
+  {
+    const cJSON *args = cJSON_GetObjectItemCaseSensitive (root, "args");
+
+    if (cJSON_IsObject (args))
+      parse_prompts (ck, recipe, cJSON_GetObjectItemCaseSensitive (args, "prompts"));
+  }
 
   {
     g_autofree char *out = dup_string (ck, root, "output_dir", "recipe", TRUE);
@@ -975,6 +1147,7 @@ vs_recipe_free (VsRecipe *recipe)
   recipe_loss_free (recipe->loss);
   cJSON_Delete (recipe->evaluator);
   g_free (recipe->args.metric_for_best_model);
+  cJSON_Delete (recipe->prompts);
   g_free (recipe->output_dir);
   g_free (recipe);
 }
@@ -1180,7 +1353,13 @@ vs_recipe_to_json (const VsRecipe *recipe)
   cJSON_AddItemToObject (root, "loss", loss_to_json (recipe->loss));
   if (recipe->evaluator != NULL)
     cJSON_AddItemToObject (root, "evaluator", cJSON_Duplicate (recipe->evaluator, TRUE));
-  cJSON_AddItemToObject (root, "args", vs_train_args_to_json (&recipe->args));
+  {
+    cJSON *args = vs_train_args_to_json (&recipe->args);
+
+    if (recipe->prompts != NULL)
+      cJSON_AddItemToObject (args, "prompts", cJSON_Duplicate (recipe->prompts, TRUE));
+    cJSON_AddItemToObject (root, "args", args);
+  }
   cJSON_AddStringToObject (root, "output_dir", recipe->output_dir);
   return root;
 }

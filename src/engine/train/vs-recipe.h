@@ -20,7 +20,11 @@
  *             (GISTEmbedLoss / CachedGISTEmbedLoss: "params": {"guide":
  *              "folder or Hub id", ...}, the frozen guide model)
  *     "evaluator": {"name": "similarity", ...},
- *     "args": {"epochs": 3, "max_steps": -1, "batch_size": 8, ...},
+ *     "args": {"epochs": 3, "max_steps": -1, "batch_size": 8, ...,
+ *              "prompts": "query: "                       (every input column)
+ *                       | {"anchor": "query: ", …}         (column -> prompt)
+ *                       | {"nli": {"anchor": "q: "}, "sts": "s: ", …}
+ *                                                          (dataset name -> either)},
  *     "output_dir": "out"
  *   }
  *
@@ -128,6 +132,7 @@ typedef struct
   VsRecipeLoss    *loss;            /* default loss (CoSENTLoss when absent) */
   cJSON           *evaluator;       /* {"name": …, …} or NULL */
   VsTrainArgs      args;
+  cJSON           *prompts;         /* args.prompts, or NULL (see below) */
   char            *output_dir;
 } VsRecipe;
 
@@ -175,6 +180,20 @@ void          vs_train_args_use_st_names (cJSON *args);
  * caller frees with g_free(). Weights of a new model start from another
  * random draw, and shuffle=false has no trainer equivalent (said in a comment). */
 char         *vs_recipe_to_python      (const VsRecipe *recipe);
+
+/* sentence-transformers' args.prompts for one input column of a dataset
+ * (its name as vs_recipe_dataset_name gives it; NULL: none): the prompt
+ * string itself; else the entry of the dataset's name (a string for every
+ * column, or its column's entry); else the column's top-level entry. NULL
+ * when the column gets no prompt. Borrowed from the recipe. */
+const char   *vs_recipe_prompt_for     (const VsRecipe *recipe,
+                                        const char     *dataset,
+                                        const char     *column);
+
+/* The name a dataset goes by (prompts, the training record): its "name",
+ * else the file name without extensions, the Hub id, or "eval" for a
+ * split_ratio eval set. Free with g_free(). */
+char         *vs_recipe_dataset_name   (const VsRecipeDataset *dataset);
 
 /* The loss that applies to train dataset i (its own, else the recipe's). */
 const VsRecipeLoss *vs_recipe_loss_for (const VsRecipe *recipe,

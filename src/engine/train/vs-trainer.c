@@ -109,6 +109,7 @@ vs_trainer_new (VsTrainTarget     *target,
 
   trainer = g_new0 (VsTrainer, 1);
   trainer->target = target;
+  target->cancel = &trainer->cancel;
   trainer->args = *args;
   trainer->args.metric_for_best_model = g_strdup (args->metric_for_best_model);
   trainer->output_dir = g_strdup (output_dir);
@@ -241,6 +242,18 @@ vs_trainer_stop (VsTrainer *trainer)
   g_mutex_lock (&trainer->lock);
   g_cond_broadcast (&trainer->cond);
   g_mutex_unlock (&trainer->lock);
+}
+
+void
+vs_trainer_set_eval_batch_hook (VsTrainer  *trainer,
+                                void      (*func) (const char *where,
+                                                   gpointer    data),
+                                gpointer    data)
+{
+  g_return_if_fail (trainer != NULL);
+
+  trainer->target->eval_batch_hook = func;
+  trainer->target->eval_batch_hook_data = data;
 }
 
 void
@@ -850,6 +863,15 @@ run_eval (VsTrainer  *trainer,
   if (k->evaluate == NULL)
     return TRUE;
   metrics = k->evaluate (trainer->target, &primary, error);
+  if (metrics == NULL && error != NULL && *error != NULL &&
+      g_error_matches (*error, VS_ERROR, VS_ERROR_CANCELLED))
+    {
+      /* Ends as a cancel between steps does. */
+      g_clear_error (error);
+      g_set_error (error, VS_ERROR, VS_ERROR_CANCELLED,
+                   "cancelled at step %" G_GINT64_FORMAT " (during evaluation)", trainer->global_step);
+      return FALSE;
+    }
   if (metrics == NULL)
     return error == NULL || *error == NULL;
   if (primary != NULL)
@@ -941,6 +963,12 @@ build_record (VsTrainer *trainer)
     /* The card speaks sentence-transformers' argument names. */
     vs_train_args_use_st_names (nd);
     vs_train_args_use_st_names (all);
+    /* args.prompts (None by default) */
+    if (cJSON_GetObjectItem (rec, "prompts") != NULL)
+      {
+        cJSON_AddItemToObject (nd, "prompts", cJSON_Duplicate (cJSON_GetObjectItem (rec, "prompts"), TRUE));
+        cJSON_AddItemToObject (all, "prompts", cJSON_Duplicate (cJSON_GetObjectItem (rec, "prompts"), TRUE));
+      }
     cJSON_AddItemToObject (rec, "args_non_default", nd);
     cJSON_AddItemToObject (rec, "args_all", all);
   }

@@ -15,7 +15,8 @@
  *
  * The callback runs on the worker thread (a GUI marshals it to its main
  * context). Pause, resume, stop and cancel may be called from any thread and
- * act between steps (cancel also between the micro-batches of a step). A NaN
+ * act between steps (cancel also between the micro-batches of a step and
+ * between the batches of an evaluation). A NaN
  * or infinite loss or gradient ends the run with an error event naming the
  * step; the last checkpoint on disk stays as it was.
  *
@@ -127,6 +128,15 @@ typedef struct
 struct _VsTrainTarget
 {
   const VsTrainTargetClass *klass;
+  /* Set by vs_trainer_new(): the trainer's cancel flag (atomic; non-zero
+   * once vs_trainer_cancel() was called). evaluate() may check it between
+   * its batches and fail with VS_ERROR_CANCELLED. */
+  const gint               *cancel;
+  /* Test hook (vs_trainer_set_eval_batch_hook): called on the worker
+   * thread before each evaluation batch, or NULL. */
+  void                    (*eval_batch_hook) (const char *where,
+                                               gpointer    data);
+  gpointer                  eval_batch_hook_data;
 };
 
 /* ---------------------------------------------------------------------- */
@@ -172,6 +182,15 @@ void         vs_trainer_set_recipe_json  (VsTrainer   *trainer,
 void         vs_trainer_set_fault        (VsTrainer      *trainer,
                                           VsTrainerFault  fault,
                                           gint64          step);
+
+/* Tests: func(where, data) runs on the training thread before each
+ * evaluation batch, just before the cancel flag is checked; where is
+ * "eval_loss" (a batch of the eval loss) or "evaluator" (a pass of the
+ * evaluator's encode callback). */
+void         vs_trainer_set_eval_batch_hook (VsTrainer  *trainer,
+                                             void      (*func) (const char *where,
+                                                                gpointer    data),
+                                             gpointer    data);
 
 /* Trains on the calling thread until done; FALSE + error on failure or
  * cancel (VS_ERROR_CANCELLED), after the error event. */
