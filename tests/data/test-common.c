@@ -20,31 +20,6 @@ test_shared_path (const char *rel)
   return g_build_filename (root, rel, NULL);
 }
 
-char *
-test_fixture_path (const char *rel)
-{
-  const char *root = g_getenv ("VS_SOURCE_DIR");
-
-  if (root == NULL)
-    root = ".";
-  return g_build_filename (root, "tests", "data", "fixtures", rel, NULL);
-}
-
-cJSON *
-test_load_json (const char *path)
-{
-  g_autofree char *text = NULL;
-  gsize len;
-  g_autoptr(GError) error = NULL;
-  cJSON *json;
-
-  if (!g_file_get_contents (path, &text, &len, &error))
-    g_error ("%s", error->message);
-  json = cJSON_ParseWithLength (text, len);
-  if (json == NULL)
-    g_error ("%s: invalid JSON", path);
-  return json;
-}
 
 static char *temp_dir;
 

@@ -5,13 +5,10 @@
 #include <cjson/cJSON.h>
 
 #include "data/vs-dataset.h"
+#include "vs-test-fixture.h"
 
 /* $VS_SHARED_DATA/rel (skips the test when the variable is unset). */
 char  *test_shared_path (const char *rel);
-/* $VS_SOURCE_DIR/tests/data/fixtures/rel. */
-char  *test_fixture_path (const char *rel);
-/* Parse a JSON file; fails the test on error. */
-cJSON *test_load_json (const char *path);
 /* Loads path (split may be NULL) and asserts that it fails with a VS_ERROR
  * whose message contains expect (the message is printed when it does not). */
 void   test_assert_load_fails (const char *path, const char *split, const char *expect);

@@ -42,7 +42,7 @@ load_error (const char *path)
 static void
 test_parquet_targeted (void)
 {
-  g_autofree char *src = test_fixture_path ("parquet/codec-snappy.parquet");
+  g_autofree char *src = vs_test_fixture_path ("data", "parquet/codec-snappy.parquet");
   gsize len;
   g_autofree char *data = read_all (src, &len);
   g_autofree char *copy = g_memdup2 (data, len);
@@ -112,7 +112,7 @@ test_parquet_fuzz (void)
   for (guint f = 0; f < G_N_ELEMENTS (files); f++)
     {
       g_autofree char *src = g_str_has_prefix (files[f], "shared:") ? test_shared_path (files[f] + 7)
-                                                                   : test_fixture_path (files[f]);
+                                                                   : vs_test_fixture_path ("data", files[f]);
       gsize len;
       g_autofree char *data = read_all (src, &len);
       guint32 footer_len;

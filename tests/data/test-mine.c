@@ -44,13 +44,13 @@ opt_number (const cJSON *opts,
 static void
 test_reference (void)
 {
-  g_autofree char *pairs_path = test_fixture_path ("mine/pairs.jsonl");
-  g_autofree char *emb_path = test_fixture_path ("mine/embeddings.json");
-  g_autofree char *exp_path = test_fixture_path ("mine/expected.json");
+  g_autofree char *pairs_path = vs_test_fixture_path ("data", "mine/pairs.jsonl");
+  g_autofree char *emb_path = vs_test_fixture_path ("data", "mine/embeddings.json");
+  g_autofree char *exp_path = vs_test_fixture_path ("data", "mine/expected.json");
   g_autoptr(GError) error = NULL;
   g_autoptr(VsDataset) ds = vs_dataset_load (pairs_path, NULL, &error);
-  cJSON *table = test_load_json (emb_path);
-  cJSON *expected = test_load_json (exp_path);
+  cJSON *table = vs_test_load_json (emb_path);
+  cJSON *expected = vs_test_load_json (exp_path);
   gsize dim = (gsize) cJSON_GetArraySize (table->child);
   const cJSON *c;
   double worst = 0;
@@ -130,11 +130,11 @@ test_random_sampling (void)
 {
   /* "random": seeded, negatives drawn from the valid candidates (never a
    * positive of the anchor), sorted by score; another seed, another draw. */
-  g_autofree char *pairs_path = test_fixture_path ("mine/pairs.jsonl");
-  g_autofree char *emb_path = test_fixture_path ("mine/embeddings.json");
+  g_autofree char *pairs_path = vs_test_fixture_path ("data", "mine/pairs.jsonl");
+  g_autofree char *emb_path = vs_test_fixture_path ("data", "mine/embeddings.json");
   g_autoptr(GError) error = NULL;
   g_autoptr(VsDataset) ds = vs_dataset_load (pairs_path, NULL, &error);
-  cJSON *table = test_load_json (emb_path);
+  cJSON *table = vs_test_load_json (emb_path);
   gsize dim = (gsize) cJSON_GetArraySize (table->child);
   VsMineOptions opts;
   g_auto(GStrv) queries = NULL;
@@ -206,13 +206,13 @@ test_cli_end_to_end (void)
    * (data_mine_e2e_reference.py). A different negative is accepted only
    * where the two candidates' scores tie within 1e-5 (thread-count
    * rounding); scores within 1e-5. */
-  g_autofree char *exp_path = test_fixture_path ("mine/e2e-expected.json");
-  g_autofree char *pairs = test_fixture_path ("mine/snli-pairs.jsonl");
+  g_autofree char *exp_path = vs_test_fixture_path ("data", "mine/e2e-expected.json");
+  g_autofree char *pairs = vs_test_fixture_path ("data", "mine/snli-pairs.jsonl");
   g_autofree char *tok = test_shared_path ("models/all-MiniLM-L6-v2");
   g_autofree char *marker = test_write_temp ("e2e/marker", "", 0);
   g_autofree char *dir = g_path_get_dirname (marker);
   g_autofree char *model = g_build_filename (dir, "tiny", NULL);
-  cJSON *expected = test_load_json (exp_path);
+  cJSON *expected = vs_test_load_json (exp_path);
   const cJSON *margs = cJSON_GetObjectItem (expected, "model_args");
   const cJSON *c, *a;
   g_autoptr(GPtrArray) args = g_ptr_array_new ();

@@ -28,7 +28,7 @@ check_shared (gconstpointer data)
       g_test_skip ("shared data missing");
       return;
     }
-  expected = test_load_json (epath);
+  expected = vs_test_load_json (epath);
   ds = vs_dataset_load (path, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (vs_dataset_get_format (ds), ==, "parquet");
@@ -40,8 +40,8 @@ check_shared (gconstpointer data)
 static void
 check_generated (void)
 {
-  g_autofree char *epath = test_fixture_path ("parquet/expected.json");
-  cJSON *expected = test_load_json (epath);
+  g_autofree char *epath = vs_test_fixture_path ("data", "parquet/expected.json");
+  cJSON *expected = vs_test_load_json (epath);
   const cJSON *files = cJSON_GetObjectItem (expected, "files");
   const cJSON *rows = cJSON_GetObjectItem (expected, "rows");
   const cJSON *f;
@@ -51,7 +51,7 @@ check_generated (void)
     {
       const char *name = cJSON_GetObjectItem (f, "file")->valuestring;
       g_autofree char *rel = g_strdup_printf ("parquet/%s", name);
-      g_autofree char *path = test_fixture_path (rel);
+      g_autofree char *path = vs_test_fixture_path ("data", rel);
       g_autoptr(GError) error = NULL;
       g_autoptr(VsDataset) ds = vs_dataset_load (path, NULL, &error);
       guint bad;
@@ -75,9 +75,9 @@ static void
 check_limit (void)
 {
   /* Stopping early: two row groups, limit inside the second. */
-  g_autofree char *path = test_fixture_path ("parquet/codec-zstd.parquet");
-  g_autofree char *epath = test_fixture_path ("parquet/expected.json");
-  cJSON *expected = test_load_json (epath);
+  g_autofree char *path = vs_test_fixture_path ("data", "parquet/codec-zstd.parquet");
+  g_autofree char *epath = vs_test_fixture_path ("data", "parquet/expected.json");
+  cJSON *expected = vs_test_load_json (epath);
   cJSON *rows = cJSON_GetObjectItem (expected, "rows");
   g_autoptr(GError) error = NULL;
   g_autoptr(VsDataset) ds = vs_dataset_load_limit (path, NULL, 150, &error);
@@ -148,7 +148,7 @@ check_compare_detects (void)
   g_autofree char *epath = test_shared_path ("parquet/expected/list_columns.expected.json");
   g_autoptr(GError) error = NULL;
   g_autoptr(VsDataset) ds = vs_dataset_load (path, NULL, &error);
-  cJSON *expected = test_load_json (epath);
+  cJSON *expected = vs_test_load_json (epath);
   cJSON *rows = cJSON_GetObjectItem (expected, "rows");
   cJSON *row0 = cJSON_GetArrayItem (rows, 0);
   cJSON *list = cJSON_GetObjectItem (row0, "utf8_list");

@@ -39,8 +39,8 @@ column_digest (const VsColumn *col)
 static void
 test_real_files (void)
 {
-  g_autofree char *fpath = test_fixture_path ("text-digests.json");
-  cJSON *digests = test_load_json (fpath);
+  g_autofree char *fpath = vs_test_fixture_path ("data", "text-digests.json");
+  cJSON *digests = vs_test_load_json (fpath);
   const cJSON *file;
   guint bad = 0;
 
@@ -364,7 +364,7 @@ test_folder_splits (void)
 {
   /* A Hub snapshot layout: data/train-0000{0,1}-of-00002.parquet,
    * data/validation-00000-of-00001.csv, and a README that is not data. */
-  g_autofree char *pq = test_fixture_path ("parquet/codec-snappy.parquet");
+  g_autofree char *pq = vs_test_fixture_path ("data", "parquet/codec-snappy.parquet");
   g_autofree char *readme = test_write_temp ("snap/README.md", "# card\n", -1);
   g_autofree char *dir = g_path_get_dirname (readme);
   g_autofree char *val = test_write_temp ("snap/data/validation-00000-of-00001.csv", "text,label\na,1\nb,0\n", -1);
@@ -442,7 +442,7 @@ static void
 test_hub_cache_snapshot (void)
 {
   /* huggingface_hub's cache: snapshots/<rev>/data/... are symlinks into blobs/. */
-  g_autofree char *pq = test_fixture_path ("parquet/codec-gzip.parquet");
+  g_autofree char *pq = vs_test_fixture_path ("data", "parquet/codec-gzip.parquet");
   g_autofree char *snap_file = test_write_temp ("hub/datasets--x--y/snapshots/0123abc/README.md", "# y\n", -1);
   g_autofree char *snap = g_path_get_dirname (snap_file);
   g_autofree char *data_dir = g_build_filename (snap, "data", NULL);
@@ -463,7 +463,7 @@ static void
 test_parquet_conversion_layout (void)
 {
   /* The Hub's Parquet conversion: {config}/{split}/NNNN.parquet. */
-  g_autofree char *pq = test_fixture_path ("parquet/enc-dict-v2.parquet");
+  g_autofree char *pq = vs_test_fixture_path ("data", "parquet/enc-dict-v2.parquet");
   g_autofree char *marker = test_write_temp ("conv/README.md", "", 0);
   g_autofree char *dir = g_path_get_dirname (marker);
   g_autoptr(GError) error = NULL;

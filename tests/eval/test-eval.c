@@ -4,6 +4,8 @@
  * |c - ref| <= ATOL + RTOL·|ref| and the key sets are identical. */
 #include "config.h"
 
+#include "vs-test-fixture.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -513,17 +515,8 @@ test_dataset_similarity_binary_triplet (void)
 int
 main (int argc, char **argv)
 {
-  g_autofree char *path = NULL;
-  g_autofree char *text = NULL;
-  g_autoptr(GError) error = NULL;
-  const char *src = g_getenv ("VS_SOURCE_DIR");
-
   g_test_init (&argc, &argv, NULL);
-  path = g_build_filename (src != NULL ? src : ".", "tests", "eval", "fixtures", "eval_cases.json", NULL);
-  if (!g_file_get_contents (path, &text, NULL, &error))
-    g_error ("%s", error->message);
-  fixture = cJSON_Parse (text);
-  g_assert_nonnull (fixture);
+  fixture = vs_test_load_fixture ("eval", "eval_cases.json");
 
   g_test_add_func ("/eval/spearman-ties", test_spearman_ties);
   g_test_add_func ("/eval/binary-hand", test_binary_hand);

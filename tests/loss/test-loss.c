@@ -7,6 +7,8 @@
  */
 #include "config.h"
 
+#include "vs-test-fixture.h"
+
 #include <math.h>
 #include <string.h>
 #include <cjson/cJSON.h>
@@ -771,17 +773,8 @@ test_config_round_trip (void)
 int
 main (int argc, char **argv)
 {
-  g_autofree char *path = NULL;
-  g_autofree char *text = NULL;
-  g_autoptr(GError) error = NULL;
-  const char *src = g_getenv ("VS_SOURCE_DIR");
-
   g_test_init (&argc, &argv, NULL);
-  path = g_build_filename (src != NULL ? src : ".", "tests", "loss", "fixtures", "loss_cases.json", NULL);
-  if (!g_file_get_contents (path, &text, NULL, &error))
-    g_error ("%s", error->message);
-  fixture = cJSON_Parse (text);
-  g_assert_nonnull (fixture);
+  fixture = vs_test_load_fixture ("loss", "loss_cases.json");
 
   g_test_add_func ("/loss/pytorch", test_against_pytorch);
   g_test_add_func ("/loss/finite-differences", test_finite_differences);

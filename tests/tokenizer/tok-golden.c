@@ -4,20 +4,12 @@
 #include <string.h>
 
 #include "tok-golden.h"
+#include "vs-test-fixture.h"
 
 cJSON *
 tok_golden_load (const char *name)
 {
-  g_autofree char *path = g_build_filename (g_getenv ("VS_SOURCE_DIR"), "tests", "tokenizer", "fixtures", name, NULL);
-  g_autofree char *data = NULL;
-  g_autoptr(GError) error = NULL;
-  cJSON *j;
-
-  if (!g_file_get_contents (path, &data, NULL, &error))
-    g_error ("%s", error->message);
-  j = cJSON_Parse (data);
-  g_assert_nonnull (j);
-  return j;
+  return vs_test_load_fixture ("tokenizer", name);
 }
 
 void

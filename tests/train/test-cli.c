@@ -4,6 +4,8 @@
  * same log as the uninterrupted run. */
 #include "config.h"
 
+#include "vs-test-fixture.h"
+
 #include <string.h>
 
 #include <glib/gstdio.h>
@@ -151,8 +153,7 @@ static void
 test_train_and_resume (void)
 {
   g_autofree char *dir = g_dir_make_tmp ("vs-cli-train-XXXXXX", NULL);
-  g_autofree char *fixtures = g_build_filename (g_getenv ("VS_SOURCE_DIR"), "tests", "train",
-                                                "fixtures", "parity", NULL);
+  g_autofree char *fixtures = vs_test_fixture_path ("train", "parity");
   g_autofree char *text = g_strdup_printf (
     "{\"model\": \"%s/model\","
     " \"train\": {\"path\": \"%s/pairs.csv\", \"columns\": [\"sentence1\", \"sentence2\"], \"label\": \"score\"},"

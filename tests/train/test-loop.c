@@ -4,6 +4,8 @@
  * pause, checkpoint rotation. */
 #include "config.h"
 
+#include "vs-test-fixture.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -82,14 +84,7 @@ base_args (VsTrainArgs *a)
 static cJSON *
 load_fixture (void)
 {
-  g_autofree char *path = g_build_filename (g_getenv ("VS_SOURCE_DIR"), "tests", "train",
-                                            "fixtures", "loop.json", NULL);
-  g_autofree char *text = NULL;
-  g_autoptr(GError) error = NULL;
-
-  g_file_get_contents (path, &text, NULL, &error);
-  g_assert_no_error (error);
-  return cJSON_Parse (text);
+  return vs_test_load_fixture ("train", "loop.json");
 }
 
 static gboolean

@@ -2,6 +2,8 @@
  * (fixtures/optim.json from tests/reference/train_optim.py). */
 #include "config.h"
 
+#include "vs-test-fixture.h"
+
 #include <math.h>
 
 #include <cjson/cJSON.h>
@@ -11,17 +13,7 @@
 static cJSON *
 load_fixture (void)
 {
-  g_autofree char *path = g_build_filename (g_getenv ("VS_SOURCE_DIR"), "tests", "train",
-                                           "fixtures", "optim.json", NULL);
-  g_autofree char *text = NULL;
-  g_autoptr(GError) error = NULL;
-  cJSON *root;
-
-  g_file_get_contents (path, &text, NULL, &error);
-  g_assert_no_error (error);
-  root = cJSON_Parse (text);
-  g_assert_nonnull (root);
-  return root;
+  return vs_test_load_fixture ("train", "optim.json");
 }
 
 static float *

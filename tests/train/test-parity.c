@@ -9,6 +9,8 @@
  * shuffling on, and an injected NaN ends the run with an error event. */
 #include "config.h"
 
+#include "vs-test-fixture.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -24,7 +26,7 @@
 static char *
 fixture_dir (void)
 {
-  return g_build_filename (g_getenv ("VS_SOURCE_DIR"), "tests", "train", "fixtures", "parity", NULL);
+  return vs_test_fixture_path ("train", "parity");
 }
 
 static cJSON *
