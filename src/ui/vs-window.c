@@ -3,6 +3,10 @@
 
 #include <glib/gi18n.h>
 
+#include "vs-dataset-page.h"
+#include "vs-loss-page.h"
+#include "vs-model-page.h"
+#include "vs-project.h"
 #include "vs-window.h"
 
 struct _VsWindow
@@ -10,9 +14,17 @@ struct _VsWindow
   AdwApplicationWindow  parent_instance;
 
   GSettings            *settings;
+  VsProject            *project;
+  /* Set while the unsaved-changes question is open, or once answered. */
+  gboolean              close_confirmed;
 
   /* Template widgets */
   AdwViewStack         *stack;
+  AdwViewSwitcherTitle *switcher_title;
+  AdwToastOverlay      *toast_overlay;
+  VsModelPage          *model_page;
+  VsDatasetPage        *dataset_page;
+  VsLossPage           *loss_page;
 };
 
 G_DEFINE_FINAL_TYPE (VsWindow, vs_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -42,11 +54,331 @@ vs_window_get_stack (VsWindow *self)
   return self->stack;
 }
 
+VsProject *
+vs_window_get_project (VsWindow *self)
+{
+  g_return_val_if_fail (VS_IS_WINDOW (self), NULL);
+  return self->project;
+}
+
+void
+vs_window_add_toast (VsWindow   *self,
+                     const char *text)
+{
+  AdwToast *toast;
+
+  g_return_if_fail (VS_IS_WINDOW (self));
+
+  toast = adw_toast_new (text);
+  adw_toast_set_timeout (toast, 6);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+/* The title bar: the project's title, and whether it has unsaved changes. */
+static void
+update_title (VsWindow *self)
+{
+  g_autofree char *title = vs_project_dup_title (self->project);
+  g_autofree char *window_title = NULL;
+  const char *file = vs_project_get_file (self->project);
+  g_autofree char *subtitle = NULL;
+
+  if (vs_project_get_dirty (self->project))
+    subtitle = g_strdup (_("Unsaved changes"));
+  else if (file != NULL)
+    {
+      g_autoptr(GFile) gfile = g_file_new_for_path (file);
+      g_autoptr(GFile) parent = g_file_get_parent (gfile);
+      subtitle = parent != NULL ? g_file_get_parse_name (parent) : NULL;
+    }
+  else
+    subtitle = g_strdup (_("Not saved yet"));
+
+  adw_view_switcher_title_set_title (self->switcher_title, title);
+  adw_view_switcher_title_set_subtitle (self->switcher_title, subtitle);
+  /* Translators: the window title: project title, then the app's name. */
+  window_title = g_strdup_printf (_("%s — Vectorsmith"), title);
+  gtk_window_set_title (GTK_WINDOW (self), window_title);
+}
+
+static void remember_project (VsWindow *self);
+
+static void
+on_project_notify (VsWindow *self)
+{
+  remember_project (self);
+  update_title (self);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-project",
+                                 vs_project_get_dirty (self->project) ||
+                                 vs_project_get_file (self->project) == NULL);
+}
+
+gboolean
+vs_window_open_project (VsWindow    *self,
+                        const char  *path,
+                        GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (VS_IS_WINDOW (self), FALSE);
+
+  if (!vs_project_load (self->project, path, &local_error))
+    {
+      vs_window_add_toast (self, local_error->message);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  adw_view_stack_set_visible_child_name (self->stack, "model");
+  return TRUE;
+}
+
+char *
+vs_window_find_demo_recipe (void)
+{
+  const char *env = g_getenv ("VS_DEMO_DIR");
+  const char *candidates[] = {
+    PKGDATADIR "/demo/recipe.json",
+    SOURCE_DATADIR "/demo/recipe.json",
+  };
+
+  if (env != NULL && *env != '\0')
+    return g_build_filename (env, "recipe.json", NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (candidates); i++)
+    if (g_file_test (candidates[i], G_FILE_TEST_IS_REGULAR))
+      return g_strdup (candidates[i]);
+  return g_strdup (candidates[0]);
+}
+
+gboolean
+vs_window_open_demo (VsWindow  *self,
+                     GError   **error)
+{
+  g_autofree char *path = vs_window_find_demo_recipe ();
+  g_autofree char *text = NULL;
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (VS_IS_WINDOW (self), FALSE);
+
+  /* Untitled: the installed demo is read-only, so saving asks where, and
+   * the copy's relative paths are rewritten to still find the demo data. */
+  if (!g_file_get_contents (path, &text, NULL, &local_error) ||
+      !vs_project_load_from_data (self->project, text, dir, NULL, &local_error))
+    {
+      g_autofree char *message = g_strdup_printf ("%s: %s", path, local_error->message);
+      vs_window_add_toast (self, message);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  adw_view_stack_set_visible_child_name (self->stack, "model");
+  return TRUE;
+}
+
+/* ---- file choosers ---- */
+
+static GtkFileFilter *
+recipe_filter (void)
+{
+  GtkFileFilter *filter = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (filter, _("Vectorsmith projects (recipe JSON)"));
+  gtk_file_filter_add_mime_type (filter, "application/json");
+  gtk_file_filter_add_suffix (filter, "json");
+  return filter;
+}
+
+static void
+on_open_response (GtkNativeDialog *dialog,
+                  int              response,
+                  gpointer         user_data)
+{
+  VsWindow *self = VS_WINDOW (user_data);
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = g_file_get_path (file);
+
+      if (path != NULL)
+        vs_window_open_project (self, path, NULL);
+    }
+  g_object_unref (dialog);
+}
+
+static void
+open_project_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  VsWindow *self = VS_WINDOW (widget);
+  GtkFileChooserNative *dialog;
+  g_autoptr(GtkFileFilter) filter = recipe_filter ();
+
+  dialog = gtk_file_chooser_native_new (_("Open a Project"), GTK_WINDOW (self),
+                                        GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_open_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void save_as (VsWindow *self, gboolean close_after);
+
+static void
+save_to (VsWindow   *self,
+         const char *path,
+         gboolean    close_after)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!vs_project_save (self->project, path, &error))
+    {
+      vs_window_add_toast (self, error->message);
+      return;
+    }
+  if (close_after)
+    {
+      self->close_confirmed = TRUE;
+      gtk_window_close (GTK_WINDOW (self));
+    }
+}
+
+static void
+on_save_response (GtkNativeDialog *dialog,
+                  int              response,
+                  gpointer         user_data)
+{
+  VsWindow *self = VS_WINDOW (user_data);
+  gboolean close_after = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (dialog), "close-after"));
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = g_file_get_path (file);
+
+      if (path != NULL)
+        save_to (self, path, close_after);
+    }
+  g_object_unref (dialog);
+}
+
+static void
+save_as (VsWindow *self,
+         gboolean  close_after)
+{
+  GtkFileChooserNative *dialog;
+  g_autoptr(GtkFileFilter) filter = recipe_filter ();
+  g_autofree char *title = vs_project_dup_title (self->project);
+  g_autofree char *name = NULL;
+
+  dialog = gtk_file_chooser_native_new (_("Save the Project"), GTK_WINDOW (self),
+                                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
+  name = vs_project_get_file (self->project) != NULL
+         ? g_path_get_basename (vs_project_get_file (self->project))
+         : g_strdup ("recipe.json");
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  g_object_set_data (G_OBJECT (dialog), "close-after", GINT_TO_POINTER (close_after));
+  g_signal_connect (dialog, "response", G_CALLBACK (on_save_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
+save_project_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  VsWindow *self = VS_WINDOW (widget);
+
+  if (vs_project_get_file (self->project) == NULL)
+    save_as (self, FALSE);
+  else
+    save_to (self, NULL, FALSE);
+}
+
+static void
+save_project_as_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  save_as (VS_WINDOW (widget), FALSE);
+}
+
+static void
+new_project_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  VsWindow *self = VS_WINDOW (widget);
+  g_autoptr(VsProject) fresh = vs_project_new ();
+  g_autofree char *text = cJSON_Print (vs_project_get_document (fresh));
+
+  vs_project_load_from_data (self->project, text, NULL, NULL, NULL);
+  adw_view_stack_set_visible_child_name (self->stack, "model");
+}
+
+static void
+open_demo_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  vs_window_open_demo (VS_WINDOW (widget), NULL);
+}
+
+/* ---- closing ---- */
+
+static void
+on_close_answer (AdwMessageDialog *dialog,
+                 const char       *response,
+                 gpointer          user_data)
+{
+  VsWindow *self = VS_WINDOW (user_data);
+
+  if (g_strcmp0 (response, "discard") == 0)
+    {
+      self->close_confirmed = TRUE;
+      gtk_window_close (GTK_WINDOW (self));
+    }
+  else if (g_strcmp0 (response, "save") == 0)
+    {
+      if (vs_project_get_file (self->project) == NULL)
+        save_as (self, TRUE);
+      else
+        save_to (self, NULL, TRUE);
+    }
+}
+
 static gboolean
 vs_window_close_request (GtkWindow *window)
 {
   VsWindow *self = VS_WINDOW (window);
   int width, height;
+
+  if (vs_project_get_dirty (self->project) && !self->close_confirmed)
+    {
+      GtkWidget *dialog;
+      g_autofree char *title = vs_project_dup_title (self->project);
+
+      dialog = adw_message_dialog_new (window, _("Save Changes?"), NULL);
+      adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (dialog),
+                                      _("“%s” has changes that are not saved. Unsaved changes are lost for good."),
+                                      title);
+      adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                        "cancel", _("_Cancel"),
+                                        "discard", _("_Discard"),
+                                        "save", _("_Save"),
+                                        NULL);
+      adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "discard",
+                                                  ADW_RESPONSE_DESTRUCTIVE);
+      adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "save",
+                                                  ADW_RESPONSE_SUGGESTED);
+      adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "save");
+      adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+      g_signal_connect (dialog, "response", G_CALLBACK (on_close_answer), self);
+      gtk_window_present (GTK_WINDOW (dialog));
+      return TRUE;
+    }
 
   /* The default size is what the user last resized to, not the maximised size. */
   gtk_window_get_default_size (window, &width, &height);
@@ -74,6 +406,43 @@ vs_window_constructed (GObject *object)
       if (g_settings_get_boolean (self->settings, "window-maximized"))
         gtk_window_maximize (GTK_WINDOW (self));
     }
+
+  /* The project last saved or opened; on first start the demo, so every
+   * page has content at once. */
+  {
+    g_auto(GStrv) recent = self->settings != NULL
+                           ? g_settings_get_strv (self->settings, "recent-projects") : NULL;
+
+    if (recent == NULL || recent[0] == NULL || !g_file_test (recent[0], G_FILE_TEST_IS_REGULAR) ||
+        !vs_project_load (self->project, recent[0], NULL))
+      vs_window_open_demo (self, NULL);
+  }
+  on_project_notify (self);
+}
+
+/* Puts the project's file first in the recent projects (at most 10). */
+static void
+remember_project (VsWindow *self)
+{
+  const char *file = vs_project_get_file (self->project);
+  g_auto(GStrv) recent = NULL;
+  g_autoptr(GStrvBuilder) builder = NULL;
+  g_auto(GStrv) updated = NULL;
+  guint kept = 1;
+
+  if (self->settings == NULL || file == NULL)
+    return;
+  recent = g_settings_get_strv (self->settings, "recent-projects");
+  builder = g_strv_builder_new ();
+  g_strv_builder_add (builder, file);
+  for (guint i = 0; recent[i] != NULL && kept < 10; i++)
+    if (g_strcmp0 (recent[i], file) != 0)
+      {
+        g_strv_builder_add (builder, recent[i]);
+        kept++;
+      }
+  updated = g_strv_builder_end (builder);
+  g_settings_set_strv (self->settings, "recent-projects", (const char *const *) updated);
 }
 
 static void
@@ -119,6 +488,9 @@ vs_window_dispose (GObject *object)
 {
   VsWindow *self = VS_WINDOW (object);
 
+  if (self->project != NULL)
+    g_signal_handlers_disconnect_by_data (self->project, self);
+  g_clear_object (&self->project);
   g_clear_object (&self->settings);
   G_OBJECT_CLASS (vs_window_parent_class)->dispose (object);
 }
@@ -142,12 +514,41 @@ vs_window_class_init (VsWindowClass *klass)
                          (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  gtk_widget_class_install_action (widget_class, "win.new-project", NULL, new_project_action);
+  gtk_widget_class_install_action (widget_class, "win.open-project", NULL, open_project_action);
+  gtk_widget_class_install_action (widget_class, "win.save-project", NULL, save_project_action);
+  gtk_widget_class_install_action (widget_class, "win.save-project-as", NULL, save_project_as_action);
+  gtk_widget_class_install_action (widget_class, "win.open-demo", NULL, open_demo_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "win.new-project", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open-project", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "win.save-project", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.save-project-as", NULL);
+
+  g_type_ensure (VS_TYPE_MODEL_PAGE);
+  g_type_ensure (VS_TYPE_DATASET_PAGE);
+  g_type_ensure (VS_TYPE_LOSS_PAGE);
+
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/vectorsmith/Vectorsmith/ui/vs-window.ui");
   gtk_widget_class_bind_template_child (widget_class, VsWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, VsWindow, switcher_title);
+  gtk_widget_class_bind_template_child (widget_class, VsWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, VsWindow, model_page);
+  gtk_widget_class_bind_template_child (widget_class, VsWindow, dataset_page);
+  gtk_widget_class_bind_template_child (widget_class, VsWindow, loss_page);
 }
 
 static void
 vs_window_init (VsWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->project = vs_project_new ();
+  g_signal_connect_swapped (self->project, "notify::dirty", G_CALLBACK (on_project_notify), self);
+  g_signal_connect_swapped (self->project, "notify::title", G_CALLBACK (on_project_notify), self);
+  g_signal_connect_swapped (self->project, "notify::file", G_CALLBACK (on_project_notify), self);
+
+  vs_model_page_set_project (self->model_page, self->project);
+  vs_dataset_page_set_project (self->dataset_page, self->project);
+  vs_loss_page_set_project (self->loss_page, self->project);
 }

@@ -13,99 +13,12 @@
 #include "vs-engine.h"
 
 #include "vs-application.h"
+#include "vs-dataset-page.h"
+#include "vs-loss-page.h"
+#include "vs-model-page.h"
 #include "vs-window.h"
 
-#define WAIT_TIMEOUT_MS 20000
-
-static gboolean
-timed_out_cb (gpointer user_data)
-{
-  gboolean *timed_out = user_data;
-
-  *timed_out = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-typedef gboolean (*Condition) (gpointer data);
-
-/* Iterates the main context until condition (data) holds; fails on timeout. */
-static void
-wait_for (Condition condition,
-          gpointer data,
-          const char *what)
-{
-  gboolean timed_out = FALSE;
-  guint timeout_id = g_timeout_add (WAIT_TIMEOUT_MS, timed_out_cb, &timed_out);
-
-  while (!condition (data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (timed_out)
-    g_error ("timed out waiting for %s", what);
-  g_source_remove (timeout_id);
-}
-
-static gboolean
-widget_is_mapped (gpointer data)
-{
-  return gtk_widget_get_mapped (GTK_WIDGET (data));
-}
-
-static gboolean
-window_count_is_at_least (gpointer data)
-{
-  guint wanted = GPOINTER_TO_UINT (data);
-
-  return g_list_model_get_n_items (gtk_window_get_toplevels ()) >= wanted;
-}
-
-static gboolean
-widget_has_size (gpointer data)
-{
-  return gtk_widget_get_width (GTK_WIDGET (data)) > 0;
-}
-
-typedef struct
-{
-  GtkWidget     *widget;
-  GskRenderNode *node;
-} Snapshot;
-
-/* The widget has drawn at least one frame once its paintable gives a node. */
-static gboolean
-widget_has_drawn (gpointer data)
-{
-  Snapshot *shot = data;
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (shot->widget);
-  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
-  int width = gtk_widget_get_width (shot->widget);
-  int height = gtk_widget_get_height (shot->widget);
-
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  g_clear_pointer (&shot->node, gsk_render_node_unref);
-  shot->node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  if (shot->node == NULL)
-    gtk_widget_queue_draw (shot->widget);
-  return shot->node != NULL;
-}
-
-static void
-save_screenshot (GtkWidget  *widget,
-                 const char *path)
-{
-  Snapshot shot = { widget, NULL };
-  g_autoptr(GdkTexture) texture = NULL;
-  GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (widget));
-
-  wait_for (widget_has_drawn, &shot, "the main window to draw");
-  texture = gsk_renderer_render_texture (renderer, shot.node,
-                                         &GRAPHENE_RECT_INIT (0, 0,
-                                                              gtk_widget_get_width (widget),
-                                                              gtk_widget_get_height (widget)));
-  gsk_render_node_unref (shot.node);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s (%dx%d)", path,
-                  gdk_texture_get_width (texture), gdk_texture_get_height (texture));
-}
+#include "vs-gui-test.h"
 
 static void
 test_main_window (void)
@@ -133,14 +46,14 @@ test_main_window (void)
   g_application_activate (G_APPLICATION (app));
   window = gtk_application_get_active_window (GTK_APPLICATION (app));
   g_assert_true (VS_IS_WINDOW (window));
-  wait_for (widget_is_mapped, window, "the main window to be mapped");
-  wait_for (widget_has_size, window, "the main window to be allocated");
+  vs_gui_wait_for (vs_gui_widget_is_mapped, window, "the main window to be mapped");
+  vs_gui_wait_for (vs_gui_widget_has_size, window, "the main window to be allocated");
 
   gtk_window_get_default_size (window, &width, &height);
   g_assert_cmpint (width, ==, 960);
   g_assert_cmpint (height, ==, 640);
 
-  /* The six pages of the flow, in order, each with a status page. */
+  /* The six pages of the flow, in order, each with a title. */
   stack = vs_window_get_stack (VS_WINDOW (window));
   for (guint i = 0; i < G_N_ELEMENTS (expected_pages); i++)
     {
@@ -148,11 +61,25 @@ test_main_window (void)
       AdwViewStackPage *page;
 
       g_assert_nonnull (child);
-      g_assert_true (ADW_IS_STATUS_PAGE (child));
       page = adw_view_stack_get_page (stack, child);
       g_assert_nonnull (adw_view_stack_page_get_title (page));
-      g_assert_nonnull (adw_status_page_get_description (ADW_STATUS_PAGE (child)));
     }
+  g_assert_true (VS_IS_MODEL_PAGE (adw_view_stack_get_child_by_name (stack, "model")));
+  g_assert_true (VS_IS_DATASET_PAGE (adw_view_stack_get_child_by_name (stack, "dataset")));
+  g_assert_true (VS_IS_LOSS_PAGE (adw_view_stack_get_child_by_name (stack, "loss")));
+
+  /* First start opens the demo project, untitled, with no problems. */
+  {
+    VsProject *project = vs_window_get_project (VS_WINDOW (window));
+    const char *const *problems = vs_project_get_problems (project);
+
+    g_assert_null (vs_project_get_file (project));
+    g_assert_cmpstr (vs_project_get_string (project, "loss.name"), ==, "CoSENTLoss");
+    if (problems[0] != NULL)
+      g_error ("the demo project has problems: %s", problems[0]);
+    g_assert_true (vs_project_get_valid (project));
+    g_assert_false (vs_project_get_dirty (project));
+  }
   {
     g_autoptr(GtkSelectionModel) pages = adw_view_stack_get_pages (stack);
     g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (pages)), ==, G_N_ELEMENTS (expected_pages));
@@ -172,7 +99,7 @@ test_main_window (void)
   adw_view_stack_set_visible_child_name (stack, "model");
 
   screenshot = g_build_filename (g_getenv ("VS_BUILD_DIR"), "tests", "app", "main-window.png", NULL);
-  save_screenshot (GTK_WIDGET (window), screenshot);
+  vs_gui_save_screenshot (GTK_WIDGET (window), screenshot);
 
   /* App actions and their shortcuts. */
   g_assert_true (g_action_map_lookup_action (G_ACTION_MAP (app), "quit") != NULL);
@@ -187,7 +114,7 @@ test_main_window (void)
   g_action_group_activate_action (G_ACTION_GROUP (app), "about", NULL);
   g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
 #if !ADW_CHECK_VERSION (1, 5, 0)
-  wait_for (window_count_is_at_least, GUINT_TO_POINTER (n_windows + 2), "the about and preferences windows");
+  vs_gui_wait_for (vs_gui_window_count_is_at_least, GUINT_TO_POINTER (n_windows + 2), "the about and preferences windows");
 #else
   (void) n_windows;
 #endif

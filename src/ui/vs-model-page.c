@@ -1,0 +1,112 @@
+/* vs-model-page.c: the Model page of the workbench. */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "vs-model-page.h"
+
+struct _VsModelPage
+{
+  AdwBin     parent_instance;
+
+  VsProject *project;
+};
+
+G_DEFINE_FINAL_TYPE (VsModelPage, vs_model_page, ADW_TYPE_BIN)
+
+enum {
+  PROP_0,
+  PROP_PROJECT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+VsProject *
+vs_model_page_get_project (VsModelPage *self)
+{
+  g_return_val_if_fail (VS_IS_MODEL_PAGE (self), NULL);
+  return self->project;
+}
+
+void
+vs_model_page_set_project (VsModelPage *self,
+                           VsProject  *project)
+{
+  g_return_if_fail (VS_IS_MODEL_PAGE (self));
+
+  if (g_set_object (&self->project, project))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROJECT]);
+}
+
+static void
+vs_model_page_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  VsModelPage *self = VS_MODEL_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_PROJECT:
+      vs_model_page_set_project (self, g_value_get_object (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+vs_model_page_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  VsModelPage *self = VS_MODEL_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_PROJECT:
+      g_value_set_object (value, self->project);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+vs_model_page_dispose (GObject *object)
+{
+  VsModelPage *self = VS_MODEL_PAGE (object);
+
+  g_clear_object (&self->project);
+  G_OBJECT_CLASS (vs_model_page_parent_class)->dispose (object);
+}
+
+static void
+vs_model_page_class_init (VsModelPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = vs_model_page_dispose;
+  object_class->get_property = vs_model_page_get_property;
+  object_class->set_property = vs_model_page_set_property;
+
+  properties[PROP_PROJECT] =
+    g_param_spec_object ("project", NULL, NULL,
+                         VS_TYPE_PROJECT,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/vectorsmith/Vectorsmith/ui/vs-model-page.ui");
+}
+
+static void
+vs_model_page_init (VsModelPage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}

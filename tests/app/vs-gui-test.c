@@ -1,0 +1,116 @@
+/* vs-gui-test.c: what every GUI test needs: waiting without sleeping, screenshots. */
+#include "config.h"
+
+#include "vs-gui-test.h"
+
+static gboolean
+timed_out_cb (gpointer user_data)
+{
+  gboolean *timed_out = user_data;
+
+  *timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Iterates the main context until condition (data) holds; fails on timeout. */
+void
+vs_gui_wait_for (VsGuiCondition  condition,
+                 gpointer        data,
+                 const char     *what)
+{
+  gboolean timed_out = FALSE;
+  guint timeout_id = g_timeout_add (VS_GUI_WAIT_TIMEOUT_MS, timed_out_cb, &timed_out);
+
+  while (!condition (data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (timed_out)
+    g_error ("timed out waiting for %s", what);
+  g_source_remove (timeout_id);
+}
+
+gboolean
+vs_gui_widget_is_mapped (gpointer data)
+{
+  return gtk_widget_get_mapped (GTK_WIDGET (data));
+}
+
+gboolean
+vs_gui_window_count_is_at_least (gpointer data)
+{
+  guint wanted = GPOINTER_TO_UINT (data);
+
+  return g_list_model_get_n_items (gtk_window_get_toplevels ()) >= wanted;
+}
+
+gboolean
+vs_gui_widget_has_size (gpointer data)
+{
+  return gtk_widget_get_width (GTK_WIDGET (data)) > 0;
+}
+
+typedef struct
+{
+  GtkWidget     *widget;
+  GskRenderNode *node;
+} Snapshot;
+
+/* The widget has drawn at least one frame once its paintable gives a node. */
+static gboolean
+widget_has_drawn (gpointer data)
+{
+  Snapshot *shot = data;
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (shot->widget);
+  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+  int width = gtk_widget_get_width (shot->widget);
+  int height = gtk_widget_get_height (shot->widget);
+
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  g_clear_pointer (&shot->node, gsk_render_node_unref);
+  shot->node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  if (shot->node == NULL)
+    gtk_widget_queue_draw (shot->widget);
+  return shot->node != NULL;
+}
+
+void
+vs_gui_save_screenshot (GtkWidget  *widget,
+                 const char *path)
+{
+  Snapshot shot = { widget, NULL };
+  g_autoptr(GdkTexture) texture = NULL;
+  GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (widget));
+
+  vs_gui_wait_for (widget_has_drawn, &shot, "the main window to draw");
+  texture = gsk_renderer_render_texture (renderer, shot.node,
+                                         &GRAPHENE_RECT_INIT (0, 0,
+                                                              gtk_widget_get_width (widget),
+                                                              gtk_widget_get_height (widget)));
+  gsk_render_node_unref (shot.node);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot: %s (%dx%d)", path,
+                  gdk_texture_get_width (texture), gdk_texture_get_height (texture));
+}
+
+
+static gboolean
+task_done (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+void
+vs_gui_wait_for_flag (gboolean   *flag,
+                      const char *what)
+{
+  vs_gui_wait_for (task_done, flag, what);
+}
+
+char *
+vs_gui_screenshot_path (const char *name)
+{
+  g_autofree char *dir = g_build_filename (g_getenv ("VS_BUILD_DIR"), "tests", "app", "screenshots", NULL);
+  g_autofree char *file = g_strconcat (name, ".png", NULL);
+
+  g_mkdir_with_parents (dir, 0755);
+  return g_build_filename (dir, file, NULL);
+}

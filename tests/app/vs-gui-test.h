@@ -1,0 +1,34 @@
+/* vs-gui-test.h: helpers for the GUI tests (run under Xvfb, never sleeping).
+ *
+ * vs_gui_wait_for () iterates the main context until a condition holds and
+ * fails the test after VS_GUI_WAIT_TIMEOUT_MS; screenshots go under
+ * $VS_BUILD_DIR/tests/app/screenshots/NAME.png.
+ */
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define VS_GUI_WAIT_TIMEOUT_MS 60000
+
+typedef gboolean (*VsGuiCondition) (gpointer data);
+
+/* Iterates the main context until condition (data) holds; g_error on timeout. */
+void      vs_gui_wait_for                 (VsGuiCondition condition,
+                                           gpointer       data,
+                                           const char    *what);
+/* Until *flag is TRUE. */
+void      vs_gui_wait_for_flag            (gboolean      *flag,
+                                           const char    *what);
+gboolean  vs_gui_widget_is_mapped         (gpointer       widget);
+gboolean  vs_gui_widget_has_size          (gpointer       widget);
+/* data: GUINT_TO_POINTER (n) */
+gboolean  vs_gui_window_count_is_at_least (gpointer       data);
+/* Renders widget once it has drawn a frame and writes a PNG. */
+void      vs_gui_save_screenshot          (GtkWidget     *widget,
+                                           const char    *path);
+/* $VS_BUILD_DIR/tests/app/screenshots/NAME.png (folder created). g_free. */
+char     *vs_gui_screenshot_path          (const char    *name);
+
+G_END_DECLS
