@@ -71,11 +71,15 @@ vs_cli_inspect (int    argc,
   g_autofree char *split = NULL;
   g_auto(GStrv) roles = NULL;
   int n_rows = 5;
+  gboolean no_label = FALSE;
   GOptionEntry entries[] = {
     { "split", 's', 0, G_OPTION_ARG_STRING, &split, "Split to read (train, validation, test, …)", "S" },
     { "rows", 'n', 0, G_OPTION_ARG_INT, &n_rows, "Number of rows to print (default 5)", "N" },
     { "role", 'r', 0, G_OPTION_ARG_STRING_ARRAY, &roles,
-      "Override a column's role: anchor, positive, negative, label or ignore (repeatable)", "COLUMN=ROLE" },
+      "Override a column's role: anchor, positive, negative, sentence (= anchor), label or ignore (repeatable)",
+      "COLUMN=ROLE" },
+    { "no-label", 0, 0, G_OPTION_ARG_NONE, &no_label,
+      "No label column: ignore every column detection would take as the label (a recipe's \"label\": null)", NULL },
     { NULL }
   };
   g_autoptr(GArray) overrides = g_array_new (FALSE, FALSE, sizeof (VsRoleOverride));
@@ -95,15 +99,12 @@ vs_cli_inspect (int    argc,
     }
   if (argc != 2 || n_rows < 0)
     {
-      g_printerr ("vectorsmith-cli inspect: usage: vectorsmith-cli inspect DATASET [--split S] [--rows N] [--role COLUMN=ROLE]…\n");
+      g_printerr ("vectorsmith-cli inspect: usage: vectorsmith-cli inspect DATASET [--split S] [--rows N] "
+                  "[--role COLUMN=ROLE]… [--no-label]\n");
       return 2;
     }
   for (guint i = 0; roles != NULL && roles[i] != NULL; i++)
     {
-      static const struct { const char *name; VsColumnRole role; } names[] = {
-        { "anchor", VS_ROLE_ANCHOR }, { "positive", VS_ROLE_POSITIVE }, { "negative", VS_ROLE_NEGATIVE },
-        { "label", VS_ROLE_LABEL }, { "ignore", VS_ROLE_IGNORE },
-      };
       char *eq = strrchr (roles[i], '=');
       VsRoleOverride ov = { NULL, VS_ROLE_AUTO };
 
@@ -111,14 +112,20 @@ vs_cli_inspect (int    argc,
         {
           *eq = '\0';
           ov.column = roles[i];
-          for (guint k = 0; k < G_N_ELEMENTS (names); k++)
-            if (strcmp (eq + 1, names[k].name) == 0)
-              ov.role = names[k].role;
+          if (!vs_column_role_from_string (eq + 1, &ov.role))
+            ov.role = VS_ROLE_AUTO;
         }
       if (ov.column == NULL || *ov.column == '\0' || ov.role == VS_ROLE_AUTO)
         {
-          g_printerr ("vectorsmith-cli inspect: --role %s: expected COLUMN=anchor|positive|negative|label|ignore\n",
-                      roles[i]);
+          if (eq != NULL)
+            *eq = '=';
+          g_printerr ("vectorsmith-cli inspect: --role %s: expected "
+                      "COLUMN=anchor|positive|negative|sentence|label|ignore\n", roles[i]);
+          return 2;
+        }
+      if (no_label && ov.role == VS_ROLE_LABEL)
+        {
+          g_printerr ("vectorsmith-cli inspect: --role %s=label contradicts --no-label\n", ov.column);
           return 2;
         }
       g_array_append_val (overrides, ov);
@@ -126,7 +133,11 @@ vs_cli_inspect (int    argc,
   ds = load_dataset (argv[1], split, &error);
   if (ds == NULL)
     return vs_cli_fail ("inspect", error);
-  info = vs_dataset_detect_case (ds, (const VsRoleOverride *) overrides->data, overrides->len, &error);
+  if (no_label)
+    info = vs_dataset_detect_case_without_label (ds, (const VsRoleOverride *) overrides->data,
+                                                 overrides->len, &error);
+  else
+    info = vs_dataset_detect_case (ds, (const VsRoleOverride *) overrides->data, overrides->len, &error);
   if (info == NULL)
     return vs_cli_fail ("inspect", error);
 

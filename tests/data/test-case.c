@@ -1,7 +1,8 @@
 /* test-case.c: case detection on the real datasets of $VS_SHARED_DATA
  * (each maps to one of the four cases) and on small tables for every other
- * branch: n negatives, no case, overrides, the swap flag, string and
- * non-contiguous integer classes, and the training layout. */
+ * branch: n negatives, no case, overrides, detection without a label, role
+ * names, the swap flag, string and non-contiguous integer classes, and the
+ * training layout. */
 #include "config.h"
 
 #include <math.h>
@@ -376,6 +377,84 @@ test_label_names (void)
   g_assert_cmpfloat (info->label_max, ==, 5);
 }
 
+static void
+test_without_label (void)
+{
+  /* anchor, positive, score: case 1 as sentence-transformers' collator
+   * reads it; without a label, a positive pair (case 2). An integer column
+   * detection would take next (few values) is passed over too. */
+  g_autoptr(VsDataset) ds = make_table (20, "ss", "anchor", "positive");
+  VsColumn *score = vs_dataset_add_column (ds, "score", VS_COLUMN_FLOAT64, NULL);
+  VsColumn *stars = vs_dataset_add_column (ds, "stars", VS_COLUMN_INT64, NULL);
+  g_autoptr(VsCaseInfo) with = NULL;
+  g_autoptr(VsCaseInfo) without = NULL;
+  g_autoptr(VsCaseInfo) ignored = NULL;
+  g_autoptr(VsCaseInfo) swapped = NULL;
+  g_autoptr(VsDataset) st = NULL;
+  g_autoptr(GError) error = NULL;
+  VsRoleOverride ignore_score[] = { { "score", VS_ROLE_IGNORE } };
+  VsRoleOverride swap[] = { { "positive", VS_ROLE_ANCHOR }, { "anchor", VS_ROLE_POSITIVE } };
+
+  for (guint r = 0; r < 20; r++)
+    {
+      vs_column_append_double (score, r / 20.0);
+      vs_column_append_int64 (stars, r % 5);
+    }
+  g_assert_true (vs_dataset_seal (ds, &error));
+  g_assert_no_error (error);
+
+  with = detect (ds);
+  g_assert_cmpint (with->case_number, ==, 1);
+  g_assert_cmpstr (with->label_column, ==, "score");
+
+  /* Ignoring "score" alone leaves "stars" (5 integer values) as the label. */
+  ignored = vs_dataset_detect_case (ds, ignore_score, G_N_ELEMENTS (ignore_score), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ignored->case_number, ==, 1);
+  g_assert_cmpstr (ignored->label_column, ==, "stars");
+
+  without = vs_dataset_detect_case_without_label (ds, NULL, 0, &error);
+  g_assert_no_error (error);
+  g_test_message ("case %d: %s", without->case_number, without->evidence);
+  g_assert_cmpint (without->case_number, ==, 2);
+  g_assert_null (without->label_column);
+  g_assert_cmpint (without->label_kind, ==, VS_LABEL_NONE);
+  assert_inputs (without, "anchor", "positive", NULL);
+  g_assert_true (find_loss (without, "MultipleNegativesRankingLoss", NULL)->compatible);
+  st = vs_dataset_apply_case (ds, without, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (vs_dataset_get_n_columns (st), ==, 2);
+  g_assert_cmpint (vs_dataset_find_column (st, "label"), <, 0);
+
+  /* Overrides still apply. */
+  swapped = vs_dataset_detect_case_without_label (ds, swap, G_N_ELEMENTS (swap), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (swapped->case_number, ==, 2);
+  assert_inputs (swapped, "positive", "anchor", NULL);
+}
+
+static void
+test_role_names (void)
+{
+  static const struct { const char *name; VsColumnRole role; } names[] = {
+    { "anchor", VS_ROLE_ANCHOR }, { "sentence", VS_ROLE_ANCHOR }, { "positive", VS_ROLE_POSITIVE },
+    { "negative", VS_ROLE_NEGATIVE }, { "label", VS_ROLE_LABEL }, { "ignore", VS_ROLE_IGNORE },
+  };
+  VsColumnRole role = VS_ROLE_AUTO;
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_assert_true (vs_column_role_from_string (names[i].name, &role));
+      g_assert_cmpint (role, ==, names[i].role);
+      if (strcmp (names[i].name, "sentence") != 0)
+        g_assert_cmpstr (vs_column_role_to_string (role), ==, names[i].name);
+    }
+  g_assert_false (vs_column_role_from_string ("auto", &role));
+  g_assert_false (vs_column_role_from_string ("Anchor", &role));
+  g_assert_false (vs_column_role_from_string (NULL, &role));
+  g_assert_cmpstr (vs_column_role_to_string (VS_ROLE_AUTO), ==, "auto");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -390,5 +469,7 @@ main (int argc, char **argv)
   g_test_add_func ("/case/int-classes", test_int_classes);
   g_test_add_func ("/case/overrides-swap", test_overrides_and_swap);
   g_test_add_func ("/case/label-names", test_label_names);
+  g_test_add_func ("/case/without-label", test_without_label);
+  g_test_add_func ("/case/role-names", test_role_names);
   return g_test_run ();
 }

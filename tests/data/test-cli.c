@@ -1,6 +1,6 @@
 /* test-cli.c: `vectorsmith-cli inspect` end to end: the JSON shape of
  * issue 5 exactly (keys, types, rows keyed by column with JSON numbers),
- * --split / --rows, and the error and usage exits. */
+ * --split / --rows, --role / --no-label, and the error and usage exits. */
 #include "config.h"
 
 #include <string.h>
@@ -137,6 +137,95 @@ test_inspect_roles (void)
   g_assert_nonnull (strstr (e3, "no column “nope”"));
 }
 
+/* A pair file with a score column: case 1 as read; --role score=ignore or
+ * --no-label make it the positive pair (case 2) MultipleNegativesRankingLoss
+ * trains on. */
+static const char scored_pairs[] =
+  "anchor,positive,score\n"
+  "A man is playing a guitar.,A person plays an instrument.,0.9\n"
+  "A woman is slicing onions.,Someone cuts vegetables.,0.8\n"
+  "Two dogs run in a field.,Animals are running outside.,0.7\n"
+  "A child reads a book.,A kid is reading.,0.95\n"
+  "The sun sets over the sea.,Evening falls on the ocean.,0.6\n"
+  "A chef cooks pasta.,Someone is making noodles.,0.75\n";
+
+static cJSON *
+inspect_json (const char *const *args)
+{
+  g_autofree char *out = NULL, *err = NULL;
+  cJSON *j;
+
+  if (run_cli (args, &out, &err) != 0)
+    g_error ("inspect failed: %s", err);
+  j = cJSON_Parse (out);
+  g_assert_nonnull (j);
+  return j;
+}
+
+static gboolean
+mnrl_compatible (const cJSON *j)
+{
+  const cJSON *it;
+
+  cJSON_ArrayForEach (it, cJSON_GetObjectItem (j, "losses"))
+    if (g_strcmp0 (cJSON_GetStringValue (cJSON_GetObjectItem (it, "name")), "MultipleNegativesRankingLoss") == 0)
+      return cJSON_IsTrue (cJSON_GetObjectItem (it, "compatible"));
+  g_assert_not_reached ();
+  return FALSE;
+}
+
+static void
+test_inspect_no_label (void)
+{
+  g_autofree char *path = test_write_temp ("scored-pairs.csv", scored_pairs, -1);
+  const char *plain[] = { "inspect", path, "--rows", "0", NULL };
+  const char *ignore[] = { "inspect", path, "--rows", "0", "--role", "score=ignore", NULL };
+  const char *no_label[] = { "inspect", path, "--rows", "0", "--no-label", NULL };
+  const char *sentence[] = { "inspect", path, "--rows", "0", "--role", "positive=sentence", "--role",
+                             "anchor=positive", "--no-label", NULL };
+  const char *contradiction[] = { "inspect", path, "--no-label", "--role", "score=label", NULL };
+  const char *bad[] = { "inspect", path, "--role", "score=nothing", NULL };
+  const char *const *pair_args[] = { ignore, no_label };
+  g_autofree char *o1 = NULL, *e1 = NULL, *o2 = NULL, *e2 = NULL;
+  cJSON *j;
+
+  j = inspect_json (plain);
+  g_assert_cmpfloat (cJSON_GetObjectItem (j, "case")->valuedouble, ==, 1);
+  g_assert_cmpstr (cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetObjectItem (j, "label"), "column")), ==,
+                   "score");
+  g_assert_false (mnrl_compatible (j));
+  cJSON_Delete (j);
+
+  for (guint i = 0; i < G_N_ELEMENTS (pair_args); i++)
+    {
+      const cJSON *label;
+
+      j = inspect_json (pair_args[i]);
+      g_assert_cmpfloat (cJSON_GetObjectItem (j, "case")->valuedouble, ==, 2);
+      label = cJSON_GetObjectItem (j, "label");
+      g_assert_true (cJSON_IsNull (cJSON_GetObjectItem (label, "column")));
+      g_assert_cmpstr (cJSON_GetStringValue (cJSON_GetObjectItem (label, "kind")), ==, "none");
+      g_assert_nonnull (strstr (cJSON_GetStringValue (cJSON_GetObjectItem (j, "evidence")),
+                                "`anchor` and `positive`"));
+      g_assert_true (mnrl_compatible (j));
+      /* The file itself is shown as it is. */
+      g_assert_cmpint (cJSON_GetArraySize (cJSON_GetObjectItem (j, "columns")), ==, 3);
+      cJSON_Delete (j);
+    }
+
+  /* "sentence" is the anchor. */
+  j = inspect_json (sentence);
+  g_assert_cmpfloat (cJSON_GetObjectItem (j, "case")->valuedouble, ==, 2);
+  g_assert_nonnull (strstr (cJSON_GetStringValue (cJSON_GetObjectItem (j, "evidence")),
+                            "`positive` and `anchor`"));
+  cJSON_Delete (j);
+
+  g_assert_cmpint (run_cli (contradiction, &o1, &e1), ==, 2);
+  g_assert_nonnull (strstr (e1, "contradicts --no-label"));
+  g_assert_cmpint (run_cli (bad, &o2, &e2), ==, 2);
+  g_assert_nonnull (strstr (e2, "--role score=nothing: expected COLUMN=anchor|positive|negative|sentence|label|ignore"));
+}
+
 static void
 test_inspect_errors (void)
 {
@@ -161,6 +250,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/inspect/stsb", test_inspect_stsb);
   g_test_add_func ("/cli/inspect/banking-split", test_inspect_banking_split);
   g_test_add_func ("/cli/inspect/roles", test_inspect_roles);
+  g_test_add_func ("/cli/inspect/no-label", test_inspect_no_label);
   g_test_add_func ("/cli/inspect/errors", test_inspect_errors);
   return g_test_run ();
 }

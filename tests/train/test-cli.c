@@ -1,7 +1,8 @@
 /* test-cli.c: `vectorsmith-cli train` end to end: usage errors, a recipe
  * with several problems, a run with --log (event stream, output folder with
- * model card and training record, checkpoints), and --resume giving the
- * same log as the uninterrupted run. */
+ * model card and training record, checkpoints), --resume giving the
+ * same log as the uninterrupted run, and a file's label column turned off
+ * by the recipe ("label": null, "roles"). */
 #include "config.h"
 
 #include "vs-test-fixture.h"
@@ -231,6 +232,92 @@ test_train_and_resume (void)
   vs_remove_tree (dir, NULL);
 }
 
+/* An anchor,positive,score file and MultipleNegativesRankingLoss: refused
+ * as it is (the collator's rule makes "score" the label), trained with
+ * "label": null or "roles": {"score": "ignore"}; the training record names
+ * the columns that went in. A role naming a missing column is a problem
+ * naming the file and the column. */
+static void
+test_label_off (void)
+{
+  static const char csv[] =
+    "anchor,positive,score\n"
+    "A man is playing a guitar.,A person plays an instrument.,0.9\n"
+    "A woman is slicing onions.,Someone cuts vegetables.,0.8\n"
+    "Two dogs run in a field.,Animals are running outside.,0.7\n"
+    "A child reads a book.,A kid is reading.,0.95\n"
+    "The sun sets over the sea.,Evening falls on the ocean.,0.6\n"
+    "A chef cooks pasta.,Someone is making noodles.,0.75\n"
+    "A cat sleeps on a sofa.,A pet naps on the couch.,0.85\n"
+    "People dance at a party.,A group celebrates together.,0.65\n";
+  static const struct { const char *keys; gboolean ok; const char *err; } variants[] = {
+    { "", FALSE, "train[0]: MultipleNegativesRankingLoss takes no label" },
+    { "\"label\": null,", TRUE, NULL },
+    { "\"roles\": {\"score\": \"ignore\"},", TRUE, NULL },
+    { "\"columns\": [\"anchor\", \"positive\"], \"roles\": {\"score\": \"ignore\"},", TRUE, NULL },
+    { "\"roles\": {\"scor\": \"ignore\"},", FALSE, "train[0].roles.scor: no column “scor” in " },
+  };
+  g_autofree char *dir = g_dir_make_tmp ("vs-cli-label-XXXXXX", NULL);
+  g_autofree char *data = g_build_filename (dir, "scored.csv", NULL);
+  g_autofree char *model = vs_test_fixture_path ("train", "parity");
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (data, csv, -1, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (variants); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("recipe-%u.json", i);
+      g_autofree char *out = g_strdup_printf ("%s/out-%u", dir, i);
+      g_autofree char *text = g_strdup_printf (
+        "{\"model\": \"%s/model\","
+        " \"train\": {\"path\": \"scored.csv\", %s \"name\": \"scored\"},"
+        " \"loss\": \"MultipleNegativesRankingLoss\","
+        " \"args\": {\"max_steps\": 2, \"batch_size\": 4, \"save_steps\": 0},"
+        " \"output_dir\": \"%s\"}", model, variants[i].keys, out);
+      g_autofree char *recipe = write_recipe (dir, name, text);
+      g_autofree char *record_path = g_build_filename (out, "vectorsmith_training_record.json", NULL);
+      const char *args[] = { recipe, "--quiet", NULL };
+      Run r = run_cli (args);
+
+      g_test_message ("%s\nstdout:\n%s\nstderr:\n%s", text, r.out, r.err);
+      if (!variants[i].ok)
+        {
+          g_assert_cmpint (r.status, ==, 1);
+          g_assert_nonnull (strstr (r.err, variants[i].err));
+          g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+          if (i == 0)
+            /* The refusal says how the recipe turns the label off. */
+            g_assert_nonnull (strstr (r.err, "to train without “score”, say \"label\": null or "
+                                             "\"roles\": {\"score\": \"ignore\"} in train[0]"));
+          else
+            g_assert_nonnull (strstr (r.err, data));
+        }
+      else
+        {
+          cJSON *record;
+          const cJSON *ds;
+          const cJSON *cols;
+          g_autofree char *weights = g_build_filename (out, "model.safetensors", NULL);
+
+          g_assert_cmpint (r.status, ==, 0);
+          g_assert_true (g_file_test (weights, G_FILE_TEST_IS_REGULAR));
+          record = vs_test_load_json (record_path);
+          ds = cJSON_GetArrayItem (cJSON_GetObjectItem (record, "datasets"), 0);
+          cols = cJSON_GetObjectItem (ds, "columns");
+          g_assert_cmpint (cJSON_GetArraySize (cols), ==, 2);
+          g_assert_cmpstr (cJSON_GetStringValue (cJSON_GetArrayItem (cols, 0)), ==, "anchor");
+          g_assert_cmpstr (cJSON_GetStringValue (cJSON_GetArrayItem (cols, 1)), ==, "positive");
+          g_assert_null (cJSON_GetObjectItem (cJSON_GetArrayItem (cJSON_GetObjectItem (ds, "samples"), 0), "score"));
+          g_assert_cmpstr (cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetObjectItem (ds, "loss"), "name")), ==,
+                           "MultipleNegativesRankingLoss");
+          g_assert_cmpfloat (cJSON_GetNumberValue (cJSON_GetObjectItem (ds, "num_rows")), ==, 8);
+          cJSON_Delete (record);
+        }
+      run_clear (&r);
+    }
+  vs_remove_tree (dir, NULL);
+}
+
 /* The exported script names the same things, and is valid Python. */
 static void
 test_export_python (void)
@@ -278,6 +365,7 @@ main (int argc, char **argv)
   g_test_add_func ("/train/cli/usage", test_usage);
   g_test_add_func ("/train/cli/invalid-recipe", test_invalid_recipe);
   g_test_add_func ("/train/cli/train-and-resume", test_train_and_resume);
+  g_test_add_func ("/train/cli/label-off", test_label_off);
   g_test_add_func ("/train/cli/export-python", test_export_python);
   return g_test_run ();
 }

@@ -60,8 +60,10 @@ static const char *full_recipe =
   "                         {\"type\": \"dense\", \"out_features\": 16, \"activation\": \"tanh\"},"
   "                         {\"type\": \"normalize\"}]},"
   " \"train\": [{\"path\": \"/a.csv\", \"columns\": [\"s1\", \"s2\"], \"label\": \"score\", \"limit\": 50,"
+  "             \"roles\": {\"s1\": \"sentence\", \"pair_id\": \"ignore\", \"score\": \"label\"},"
   "             \"loss\": {\"name\": \"CoSENTLoss\", \"params\": {\"scale\": 10}}},"
-  "            {\"path\": \"/b.jsonl\", \"split\": \"train\", \"columns\": [\"anchor\", \"positive\"]}],"
+  "            {\"path\": \"/b.jsonl\", \"split\": \"train\", \"columns\": [\"anchor\", \"positive\"],"
+  "             \"label\": null, \"roles\": {\"score\": \"ignore\"}}],"
   " \"eval\": {\"split_ratio\": 0.1},"
   " \"loss\": {\"name\": \"MultipleNegativesRankingLoss\"},"
   " \"evaluator\": {\"name\": \"similarity\"},"
@@ -80,9 +82,11 @@ test_full (void)
   g_autoptr(VsRecipe) r = parse (full_recipe, &error);
   g_autoptr(VsRecipe) again = NULL;
   VsRecipeDataset *d0;
+  VsRecipeDataset *d1;
   cJSON *json;
   cJSON *json2;
   cJSON *nd;
+  cJSON *written;
   char *text;
 
   g_assert_no_error (error);
@@ -94,6 +98,19 @@ test_full (void)
   d0 = g_ptr_array_index (r->train, 0);
   g_assert_cmpstr (d0->columns[1], ==, "s2");
   g_assert_cmpint (d0->limit, ==, 50);
+  g_assert_false (d0->no_label);
+  g_assert_cmpuint (d0->n_roles, ==, 3);
+  g_assert_cmpstr (d0->roles[0].column, ==, "s1");
+  g_assert_cmpint (d0->roles[0].role, ==, VS_ROLE_ANCHOR);   /* "sentence" */
+  g_assert_cmpint (vs_recipe_dataset_role (d0, "pair_id"), ==, VS_ROLE_IGNORE);
+  g_assert_cmpint (vs_recipe_dataset_role (d0, "s2"), ==, VS_ROLE_AUTO);
+  g_assert_cmpstr (vs_recipe_dataset_label (d0), ==, "score");
+  d1 = g_ptr_array_index (r->train, 1);
+  g_assert_true (d1->no_label);
+  g_assert_null (d1->label);
+  g_assert_null (vs_recipe_dataset_label (d1));
+  g_assert_cmpuint (d1->n_roles, ==, 1);
+  g_assert_cmpint (vs_recipe_dataset_role (d1, "score"), ==, VS_ROLE_IGNORE);
   g_assert_cmpstr (vs_recipe_loss_for (r, 0)->name, ==, "CoSENTLoss");
   g_assert_cmpstr (vs_recipe_loss_for (r, 1)->name, ==, "MultipleNegativesRankingLoss");
   g_assert_cmpfloat (r->eval->split_ratio, ==, 0.1);
@@ -110,6 +127,26 @@ test_full (void)
   g_assert_no_error (error);
   json2 = vs_recipe_to_json (again);
   g_assert_true (cJSON_Compare (json, json2, TRUE));
+  /* "label": null stays null (not absent: that would bring the automatic
+   * label back), and every role reads back. */
+  written = cJSON_GetArrayItem (cJSON_GetObjectItem (json, "train"), 1);
+  g_assert_true (cJSON_IsNull (cJSON_GetObjectItem (written, "label")));
+  g_assert_cmpstr (cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetObjectItem (
+                     cJSON_GetArrayItem (cJSON_GetObjectItem (json, "train"), 0), "roles"), "s1")), ==, "anchor");
+  for (guint i = 0; i < r->train->len; i++)
+    {
+      VsRecipeDataset *a = g_ptr_array_index (r->train, i);
+      VsRecipeDataset *b = g_ptr_array_index (again->train, i);
+
+      g_assert_cmpint (a->no_label, ==, b->no_label);
+      g_assert_cmpstr (a->label, ==, b->label);
+      g_assert_cmpuint (a->n_roles, ==, b->n_roles);
+      for (guint k = 0; k < a->n_roles; k++)
+        {
+          g_assert_cmpstr (a->roles[k].column, ==, b->roles[k].column);
+          g_assert_cmpint (a->roles[k].role, ==, b->roles[k].role);
+        }
+    }
 
   nd = vs_train_args_non_default (&r->args);
   g_assert_nonnull (cJSON_GetObjectItem (nd, "learning_rate"));
@@ -395,6 +432,140 @@ test_prompt_problems (void)
   g_assert_nonnull (strstr (error->message, "args.batch_size"));
 }
 
+/* "label": null and "roles" without "columns" (detection takes them as
+ * overrides), on train and eval: fields, round trip, the exported script. */
+static void
+test_roles (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VsRecipe) r = parse (
+    "{\"model\": \"org/model\", \"output_dir\": \"out\","
+    " \"train\": [{\"path\": \"/pairs.csv\", \"label\": null},"
+    "            {\"path\": \"/scored.csv\", \"roles\": {\"score\": \"ignore\"}},"
+    "            {\"path\": \"/qa.jsonl\", \"roles\": {\"q\": \"sentence\", \"a\": \"positive\","
+    "                                          \"hard\": \"negative\", \"gold\": \"label\"}},"
+    "            {\"path\": \"/cols.csv\", \"columns\": [\"s1\", \"s2\"]}],"
+    " \"eval\": {\"path\": \"/dev.csv\", \"label\": null, \"roles\": {\"id\": \"ignore\"}},"
+    " \"loss\": \"MultipleNegativesRankingLoss\"}", &error);
+  g_autoptr(VsRecipe) again = NULL;
+  g_autofree char *py = NULL;
+  VsRecipeDataset *qa;
+  cJSON *json;
+  cJSON *json2;
+  char *text;
+
+  g_assert_no_error (error);
+  g_assert_true (((VsRecipeDataset *) g_ptr_array_index (r->train, 0))->no_label);
+  g_assert_false (((VsRecipeDataset *) g_ptr_array_index (r->train, 1))->no_label);
+  qa = g_ptr_array_index (r->train, 2);
+  g_assert_cmpuint (qa->n_roles, ==, 4);
+  g_assert_cmpint (vs_recipe_dataset_role (qa, "q"), ==, VS_ROLE_ANCHOR);
+  g_assert_cmpint (vs_recipe_dataset_role (qa, "hard"), ==, VS_ROLE_NEGATIVE);
+  g_assert_cmpstr (vs_recipe_dataset_label (qa), ==, "gold");
+  g_assert_null (qa->label);
+  g_assert_true (r->eval->no_label);
+  g_assert_cmpint (vs_recipe_dataset_role (r->eval, "id"), ==, VS_ROLE_IGNORE);
+
+  json = vs_recipe_to_json (r);
+  text = cJSON_PrintUnformatted (json);
+  again = parse (text, &error);
+  g_assert_no_error (error);
+  json2 = vs_recipe_to_json (again);
+  g_assert_true (cJSON_Compare (json, json2, TRUE));
+  g_assert_true (((VsRecipeDataset *) g_ptr_array_index (again->train, 0))->no_label);
+  g_assert_true (again->eval->no_label);
+  g_assert_cmpstr (vs_recipe_dataset_label (g_ptr_array_index (again->train, 2)), ==, "gold");
+  cJSON_free (text);
+  cJSON_Delete (json);
+  cJSON_Delete (json2);
+
+  /* The script keeps the columns the trainer keeps. */
+  py = vs_recipe_to_python (r);
+  g_test_message ("%s", py);
+  g_assert_nonnull (strstr (py, "train_0 = train_0.remove_columns([c for c in [\"label\", \"score\"] "
+                                "if c in train_0.column_names])\n"));
+  g_assert_nonnull (strstr (py, "train_1 = train_1.remove_columns([\"score\"])\n"));
+  g_assert_nonnull (strstr (py, "def vectorsmith_inputs(dataset, anchors, positives, negatives):\n"));
+  g_assert_nonnull (strstr (py, "train_2 = train_2.select_columns(vectorsmith_inputs(train_2, [\"q\"], [\"a\"], "
+                                "[\"hard\"]) + [\"gold\"])\ntrain_2 = train_2.rename_column(\"gold\", \"label\")\n"));
+  /* "columns" without "label": the trainer's automatic label comes along. */
+  g_assert_nonnull (strstr (py, "train_3 = train_3.select_columns([\"s1\", \"s2\"] + [c for c in [\"label\", "
+                                "\"score\"] if c in train_3.column_names and c not in [\"s1\", \"s2\"]][:1])\n"));
+  g_assert_nonnull (strstr (py, "eval_dataset = eval_dataset.remove_columns([\"id\"])\n"
+                                "eval_dataset = eval_dataset.remove_columns([c for c in [\"label\", \"score\"] "
+                                "if c in eval_dataset.column_names and c not in [\"id\"]])\n"));
+}
+
+/* Every contradiction in "label" / "roles" / "columns" is listed at once,
+ * each naming its dataset and column. */
+static void
+test_role_problems (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VsRecipe) r = parse (
+    "{\"model\": \"org/model\", \"output_dir\": \"out\","
+    " \"train\": [{\"path\": \"/a.csv\", \"roles\": {\"x\": \"boss\", \"y\": 3, \"\": \"anchor\"}},"
+    "            {\"path\": \"/b.csv\", \"columns\": [\"a\", \"b\", \"c\"], \"label\": \"s\","
+    "             \"roles\": {\"a\": \"ignore\", \"s\": \"ignore\", \"b\": \"anchor\", \"c\": \"negative\","
+    "                       \"d\": \"positive\", \"t\": \"label\"}},"
+    "            {\"path\": \"/c.csv\", \"label\": null, \"roles\": {\"g\": \"label\"}},"
+    "            {\"path\": \"/d.csv\", \"roles\": {\"g\": \"label\", \"h\": \"label\", \"g\": \"anchor\"}},"
+    "            {\"path\": \"/e.csv\", \"roles\": [\"a\"]},"
+    "            {\"path\": \"/f.csv\", \"columns\": [\"a\", \"b\"], \"roles\": {\"a\": \"label\"}},"
+    "            {\"path\": \"/g.csv\", \"label\": \"s\", \"roles\": {\"s\": \"positive\"}},"
+    "            {\"path\": \"/h.csv\", \"columns\": [\"a\", \"b\"], \"roles\": {\"s\": \"ignore\"}},"
+    "            {\"path\": \"/i.csv\", \"columns\": [\"a\", \"b\"], \"roles\": {\"s\": \"label\"}}],"
+    " \"eval\": {\"split_ratio\": 0.1, \"label\": null, \"roles\": {\"a\": \"ignore\"}},"
+    " \"args\": {\"batch_sampler\": \"group_by_label\", \"batch_size\": 4}}", &error);
+  const char *expected[] = {
+    "r.json: train[0].roles.x: expected anchor, positive, negative, sentence, label or ignore (got “boss”)",
+    "r.json: train[0].roles.y: expected anchor, positive, negative, sentence, label or ignore (got a number)",
+    "r.json: train[0].roles: an empty key; keys are column names",
+    "r.json: train[1].roles.a: “a” is ignored, but it is columns[0]",
+    "r.json: train[1].roles.s: “s” is ignored, but \"label\" names it",
+    "r.json: train[1].roles.b: “b” is columns[1], the positive (with \"columns\", their order gives the roles)",
+    "r.json: train[1].roles.c: ",   /* placeholder: c is columns[2], a negative: no problem */
+    "r.json: train[1].roles.d: “d” is not in columns (with \"columns\", the inputs are those listed)",
+    "r.json: train[1].roles.t: “t” has the label role, but \"label\" names “s”",
+    "r.json: train[2].roles.g: “g” has the label role, but \"label\" is null (no label)",
+    "r.json: train[3].roles.h: “g” and “h” both have the label role; a dataset has one label",
+    "r.json: train[3].roles.g: given twice",
+    "r.json: train[4].roles: expected an object of column -> role (anchor, positive, negative, sentence, label "
+    "or ignore) (got an array)",
+    "r.json: train[5].roles.a: “a” is the label, but it is columns[0]; list only inputs",
+    "r.json: train[6].roles.s: “s” is the label (\"label\"), not a text",
+    "r.json: eval.roles: not for a split_ratio eval set (it takes train[0]'s columns)",
+    "r.json: eval.label: not for a split_ratio eval set (it takes train[0]'s columns)",
+    "r.json: train[2].label: group_by_label needs a label column (it is null)",
+    "r.json: train[7].label: group_by_label needs a label column",
+  };
+  g_auto(GStrv) lines = NULL;
+  guint n_expected = 0;
+
+  g_assert_null (r);
+  g_assert_error (error, VS_ERROR, VS_ERROR_INVALID);
+  g_test_message ("%s", error->message);
+  lines = g_strsplit (error->message, "\n", -1);
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      gboolean found = FALSE;
+
+      if (g_str_has_suffix (expected[i], ": "))
+        {
+          /* A role that agrees with "columns": no line for it. */
+          for (guint j = 0; lines[j] != NULL; j++)
+            g_assert_false (g_str_has_prefix (lines[j], expected[i]));
+          continue;
+        }
+      n_expected++;
+      for (guint j = 0; lines[j] != NULL; j++)
+        found |= strcmp (lines[j], expected[i]) == 0;
+      if (!found)
+        g_error ("missing problem “%s” in:\n%s", expected[i], error->message);
+    }
+  g_assert_cmpuint (g_strv_length (lines), ==, n_expected);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -407,5 +578,7 @@ main (int argc, char **argv)
   g_test_add_func ("/train/recipe/gist-guide", test_gist_guide);
   g_test_add_func ("/train/recipe/prompts", test_prompts);
   g_test_add_func ("/train/recipe/prompt-problems", test_prompt_problems);
+  g_test_add_func ("/train/recipe/roles", test_roles);
+  g_test_add_func ("/train/recipe/role-problems", test_role_problems);
   return g_test_run ();
 }

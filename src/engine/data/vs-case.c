@@ -232,6 +232,41 @@ vs_label_kind_to_string (VsLabelKind kind)
     }
 }
 
+const char *
+vs_column_role_to_string (VsColumnRole role)
+{
+  switch (role)
+    {
+    case VS_ROLE_IGNORE: return "ignore";
+    case VS_ROLE_ANCHOR: return "anchor";
+    case VS_ROLE_POSITIVE: return "positive";
+    case VS_ROLE_NEGATIVE: return "negative";
+    case VS_ROLE_LABEL: return "label";
+    case VS_ROLE_AUTO:
+    default: return "auto";
+    }
+}
+
+gboolean
+vs_column_role_from_string (const char   *name,
+                            VsColumnRole *role)
+{
+  static const struct { const char *name; VsColumnRole role; } names[] = {
+    { "anchor", VS_ROLE_ANCHOR }, { "sentence", VS_ROLE_ANCHOR }, { "positive", VS_ROLE_POSITIVE },
+    { "negative", VS_ROLE_NEGATIVE }, { "label", VS_ROLE_LABEL }, { "ignore", VS_ROLE_IGNORE },
+  };
+
+  g_return_val_if_fail (role != NULL, FALSE);
+
+  for (guint i = 0; name != NULL && i < G_N_ELEMENTS (names); i++)
+    if (strcmp (name, names[i].name) == 0)
+      {
+        *role = names[i].role;
+        return TRUE;
+      }
+  return FALSE;
+}
+
 void
 vs_case_info_free (VsCaseInfo *info)
 {
@@ -812,6 +847,37 @@ vs_dataset_detect_case (const VsDataset      *ds,
   info->inputs = (char **) g_ptr_array_free (g_steal_pointer (&inputs), FALSE);
   rank_losses (info);
   return g_steal_pointer (&info);
+}
+
+VsCaseInfo *
+vs_dataset_detect_case_without_label (const VsDataset      *ds,
+                                      const VsRoleOverride *overrides,
+                                      guint                 n_overrides,
+                                      GError              **error)
+{
+  g_autoptr(GArray) ov = g_array_new (FALSE, FALSE, sizeof (VsRoleOverride));
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  guint n_cols = vs_dataset_get_n_columns (ds);
+  VsCaseInfo *info;
+
+  for (guint o = 0; o < n_overrides; o++)
+    g_return_val_if_fail (overrides[o].role != VS_ROLE_LABEL, NULL);
+  g_array_append_vals (ov, overrides, n_overrides);
+  /* Detection takes at most one label a pass and never one it was told to
+   * ignore, so this ends within n_cols passes. */
+  for (guint pass = 0;; pass++)
+    {
+      VsRoleOverride ignore = { NULL, VS_ROLE_IGNORE };
+
+      info = vs_dataset_detect_case (ds, (const VsRoleOverride *) ov->data, ov->len, error);
+      if (info == NULL || info->label_column == NULL || pass >= n_cols)
+        break;
+      ignore.column = g_strdup (info->label_column);
+      g_ptr_array_add (names, (gpointer) ignore.column);
+      g_array_append_val (ov, ignore);
+      vs_case_info_free (info);
+    }
+  return info;
 }
 
 VsDataset *

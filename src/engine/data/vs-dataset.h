@@ -220,6 +220,14 @@ typedef struct
   VsColumnRole  role;
 } VsRoleOverride;
 
+/* "auto", "ignore", "anchor", "positive", "negative", "label". */
+const char   *vs_column_role_to_string (VsColumnRole role);
+/* The role a name gives (a recipe's "roles", inspect --role): "anchor",
+ * "positive", "negative", "label", "ignore", and "sentence" (= anchor: the
+ * one text of case 3). FALSE for any other name, "auto" included. */
+gboolean      vs_column_role_from_string (const char   *name,
+                                          VsColumnRole *role);
+
 typedef struct
 {
   char         *name;        /* sentence-transformers class name, e.g. "CoSENTLoss" */
@@ -254,6 +262,12 @@ typedef struct
 VsCaseInfo   *vs_dataset_detect_case   (const VsDataset *ds, const VsRoleOverride *overrides,
                                         guint n_overrides, GError **error);
 void          vs_case_info_free        (VsCaseInfo *info);
+/* The same with no label column (a recipe's "label": null, inspect
+ * --no-label): each column detection would take as the label is ignored in
+ * turn, so the table is read as texts only (an anchor,positive,score file is
+ * case 2). An override with the label role is API misuse. */
+VsCaseInfo   *vs_dataset_detect_case_without_label (const VsDataset *ds, const VsRoleOverride *overrides,
+                                                    guint n_overrides, GError **error);
 
 /* A new dataset in sentence-transformers' training layout: the input columns
  * (as info->inputs, in that order), then "label" when info has one (FLOAT:

@@ -155,8 +155,76 @@ append_loss (GString     *s,
   g_string_append_c (s, ')');
 }
 
-/* Code that leaves a datasets.Dataset in `var`, with the recipe's columns
- * (inputs in loss order, then "label"). */
+/* A Python list of strings. */
+static void
+append_str_list (GString    *s,
+                 GPtrArray  *names)
+{
+  g_string_append_c (s, '[');
+  for (guint i = 0; i < names->len; i++)
+    {
+      if (i > 0)
+        g_string_append (s, ", ");
+      append_str (s, names->pdata[i]);
+    }
+  g_string_append_c (s, ']');
+}
+
+/* Whether the dataset's roles name text columns that detection orders
+ * (no "columns"): the script then calls vectorsmith_inputs(). */
+static gboolean
+needs_role_order (const VsRecipeDataset *ds)
+{
+  if (ds == NULL || ds->columns != NULL)
+    return FALSE;
+  for (guint i = 0; i < ds->n_roles; i++)
+    if (ds->roles[i].role == VS_ROLE_ANCHOR || ds->roles[i].role == VS_ROLE_POSITIVE ||
+        ds->roles[i].role == VS_ROLE_NEGATIVE)
+      return TRUE;
+  return FALSE;
+}
+
+/* The order the trainer's case detection gives role columns
+ * (data/vs-case.c), in Python. */
+static const char role_order_py[] =
+  "def vectorsmith_inputs(dataset, anchors, positives, negatives):\n"
+  "    \"\"\"The input columns in the order Vectorsmith reads them for these roles: the\n"
+  "    first anchor, the first positive (each taken from the other anchors and\n"
+  "    positives when missing), then the rest in the table's order.\"\"\"\n"
+  "    cols = dataset.column_names\n"
+  "    a = [c for c in cols if c in anchors]\n"
+  "    p = [c for c in cols if c in positives]\n"
+  "    rest = sorted(a[1:] + p[1:], key=cols.index)\n"
+  "    a, p = a[:1], p[:1]\n"
+  "    if not a and rest:\n"
+  "        a = [rest.pop(0)]\n"
+  "    if not p and rest:\n"
+  "        p = [rest.pop(0)]\n"
+  "    if not a:\n"
+  "        a, p = p, []\n"
+  "    rest += [c for c in cols if c in negatives]\n"
+  "    return a + p + sorted(rest, key=cols.index)\n\n";
+
+/* `[c for c in ["label", "score"] if c in VAR.column_names and c not in
+ * [EXCLUDED]]`: sentence-transformers' label candidates that are left. */
+static void
+append_candidates (GString    *s,
+                   const char *var,
+                   GPtrArray  *excluded)
+{
+  g_string_append_printf (s, "[c for c in [\"label\", \"score\"] if c in %s.column_names", var);
+  if (excluded->len > 0)
+    {
+      g_string_append (s, " and c not in ");
+      append_str_list (s, excluded);
+    }
+  g_string_append_c (s, ']');
+}
+
+/* Code that leaves a datasets.Dataset in `var` with the columns the trainer
+ * takes: the inputs (in loss order where the recipe or its roles fix it),
+ * then the label, renamed "label" unless sentence-transformers' collator
+ * finds it by name. */
 static void
 append_dataset (GString               *s,
                 const char            *var,
@@ -164,6 +232,28 @@ append_dataset (GString               *s,
 {
   const char *path = ds->path;
   const char *builder = NULL;
+  const char *label = vs_recipe_dataset_label (ds);
+  g_autoptr(GPtrArray) ignored = g_ptr_array_new ();
+  g_autoptr(GPtrArray) named = g_ptr_array_new ();     /* every column "roles" names */
+  g_autoptr(GPtrArray) anchors = g_ptr_array_new ();
+  g_autoptr(GPtrArray) positives = g_ptr_array_new ();
+  g_autoptr(GPtrArray) negatives = g_ptr_array_new ();
+  GPtrArray *texts[3] = { anchors, positives, negatives };
+
+  for (guint i = 0; i < ds->n_roles; i++)
+    {
+      const VsRoleOverride *ov = &ds->roles[i];
+
+      g_ptr_array_add (named, (gpointer) ov->column);
+      if (ov->role == VS_ROLE_IGNORE)
+        g_ptr_array_add (ignored, (gpointer) ov->column);
+      else if (ov->role == VS_ROLE_ANCHOR)
+        g_ptr_array_add (texts[0], (gpointer) ov->column);
+      else if (ov->role == VS_ROLE_POSITIVE)
+        g_ptr_array_add (texts[1], (gpointer) ov->column);
+      else if (ov->role == VS_ROLE_NEGATIVE)
+        g_ptr_array_add (texts[2], (gpointer) ov->column);
+    }
 
   if (g_str_has_suffix (path, ".csv") || g_str_has_suffix (path, ".csv.gz"))
     builder = "csv";
@@ -196,24 +286,76 @@ append_dataset (GString               *s,
                             var, var, ds->limit, var);
   if (ds->columns != NULL)
     {
-      g_string_append_printf (s, "%s = %s.select_columns([", var, var);
+      g_autoptr(GPtrArray) cols = g_ptr_array_new ();
+
       for (guint i = 0; ds->columns[i] != NULL; i++)
+        g_ptr_array_add (cols, ds->columns[i]);
+      g_string_append_printf (s, "%s = %s.select_columns(", var, var);
+      append_str_list (s, cols);
+      if (label != NULL)
         {
-          if (i > 0)
-            g_string_append (s, ", ");
-          append_str (s, ds->columns[i]);
+          g_string_append (s, " + [");
+          append_str (s, label);
+          g_string_append_c (s, ']');
         }
-      if (ds->label != NULL)
+      else if (!ds->no_label)
         {
-          g_string_append (s, ", ");
-          append_str (s, ds->label);
+          /* The trainer's automatic label: the first candidate left. */
+          g_ptr_array_extend (cols, named, NULL, NULL);
+          g_string_append (s, " + ");
+          append_candidates (s, var, cols);
+          g_string_append (s, "[:1]");
         }
-      g_string_append (s, "])\n");
+      g_string_append (s, ")\n");
     }
-  if (ds->label != NULL && strcmp (ds->label, "label") != 0 && strcmp (ds->label, "score") != 0)
+  else
+    {
+      if (ignored->len > 0)
+        {
+          g_string_append_printf (s, "%s = %s.remove_columns(", var, var);
+          append_str_list (s, ignored);
+          g_string_append (s, ")\n");
+        }
+      if ((ds->no_label || label != NULL) && !needs_role_order (ds))
+        {
+          /* No label, or only the named one: the collator must not find
+           * another by name. (Detection may also pass over a column by its
+           * values; the script cannot.) */
+          g_autoptr(GPtrArray) keep = g_ptr_array_copy (named, NULL, NULL);
+
+          if (label != NULL && !g_ptr_array_find_with_equal_func (keep, label, g_str_equal, NULL))
+            g_ptr_array_add (keep, (gpointer) label);
+          g_string_append_printf (s, "%s = %s.remove_columns(", var, var);
+          append_candidates (s, var, keep);
+          g_string_append (s, ")\n");
+        }
+      if (needs_role_order (ds))
+        {
+          g_string_append_printf (s, "%s = %s.select_columns(vectorsmith_inputs(%s, ", var, var, var);
+          for (guint k = 0; k < 3; k++)
+            {
+              append_str_list (s, texts[k]);
+              g_string_append (s, k < 2 ? ", " : ")");
+            }
+          if (label != NULL)
+            {
+              g_string_append (s, " + [");
+              append_str (s, label);
+              g_string_append_c (s, ']');
+            }
+          else if (!ds->no_label)
+            {
+              g_string_append (s, " + ");
+              append_candidates (s, var, named);
+              g_string_append (s, "[:1]");
+            }
+          g_string_append (s, ")\n");
+        }
+    }
+  if (label != NULL && strcmp (label, "label") != 0 && strcmp (label, "score") != 0)
     {
       g_string_append_printf (s, "%s = %s.rename_column(", var, var);
-      append_str (s, ds->label);
+      append_str (s, label);
       g_string_append (s, ", \"label\")\n");
     }
 }
@@ -535,6 +677,15 @@ vs_recipe_to_python (const VsRecipe *recipe)
     }
   g_string_append (s, "\n");
 
+  {
+    gboolean order = recipe->eval != NULL && recipe->eval->split_ratio <= 0.0 &&
+                     needs_role_order (recipe->eval);
+
+    for (guint i = 0; i < recipe->train->len; i++)
+      order |= needs_role_order (g_ptr_array_index (recipe->train, i));
+    if (order)
+      g_string_append (s, role_order_py);
+  }
   for (guint i = 0; i < recipe->train->len; i++)
     {
       g_autofree char *var = g_strdup_printf ("train_%u", i);

@@ -1154,19 +1154,22 @@ make_model (const VsRecipe *recipe,
 }
 
 /* Loads a dataset and puts it in sentence-transformers' layout: the inputs
- * (the recipe's columns, or the detected case's) then "label". */
+ * (the recipe's columns, or the detected case's) then "label". The recipe's
+ * "label" and "roles" (vs-recipe.h) steer both ways. */
 static VsDataset *
 load_layout (const VsRecipeDataset *spec,
              const char            *where,
              GPtrArray             *problems,
              guint                 *n_inputs,
-             gboolean              *has_label)
+             gboolean              *has_label,
+             char                 **label_from)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(VsDataset) raw = NULL;
   g_autofree char *path = NULL;
+  g_autofree char *label_where = NULL;
   g_autoptr(GPtrArray) names = g_ptr_array_new ();
-  const char *label = spec->label;
+  const char *label = vs_recipe_dataset_label (spec);
   guint before = problems->len;
   VsDataset *out;
 
@@ -1182,14 +1185,63 @@ load_layout (const VsRecipeDataset *spec,
       add_problem (problems, "%s: %s", where, error->message);
       return NULL;
     }
+
+  /* Each role names a column of this file that can take it ("columns"
+   * itself is checked below). */
+  for (guint i = 0; i < spec->n_roles; i++)
+    {
+      const VsRoleOverride *ov = &spec->roles[i];
+      const VsColumn *col = vs_dataset_get_column_by_name (raw, ov->column);
+      VsColumnType type;
+
+      if (spec->columns != NULL && g_strv_contains ((const char *const *) spec->columns, ov->column))
+        continue;
+      if (col == NULL)
+        {
+          add_problem (problems, "%s.roles.%s: no column “%s” in %s", where, ov->column, ov->column,
+                       spec->path);
+          continue;
+        }
+      type = vs_column_get_type (col);
+      if ((ov->role == VS_ROLE_ANCHOR || ov->role == VS_ROLE_POSITIVE || ov->role == VS_ROLE_NEGATIVE) &&
+          type != VS_COLUMN_STRING)
+        add_problem (problems, "%s.roles.%s: “%s” holds %s, not text", where, ov->column, ov->column,
+                     vs_column_type_to_string (type));
+    }
+  if (label != NULL)
+    label_where = spec->label != NULL ? g_strdup_printf ("%s.label", where)
+                                      : g_strdup_printf ("%s.roles.%s", where, label);
+  if (label != NULL && spec->label != NULL && vs_dataset_find_column (raw, label) < 0)
+    add_problem (problems, "%s: no column “%s” in %s", label_where, label, spec->path);
+  if (label != NULL && vs_dataset_find_column (raw, label) >= 0 &&
+      vs_column_get_type (vs_dataset_get_column_by_name (raw, label)) == VS_COLUMN_STRING_LIST)
+    add_problem (problems, "%s: “%s” holds %s, not labels", label_where, label,
+                 vs_column_type_to_string (VS_COLUMN_STRING_LIST));
+  if (problems->len > before)
+    return NULL;
+
   if (spec->columns == NULL)
     {
-      g_autoptr(VsCaseInfo) info = vs_dataset_detect_case (raw, NULL, 0, &error);
+      g_autoptr(GArray) overrides = g_array_new (FALSE, FALSE, sizeof (VsRoleOverride));
+      g_autoptr(VsCaseInfo) info = NULL;
 
+      g_array_append_vals (overrides, spec->roles, spec->n_roles);
+      if (spec->label != NULL && vs_recipe_dataset_role (spec, spec->label) != VS_ROLE_LABEL)
+        {
+          VsRoleOverride ov = { spec->label, VS_ROLE_LABEL };
+
+          g_array_append_val (overrides, ov);
+        }
+      if (spec->no_label)
+        info = vs_dataset_detect_case_without_label (raw, (const VsRoleOverride *) overrides->data,
+                                                     overrides->len, &error);
+      else
+        info = vs_dataset_detect_case (raw, (const VsRoleOverride *) overrides->data, overrides->len,
+                                       &error);
       if (info == NULL || info->case_number == 0)
         {
-          add_problem (problems, "%s: cannot tell the columns' roles (%s); list them in \"columns\"",
-                       where, info != NULL ? info->evidence : error->message);
+          add_problem (problems, "%s: cannot tell the columns' roles (%s); list them in \"columns\" "
+                       "or fix them in \"roles\"", where, info != NULL ? info->evidence : error->message);
           return NULL;
         }
       out = vs_dataset_apply_case (raw, info, &error);
@@ -1200,6 +1252,8 @@ load_layout (const VsRecipeDataset *spec,
         }
       *n_inputs = info->n_inputs;
       *has_label = info->label_column != NULL;
+      if (label_from != NULL)
+        *label_from = g_strdup (info->label_column);
       return out;
     }
 
@@ -1214,13 +1268,21 @@ load_layout (const VsRecipeDataset *spec,
       g_ptr_array_add (names, spec->columns[i]);
     }
   *n_inputs = names->len;
-  /* sentence-transformers' collator: "label", then "score", when not an input. */
-  if (label == NULL)
+  /* sentence-transformers' collator: "label", then "score", when not an
+   * input; a column the recipe ignores is no candidate, and "label": null
+   * takes none. */
+  if (label == NULL && !spec->no_label)
     {
-      if (vs_dataset_find_column (raw, "label") >= 0 && !g_strv_contains ((const char *const *) spec->columns, "label"))
-        label = "label";
-      else if (vs_dataset_find_column (raw, "score") >= 0 && !g_strv_contains ((const char *const *) spec->columns, "score"))
-        label = "score";
+      static const char *const candidates[] = { "label", "score" };
+
+      for (guint k = 0; k < G_N_ELEMENTS (candidates) && label == NULL; k++)
+        if (vs_dataset_find_column (raw, candidates[k]) >= 0 &&
+            !g_strv_contains ((const char *const *) spec->columns, candidates[k]) &&
+            vs_recipe_dataset_role (spec, candidates[k]) != VS_ROLE_IGNORE)
+          {
+            label = candidates[k];
+            label_where = g_strdup_printf ("%s.label", where);
+          }
     }
   if (label != NULL)
     {
@@ -1229,13 +1291,13 @@ load_layout (const VsRecipeDataset *spec,
 
       if (col == NULL)
         {
-          add_problem (problems, "%s.label: no column “%s” in %s", where, label, spec->path);
+          add_problem (problems, "%s: no column “%s” in %s", label_where, label, spec->path);
           return NULL;
         }
       type = vs_column_get_type (col);
       if (type != VS_COLUMN_FLOAT64 && type != VS_COLUMN_INT64 && type != VS_COLUMN_BOOL)
         {
-          add_problem (problems, "%s.label: “%s” holds %s, not numbers", where, label,
+          add_problem (problems, "%s: “%s” holds %s, not numbers", label_where, label,
                        vs_column_type_to_string (type));
           return NULL;
         }
@@ -1257,6 +1319,8 @@ load_layout (const VsRecipeDataset *spec,
       return NULL;
     }
   *has_label = label != NULL;
+  if (label_from != NULL)
+    *label_from = g_strdup (label);
   return out;
 }
 
@@ -1462,10 +1526,11 @@ make_set (const VsRecipe        *recipe,
   TrainSet *set = g_new0 (TrainSet, 1);
   VsLossDataShape shape;
   guint before = problems->len;
+  g_autofree char *label_from = NULL;
 
   set->name = dataset_name (spec);
   set->path = g_strdup (spec->path);
-  set->data = load_layout (spec, where, problems, &set->n_inputs, &set->has_label);
+  set->data = load_layout (spec, where, problems, &set->n_inputs, &set->has_label, &label_from);
   {
     /* sentence-transformers passes the model's embedding size to losses
      * that need it (SoftmaxLoss); the recipe need not repeat it. */
@@ -1493,7 +1558,21 @@ make_set (const VsRecipe        *recipe,
   data_shape (set->data, set->n_inputs, set->has_label, &shape);
   if (!vs_loss_check_data (set->loss, &shape, &error))
     {
-      add_problem (problems, "%s: %s", where, error->message);
+      /* A label the loss cannot take may come from the automatic rule: say
+       * how the recipe turns it off. */
+      VsLossDataShape unlabeled = shape;
+      gboolean hint;
+
+      unlabeled.label = VS_LOSS_DATA_LABEL_NONE;
+      hint = set->has_label && !spec->no_label && vs_recipe_dataset_label (spec) == NULL &&
+             vs_loss_check_data (set->loss, &unlabeled, NULL);
+
+      if (hint)
+        add_problem (problems, "%s: %s; to train without “%s”, say \"label\": null or "
+                     "\"roles\": {\"%s\": \"ignore\"} in %s", where, error->message, label_from,
+                     label_from, where);
+      else
+        add_problem (problems, "%s: %s", where, error->message);
       train_set_free (set);
       return NULL;
     }
@@ -1584,7 +1663,7 @@ make_eval (RecipeTarget   *t,
         }
       return TRUE;
     }
-  t->eval_data = load_layout (spec, "eval", problems, &t->eval_inputs, &t->eval_has_label);
+  t->eval_data = load_layout (spec, "eval", problems, &t->eval_inputs, &t->eval_has_label, NULL);
   if (t->eval_data == NULL)
     return FALSE;
   if (t->eval_inputs != first->n_inputs || t->eval_has_label != first->has_label)

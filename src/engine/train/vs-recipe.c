@@ -574,9 +574,145 @@ recipe_dataset_free (VsRecipeDataset *ds)
   g_free (ds->split);
   g_strfreev (ds->columns);
   g_free (ds->label);
+  for (guint i = 0; i < ds->n_roles; i++)
+    g_free ((char *) ds->roles[i].column);
+  g_free (ds->roles);
   g_free (ds->name);
   recipe_loss_free (ds->loss);
   g_free (ds);
+}
+
+#define ROLE_NAMES "anchor, positive, negative, sentence, label or ignore"
+
+/* "roles": column -> role, checked against each other and against the
+ * dataset's "columns" and "label" (parsed before). */
+static void
+parse_roles (Checker         *ck,
+             VsRecipeDataset *ds,
+             const cJSON     *roles,
+             const char      *where)
+{
+  g_autoptr(GArray) out = g_array_new (FALSE, FALSE, sizeof (VsRoleOverride));
+  const char *label_role = NULL;
+  const cJSON *item;
+
+  if (roles == NULL || cJSON_IsNull (roles))
+    return;
+  if (!cJSON_IsObject (roles))
+    {
+      problem (ck, "%s.roles: expected an object of column -> role (" ROLE_NAMES ") (got %s)", where,
+               json_type_name (roles));
+      return;
+    }
+  cJSON_ArrayForEach (item, roles)
+    {
+      const char *col = item->string;
+      VsColumnRole role;
+      VsRoleOverride ov;
+      gboolean seen = FALSE;
+      int pos = -1;
+
+      for (guint k = 0; k < out->len; k++)
+        seen |= strcmp (g_array_index (out, VsRoleOverride, k).column, col) == 0;
+      for (guint k = 0; ds->columns != NULL && ds->columns[k] != NULL && pos < 0; k++)
+        if (strcmp (ds->columns[k], col) == 0)
+          pos = (int) k;
+      if (col[0] == '\0')
+        {
+          problem (ck, "%s.roles: an empty key; keys are column names", where);
+          continue;
+        }
+      if (seen)
+        {
+          problem (ck, "%s.roles.%s: given twice", where, col);
+          continue;
+        }
+      if (!cJSON_IsString (item) || !vs_column_role_from_string (item->valuestring, &role))
+        {
+          problem (ck, "%s.roles.%s: expected " ROLE_NAMES " (got %s%s%s)", where, col,
+                   cJSON_IsString (item) ? "“" : "",
+                   cJSON_IsString (item) ? item->valuestring : json_type_name (item),
+                   cJSON_IsString (item) ? "”" : "");
+          continue;
+        }
+      switch (role)
+        {
+        case VS_ROLE_IGNORE:
+          if (pos >= 0)
+            problem (ck, "%s.roles.%s: “%s” is ignored, but it is columns[%d]", where, col, col, pos);
+          else if (g_strcmp0 (ds->label, col) == 0)
+            problem (ck, "%s.roles.%s: “%s” is ignored, but \"label\" names it", where, col, col);
+          break;
+        case VS_ROLE_LABEL:
+          if (ds->no_label)
+            problem (ck, "%s.roles.%s: “%s” has the label role, but \"label\" is null (no label)",
+                     where, col, col);
+          else if (ds->label != NULL && strcmp (ds->label, col) != 0)
+            problem (ck, "%s.roles.%s: “%s” has the label role, but \"label\" names “%s”", where, col,
+                     col, ds->label);
+          else if (pos >= 0)
+            problem (ck, "%s.roles.%s: “%s” is the label, but it is columns[%d]; list only inputs",
+                     where, col, col, pos);
+          else if (label_role != NULL)
+            problem (ck, "%s.roles.%s: “%s” and “%s” both have the label role; a dataset has one label",
+                     where, col, label_role, col);
+          else
+            label_role = col;
+          break;
+        case VS_ROLE_ANCHOR:
+        case VS_ROLE_POSITIVE:
+        case VS_ROLE_NEGATIVE:
+          if (g_strcmp0 (ds->label, col) == 0)
+            problem (ck, "%s.roles.%s: “%s” is the label (\"label\"), not a text", where, col, col);
+          else if (ds->columns != NULL && pos < 0)
+            problem (ck, "%s.roles.%s: “%s” is not in columns (with \"columns\", the inputs are "
+                     "those listed)", where, col, col);
+          else if (ds->columns != NULL)
+            {
+              VsColumnRole at = pos == 0 ? VS_ROLE_ANCHOR : pos == 1 ? VS_ROLE_POSITIVE : VS_ROLE_NEGATIVE;
+
+              if (role != at)
+                problem (ck, "%s.roles.%s: “%s” is columns[%d], the %s (with \"columns\", their order "
+                         "gives the roles)", where, col, col, pos, vs_column_role_to_string (at));
+            }
+          break;
+        case VS_ROLE_AUTO:
+        default:
+          break;
+        }
+      ov.column = g_strdup (col);
+      ov.role = role;
+      g_array_append_val (out, ov);
+    }
+  ds->n_roles = out->len;
+  ds->roles = ds->n_roles > 0 ? (VsRoleOverride *) g_array_free (g_steal_pointer (&out), FALSE) : NULL;
+}
+
+#undef ROLE_NAMES
+
+const char *
+vs_recipe_dataset_label (const VsRecipeDataset *dataset)
+{
+  g_return_val_if_fail (dataset != NULL, NULL);
+
+  if (dataset->label != NULL)
+    return dataset->label;
+  for (guint i = 0; i < dataset->n_roles; i++)
+    if (dataset->roles[i].role == VS_ROLE_LABEL)
+      return dataset->roles[i].column;
+  return NULL;
+}
+
+VsColumnRole
+vs_recipe_dataset_role (const VsRecipeDataset *dataset,
+                        const char            *column)
+{
+  g_return_val_if_fail (dataset != NULL && column != NULL, VS_ROLE_AUTO);
+
+  for (guint i = 0; i < dataset->n_roles; i++)
+    if (strcmp (dataset->roles[i].column, column) == 0)
+      return dataset->roles[i].role;
+  return VS_ROLE_AUTO;
 }
 
 static VsRecipeDataset *
@@ -585,9 +721,9 @@ parse_dataset (Checker     *ck,
                const char  *where,
                gboolean     is_eval)
 {
-  static const char *const train_keys[] = { "path", "split", "columns", "label", "limit",
+  static const char *const train_keys[] = { "path", "split", "columns", "label", "roles", "limit",
                                             "name", "loss", NULL };
-  static const char *const eval_keys[] = { "path", "split", "columns", "label", "limit",
+  static const char *const eval_keys[] = { "path", "split", "columns", "label", "roles", "limit",
                                            "name", "split_ratio", NULL };
   VsRecipeDataset *ds;
   const cJSON *item;
@@ -617,6 +753,11 @@ parse_dataset (Checker     *ck,
         ds->split_ratio = item->valuedouble;
       if (cJSON_GetObjectItemCaseSensitive (obj, "path") != NULL)
         problem (ck, "%s: give either path or split_ratio, not both", where);
+      /* The held-out rows keep train[0]'s layout. */
+      if (cJSON_GetObjectItemCaseSensitive (obj, "roles") != NULL)
+        problem (ck, "%s.roles: not for a split_ratio eval set (it takes train[0]'s columns)", where);
+      if (cJSON_IsNull (cJSON_GetObjectItemCaseSensitive (obj, "label")))
+        problem (ck, "%s.label: not for a split_ratio eval set (it takes train[0]'s columns)", where);
       return ds;
     }
 
@@ -624,6 +765,8 @@ parse_dataset (Checker     *ck,
   ds->path = resolve_path (ck->base_dir, path, FALSE);
   ds->split = dup_string (ck, obj, "split", where, FALSE);
   ds->label = dup_string (ck, obj, "label", where, FALSE);
+  /* An explicit null says "no label"; an absent key, "the automatic one". */
+  ds->no_label = cJSON_IsNull (cJSON_GetObjectItemCaseSensitive (obj, "label"));
   ds->name = dup_string (ck, obj, "name", where, FALSE);
 
   item = cJSON_GetObjectItemCaseSensitive (obj, "columns");
@@ -650,6 +793,8 @@ parse_dataset (Checker     *ck,
       g_ptr_array_add (cols, NULL);
       ds->columns = (char **) g_ptr_array_free (cols, FALSE);
     }
+
+  parse_roles (ck, ds, cJSON_GetObjectItemCaseSensitive (obj, "roles"), where);
 
   item = cJSON_GetObjectItemCaseSensitive (obj, "limit");
   if (item != NULL && !cJSON_IsNull (item))
@@ -942,7 +1087,9 @@ check_consistency (Checker  *ck,
       {
         VsRecipeDataset *ds = g_ptr_array_index (recipe->train, i);
 
-        if (ds->columns != NULL && ds->label == NULL)
+        if (ds->no_label)
+          problem (ck, "train[%u].label: group_by_label needs a label column (it is null)", i);
+        else if (ds->columns != NULL && vs_recipe_dataset_label (ds) == NULL)
           problem (ck, "train[%u].label: group_by_label needs a label column", i);
       }
 }
@@ -1311,8 +1458,18 @@ dataset_to_json (const VsRecipeDataset *ds)
     cJSON_AddItemToObject (obj, "columns",
                            cJSON_CreateStringArray ((const char *const *) ds->columns,
                                                     (int) g_strv_length (ds->columns)));
-  if (ds->label != NULL)
+  if (ds->no_label)
+    cJSON_AddNullToObject (obj, "label");
+  else if (ds->label != NULL)
     cJSON_AddStringToObject (obj, "label", ds->label);
+  if (ds->n_roles > 0)
+    {
+      cJSON *roles = cJSON_AddObjectToObject (obj, "roles");
+
+      /* "sentence" reads back as what it means, "anchor". */
+      for (guint i = 0; i < ds->n_roles; i++)
+        cJSON_AddStringToObject (roles, ds->roles[i].column, vs_column_role_to_string (ds->roles[i].role));
+    }
   if (ds->limit > 0)
     cJSON_AddNumberToObject (obj, "limit", (double) ds->limit);
   if (ds->name != NULL)

@@ -13,8 +13,8 @@
  *                            "activation": "tanh"},
  *                           {"type": "normalize"}]},
  *     "train": {"path", "split", "columns": [in loss order], "label",
- *               "limit", "name", "loss"}   or a list of them,
- *     "eval": {"path", "split", "columns", "label", "limit"}
+ *               "roles", "limit", "name", "loss"}   or a list of them,
+ *     "eval": {"path", "split", "columns", "label", "roles", "limit"}
  *           | {"split_ratio": 0.1}          (held out of the first train dataset),
  *     "loss": {"name": "MultipleNegativesRankingLoss", "params": {...}},
  *             (GISTEmbedLoss / CachedGISTEmbedLoss: "params": {"guide":
@@ -27,6 +27,35 @@
  *                                                          (dataset name -> either)},
  *     "output_dir": "out"
  *   }
+ *
+ * A dataset's columns: without "columns", case detection picks the inputs
+ * and the label (vs_dataset_detect_case); with it, the inputs are those
+ * listed, in that order, and the label is the column "label" names, else
+ * the first of the file's "label" / "score" that is not an input
+ * (sentence-transformers' collator). Either way (not for a split_ratio eval
+ * set, which keeps train[0]'s layout):
+ *
+ *   "label": "COLUMN"   the label column (detection is told so);
+ *   "label": null       no label column, even when the file has "label" or
+ *                       "score" (an anchor,positive,score file trains
+ *                       MultipleNegativesRankingLoss); an absent key keeps
+ *                       the automatic rule;
+ *   "roles": {"COLUMN": "anchor" | "positive" | "negative" | "sentence"
+ *                     | "label" | "ignore", …}
+ *                       fixes columns' roles as `inspect --role` does
+ *                       ("sentence" = "anchor", case 3's one text): without
+ *                       "columns" detection takes them as overrides (once
+ *                       one column has a text role, the columns with text
+ *                       roles are the only inputs); with
+ *                       it, "ignore" keeps a column from being the automatic
+ *                       label, "label" names the label, and a text role must
+ *                       match the column's place in "columns" (anchor first,
+ *                       positive second, negatives after).
+ *
+ * Parsing rejects roles that contradict each other or the other keys (an
+ * ignored or label-role column listed in "columns", a label role beside a
+ * different "label" or "label": null, two label roles); the trainer
+ * rejects a role naming a column the data lacks.
  *
  * Relative paths (data, model folder, tokenizer, output_dir) are taken
  * relative to the recipe file's folder when something exists there (or, for
@@ -45,6 +74,7 @@
 #include <glib.h>
 #include <cjson/cJSON.h>
 
+#include "data/vs-dataset.h"
 #include "train/vs-optim.h"
 
 G_BEGIN_DECLS
@@ -73,7 +103,12 @@ typedef struct
   char         *path;         /* file, folder or Hub id; NULL for split_ratio */
   char         *split;        /* NULL: the loader's default split */
   char        **columns;      /* NULL-terminated, in loss order; NULL: all */
-  char         *label;        /* NULL: "label" or "score" when present */
+  char         *label;        /* NULL: a "label" role, else "label" or "score" when present */
+  gboolean      no_label;     /* "label": null: no label column at all */
+  VsRoleOverride *roles;      /* "roles" in the recipe's order ("sentence" read
+                                 as VS_ROLE_ANCHOR; column strings owned here),
+                                 NULL when n_roles is 0 */
+  guint         n_roles;
   gint64        limit;        /* 0: every row */
   char         *name;         /* NULL: derived from the path */
   VsRecipeLoss *loss;         /* this dataset's own loss, or NULL */
@@ -177,7 +212,10 @@ void          vs_train_args_use_st_names (cJSON *args);
 
 /* A Python script that trains the same recipe with sentence-transformers'
  * SentenceTransformerTrainer (to move a job to GPUs: torchrun / accelerate);
- * caller frees with g_free(). Weights of a new model start from another
+ * caller frees with g_free(). Each dataset keeps the columns the trainer
+ * takes ("columns", "label", "roles": select_columns / remove_columns /
+ * rename_column), except that detection's choices by value (not by name or
+ * role) cannot be repeated there. Weights of a new model start from another
  * random draw, and shuffle=false has no trainer equivalent (said in a comment). */
 char         *vs_recipe_to_python      (const VsRecipe *recipe);
 
@@ -194,6 +232,15 @@ const char   *vs_recipe_prompt_for     (const VsRecipe *recipe,
  * else the file name without extensions, the Hub id, or "eval" for a
  * split_ratio eval set. Free with g_free(). */
 char         *vs_recipe_dataset_name   (const VsRecipeDataset *dataset);
+
+/* The label a dataset's recipe names: "label", else the column with the
+ * label role; NULL when neither (then the automatic rule, or no label with
+ * no_label). Borrowed. */
+const char   *vs_recipe_dataset_label  (const VsRecipeDataset *dataset);
+
+/* The role "roles" gives column (VS_ROLE_AUTO when none). */
+VsColumnRole  vs_recipe_dataset_role   (const VsRecipeDataset *dataset,
+                                        const char            *column);
 
 /* The loss that applies to train dataset i (its own, else the recipe's). */
 const VsRecipeLoss *vs_recipe_loss_for (const VsRecipe *recipe,
