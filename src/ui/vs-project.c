@@ -1068,11 +1068,6 @@ VsRoleOverride *
 vs_project_get_role_overrides (VsProject *self,
                                guint     *n_out)
 {
-  static const struct { const char *name; VsColumnRole role; } role_names[] = {
-    { "anchor", VS_ROLE_ANCHOR }, { "sentence", VS_ROLE_ANCHOR },
-    { "positive", VS_ROLE_POSITIVE }, { "negative", VS_ROLE_NEGATIVE },
-    { "label", VS_ROLE_LABEL }, { "ignore", VS_ROLE_IGNORE },
-  };
   const cJSON *roles = vs_project_get (self, "train.roles");
   const cJSON *label = vs_project_get (self, "train.label");
   const cJSON *item;
@@ -1080,15 +1075,14 @@ vs_project_get_role_overrides (VsProject *self,
 
   g_return_val_if_fail (VS_IS_PROJECT (self), NULL);
 
+  /* The recipe's own names ("sentence" = anchor), as the trainer reads them. */
   if (cJSON_IsObject (roles))
     cJSON_ArrayForEach (item, roles)
       {
-        for (guint k = 0; k < G_N_ELEMENTS (role_names); k++)
-          if (cJSON_IsString (item) && strcmp (item->valuestring, role_names[k].name) == 0)
-            {
-              VsRoleOverride ov = { item->string, role_names[k].role };
-              g_array_append_val (out, ov);
-            }
+        VsRoleOverride ov = { item->string, VS_ROLE_AUTO };
+
+        if (cJSON_IsString (item) && vs_column_role_from_string (item->valuestring, &ov.role))
+          g_array_append_val (out, ov);
       }
   if (cJSON_IsString (label))
     {
@@ -1097,6 +1091,13 @@ vs_project_get_role_overrides (VsProject *self,
     }
   *n_out = out->len;
   return (VsRoleOverride *) g_array_free (out, FALSE);
+}
+
+gboolean
+vs_project_get_train_no_label (VsProject *self)
+{
+  g_return_val_if_fail (VS_IS_PROJECT (self), FALSE);
+  return cJSON_IsNull (vs_project_get (self, "train.label"));
 }
 
 /* ---- GObject ---- */

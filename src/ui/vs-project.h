@@ -229,11 +229,15 @@ const VsCaseInfo *vs_project_get_case_info (VsProject   *self);
 void          vs_project_set_case_info     (VsProject   *self,
                                             VsCaseInfo  *info);  /* takes ownership */
 
-/* The role overrides of the first train dataset's "roles" object (and
- * "label": null as an ignored label candidate), for vs_dataset_detect_case.
+/* The role overrides of the first train dataset's "roles" object (and its
+ * "label" column name as the label), for vs_dataset_detect_case.
  * *n_out gets the count; free the array with g_free (strings are borrowed
  * from the document until the next change). */
 VsRoleOverride *vs_project_get_role_overrides (VsProject *self,
                                                guint     *n_out);
+/* TRUE when the first train dataset says "label": null (no label column):
+ * detect its case with vs_dataset_detect_case_without_label, as the
+ * trainer does. */
+gboolean      vs_project_get_train_no_label (VsProject *self);
 
 G_END_DECLS
