@@ -279,7 +279,9 @@ add_loss_row (VsLossPage       *self,
   /* Translators: %s lists the columns a loss takes, e.g. "(anchor, positive)". */
   g_string_append_c (sub, '\n');
   g_string_append_printf (sub, _("Columns: %s"), info->columns_help);
-  if (fit != NULL && fit->reason != NULL)
+  /* A compatible loss's reason often restates the description. */
+  if (fit != NULL && fit->reason != NULL
+      && !(fit->compatible && g_str_has_prefix (fit->reason, info->description)))
     {
       g_string_append_c (sub, '\n');
       g_string_append (sub, fit->reason);
@@ -377,6 +379,19 @@ refresh_chosen (VsLossPage *self)
                              get_batch_size (self));
   gtk_label_set_text (self->explain_label, explain);
   hint = vs_loss_hint (info, get_batch_size (self));
+  {
+    const VsLossFit *fit = find_fit (ci, info->name);
+
+    if (fit != NULL && !fit->compatible)
+      {
+        /* Translators: %s is the engine's reason why the loss does not fit. */
+        g_autofree char *misfit = g_strdup_printf (_("It does not fit the loaded dataset: %s"), fit->reason);
+        char *both = hint != NULL ? g_strdup_printf ("%s\n%s", misfit, hint) : g_strdup (misfit);
+
+        g_free (hint);
+        hint = both;
+      }
+  }
   gtk_label_set_text (self->hint_label, hint != NULL ? hint : "");
   gtk_widget_set_visible (GTK_WIDGET (self->hint_label), hint != NULL);
 }
@@ -665,7 +680,7 @@ add_param_row (VsLossPage            *self,
             gboolean is_int = param->type == VS_LOSS_PARAM_INT;
             GtkAdjustment *adj = gtk_adjustment_new (0, is_int ? -1e9 : -1e6, is_int ? 1e9 : 1e6,
                                                      is_int ? 1 : 0.01, is_int ? 10 : 1, 0);
-            pr->editor = gtk_spin_button_new (adj, is_int ? 1 : 0.01, is_int ? 0 : 4);
+            pr->editor = gtk_spin_button_new (adj, is_int ? 1 : 0.01, is_int ? 0 : 3);
             gtk_widget_set_valign (pr->editor, GTK_ALIGN_CENTER);
             g_signal_connect (pr->editor, "value-changed", G_CALLBACK (on_spin_changed), pr);
           }
@@ -1023,9 +1038,12 @@ vs_loss_page_loss_is_dimmed (VsLossPage *self,
 GtkLabel *vs_loss_page_get_note_label (VsLossPage *self) { return self->note_label; }
 GtkLabel *vs_loss_page_get_explain_label (VsLossPage *self) { return self->explain_label; }
 GtkLabel *vs_loss_page_get_refusal_label (VsLossPage *self) { return self->refusal_label; }
+GtkLabel *vs_loss_page_get_hint_label (VsLossPage *self) { return self->hint_label; }
 GtkLabel *vs_loss_page_get_param_error_label (VsLossPage *self) { return self->param_error_label; }
 AdwActionRow *vs_loss_page_get_suggest_row (VsLossPage *self) { return self->suggest_row; }
 GtkButton *vs_loss_page_get_suggest_button (VsLossPage *self) { return self->suggest_button; }
+GtkWidget *vs_loss_page_get_matryoshka_switch (VsLossPage *self) { return GTK_WIDGET (self->matryoshka_switch); }
+AdwEntryRow *vs_loss_page_get_dims_row (VsLossPage *self) { return self->dims_row; }
 
 GtkWidget *
 vs_loss_page_get_param_editor (VsLossPage *self,

@@ -36,6 +36,7 @@ gboolean   vs_loss_page_loss_is_dimmed      (VsLossPage *self,
 GtkLabel  *vs_loss_page_get_note_label      (VsLossPage *self);
 GtkLabel  *vs_loss_page_get_explain_label   (VsLossPage *self);
 GtkLabel  *vs_loss_page_get_refusal_label   (VsLossPage *self);
+GtkLabel  *vs_loss_page_get_hint_label      (VsLossPage *self);
 GtkLabel  *vs_loss_page_get_param_error_label (VsLossPage *self);
 /* The editor of a parameter of the chosen loss (GtkSpinButton, GtkSwitch,
  * GtkEntry, or the AdwComboRow), or NULL. */
@@ -44,5 +45,7 @@ GtkWidget *vs_loss_page_get_param_editor    (VsLossPage *self,
 /* The row whose subtitle is the suggested evaluator. */
 AdwActionRow *vs_loss_page_get_suggest_row  (VsLossPage *self);
 GtkButton *vs_loss_page_get_suggest_button  (VsLossPage *self);
+GtkWidget *vs_loss_page_get_matryoshka_switch (VsLossPage *self);
+AdwEntryRow *vs_loss_page_get_dims_row      (VsLossPage *self);
 
 G_END_DECLS

@@ -202,6 +202,45 @@ test_loss_page (void)
   g_assert_cmpfloat (vs_project_get_double (f.project, "loss.params.scale", 0), ==, 30.0);
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (vs_loss_page_get_param_error_label (f.page))));
 
+  /* Matryoshka wraps the chosen loss with its params, and unwraps it. */
+  {
+    GtkSwitch *sw = GTK_SWITCH (vs_loss_page_get_matryoshka_switch (f.page));
+    AdwEntryRow *dims = vs_loss_page_get_dims_row (f.page);
+    g_autofree char *dims_before = NULL;
+    g_autofree char *dims_after = NULL;
+
+    gtk_switch_set_active (sw, TRUE);
+    g_assert_cmpstr (vs_project_get_string (f.project, "loss.name"), ==, "MatryoshkaLoss");
+    g_assert_cmpstr (vs_project_get_string (f.project, "loss.params.loss.name"), ==, "MultipleNegativesRankingLoss");
+    g_assert_cmpfloat (vs_project_get_double (f.project, "loss.params.loss.params.scale", 0), ==, 30.0);
+    g_assert_true (cJSON_IsArray (vs_project_get (f.project, "loss.params.matryoshka_dims")));
+    g_assert_true (gtk_widget_get_visible (GTK_WIDGET (dims)));
+
+    /* Text that is not a list of whole numbers is refused next to the field. */
+    dims_before = cJSON_PrintUnformatted (vs_project_get (f.project, "loss.params.matryoshka_dims"));
+    gtk_editable_set_text (GTK_EDITABLE (dims), "64, abc");
+    g_signal_emit_by_name (dims, "apply");
+    dims_after = cJSON_PrintUnformatted (vs_project_get (f.project, "loss.params.matryoshka_dims"));
+    g_assert_cmpstr (dims_before, ==, dims_after);
+    g_assert_true (gtk_widget_get_visible (GTK_WIDGET (vs_loss_page_get_param_error_label (f.page))));
+    g_assert_nonnull (strstr (gtk_label_get_text (vs_loss_page_get_param_error_label (f.page)), "abc"));
+    gtk_editable_set_text (GTK_EDITABLE (dims), "128, 64, 32");
+    g_signal_emit_by_name (dims, "apply");
+    g_assert_cmpint (cJSON_GetArraySize (vs_project_get (f.project, "loss.params.matryoshka_dims")), ==, 3);
+    g_assert_cmpint (vs_project_get_int (f.project, "loss.params.matryoshka_dims.2", 0), ==, 32);
+    g_assert_false (gtk_widget_get_visible (GTK_WIDGET (vs_loss_page_get_param_error_label (f.page))));
+    /* The form edits the inner loss now. */
+    editor = vs_loss_page_get_param_editor (f.page, "scale");
+    gtk_spin_button_set_value (GTK_SPIN_BUTTON (editor), 25.0);
+    g_assert_cmpfloat (vs_project_get_double (f.project, "loss.params.loss.params.scale", 0), ==, 25.0);
+    scroll_to (GTK_WIDGET (vs_loss_page_get_explain_label (f.page)));
+    shot (&f, "loss-page-case4-matryoshka");
+
+    gtk_switch_set_active (sw, FALSE);
+    g_assert_cmpstr (vs_project_get_string (f.project, "loss.name"), ==, "MultipleNegativesRankingLoss");
+    g_assert_cmpfloat (vs_project_get_double (f.project, "loss.params.scale", 0), ==, 25.0);
+  }
+
   /* The evaluator suggested for case 4 is the triplet one; using it writes it. */
   g_assert_nonnull (strstr (adw_action_row_get_subtitle (vs_loss_page_get_suggest_row (f.page)), "triplet"));
   scroll_to (GTK_WIDGET (vs_loss_page_get_refusal_label (f.page)));
@@ -213,6 +252,9 @@ test_loss_page (void)
 
   /* A large batch gives the Cached hint. */
   vs_project_set_int (f.project, "args.batch_size", 256);
+  g_assert_nonnull (strstr (gtk_label_get_text (vs_loss_page_get_explain_label (f.page)), "batch of 256"));
+  g_assert_nonnull (strstr (gtk_label_get_text (vs_loss_page_get_hint_label (f.page)),
+                            "CachedMultipleNegativesRankingLoss"));
   scroll_to (GTK_WIDGET (vs_loss_page_get_explain_label (f.page)));
   shot (&f, "loss-page-case4-large-batch");
 
