@@ -37,6 +37,9 @@ GtkLabel  *vs_loss_page_get_note_label      (VsLossPage *self);
 GtkLabel  *vs_loss_page_get_explain_label   (VsLossPage *self);
 GtkLabel  *vs_loss_page_get_refusal_label   (VsLossPage *self);
 GtkLabel  *vs_loss_page_get_hint_label      (VsLossPage *self);
+GtkLabel  *vs_loss_page_get_problems_label  (VsLossPage *self);
+/* What "Reset to Defaults" does. */
+void       vs_loss_page_reset_params        (VsLossPage *self);
 GtkLabel  *vs_loss_page_get_param_error_label (VsLossPage *self);
 /* The editor of a parameter of the chosen loss (GtkSpinButton, GtkSwitch,
  * GtkEntry, or the AdwComboRow), or NULL. */

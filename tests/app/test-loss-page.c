@@ -175,8 +175,20 @@ test_loss_page (void)
     g_assert_cmpstr (loss_before, ==, loss_after);
     g_assert_nonnull (strstr (gtk_label_get_text (vs_loss_page_get_refusal_label (f.page)), reason));
   }
+  /* The project's own problems of the loss area say it too. */
+  {
+    g_auto(GStrv) problems = vs_project_get_problems_for (f.project, VS_PROJECT_AREA_LOSS);
+    GtkLabel *label = vs_loss_page_get_problems_label (f.page);
+
+    g_assert_nonnull (problems);
+    g_assert_nonnull (problems[0]);
+    g_assert_true (gtk_widget_is_visible (GTK_WIDGET (label)));
+    g_assert_nonnull (strstr (gtk_label_get_text (label), problems[0]));
+  }
   scroll_to (GTK_WIDGET (vs_loss_page_get_refusal_label (f.page)));
   shot (&f, "loss-page-case4-refused");
+  scroll_to (GTK_WIDGET (vs_loss_page_get_problems_label (f.page)));
+  shot (&f, "loss-page-case4-problems");
 
   /* Choosing MNRL writes the project and explains it with the columns. */
   gtk_widget_activate (vs_loss_page_get_loss_row (f.page, "MultipleNegativesRankingLoss"));
@@ -257,6 +269,28 @@ test_loss_page (void)
                             "CachedMultipleNegativesRankingLoss"));
   scroll_to (GTK_WIDGET (vs_loss_page_get_explain_label (f.page)));
   shot (&f, "loss-page-case4-large-batch");
+
+  /* A value the engine refuses is shown next to the field and not written. */
+  gtk_widget_activate (vs_loss_page_get_loss_row (f.page, "CachedMultipleNegativesRankingLoss"));
+  g_assert_cmpstr (vs_project_get_string (f.project, "loss.name"), ==, "CachedMultipleNegativesRankingLoss");
+  /* Already the Cached variant: no hint at batch size 256. */
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (vs_loss_page_get_hint_label (f.page))));
+  editor = vs_loss_page_get_param_editor (f.page, "mini_batch_size");
+  g_assert_true (GTK_IS_SPIN_BUTTON (editor));
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (editor), 16);
+  g_assert_cmpint (vs_project_get_int (f.project, "loss.params.mini_batch_size", 0), ==, 16);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (editor), 0);
+  g_assert_cmpint (vs_project_get_int (f.project, "loss.params.mini_batch_size", 0), ==, 16);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (vs_loss_page_get_param_error_label (f.page))));
+  g_assert_nonnull (strstr (gtk_label_get_text (vs_loss_page_get_param_error_label (f.page)), "mini_batch_size"));
+  scroll_to (GTK_WIDGET (vs_loss_page_get_param_error_label (f.page)));
+  shot (&f, "loss-page-case4-bad-param");
+
+  /* Reset to defaults empties the params. */
+  vs_loss_page_reset_params (f.page);
+  g_assert_cmpint (cJSON_GetArraySize (vs_project_get (f.project, "loss.params")), ==, 0);
+  g_assert_cmpfloat (gtk_spin_button_get_value (GTK_SPIN_BUTTON (vs_loss_page_get_param_editor (f.page, "mini_batch_size"))), ==, 32);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (vs_loss_page_get_param_error_label (f.page))));
 
   gtk_window_destroy (f.window);
 }
