@@ -77,8 +77,13 @@ is_wrapped (VsLossPage *self)
 static const char *
 get_chosen (VsLossPage *self)
 {
+  const cJSON *loss;
+
   if (self->project == NULL)
     return NULL;
+  loss = vs_project_get (self->project, "loss");
+  if (cJSON_IsString (loss))
+    return loss->valuestring;   /* "loss": "NAME" */
   if (is_wrapped (self))
     {
       const cJSON *inner = vs_project_get (self->project, "loss.params.loss");
@@ -152,7 +157,18 @@ set_matryoshka (VsLossPage *self,
   const cJSON *loss = vs_project_get (self->project, "loss");
   cJSON *value;
 
-  if (on == is_wrapped (self) || !cJSON_IsObject (loss))
+  if (on == is_wrapped (self))
+    return;
+  if (cJSON_IsString (loss))
+    {
+      cJSON *obj = cJSON_CreateObject ();
+
+      cJSON_AddStringToObject (obj, "name", loss->valuestring);
+      cJSON_AddItemToObject (obj, "params", cJSON_CreateObject ());
+      vs_project_set (self->project, "loss", obj);
+      loss = vs_project_get (self->project, "loss");
+    }
+  if (!cJSON_IsObject (loss))
     return;
 
   if (on)
@@ -288,6 +304,10 @@ add_loss_row (VsLossPage       *self,
     }
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), sub->str);
   adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (row),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, info->name,
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, sub->str,
+                                  -1);
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
   if (dimmed)
     gtk_widget_add_css_class (row, "dim-label");
@@ -489,6 +509,25 @@ show_param_error (VsLossPage *self,
     }
 }
 
+/* TRUE when text names word as a whole identifier ("margin" is not in
+ * "margin_strategy"). */
+static gboolean
+names_param (const char *text,
+             const char *word)
+{
+  gsize len = strlen (word);
+
+  for (const char *p = strstr (text, word); p != NULL; p = strstr (p + 1, word))
+    {
+      gboolean start_ok = p == text || !(g_ascii_isalnum (p[-1]) || p[-1] == '_');
+      gboolean end_ok = !(g_ascii_isalnum (p[len]) || p[len] == '_');
+
+      if (start_ok && end_ok)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 /* Writes loss params NAME = value (taken) when the engine accepts it;
  * otherwise shows the engine's message and writes nothing. */
 static void
@@ -503,7 +542,18 @@ write_param (VsLossPage *self,
   g_autofree char *path = g_strdup_printf ("%s.%s", prefix, param);
   g_autoptr(GError) error = NULL;
   cJSON *params = cJSON_IsObject (current) ? cJSON_Duplicate (current, TRUE) : cJSON_CreateObject ();
+  const cJSON *whole = vs_project_get (self->project, "loss");
   VsLoss *loss;
+
+  if (cJSON_IsString (whole))
+    {
+      /* "loss": "NAME" becomes {"name": NAME, "params": {}} before a param is set. */
+      cJSON *obj = cJSON_CreateObject ();
+
+      cJSON_AddStringToObject (obj, "name", whole->valuestring);
+      cJSON_AddItemToObject (obj, "params", cJSON_CreateObject ());
+      vs_project_set (self->project, "loss", obj);
+    }
 
   cJSON_DeleteItemFromObjectCaseSensitive (params, param);
   cJSON_AddItemToObject (params, param, cJSON_Duplicate (value, TRUE));
@@ -511,7 +561,7 @@ write_param (VsLossPage *self,
   cJSON_Delete (params);
   if (loss != NULL)
     vs_loss_free (loss);
-  else if (error != NULL && strstr (error->message, param) != NULL)
+  else if (error != NULL && names_param (error->message, param))
     {
       /* The bad value is this one: say so next to it, keep the project. */
       show_param_error (self, row, error->message);
