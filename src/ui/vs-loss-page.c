@@ -1085,17 +1085,72 @@ vs_loss_page_loss_is_dimmed (VsLossPage *self,
          && gtk_widget_has_css_class (row, "dim-label");
 }
 
-GtkLabel *vs_loss_page_get_note_label (VsLossPage *self) { return self->note_label; }
-GtkLabel *vs_loss_page_get_explain_label (VsLossPage *self) { return self->explain_label; }
-GtkLabel *vs_loss_page_get_refusal_label (VsLossPage *self) { return self->refusal_label; }
-GtkLabel *vs_loss_page_get_hint_label (VsLossPage *self) { return self->hint_label; }
-GtkLabel *vs_loss_page_get_problems_label (VsLossPage *self) { return self->problems_label; }
-void vs_loss_page_reset_params (VsLossPage *self) { on_reset_clicked (self); }
-GtkLabel *vs_loss_page_get_param_error_label (VsLossPage *self) { return self->param_error_label; }
-AdwActionRow *vs_loss_page_get_suggest_row (VsLossPage *self) { return self->suggest_row; }
-GtkButton *vs_loss_page_get_suggest_button (VsLossPage *self) { return self->suggest_button; }
-GtkWidget *vs_loss_page_get_matryoshka_switch (VsLossPage *self) { return GTK_WIDGET (self->matryoshka_switch); }
-AdwEntryRow *vs_loss_page_get_dims_row (VsLossPage *self) { return self->dims_row; }
+GtkLabel *
+vs_loss_page_get_note_label (VsLossPage *self)
+{
+  return self->note_label;
+}
+
+GtkLabel *
+vs_loss_page_get_explain_label (VsLossPage *self)
+{
+  return self->explain_label;
+}
+
+GtkLabel *
+vs_loss_page_get_refusal_label (VsLossPage *self)
+{
+  return self->refusal_label;
+}
+
+GtkLabel *
+vs_loss_page_get_hint_label (VsLossPage *self)
+{
+  return self->hint_label;
+}
+
+GtkLabel *
+vs_loss_page_get_problems_label (VsLossPage *self)
+{
+  return self->problems_label;
+}
+
+void
+vs_loss_page_reset_params (VsLossPage *self)
+{
+  on_reset_clicked (self);
+}
+
+GtkLabel *
+vs_loss_page_get_param_error_label (VsLossPage *self)
+{
+  return self->param_error_label;
+}
+
+AdwActionRow *
+vs_loss_page_get_suggest_row (VsLossPage *self)
+{
+  return self->suggest_row;
+}
+
+GtkButton *
+vs_loss_page_get_suggest_button (VsLossPage *self)
+{
+  return self->suggest_button;
+}
+
+GtkWidget *
+vs_loss_page_get_matryoshka_switch (VsLossPage *self)
+{
+  return GTK_WIDGET (self->matryoshka_switch);
+}
+
+AdwEntryRow *
+vs_loss_page_get_dims_row (VsLossPage *self)
+{
+  return self->dims_row;
+}
+
 
 GtkWidget *
 vs_loss_page_get_param_editor (VsLossPage *self,

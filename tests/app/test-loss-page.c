@@ -141,6 +141,7 @@ test_loss_page (void)
   g_clear_pointer (&order, g_strfreev);
   g_assert_nonnull (strstr (gtk_label_get_text (vs_loss_page_get_explain_label (f.page)), "`sentence1`"));
   g_assert_nonnull (strstr (gtk_label_get_text (vs_loss_page_get_explain_label (f.page)), "`score`"));
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (vs_loss_page_get_suggest_row (f.page)), "similarity"));
   shot (&f, "loss-page-case1");
   scroll_to (vs_loss_page_get_loss_row (f.page, order == NULL ? "CoSENTLoss" : order[0]));
   shot (&f, "loss-page-case1-list");
