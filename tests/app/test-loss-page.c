@@ -293,6 +293,20 @@ test_loss_page (void)
   g_assert_cmpfloat (gtk_spin_button_get_value (GTK_SPIN_BUTTON (vs_loss_page_get_param_editor (f.page, "mini_batch_size"))), ==, 32);
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (vs_loss_page_get_param_error_label (f.page))));
 
+  /* GISTEmbedLoss: the guide is a model folder or Hub id, typed in. */
+  gtk_widget_activate (vs_loss_page_get_loss_row (f.page, "GISTEmbedLoss"));
+  g_assert_cmpstr (vs_project_get_string (f.project, "loss.name"), ==, "GISTEmbedLoss");
+  editor = vs_loss_page_get_param_editor (f.page, "guide");
+  g_assert_true (GTK_IS_ENTRY (editor));
+  gtk_editable_set_text (GTK_EDITABLE (editor), "sentence-transformers/all-MiniLM-L6-v2");
+  g_signal_emit_by_name (editor, "activate");
+  g_assert_cmpstr (vs_project_get_string (f.project, "loss.params.guide"), ==,
+                   "sentence-transformers/all-MiniLM-L6-v2");
+  g_assert_true (ADW_IS_COMBO_ROW (vs_loss_page_get_param_editor (f.page, "margin_strategy")));
+  g_assert_true (GTK_IS_SWITCH (vs_loss_page_get_param_editor (f.page, "contrast_anchors")));
+  scroll_to (GTK_WIDGET (vs_loss_page_get_explain_label (f.page)));
+  shot (&f, "loss-page-case4-gist");
+
   gtk_window_destroy (f.window);
 }
 
