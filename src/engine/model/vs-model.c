@@ -11,6 +11,7 @@
 
 #include "model/vs-encoder.h"
 #include "model/vs-model.h"
+#include "model/vs-module-spec.h"
 #include "model/vs-safetensors.h"
 #include "tensor/vs-kernels.h"
 #include "vs-engine.h"
@@ -804,7 +805,8 @@ vs_model_new_from_preset (const char *architecture, const char *preset, const ch
       g_set_error (error, VS_ERROR, VS_ERROR_INVALID, "unknown preset \"%s\" (tiny, small, mini, base)", preset);
       return NULL;
     }
-  m->pooling_modes = pooling_mode == NULL ? VS_POOLING_MEAN : vs_pooling_mode_from_string (pooling_mode);
+  /* Several modes may be joined by "+" ("cls+mean"; vs-module-spec.h). */
+  m->pooling_modes = pooling_mode == NULL ? VS_POOLING_MEAN : vs_pooling_modes_from_string (pooling_mode);
   if (m->pooling_modes == 0)
     {
       g_set_error (error, VS_ERROR, VS_ERROR_INVALID,
@@ -1574,4 +1576,20 @@ vs_model_backward (VsModel *m, VsForward *fw, const float *d_out)
   dH = g_new0 (float, MAX (T * C, 1));
   vs_pooling_backward_masked (dH, d, fw->argmax, offsets, fw->skip, n, C, m->pooling_modes);
   vs_encoder_backward (m->enc, m->params, m->grads, fw->enc, dH);
+}
+
+/* For vs-model-info.c (which has no access to the struct). */
+gsize _vs_model_get_n_layers (VsModel *model);
+gsize _vs_model_get_n_heads  (VsModel *model);
+
+gsize
+_vs_model_get_n_layers (VsModel *model)
+{
+  return model->enc->cfg.n_layers;
+}
+
+gsize
+_vs_model_get_n_heads (VsModel *model)
+{
+  return model->enc->cfg.H;
 }

@@ -1,0 +1,207 @@
+/* vs-module-spec.c: the module stack rules of a new model (see vs-module-spec.h). */
+#include "model/vs-module-spec.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "model/vs-model.h"
+#include "vs-error.h"
+
+const char *const vs_pooling_mode_names[] = {
+  "cls", "max", "mean", "mean_sqrt_len_tokens", "weightedmean", "lasttoken", NULL
+};
+
+static const guint pooling_bits[] = {
+  VS_POOLING_CLS, VS_POOLING_MAX, VS_POOLING_MEAN,
+  VS_POOLING_MEAN_SQRT, VS_POOLING_WEIGHTEDMEAN, VS_POOLING_LASTTOKEN,
+};
+
+const char *const vs_dense_activation_names[] = {
+  "tanh", "identity", "relu", "gelu", "sigmoid", NULL
+};
+
+guint
+vs_pooling_mode_bit_at (guint i)
+{
+  g_return_val_if_fail (i < G_N_ELEMENTS (pooling_bits), 0);
+  return pooling_bits[i];
+}
+
+guint
+vs_pooling_modes_from_string (const char *modes)
+{
+  g_auto(GStrv) parts = NULL;
+  guint bits = 0;
+
+  if (modes == NULL || modes[0] == '\0')
+    return 0;
+  parts = g_strsplit (modes, "+", -1);
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      guint bit = vs_pooling_mode_from_string (g_strstrip (parts[i]));
+
+      if (bit == 0 || (bits & bit) != 0)
+        return 0;
+      bits |= bit;
+    }
+  return bits;
+}
+
+char *
+vs_pooling_modes_to_string (guint modes)
+{
+  GString *s = g_string_new (NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (pooling_bits); i++)
+    if (modes & pooling_bits[i])
+      {
+        if (s->len > 0)
+          g_string_append_c (s, '+');
+        g_string_append (s, vs_pooling_mode_names[i]);
+      }
+  return g_string_free (s, FALSE);
+}
+
+guint
+vs_pooling_modes_count (guint modes)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (pooling_bits); i++)
+    if (modes & pooling_bits[i])
+      n++;
+  return n;
+}
+
+gboolean
+vs_module_spec_dimensions (gsize         hidden,
+                           const cJSON  *modules,
+                           gsize       **dims_out,
+                           gsize        *n_out,
+                           GError      **error)
+{
+  g_autoptr(GArray) dims = g_array_new (FALSE, FALSE, sizeof (gsize));
+  gboolean seen_pooling = FALSE, seen_dense = FALSE, seen_normalize = FALSE;
+  gsize dim = hidden;
+  const cJSON *m;
+  int i = 0;
+
+  g_return_val_if_fail (dims_out != NULL && n_out != NULL, FALSE);
+
+  g_array_append_val (dims, dim);
+  if (modules != NULL && !cJSON_IsArray (modules))
+    {
+      g_set_error (error, VS_ERROR, VS_ERROR_INVALID, "modules: expected an array");
+      return FALSE;
+    }
+
+  /* Without a Pooling module the recipe implies mean pooling in front. */
+  {
+    gboolean any_pooling = FALSE;
+
+    cJSON_ArrayForEach (m, modules)
+      if (g_strcmp0 (cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (m, "type")), "pooling") == 0)
+        any_pooling = TRUE;
+    if (!any_pooling)
+      seen_pooling = TRUE;
+  }
+
+  cJSON_ArrayForEach (m, modules)
+    {
+      const char *type = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (m, "type"));
+
+      if (!cJSON_IsObject (m) || type == NULL)
+        {
+          g_set_error (error, VS_ERROR, VS_ERROR_INVALID,
+                       "modules[%d]: expected an object with a \"type\"", i);
+          return FALSE;
+        }
+      if (seen_normalize)
+        {
+          g_set_error (error, VS_ERROR, VS_ERROR_INVALID,
+                       "modules[%d]: nothing may follow the Normalize module", i);
+          return FALSE;
+        }
+      if (strcmp (type, "pooling") == 0)
+        {
+          const char *mode = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (m, "mode"));
+          guint bits;
+
+          if (seen_pooling)
+            {
+              g_set_error (error, VS_ERROR, VS_ERROR_INVALID,
+                           "modules[%d]: only one Pooling module, right after the Transformer", i);
+              return FALSE;
+            }
+          if (mode == NULL)
+            mode = "mean";
+          bits = vs_pooling_modes_from_string (mode);
+          if (bits == 0)
+            {
+              g_set_error (error, VS_ERROR, VS_ERROR_INVALID,
+                           "modules[%d].mode: “%s” is not one or more of cls, max, mean, "
+                           "mean_sqrt_len_tokens, weightedmean, lasttoken joined by +",
+                           i, mode);
+              return FALSE;
+            }
+          seen_pooling = TRUE;
+          dim = hidden * vs_pooling_modes_count (bits);
+        }
+      else if (strcmp (type, "dense") == 0)
+        {
+          const cJSON *of = cJSON_GetObjectItemCaseSensitive (m, "out_features");
+          const cJSON *act = cJSON_GetObjectItemCaseSensitive (m, "activation");
+
+          if (!seen_pooling)
+            {
+              g_set_error (error, VS_ERROR, VS_ERROR_INVALID,
+                           "modules[%d]: a Dense module comes after the Pooling module", i);
+              return FALSE;
+            }
+          if (seen_dense)
+            {
+              g_set_error (error, VS_ERROR, VS_ERROR_INVALID,
+                           "modules[%d]: a new model takes at most one Dense module", i);
+              return FALSE;
+            }
+          if (!cJSON_IsNumber (of) || of->valuedouble < 1 || of->valuedouble != floor (of->valuedouble)
+              || of->valuedouble > 1e6)
+            {
+              g_set_error (error, VS_ERROR, VS_ERROR_INVALID,
+                           "modules[%d]: a Dense module needs out_features ≥ 1", i);
+              return FALSE;
+            }
+          if (act != NULL && (!cJSON_IsString (act)
+                              || !g_strv_contains (vs_dense_activation_names, act->valuestring)))
+            {
+              g_set_error (error, VS_ERROR, VS_ERROR_INVALID,
+                           "modules[%d].activation: expected tanh, identity, relu, gelu or sigmoid", i);
+              return FALSE;
+            }
+          seen_dense = TRUE;
+          dim = (gsize) of->valuedouble;
+        }
+      else if (strcmp (type, "normalize") == 0)
+        {
+          if (!seen_pooling)
+            {
+              g_set_error (error, VS_ERROR, VS_ERROR_INVALID,
+                           "modules[%d]: a Normalize module comes after the Pooling module", i);
+              return FALSE;
+            }
+          seen_normalize = TRUE;
+        }
+      else
+        {
+          g_set_error (error, VS_ERROR, VS_ERROR_INVALID,
+                       "modules[%d].type: expected pooling, dense or normalize (got “%s”)", i, type);
+          return FALSE;
+        }
+      g_array_append_val (dims, dim);
+      i++;
+    }
+
+  *n_out = dims->len;
+  *dims_out = (gsize *) g_array_free (g_steal_pointer (&dims), FALSE);
+  return TRUE;
+}

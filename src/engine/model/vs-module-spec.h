@@ -1,0 +1,54 @@
+/* vs-module-spec.h: the module stack of a new model, as the recipe writes it.
+ *
+ * A recipe's "model": {"new": {...}, "modules": [...]} lists the modules
+ * after the Transformer: {"type": "pooling", "mode": "mean"} (several modes
+ * joined by "+", e.g. "cls+mean", are concatenated), {"type": "dense",
+ * "out_features": 256, "activation": "tanh"} and {"type": "normalize"}.
+ * The order is sentence-transformers': Pooling first, then Dense, then
+ * Normalize last; a new model takes at most one Dense (what
+ * vs_model_new_from_preset builds). Without a Pooling module mean pooling is
+ * implied, as the recipe does.
+ *
+ * vs_module_spec_dimensions () checks those rules and gives the embedding
+ * width after each module, so a UI shows the dimension on every arrow
+ * without doing the arithmetic itself:
+ *
+ *   g_autofree gsize *dims = NULL;
+ *   if (!vs_module_spec_dimensions (128, modules, &dims, &n, &error))
+ *     show (error->message);      // "modules[2]: a Dense module needs out_features ≥ 1"
+ *   // dims[0] = 128 (Transformer), dims[i + 1] after modules[i]
+ */
+#pragma once
+
+#include <cjson/cJSON.h>
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* The pooling mode names in the order their outputs are concatenated
+ * (cls, max, mean, mean_sqrt_len_tokens, weightedmean, lasttoken) and
+ * their VsPoolingMode bits; NULL-terminated. */
+extern const char *const vs_pooling_mode_names[];
+guint        vs_pooling_mode_bit_at       (guint        i);
+
+/* "cls+mean" -> VS_POOLING_CLS | VS_POOLING_MEAN; 0 when empty, with an
+ * unknown name, or a name given twice. */
+guint        vs_pooling_modes_from_string (const char  *modes);
+/* The canonical "+"-joined string of mode bits ("" for none). */
+char        *vs_pooling_modes_to_string   (guint        modes);
+/* Number of modes on in the bit set. */
+guint        vs_pooling_modes_count       (guint        modes);
+
+/* The Dense activations a new model accepts (NULL-terminated). */
+extern const char *const vs_dense_activation_names[];
+
+/* hidden: the Transformer's width. modules: the JSON array (NULL: none).
+ * On success *dims_out gets n + 1 widths (the Transformer's, then one after
+ * each module) and *n_out = n + 1. FALSE + error naming "modules[i]". */
+gboolean     vs_module_spec_dimensions    (gsize         hidden,
+                                           const cJSON  *modules,
+                                           gsize       **dims_out,
+                                           gsize        *n_out,
+                                           GError      **error);
+
+G_END_DECLS
