@@ -93,6 +93,21 @@ test_facts (gconstpointer data)
   g_assert_cmpuint (vs_model_get_n_heads (model), ==, config_int (config, "num_attention_heads", "n_heads"));
   g_assert_cmpuint (vs_model_get_hidden_size (model), ==, config_int (config, "hidden_size", "dim"));
   g_assert_cmpuint (vs_model_count_parameters (model), ==, safetensors_numel (st) + safetensors_numel (dense_st));
+
+  /* The stack as modules: the widths after each module end at the
+   * model's dimension; a 2_Dense folder shows as one Dense of its size. */
+  {
+    cJSON *modules = vs_model_dup_modules_json (model);
+    g_autofree gsize *dims = NULL;
+    gsize n;
+    gboolean has_dense = g_file_test (dense_st, G_FILE_TEST_EXISTS);
+
+    g_assert_true (vs_module_spec_dimensions (vs_model_get_hidden_size (model), modules, &dims, &n, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (dims[n - 1], ==, vs_model_get_dimension (model));
+    g_assert_cmpuint (n, ==, 2 + (has_dense ? 1 : 0) + (vs_model_has_normalize (model) ? 1 : 0));
+    cJSON_Delete (modules);
+  }
   cJSON_Delete (config);
 }
 

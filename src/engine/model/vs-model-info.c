@@ -4,11 +4,17 @@
 #include <cjson/cJSON.h>
 #include <string.h>
 
+#include "model/vs-module-spec.h"
 #include "vs-error.h"
 
 /* In vs-model.c (they need the private struct). */
 gsize _vs_model_get_n_layers (VsModel *model);
 gsize _vs_model_get_n_heads  (VsModel *model);
+gsize _vs_model_get_n_dense  (VsModel *model);
+gsize _vs_model_get_dense_out (VsModel *model,
+                               gsize    i);
+gboolean _vs_model_get_dense_has_bias (VsModel *model,
+                                       gsize    i);
 
 gsize
 vs_model_get_n_layers (VsModel *model)
@@ -206,4 +212,36 @@ vs_model_card_facts_free (VsModelCardFacts *facts)
   g_free (facts->license);
   g_strfreev (facts->base_models);
   g_free (facts);
+}
+
+cJSON *
+vs_model_dup_modules_json (VsModel *model)
+{
+  cJSON *modules = cJSON_CreateArray ();
+  cJSON *m = cJSON_CreateObject ();
+  g_autofree char *mode = NULL;
+  gsize n;
+
+  g_return_val_if_fail (model != NULL, NULL);
+
+  mode = vs_pooling_modes_to_string (vs_model_get_pooling_modes (model));
+  cJSON_AddStringToObject (m, "type", "pooling");
+  cJSON_AddStringToObject (m, "mode", mode);
+  cJSON_AddItemToArray (modules, m);
+  n = _vs_model_get_n_dense (model);
+  for (gsize i = 0; i < n; i++)
+    {
+      m = cJSON_CreateObject ();
+      cJSON_AddStringToObject (m, "type", "dense");
+      cJSON_AddNumberToObject (m, "out_features", (double) _vs_model_get_dense_out (model, i));
+      cJSON_AddBoolToObject (m, "bias", _vs_model_get_dense_has_bias (model, i));
+      cJSON_AddItemToArray (modules, m);
+    }
+  if (vs_model_has_normalize (model))
+    {
+      m = cJSON_CreateObject ();
+      cJSON_AddStringToObject (m, "type", "normalize");
+      cJSON_AddItemToArray (modules, m);
+    }
+  return modules;
 }

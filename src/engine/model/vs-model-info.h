@@ -11,6 +11,7 @@
  */
 #pragma once
 
+#include <cjson/cJSON.h>
 #include <glib.h>
 
 #include "model/vs-model.h"
@@ -25,6 +26,12 @@ gsize        vs_model_get_n_heads         (VsModel     *model);
  * frozen ones too); an unused pooler kept only to be saved back is not
  * counted. */
 guint64      vs_model_count_parameters    (VsModel     *model);
+
+/* The model's stack after the Transformer in the recipe's module form:
+ * [{"type": "pooling", "mode": "cls+mean"}, {"type": "dense",
+ * "out_features": 256, "bias": true}, ..., {"type": "normalize"}].
+ * Free with cJSON_Delete. */
+cJSON       *vs_model_dup_modules_json    (VsModel     *model);
 
 /* The tokenizer model kind of a folder or tokenizer.json: "WordPiece",
  * "BPE", "Unigram" or "WordLevel" (tokenizer.json model.type; a folder with

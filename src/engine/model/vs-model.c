@@ -1593,3 +1593,29 @@ _vs_model_get_n_heads (VsModel *model)
 {
   return model->enc->cfg.H;
 }
+
+gsize _vs_model_get_n_dense          (VsModel *model);
+gsize _vs_model_get_dense_out        (VsModel *model,
+                                      gsize    i);
+gboolean _vs_model_get_dense_has_bias (VsModel *model,
+                                       gsize    i);
+
+gsize
+_vs_model_get_n_dense (VsModel *model)
+{
+  return model->denses != NULL ? model->denses->len : 0;
+}
+
+gsize
+_vs_model_get_dense_out (VsModel *model,
+                         gsize    i)
+{
+  return ((Dense *) g_ptr_array_index (model->denses, i))->out;
+}
+
+gboolean
+_vs_model_get_dense_has_bias (VsModel *model,
+                              gsize    i)
+{
+  return ((Dense *) g_ptr_array_index (model->denses, i))->b != G_MAXSIZE;
+}
