@@ -3,6 +3,7 @@
 
 #include <adwaita.h>
 
+#include "vs-module-stack.h"
 #include "vs-project.h"
 
 G_BEGIN_DECLS
@@ -13,5 +14,23 @@ G_DECLARE_FINAL_TYPE (VsModelPage, vs_model_page, VS, MODEL_PAGE, AdwBin)
 VsProject *vs_model_page_get_project (VsModelPage *self);
 void       vs_model_page_set_project (VsModelPage *self,
                                       VsProject  *project);
+/* Sets the project's "model" to a folder, as the folder chooser and a drop do. */
+void       vs_model_page_open_folder (VsModelPage *self,
+                                      const char  *path);
+/* TRUE while a model loads (notify::loading). */
+gboolean   vs_model_page_get_loading (VsModelPage *self);
+
+/* Test-facing: the banner's message (NULL when hidden); a fact row's text
+ * ("layers", "hidden-size", "heads", "parameters", "vocabulary",
+ * "max-seq-length", "dimension", "architecture", "source", "prompts",
+ * "license", "base-model"); the module stack; tokenizing a sentence and
+ * the "N tokens" label. */
+const char    *vs_model_page_get_banner_message     (VsModelPage *self);
+const char    *vs_model_page_get_fact               (VsModelPage *self,
+                                                     const char  *name);
+VsModuleStack *vs_model_page_get_module_stack       (VsModelPage *self);
+void           vs_model_page_tokenize               (VsModelPage *self,
+                                                     const char  *text);
+const char    *vs_model_page_get_token_count_label  (VsModelPage *self);
 
 G_END_DECLS

@@ -1,0 +1,545 @@
+/* vs-module-stack.c: the module stack of a model drawn as blocks. */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "model/vs-module-spec.h"
+
+#include "vs-module-stack.h"
+
+struct _VsModuleStack
+{
+  GtkBox      parent_instance;
+
+  GtkBox     *blocks_box;
+  GtkLabel   *error_label;
+  GtkWidget  *add_box;
+  GtkWidget  *add_dense_button;
+  GtkWidget  *add_normalize_button;
+
+  char       *transformer;
+  gsize       hidden;
+  cJSON      *modules;       /* owned copy */
+  gboolean    editable;
+  gboolean    implied;       /* no Pooling module: a mean block is shown */
+  gboolean    rebuilding;    /* controls set from the model: no ::changed */
+  GPtrArray  *arrows;        /* GtkLabel*, one after each block */
+  char       *error;
+};
+
+G_DEFINE_FINAL_TYPE (VsModuleStack, vs_module_stack, GTK_TYPE_BOX)
+
+enum {
+  CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void rebuild (VsModuleStack *self);
+
+/* Recomputes the widths with the engine and writes them on the arrows. */
+static void
+update_dimensions (VsModuleStack *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gsize *dims = NULL;
+  gsize n = 0;
+  gboolean ok;
+
+  ok = vs_module_spec_dimensions (self->hidden, self->modules, &dims, &n, &error);
+  g_clear_pointer (&self->error, g_free);
+  for (guint i = 0; i < self->arrows->len; i++)
+    {
+      GtkLabel *arrow = g_ptr_array_index (self->arrows, i);
+      g_autofree char *text = NULL;
+
+      guint d = (self->implied && i > 0) ? i - 1 : i;
+
+      if (ok && d < n)
+        /* Translators: the embedding width on an arrow between two modules */
+        text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%zu dimension", "%zu dimensions", dims[d]), dims[d]);
+      else
+        text = g_strdup (_("unknown dimension"));
+      gtk_label_set_label (arrow, text);
+    }
+  if (!ok)
+    self->error = g_strdup (error->message);
+  gtk_label_set_label (self->error_label, self->error != NULL ? self->error : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->error_label), self->error != NULL);
+}
+
+static void
+emit_changed (VsModuleStack *self)
+{
+  update_dimensions (self);
+  if (!self->rebuilding)
+    g_signal_emit (self, signals[CHANGED], 0, self->modules);
+}
+
+static cJSON *
+find_module (VsModuleStack *self,
+             const char    *type,
+             int           *index)
+{
+  cJSON *m;
+  int i = 0;
+
+  cJSON_ArrayForEach (m, self->modules)
+    {
+      if (g_strcmp0 (cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (m, "type")), type) == 0)
+        {
+          if (index != NULL)
+            *index = i;
+          return m;
+        }
+      i++;
+    }
+  return NULL;
+}
+
+static void
+set_string (cJSON *obj, const char *key, const char *value)
+{
+  cJSON_DeleteItemFromObjectCaseSensitive (obj, key);
+  cJSON_AddStringToObject (obj, key, value);
+}
+
+static cJSON *
+ensure_pooling (VsModuleStack *self)
+{
+  cJSON *pooling = find_module (self, "pooling", NULL);
+
+  if (pooling == NULL)
+    {
+      pooling = cJSON_CreateObject ();
+      cJSON_AddStringToObject (pooling, "type", "pooling");
+      cJSON_AddStringToObject (pooling, "mode", "mean");
+      cJSON_InsertItemInArray (self->modules, 0, pooling);
+    }
+  return pooling;
+}
+
+void
+vs_module_stack_set_pooling_mode (VsModuleStack *self,
+                                  const char    *mode,
+                                  gboolean       on)
+{
+  cJSON *pooling;
+  const char *current;
+  guint bits, bit;
+  g_autofree char *text = NULL;
+
+  g_return_if_fail (VS_IS_MODULE_STACK (self));
+
+  pooling = ensure_pooling (self);
+  current = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (pooling, "mode"));
+  bits = vs_pooling_modes_from_string (current != NULL ? current : "mean");
+  bit = vs_pooling_modes_from_string (mode);
+  g_return_if_fail (bit != 0);
+  bits = on ? (bits | bit) : (bits & ~bit);
+  text = vs_pooling_modes_to_string (bits);
+  /* No mode at all stays in the document so the engine can say why. */
+  set_string (pooling, "mode", text);
+  emit_changed (self);
+}
+
+void
+vs_module_stack_add_dense (VsModuleStack *self,
+                           gsize          out_features)
+{
+  cJSON *dense;
+  int at = -1;
+
+  g_return_if_fail (VS_IS_MODULE_STACK (self));
+
+  ensure_pooling (self);
+  dense = cJSON_CreateObject ();
+  cJSON_AddStringToObject (dense, "type", "dense");
+  cJSON_AddNumberToObject (dense, "out_features", (double) out_features);
+  cJSON_AddStringToObject (dense, "activation", "tanh");
+  /* Dense modules go before Normalize, which stays last. */
+  if (find_module (self, "normalize", &at) != NULL)
+    cJSON_InsertItemInArray (self->modules, at, dense);
+  else
+    cJSON_AddItemToArray (self->modules, dense);
+  rebuild (self);
+  emit_changed (self);
+}
+
+void
+vs_module_stack_add_normalize (VsModuleStack *self)
+{
+  cJSON *norm;
+
+  g_return_if_fail (VS_IS_MODULE_STACK (self));
+
+  if (find_module (self, "normalize", NULL) != NULL)
+    return;
+  ensure_pooling (self);
+  norm = cJSON_CreateObject ();
+  cJSON_AddStringToObject (norm, "type", "normalize");
+  cJSON_AddItemToArray (self->modules, norm);
+  rebuild (self);
+  emit_changed (self);
+}
+
+static void
+on_add_dense_clicked (VsModuleStack *self)
+{
+  vs_module_stack_add_dense (self, self->hidden > 0 ? self->hidden : 128);
+}
+
+static void
+on_add_normalize_clicked (VsModuleStack *self)
+{
+  vs_module_stack_add_normalize (self);
+}
+
+static int
+module_index (GtkWidget *w)
+{
+  return GPOINTER_TO_INT (g_object_get_data (G_OBJECT (w), "vs-module-index"));
+}
+
+static void
+on_remove_clicked (GtkButton     *button,
+                   VsModuleStack *self)
+{
+  cJSON_DeleteItemFromArray (self->modules, module_index (GTK_WIDGET (button)));
+  rebuild (self);
+  emit_changed (self);
+}
+
+static void
+on_mode_toggled (GtkCheckButton *check,
+                 VsModuleStack  *self)
+{
+  if (self->rebuilding)
+    return;
+  vs_module_stack_set_pooling_mode (self, g_object_get_data (G_OBJECT (check), "vs-mode"),
+                                    gtk_check_button_get_active (check));
+}
+
+static void
+on_out_features_changed (GtkSpinButton *spin,
+                         VsModuleStack *self)
+{
+  cJSON *m = cJSON_GetArrayItem (self->modules, module_index (GTK_WIDGET (spin)));
+
+  if (self->rebuilding || m == NULL)
+    return;
+  cJSON_DeleteItemFromObjectCaseSensitive (m, "out_features");
+  cJSON_AddNumberToObject (m, "out_features", gtk_spin_button_get_value_as_int (spin));
+  emit_changed (self);
+}
+
+static void
+on_activation_changed (GtkDropDown   *drop,
+                       GParamSpec    *pspec,
+                       VsModuleStack *self)
+{
+  cJSON *m = cJSON_GetArrayItem (self->modules, module_index (GTK_WIDGET (drop)));
+  guint sel = gtk_drop_down_get_selected (drop);
+
+  if (self->rebuilding || m == NULL || sel >= g_strv_length ((char **) vs_dense_activation_names))
+    return;
+  set_string (m, "activation", vs_dense_activation_names[sel]);
+  emit_changed (self);
+}
+
+/* One block: a card with a title, a subtitle and the module's controls. */
+static GtkWidget *
+add_block (VsModuleStack *self,
+           const char    *title,
+           const char    *subtitle,
+           GtkWidget    **controls_out)
+{
+  GtkWidget *card = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget *head = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *titles = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *label = gtk_label_new (title);
+  GtkWidget *arrow_box, *arrow_icon, *arrow_label;
+
+  gtk_widget_add_css_class (card, "card");
+  gtk_widget_set_margin_start (head, 12);
+  gtk_widget_set_margin_end (head, 12);
+  gtk_widget_set_margin_top (head, 12);
+  gtk_widget_set_margin_bottom (head, 12);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_widget_add_css_class (label, "heading");
+  gtk_box_append (GTK_BOX (titles), label);
+  if (subtitle != NULL)
+    {
+      GtkWidget *sub = gtk_label_new (subtitle);
+      gtk_label_set_xalign (GTK_LABEL (sub), 0);
+      gtk_label_set_wrap (GTK_LABEL (sub), TRUE);
+      gtk_widget_add_css_class (sub, "dim-label");
+      gtk_box_append (GTK_BOX (titles), sub);
+    }
+  gtk_widget_set_hexpand (titles, TRUE);
+  gtk_box_append (GTK_BOX (head), titles);
+  gtk_box_append (GTK_BOX (card), head);
+  gtk_box_append (self->blocks_box, card);
+
+  /* The arrow after the block, with its width as text. */
+  arrow_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  gtk_widget_set_halign (arrow_box, GTK_ALIGN_CENTER);
+  gtk_widget_set_margin_top (arrow_box, 4);
+  gtk_widget_set_margin_bottom (arrow_box, 4);
+  arrow_icon = gtk_image_new_from_icon_name ("go-down-symbolic");
+  gtk_accessible_update_state (GTK_ACCESSIBLE (arrow_icon), GTK_ACCESSIBLE_STATE_HIDDEN, TRUE, -1);
+  arrow_label = gtk_label_new (NULL);
+  gtk_widget_add_css_class (arrow_label, "caption");
+  gtk_widget_add_css_class (arrow_label, "numeric");
+  gtk_box_append (GTK_BOX (arrow_box), arrow_icon);
+  gtk_box_append (GTK_BOX (arrow_box), arrow_label);
+  gtk_box_append (self->blocks_box, arrow_box);
+  g_ptr_array_add (self->arrows, arrow_label);
+
+  *controls_out = head;
+  return card;
+}
+
+static void
+add_remove_button (VsModuleStack *self,
+                   GtkWidget     *head,
+                   int            index,
+                   const char    *what)
+{
+  GtkWidget *button = gtk_button_new_from_icon_name ("user-trash-symbolic");
+  /* Translators: %s is a module name, "Dense" or "Normalize" */
+  g_autofree char *name = g_strdup_printf (_("Remove %s"), what);
+
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (button, "flat");
+  gtk_widget_set_tooltip_text (button, name);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+  g_object_set_data (G_OBJECT (button), "vs-module-index", GINT_TO_POINTER (index));
+  g_signal_connect (button, "clicked", G_CALLBACK (on_remove_clicked), self);
+  gtk_box_append (GTK_BOX (head), button);
+}
+
+static void
+rebuild (VsModuleStack *self)
+{
+  GtkWidget *child, *head, *card;
+  gboolean has_dense = FALSE, has_normalize = FALSE;
+  const cJSON *m;
+  int i = 0;
+
+  self->rebuilding = TRUE;
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->blocks_box))) != NULL)
+    gtk_box_remove (self->blocks_box, child);
+  g_ptr_array_set_size (self->arrows, 0);
+
+  add_block (self, _("Transformer"), self->transformer, &head);
+
+  /* Without a Pooling module the engine implies mean pooling; show it. */
+  self->implied = find_module (self, "pooling", NULL) == NULL;
+  if (self->implied)
+    add_block (self, _("Pooling"), _("mean (implied)"), &head);
+
+  cJSON_ArrayForEach (m, self->modules)
+    {
+      const char *type = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (m, "type"));
+
+      if (g_strcmp0 (type, "pooling") == 0)
+        {
+          const char *mode = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (m, "mode"));
+          guint bits = vs_pooling_modes_from_string (mode != NULL ? mode : "mean");
+
+          card = add_block (self, _("Pooling"), self->editable ? NULL : mode, &head);
+          if (self->editable)
+            {
+              GtkWidget *flow = gtk_flow_box_new ();
+
+              gtk_flow_box_set_selection_mode (GTK_FLOW_BOX (flow), GTK_SELECTION_NONE);
+              gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (flow), 6);
+              gtk_widget_set_margin_start (flow, 6);
+              gtk_widget_set_margin_end (flow, 6);
+              gtk_widget_set_margin_bottom (flow, 6);
+              for (guint k = 0; vs_pooling_mode_names[k] != NULL; k++)
+                {
+                  GtkWidget *check = gtk_check_button_new_with_label (vs_pooling_mode_names[k]);
+
+                  gtk_check_button_set_active (GTK_CHECK_BUTTON (check), (bits & vs_pooling_mode_bit_at (k)) != 0);
+                  g_object_set_data (G_OBJECT (check), "vs-mode", (gpointer) vs_pooling_mode_names[k]);
+                  g_signal_connect (check, "toggled", G_CALLBACK (on_mode_toggled), self);
+                  gtk_flow_box_append (GTK_FLOW_BOX (flow), check);
+                }
+              gtk_box_append (GTK_BOX (card), flow);
+            }
+        }
+      else if (g_strcmp0 (type, "dense") == 0)
+        {
+          const cJSON *of = cJSON_GetObjectItemCaseSensitive (m, "out_features");
+          const char *act = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (m, "activation"));
+
+          has_dense = TRUE;
+          card = add_block (self, _("Dense"), self->editable ? _("Linear layer and activation") : NULL, &head);
+          if (self->editable)
+            {
+              GtkWidget *spin = gtk_spin_button_new_with_range (1, 8192, 1);
+              GtkWidget *drop = gtk_drop_down_new_from_strings (vs_dense_activation_names);
+              GtkWidget *out_label = gtk_label_new (_("Out features"));
+              GtkWidget *act_label = gtk_label_new (_("Activation"));
+              guint sel = 0;
+
+              gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), cJSON_IsNumber (of) ? of->valuedouble : 1);
+              gtk_widget_set_valign (spin, GTK_ALIGN_CENTER);
+              gtk_accessible_update_relation (GTK_ACCESSIBLE (spin), GTK_ACCESSIBLE_RELATION_LABELLED_BY, out_label, NULL, -1);
+              g_object_set_data (G_OBJECT (spin), "vs-module-index", GINT_TO_POINTER (i));
+              g_signal_connect (spin, "value-changed", G_CALLBACK (on_out_features_changed), self);
+              for (guint k = 0; vs_dense_activation_names[k] != NULL; k++)
+                if (g_strcmp0 (act, vs_dense_activation_names[k]) == 0)
+                  sel = k;
+              gtk_drop_down_set_selected (GTK_DROP_DOWN (drop), sel);
+              gtk_widget_set_valign (drop, GTK_ALIGN_CENTER);
+              gtk_accessible_update_relation (GTK_ACCESSIBLE (drop), GTK_ACCESSIBLE_RELATION_LABELLED_BY, act_label, NULL, -1);
+              g_object_set_data (G_OBJECT (drop), "vs-module-index", GINT_TO_POINTER (i));
+              g_signal_connect (drop, "notify::selected", G_CALLBACK (on_activation_changed), self);
+              gtk_widget_add_css_class (out_label, "dim-label");
+              gtk_widget_add_css_class (act_label, "dim-label");
+              gtk_box_append (GTK_BOX (head), out_label);
+              gtk_box_append (GTK_BOX (head), spin);
+              gtk_box_append (GTK_BOX (head), act_label);
+              gtk_box_append (GTK_BOX (head), drop);
+              add_remove_button (self, head, i, _("Dense"));
+            }
+        }
+      else if (g_strcmp0 (type, "normalize") == 0)
+        {
+          has_normalize = TRUE;
+          add_block (self, _("Normalize"), _("Unit length"), &head);
+          if (self->editable)
+            add_remove_button (self, head, i, _("Normalize"));
+        }
+      else
+        add_block (self, type != NULL ? type : _("Unknown module"), NULL, &head);
+      i++;
+    }
+  (void) card;
+
+  gtk_widget_set_visible (self->add_box, self->editable);
+  gtk_widget_set_sensitive (self->add_dense_button, !has_dense);
+  gtk_widget_set_sensitive (self->add_normalize_button, !has_normalize);
+  update_dimensions (self);
+  self->rebuilding = FALSE;
+}
+
+void
+vs_module_stack_set_modules (VsModuleStack *self,
+                             const char    *transformer,
+                             gsize          hidden,
+                             const cJSON   *modules,
+                             gboolean       editable)
+{
+  g_return_if_fail (VS_IS_MODULE_STACK (self));
+
+  /* The same stack coming back from the project: keep the controls (and
+   * the focus in them), refresh only the widths. */
+  if (self->modules != NULL && hidden == self->hidden && editable == self->editable
+      && g_strcmp0 (transformer, self->transformer) == 0
+      && cJSON_Compare (self->modules, modules != NULL ? modules : self->modules, TRUE)
+      && modules != NULL)
+    {
+      update_dimensions (self);
+      return;
+    }
+  g_free (self->transformer);
+  self->transformer = g_strdup (transformer);
+  self->hidden = hidden;
+  self->editable = editable;
+  cJSON_Delete (self->modules);
+  self->modules = modules != NULL ? cJSON_Duplicate (modules, TRUE) : cJSON_CreateArray ();
+  rebuild (self);
+}
+
+void
+vs_module_stack_clear (VsModuleStack *self)
+{
+  GtkWidget *child;
+
+  g_return_if_fail (VS_IS_MODULE_STACK (self));
+
+  g_clear_pointer (&self->modules, cJSON_Delete);
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->blocks_box))) != NULL)
+    gtk_box_remove (self->blocks_box, child);
+  g_ptr_array_set_size (self->arrows, 0);
+  gtk_widget_set_visible (self->add_box, FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->error_label), FALSE);
+  g_clear_pointer (&self->error, g_free);
+}
+
+const cJSON *
+vs_module_stack_get_modules (VsModuleStack *self)
+{
+  g_return_val_if_fail (VS_IS_MODULE_STACK (self), NULL);
+  return self->modules;
+}
+
+const char *
+vs_module_stack_get_arrow_text (VsModuleStack *self,
+                                guint          i)
+{
+  g_return_val_if_fail (VS_IS_MODULE_STACK (self), NULL);
+  if (i >= self->arrows->len)
+    return NULL;
+  return gtk_label_get_label (g_ptr_array_index (self->arrows, i));
+}
+
+const char *
+vs_module_stack_get_error (VsModuleStack *self)
+{
+  g_return_val_if_fail (VS_IS_MODULE_STACK (self), NULL);
+  return self->error;
+}
+
+GtkWidget *
+vs_module_stack_new (void)
+{
+  return g_object_new (VS_TYPE_MODULE_STACK, NULL);
+}
+
+static void
+vs_module_stack_finalize (GObject *object)
+{
+  VsModuleStack *self = VS_MODULE_STACK (object);
+
+  g_free (self->transformer);
+  g_free (self->error);
+  cJSON_Delete (self->modules);
+  g_ptr_array_unref (self->arrows);
+  G_OBJECT_CLASS (vs_module_stack_parent_class)->finalize (object);
+}
+
+static void
+vs_module_stack_class_init (VsModuleStackClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->finalize = vs_module_stack_finalize;
+
+  /* ::changed (const cJSON *modules): the user edited the stack. */
+  signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/vectorsmith/Vectorsmith/ui/vs-module-stack.ui");
+  gtk_widget_class_bind_template_child (widget_class, VsModuleStack, blocks_box);
+  gtk_widget_class_bind_template_child (widget_class, VsModuleStack, error_label);
+  gtk_widget_class_bind_template_child (widget_class, VsModuleStack, add_box);
+  gtk_widget_class_bind_template_child (widget_class, VsModuleStack, add_dense_button);
+  gtk_widget_class_bind_template_child (widget_class, VsModuleStack, add_normalize_button);
+  gtk_widget_class_bind_template_callback (widget_class, on_add_dense_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_add_normalize_clicked);
+}
+
+static void
+vs_module_stack_init (VsModuleStack *self)
+{
+  self->arrows = g_ptr_array_new ();
+  gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_widget_set_visible (self->add_box, FALSE);
+}

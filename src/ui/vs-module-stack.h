@@ -1,0 +1,46 @@
+/* vs-module-stack.h: the module stack of a model drawn as blocks.
+ *
+ * Transformer -> Pooling -> [Dense] -> [Normalize], with the embedding width
+ * the engine computes (vs_module_spec_dimensions) written as a label on every
+ * arrow. Editable for a new model: pooling modes, a Dense (out features,
+ * activation) and Normalize can be added, changed and removed in the order
+ * sentence-transformers allows; every edit emits ::changed with the new
+ * modules array (the page writes it to the project). An invalid stack shows
+ * the engine's reason.
+ */
+#pragma once
+
+#include <adwaita.h>
+#include <cjson/cJSON.h>
+
+G_BEGIN_DECLS
+
+#define VS_TYPE_MODULE_STACK (vs_module_stack_get_type ())
+G_DECLARE_FINAL_TYPE (VsModuleStack, vs_module_stack, VS, MODULE_STACK, GtkBox)
+
+GtkWidget   *vs_module_stack_new            (void);
+/* Shows hidden (the Transformer's width) and modules (copied; NULL: none).
+ * transformer: a title for the Transformer block ("BERT"). */
+void         vs_module_stack_set_modules    (VsModuleStack *self,
+                                             const char    *transformer,
+                                             gsize          hidden,
+                                             const cJSON   *modules,
+                                             gboolean       editable);
+void         vs_module_stack_clear          (VsModuleStack *self);
+/* The modules shown (borrowed). */
+const cJSON *vs_module_stack_get_modules    (VsModuleStack *self);
+
+/* For tests and accessibility: the text on the arrow after block i
+ * (0 = Transformer), or NULL; the reason the stack is invalid, or NULL. */
+const char  *vs_module_stack_get_arrow_text (VsModuleStack *self,
+                                             guint          i);
+const char  *vs_module_stack_get_error      (VsModuleStack *self);
+/* Test-facing edits, the same the controls make. */
+void         vs_module_stack_set_pooling_mode (VsModuleStack *self,
+                                               const char    *mode,
+                                               gboolean       on);
+void         vs_module_stack_add_dense      (VsModuleStack *self,
+                                             gsize          out_features);
+void         vs_module_stack_add_normalize  (VsModuleStack *self);
+
+G_END_DECLS

@@ -1,0 +1,229 @@
+/* test-model-page.c: the Model page in the real window, under Xvfb.
+ *
+ * The demo project's new tiny BERT loads and its facts are the engine's;
+ * the module stack is edited (a second pooling mode, a Dense) and the
+ * arrows show the widths the engine computes, the rebuilt model agreeing;
+ * a sentence is tokenized; a folder that does not load shows the engine's
+ * message while the previous model stays; a real folder loads read-only.
+ */
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "model/vs-model-info.h"
+
+#include "vs-application.h"
+#include "vs-model-page.h"
+#include "vs-window.h"
+
+#include "vs-gui-test.h"
+
+typedef struct
+{
+  VsProject   *project;
+  VsModelPage *page;
+  gsize        dimension;
+} Wait;
+
+static gboolean
+model_loaded (gpointer data)
+{
+  Wait *w = data;
+  VsModelRef *ref = vs_project_get_model (w->project);
+
+  return ref != NULL && !vs_model_page_get_loading (w->page)
+         && (w->dimension == 0 || vs_model_get_dimension (vs_model_ref_get_model (ref)) == w->dimension);
+}
+
+static gboolean
+banner_shown (gpointer data)
+{
+  Wait *w = data;
+  return vs_model_page_get_banner_message (w->page) != NULL && !vs_model_page_get_loading (w->page);
+}
+
+static gboolean
+dir_loaded (gpointer data)
+{
+  Wait *w = data;
+  VsModelRef *ref = vs_project_get_model (w->project);
+
+  return ref != NULL && vs_model_ref_get_dir (ref) != NULL && !vs_model_page_get_loading (w->page);
+}
+
+static void
+screenshot (GtkWidget *window, const char *name)
+{
+  g_autofree char *path = vs_gui_screenshot_path (name);
+  vs_gui_save_screenshot (window, path);
+}
+
+static char *
+size_text (gsize n)
+{
+  return g_strdup_printf ("%'zu", n);
+}
+
+static char *
+dims_text (gsize n)
+{
+  return g_strdup_printf (n == 1 ? "%zu dimension" : "%zu dimensions", n);
+}
+
+static void
+test_model_page (void)
+{
+  g_autoptr(VsApplication) app = vs_application_new ();
+  g_autoptr(GError) error = NULL;
+  GtkWindow *window;
+  AdwViewStack *stack;
+  VsModuleStack *modules;
+  VsModelRef *ref;
+  VsModel *model;
+  Wait w = { 0 };
+
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_settings_set (vs_application_get_settings (app), "window-size", "(ii)", 1000, 1100);
+  g_application_activate (G_APPLICATION (app));
+  window = gtk_application_get_active_window (GTK_APPLICATION (app));
+  g_assert_true (VS_IS_WINDOW (window));
+  vs_gui_wait_for (vs_gui_widget_is_mapped, window, "the main window to be mapped");
+
+  stack = vs_window_get_stack (VS_WINDOW (window));
+  adw_view_stack_set_visible_child_name (stack, "model");
+  w.project = vs_window_get_project (VS_WINDOW (window));
+  w.page = VS_MODEL_PAGE (adw_view_stack_get_child_by_name (stack, "model"));
+  modules = vs_model_page_get_module_stack (w.page);
+
+  /* 1. The demo project's new tiny BERT; the facts are the engine's. */
+  vs_gui_wait_for (model_loaded, &w, "the demo model to load");
+  ref = vs_project_get_model (w.project);
+  model = vs_model_ref_get_model (ref);
+  g_assert_null (vs_model_ref_get_dir (ref));
+  g_assert_cmpstr (vs_model_get_model_type (model), ==, "bert");
+  {
+    g_autofree char *layers = size_text (vs_model_get_n_layers (model));
+    g_autofree char *hidden = size_text (vs_model_get_hidden_size (model));
+    g_autofree char *heads = size_text (vs_model_get_n_heads (model));
+    g_autofree char *params = g_strdup_printf ("%'" G_GUINT64_FORMAT, vs_model_count_parameters (model));
+    g_autofree char *dim = size_text (vs_model_get_dimension (model));
+
+    g_assert_cmpstr (vs_model_page_get_fact (w.page, "layers"), ==, layers);
+    g_assert_cmpstr (vs_model_page_get_fact (w.page, "hidden-size"), ==, hidden);
+    g_assert_cmpstr (vs_model_page_get_fact (w.page, "heads"), ==, heads);
+    g_assert_cmpstr (vs_model_page_get_fact (w.page, "parameters"), ==, params);
+    g_assert_cmpstr (vs_model_page_get_fact (w.page, "dimension"), ==, dim);
+    g_assert_cmpstr (vs_model_page_get_fact (w.page, "architecture"), ==, "BERT");
+    g_assert_nonnull (strstr (vs_model_page_get_fact (w.page, "vocabulary"), "WordPiece"));
+  }
+  /* The preset "tiny" is 2 layers of 128 (vs-model.h). */
+  g_assert_cmpuint (vs_model_get_n_layers (model), ==, 2);
+  g_assert_cmpuint (vs_model_get_hidden_size (model), ==, 128);
+  screenshot (GTK_WIDGET (window), "model-page-demo");
+
+  /* 2. Pooling cls + mean: the arrow after Pooling doubles, as the model does. */
+  {
+    g_autofree char *t128 = dims_text (128);
+    g_autofree char *t256 = dims_text (256);
+    g_autofree char *t64 = dims_text (64);
+
+    g_assert_cmpstr (vs_module_stack_get_arrow_text (modules, 0), ==, t128);
+    g_assert_cmpstr (vs_module_stack_get_arrow_text (modules, 1), ==, t128);
+    vs_module_stack_set_pooling_mode (modules, "cls", TRUE);
+    g_assert_cmpstr (vs_project_get_string (w.project, "model.modules.0.mode"), ==, "cls+mean");
+    w.dimension = 256;
+    vs_gui_wait_for (model_loaded, &w, "the model with cls+mean pooling");
+    g_assert_cmpuint (vs_model_get_pooling_modes (vs_model_ref_get_model (vs_project_get_model (w.project))),
+                      ==, VS_POOLING_CLS | VS_POOLING_MEAN);
+    g_assert_cmpstr (vs_module_stack_get_arrow_text (modules, 1), ==, t256);
+
+    /* A Dense to 64 after it. */
+    vs_module_stack_add_dense (modules, 64);
+    g_assert_cmpint (vs_project_get_int (w.project, "model.modules.1.out_features", 0), ==, 64);
+    w.dimension = 64;
+    vs_gui_wait_for (model_loaded, &w, "the model with a Dense to 64");
+    g_assert_cmpstr (vs_module_stack_get_arrow_text (modules, 1), ==, t256);
+    g_assert_cmpstr (vs_module_stack_get_arrow_text (modules, 2), ==, t64);
+    g_assert_cmpstr (vs_model_page_get_fact (w.page, "dimension"), ==, "64");
+    g_assert_null (vs_module_stack_get_error (modules));
+
+    /* Removing every pooling mode is refused by the engine, with its reason. */
+    vs_module_stack_set_pooling_mode (modules, "cls", FALSE);
+    vs_module_stack_set_pooling_mode (modules, "mean", FALSE);
+    g_assert_nonnull (vs_module_stack_get_error (modules));
+    g_assert_true (g_str_has_prefix (vs_module_stack_get_error (modules), "modules[0].mode"));
+    screenshot (GTK_WIDGET (window), "model-page-invalid-stack");
+    vs_module_stack_set_pooling_mode (modules, "cls", TRUE);
+    vs_module_stack_set_pooling_mode (modules, "mean", TRUE);
+    g_assert_null (vs_module_stack_get_error (modules));
+    w.dimension = 64;
+    vs_gui_wait_for (model_loaded, &w, "the valid stack again");
+    screenshot (GTK_WIDGET (window), "model-page-stack");
+  }
+
+  /* 3. Tokenize: the count is the tokenizer's. */
+  {
+    const char *text = "A cat sits on the mat.";
+    VsTokenizer *tok = vs_model_get_tokenizer (vs_model_ref_get_model (vs_project_get_model (w.project)));
+    g_autoptr(VsEncoding) enc = vs_tokenizer_encode (tok, text, NULL, TRUE, 0);
+    g_autofree char *expected = g_strdup_printf ("%zu tokens", enc->n_tokens);
+
+    vs_model_page_tokenize (w.page, text);
+    g_assert_cmpstr (vs_model_page_get_token_count_label (w.page), ==, expected);
+    g_assert_cmpuint (enc->n_tokens, >, 2);
+    screenshot (GTK_WIDGET (window), "model-page-tokenize");
+  }
+
+  /* 4. A folder that does not load: the engine's message, the model stays. */
+  {
+    g_autofree char *bad = g_build_filename (g_getenv ("VS_SOURCE_DIR"), "tests", "model", "fixtures",
+                                             "micro-badshape", NULL);
+    g_autoptr(GError) expected = NULL;
+    g_autoptr(VsModel) none = vs_model_load (bad, &expected);
+    VsModelRef *before = vs_project_get_model (w.project);
+
+    g_assert_null (none);
+    vs_model_page_open_folder (w.page, bad);
+    vs_gui_wait_for (banner_shown, &w, "the banner for a folder that does not load");
+    g_assert_cmpstr (vs_model_page_get_banner_message (w.page), ==, expected->message);
+    g_assert_true (vs_project_get_model (w.project) == before);
+    screenshot (GTK_WIDGET (window), "model-page-bad-folder");
+  }
+
+  /* 5. A real folder loads; its stack is shown read-only, as the engine reads it. */
+  {
+    g_autofree char *dir = g_build_filename (g_getenv ("VS_SOURCE_DIR"), "tests", "model", "fixtures",
+                                             "bert", NULL);
+    g_autofree char *dim = NULL;
+    g_autofree char *last = NULL;
+
+    vs_model_page_open_folder (w.page, dir);
+    w.dimension = 0;
+    vs_gui_wait_for (dir_loaded, &w, "the bert fixture to load");
+    g_assert_null (vs_model_page_get_banner_message (w.page));
+    model = vs_model_ref_get_model (vs_project_get_model (w.project));
+    dim = size_text (vs_model_get_dimension (model));
+    g_assert_cmpstr (vs_model_page_get_fact (w.page, "dimension"), ==, dim);
+    /* Transformer, Pooling, Dense (the fixture's 2_Dense): the last arrow is the model's dimension. */
+    last = dims_text (vs_model_get_dimension (model));
+    g_assert_cmpstr (vs_module_stack_get_arrow_text (modules, 2), ==, last);
+    screenshot (GTK_WIDGET (window), "model-page-folder");
+  }
+
+  gtk_window_close (window);
+}
+
+int
+main (int argc,
+      char *argv[])
+{
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+  g_test_add_func ("/app/model-page", test_model_page);
+  return g_test_run ();
+}
