@@ -25,6 +25,9 @@ struct _VsModelPage
 {
   AdwBin         parent_instance;
 
+  GtkScrolledWindow *scroller;
+  GtkWidget     *modules_group;
+  GtkWidget     *tokenize_group;
   GtkRevealer   *banner_revealer;
   GtkLabel      *banner_label;
   GtkWidget     *loading_box;
@@ -365,15 +368,15 @@ update_tokens (VsModelPage *self)
   enc = vs_tokenizer_encode (tok, text, NULL, TRUE, 0);
   for (gsize i = 0; i < enc->n_tokens; i++)
     {
-      GtkWidget *chip = gtk_label_new (enc->tokens[i]);
+      GtkWidget *chip = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+      GtkWidget *label = gtk_label_new (enc->tokens[i]);
 
       gtk_widget_add_css_class (chip, "card");
-      gtk_widget_add_css_class (chip, "monospace");
+      gtk_widget_add_css_class (label, "monospace");
       if (enc->special_tokens_mask[i])
-        gtk_widget_add_css_class (chip, "dim-label");
-      gtk_widget_set_margin_start (chip, 0);
-      g_object_set (chip, "margin-top", 2, "margin-bottom", 2, NULL);
-      gtk_label_set_width_chars (GTK_LABEL (chip), 2);
+        gtk_widget_add_css_class (label, "dim-label");
+      g_object_set (label, "margin-top", 3, "margin-bottom", 3, "margin-start", 6, "margin-end", 6, NULL);
+      gtk_box_append (GTK_BOX (chip), label);
       gtk_flow_box_append (self->token_flow, chip);
       g_string_append_printf (ids, "%s%u", i > 0 ? " " : "", enc->ids[i]);
     }
@@ -477,7 +480,7 @@ update_facts (VsModelPage *self)
     {
       const char *p = vs_model_get_prompt (model, prompt_names[i]);
 
-      if (p != NULL)
+      if (p != NULL && p[0] != '\0')
         g_string_append_printf (prompts, "%s%s: “%s”", prompts->len > 0 ? "; " : "", prompt_names[i], p);
     }
   set_fact (self->prompts_row, prompts->len > 0 ? prompts->str : _("None"));
@@ -745,6 +748,31 @@ vs_model_page_get_token_count_label (VsModelPage *self)
   return gtk_label_get_label (self->token_count_label);
 }
 
+void
+vs_model_page_scroll_to (VsModelPage *self,
+                         const char  *section)
+{
+  GtkWidget *target = NULL;
+  GtkAdjustment *adj;
+  graphene_point_t p;
+
+  g_return_if_fail (VS_IS_MODEL_PAGE (self));
+
+  if (g_strcmp0 (section, "modules") == 0)
+    target = self->modules_group;
+  else if (g_strcmp0 (section, "tokenize") == 0)
+    target = self->tokenize_group;
+  adj = gtk_scrolled_window_get_vadjustment (self->scroller);
+  if (target == NULL)
+    {
+      gtk_adjustment_set_value (adj, 0);
+      return;
+    }
+  if (gtk_widget_compute_point (target, gtk_scrolled_window_get_child (self->scroller),
+                                &GRAPHENE_POINT_INIT (0, 0), &p))
+    gtk_adjustment_set_value (adj, p.y - 12);
+}
+
 static void
 vs_model_page_set_property (GObject      *object,
                             guint         prop_id,
@@ -834,6 +862,9 @@ vs_model_page_class_init (VsModelPageClass *klass)
   g_type_ensure (VS_TYPE_MODULE_STACK);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/vectorsmith/Vectorsmith/ui/vs-model-page.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, VsModelPage, name)
+  BIND (scroller);
+  BIND (modules_group);
+  BIND (tokenize_group);
   BIND (banner_revealer);
   BIND (banner_label);
   BIND (loading_box);

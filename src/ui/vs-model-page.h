@@ -32,5 +32,8 @@ VsModuleStack *vs_model_page_get_module_stack       (VsModelPage *self);
 void           vs_model_page_tokenize               (VsModelPage *self,
                                                      const char  *text);
 const char    *vs_model_page_get_token_count_label  (VsModelPage *self);
+/* Scrolls to a section: "modules", "tokenize", or NULL for the top. */
+void           vs_model_page_scroll_to              (VsModelPage *self,
+                                                     const char  *section);
 
 G_END_DECLS

@@ -155,12 +155,14 @@ test_model_page (void)
     vs_module_stack_set_pooling_mode (modules, "mean", FALSE);
     g_assert_nonnull (vs_module_stack_get_error (modules));
     g_assert_true (g_str_has_prefix (vs_module_stack_get_error (modules), "modules[0].mode"));
+    vs_model_page_scroll_to (w.page, "modules");
     screenshot (GTK_WIDGET (window), "model-page-invalid-stack");
     vs_module_stack_set_pooling_mode (modules, "cls", TRUE);
     vs_module_stack_set_pooling_mode (modules, "mean", TRUE);
     g_assert_null (vs_module_stack_get_error (modules));
     w.dimension = 64;
     vs_gui_wait_for (model_loaded, &w, "the valid stack again");
+    vs_model_page_scroll_to (w.page, "modules");
     screenshot (GTK_WIDGET (window), "model-page-stack");
   }
 
@@ -174,6 +176,7 @@ test_model_page (void)
     vs_model_page_tokenize (w.page, text);
     g_assert_cmpstr (vs_model_page_get_token_count_label (w.page), ==, expected);
     g_assert_cmpuint (enc->n_tokens, >, 2);
+    vs_model_page_scroll_to (w.page, "tokenize");
     screenshot (GTK_WIDGET (window), "model-page-tokenize");
   }
 
@@ -190,6 +193,7 @@ test_model_page (void)
     vs_gui_wait_for (banner_shown, &w, "the banner for a folder that does not load");
     g_assert_cmpstr (vs_model_page_get_banner_message (w.page), ==, expected->message);
     g_assert_true (vs_project_get_model (w.project) == before);
+    vs_model_page_scroll_to (w.page, NULL);
     screenshot (GTK_WIDGET (window), "model-page-bad-folder");
   }
 
@@ -211,6 +215,8 @@ test_model_page (void)
     last = dims_text (vs_model_get_dimension (model));
     g_assert_cmpstr (vs_module_stack_get_arrow_text (modules, 2), ==, last);
     screenshot (GTK_WIDGET (window), "model-page-folder");
+    vs_model_page_scroll_to (w.page, "modules");
+    screenshot (GTK_WIDGET (window), "model-page-folder-stack");
   }
 
   gtk_window_close (window);
