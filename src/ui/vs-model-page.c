@@ -33,6 +33,13 @@ struct _VsModelPage
   GtkWidget     *loading_box;
   GtkSpinner    *spinner;
   GtkLabel      *loading_label;
+  GtkProgressBar *progress_bar;
+  AdwEntryRow   *hub_search_row;
+  GtkWidget     *hub_group;
+  GtkLabel      *hub_status_label;
+  GtkListBox    *hub_list;
+  guint          search_generation;
+  guint          n_hub_results;
   AdwExpanderRow *new_row;
   AdwComboRow   *arch_row;
   AdwComboRow   *preset_row;
@@ -62,6 +69,8 @@ struct _VsModelPage
   char          *tokenizer_kind;
   VsModelCardFacts *card;
   gboolean       is_new;         /* the loaded model is the project's new one */
+  char          *pulling_id;     /* the Hub model being pulled, or NULL */
+  gboolean       saw_progress;   /* byte progress arrived during the last pull */
 };
 
 G_DEFINE_FINAL_TYPE (VsModelPage, vs_model_page, ADW_TYPE_BIN)
@@ -195,6 +204,7 @@ set_loading (VsModelPage *self,
   gtk_spinner_set_spinning (self->spinner, loading);
   if (loading)
     gtk_label_set_label (self->loading_label, _("Loading the model…"));
+  gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), FALSE);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
 }
 
@@ -324,6 +334,7 @@ on_cancel_clicked (VsModelPage *self)
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   self->generation++;
+  g_clear_pointer (&self->pulling_id, g_free);
   set_loading (self, FALSE);
 }
 
@@ -660,6 +671,253 @@ on_banner_close_clicked (VsModelPage *self)
   show_banner (self, NULL);
 }
 
+/* ---- the Hub ------------------------------------------------------------ */
+
+typedef struct
+{
+  guint  generation;
+  char  *query;
+} SearchRequest;
+
+static void
+search_request_free (gpointer data)
+{
+  SearchRequest *req = data;
+  g_free (req->query);
+  g_free (req);
+}
+
+static gpointer
+search_worker (VsTask        *task,
+               gpointer       data,
+               GCancellable  *cancellable,
+               GError       **error)
+{
+  SearchRequest *req = data;
+  g_autoptr(VsHub) hub = vs_hub_new ();
+
+  (void) task;
+  vs_hub_set_cancellable (hub, cancellable);
+  return vs_hub_search (hub, VS_HUB_REPO_MODEL, req->query, NULL, 20, error);
+}
+
+static void on_use_clicked (GtkButton *button, VsModelPage *self);
+
+static GtkWidget *
+hub_result_row (VsModelPage *self,
+                const cJSON *repo)
+{
+  const char *id = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (repo, "id"));
+  const cJSON *downloads = cJSON_GetObjectItemCaseSensitive (repo, "downloads");
+  const cJSON *likes = cJSON_GetObjectItemCaseSensitive (repo, "likes");
+  const cJSON *tags = cJSON_GetObjectItemCaseSensitive (repo, "tags");
+  const char *modified = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (repo, "lastModified"));
+  g_autoptr(GString) sub = g_string_new (NULL);
+  g_autofree char *use_name = NULL;
+  GtkWidget *row, *button;
+  const cJSON *t;
+  guint n_tags = 0;
+
+  if (id == NULL)
+    return NULL;
+  /* Translators: Hub search result details: downloads and likes counts */
+  g_string_append_printf (sub, _("%'.0f downloads · %'.0f likes"),
+                          cJSON_IsNumber (downloads) ? downloads->valuedouble : 0,
+                          cJSON_IsNumber (likes) ? likes->valuedouble : 0);
+  if (modified != NULL)
+    /* Translators: %s is a date, e.g. 2024-01-05 */
+    g_string_append_printf (sub, _(" · modified %.10s"), modified);
+  cJSON_ArrayForEach (t, tags)
+    if (cJSON_IsString (t) && n_tags++ < 4)
+      g_string_append_printf (sub, "%s%s", n_tags == 1 ? "\n" : ", ", t->valuestring);
+
+  row = adw_action_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), id);
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), sub->str);
+  button = gtk_button_new_with_mnemonic (_("_Use"));
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  /* Translators: accessible name of the button that pulls a Hub model, %s its id */
+  use_name = g_strdup_printf (_("Use %s"), id);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, use_name, -1);
+  g_object_set_data_full (G_OBJECT (button), "vs-repo-id", g_strdup (id), g_free);
+  g_signal_connect (button, "clicked", G_CALLBACK (on_use_clicked), self);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+  return row;
+}
+
+static void
+on_searched (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(VsModelPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  cJSON *repos = vs_task_finish (result, &error);
+  const cJSON *repo;
+  GtkWidget *child;
+
+  (void) source;
+  gtk_widget_set_visible (self->hub_group, TRUE);
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->hub_list))) != NULL)
+    gtk_list_box_remove (self->hub_list, child);
+  self->n_hub_results = 0;
+  if (repos == NULL)
+    {
+      gtk_label_set_label (self->hub_status_label, error->message);
+      gtk_widget_set_visible (GTK_WIDGET (self->hub_list), FALSE);
+      return;
+    }
+  cJSON_ArrayForEach (repo, repos)
+    {
+      GtkWidget *row = hub_result_row (self, repo);
+
+      if (row != NULL)
+        {
+          gtk_list_box_append (self->hub_list, row);
+          self->n_hub_results++;
+        }
+    }
+  cJSON_Delete (repos);
+  {
+    /* Translators: the number of Hub search results */
+    g_autofree char *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u model found", "%u models found",
+                                                          self->n_hub_results), self->n_hub_results);
+    gtk_label_set_label (self->hub_status_label, text);
+  }
+  gtk_widget_set_visible (GTK_WIDGET (self->hub_list), self->n_hub_results > 0);
+}
+
+static void
+on_hub_search (VsModelPage *self)
+{
+  const char *query = gtk_editable_get_text (GTK_EDITABLE (self->hub_search_row));
+  SearchRequest *req = g_new0 (SearchRequest, 1);
+
+  req->query = g_strdup (query);
+  req->generation = ++self->search_generation;
+  gtk_widget_set_visible (self->hub_group, TRUE);
+  gtk_label_set_label (self->hub_status_label, _("Searching…"));
+  vs_task_run (NULL, search_worker, req, search_request_free, (GDestroyNotify) cJSON_Delete,
+               NULL, NULL, on_searched, g_object_ref (self));
+}
+
+static gpointer
+pull_worker (VsTask        *task,
+             gpointer       data,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  g_autoptr(VsHub) hub = vs_hub_new ();
+
+  vs_hub_set_cancellable (hub, cancellable);
+  vs_hub_set_progress (hub, vs_task_progress_bytes, task);
+  return vs_hub_resolve_model_with (hub, data, error);
+}
+
+static void
+on_pull_progress (double      fraction,
+                  const char *text,
+                  gpointer    user_data)
+{
+  VsModelPage *self = user_data;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), TRUE);
+  self->saw_progress = TRUE;
+  if (fraction >= 0)
+    gtk_progress_bar_set_fraction (self->progress_bar, fraction);
+  else
+    gtk_progress_bar_pulse (self->progress_bar);
+  if (text != NULL)
+    gtk_label_set_label (self->loading_label, text);
+}
+
+static void
+on_pulled (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(VsModelPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = vs_task_finish (result, &error);
+
+  (void) source;
+  set_loading (self, FALSE);
+  if (dir == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+          && !g_error_matches (error, VS_ERROR, VS_ERROR_CANCELLED))
+        show_banner (self, error->message);
+      return;
+    }
+  if (self->project != NULL && self->pulling_id != NULL)
+    vs_project_set_string (self->project, "model", self->pulling_id);
+  g_clear_pointer (&self->pulling_id, g_free);
+}
+
+void
+vs_model_page_use_hub_model (VsModelPage *self,
+                             const char  *id)
+{
+  g_return_if_fail (VS_IS_MODEL_PAGE (self));
+  g_return_if_fail (id != NULL);
+
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  self->generation++;
+  g_free (self->pulling_id);
+  self->pulling_id = g_strdup (id);
+  self->saw_progress = FALSE;
+  set_loading (self, TRUE);
+  {
+    /* Translators: %s is a Hub model id */
+    g_autofree char *text = g_strdup_printf (_("Downloading %s…"), id);
+    gtk_label_set_label (self->loading_label, text);
+  }
+  show_banner (self, NULL);
+  vs_task_run (NULL, pull_worker, g_strdup (id), g_free, g_free,
+               self->cancellable, on_pull_progress, on_pulled, g_object_ref (self));
+}
+
+static void
+on_use_clicked (GtkButton   *button,
+                VsModelPage *self)
+{
+  vs_model_page_use_hub_model (self, g_object_get_data (G_OBJECT (button), "vs-repo-id"));
+}
+
+void
+vs_model_page_search_hub (VsModelPage *self,
+                          const char  *query)
+{
+  g_return_if_fail (VS_IS_MODEL_PAGE (self));
+  gtk_editable_set_text (GTK_EDITABLE (self->hub_search_row), query);
+  on_hub_search (self);
+}
+
+guint
+vs_model_page_get_n_hub_results (VsModelPage *self)
+{
+  g_return_val_if_fail (VS_IS_MODEL_PAGE (self), 0);
+  return self->n_hub_results;
+}
+
+gboolean
+vs_model_page_get_saw_pull_progress (VsModelPage *self)
+{
+  g_return_val_if_fail (VS_IS_MODEL_PAGE (self), FALSE);
+  return self->saw_progress;
+}
+
+const char *
+vs_model_page_get_hub_status (VsModelPage *self)
+{
+  g_return_val_if_fail (VS_IS_MODEL_PAGE (self), NULL);
+  return gtk_label_get_label (self->hub_status_label);
+}
+
 /* ---- the project -------------------------------------------------------- */
 
 VsProject *
@@ -835,6 +1093,7 @@ vs_model_page_finalize (GObject *object)
   VsModelPage *self = VS_MODEL_PAGE (object);
 
   g_free (self->tokenizer_kind);
+  g_free (self->pulling_id);
   vs_model_card_facts_free (self->card);
   G_OBJECT_CLASS (vs_model_page_parent_class)->finalize (object);
 }
@@ -870,6 +1129,11 @@ vs_model_page_class_init (VsModelPageClass *klass)
   BIND (loading_box);
   BIND (spinner);
   BIND (loading_label);
+  BIND (progress_bar);
+  BIND (hub_search_row);
+  BIND (hub_group);
+  BIND (hub_status_label);
+  BIND (hub_list);
   BIND (new_row);
   BIND (arch_row);
   BIND (preset_row);
@@ -898,6 +1162,7 @@ vs_model_page_class_init (VsModelPageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_create_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_modules_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_tokenize_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_hub_search);
 }
 
 static void

@@ -32,6 +32,18 @@ VsModuleStack *vs_model_page_get_module_stack       (VsModelPage *self);
 void           vs_model_page_tokenize               (VsModelPage *self,
                                                      const char  *text);
 const char    *vs_model_page_get_token_count_label  (VsModelPage *self);
+/* Searches the Hub as the search row does; the results' count and the
+ * status line ("3 models found" or the Hub's error). */
+void           vs_model_page_search_hub             (VsModelPage *self,
+                                                     const char  *query);
+guint          vs_model_page_get_n_hub_results      (VsModelPage *self);
+/* Pulls a Hub model into the cache (byte progress, Cancel), then sets the
+ * project's "model" to id, as a result's Use button does. */
+void           vs_model_page_use_hub_model          (VsModelPage *self,
+                                                     const char  *id);
+/* Whether byte progress came during the last pull. */
+gboolean       vs_model_page_get_saw_pull_progress  (VsModelPage *self);
+const char    *vs_model_page_get_hub_status         (VsModelPage *self);
 /* Scrolls to a section: "modules", "tokenize", or NULL for the top. */
 void           vs_model_page_scroll_to              (VsModelPage *self,
                                                      const char  *section);

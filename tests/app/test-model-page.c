@@ -12,6 +12,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "hub/vs-hub.h"
 #include "model/vs-model-info.h"
 
 #include "vs-application.h"
@@ -51,6 +52,24 @@ dir_loaded (gpointer data)
   VsModelRef *ref = vs_project_get_model (w->project);
 
   return ref != NULL && vs_model_ref_get_dir (ref) != NULL && !vs_model_page_get_loading (w->page);
+}
+
+static const char *fake_hub_path;
+
+static gboolean
+hub_answered (gpointer data)
+{
+  return g_strcmp0 (vs_model_page_get_hub_status (data), "Searching…") != 0;
+}
+
+static gboolean
+hub_model_loaded (gpointer data)
+{
+  Wait *w = data;
+  VsModelRef *ref = vs_project_get_model (w->project);
+
+  return ref != NULL && g_strcmp0 (vs_model_ref_get_source (ref), "testuser/tiny-bert") == 0
+         && !vs_model_page_get_loading (w->page);
 }
 
 static void
@@ -219,6 +238,67 @@ test_model_page (void)
     screenshot (GTK_WIDGET (window), "model-page-folder-stack");
   }
 
+  /* 6. The Hub: a fake Hub (tests/hub/fake-hub.c) serves a model we push
+   * there; it is found, pulled with byte progress into the cache, and loads. */
+  if (fake_hub_path != NULL)
+    {
+      g_autoptr(GSubprocess) proc = NULL;
+      g_autoptr(GDataInputStream) out = NULL;
+      g_autofree char *line = NULL;
+      g_autofree char *tmp = g_dir_make_tmp ("vs-model-page-hub-XXXXXX", NULL);
+      g_autofree char *hf_home = g_build_filename (tmp, "hf", NULL);
+      g_autofree char *parquet = g_build_filename (g_getenv ("VS_SHARED_DATA"), "parquet", "alltypes_plain.parquet", NULL);
+      g_autofree char *bert = g_build_filename (g_getenv ("VS_SOURCE_DIR"), "tests", "model", "fixtures", "bert", NULL);
+      char *sp;
+
+      proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+                               fake_hub_path, "--parquet", parquet, NULL);
+      g_assert_no_error (error);
+      out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
+      line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+      g_assert_no_error (error);
+      sp = strchr (line, ' ');
+      g_assert_nonnull (sp);
+      *sp = '\0';
+      g_setenv ("HF_ENDPOINT", line, TRUE);
+      g_setenv ("HF_HOME", hf_home, TRUE);
+      g_setenv ("HF_TOKEN", "hf_test_write", TRUE);
+      g_unsetenv ("HF_HUB_CACHE");
+      {
+        g_autoptr(VsHub) hub = vs_hub_new ();
+        cJSON *reply;
+
+        g_assert_true (vs_hub_create_repo (hub, VS_HUB_REPO_MODEL, "testuser/tiny-bert", FALSE, NULL, &error));
+        g_assert_no_error (error);
+        reply = vs_hub_upload_folder (hub, VS_HUB_REPO_MODEL, "testuser/tiny-bert", bert, NULL, "Add model", FALSE, &error);
+        g_assert_no_error (error);
+        cJSON_Delete (reply);
+      }
+
+      vs_model_page_scroll_to (w.page, NULL);
+      vs_model_page_search_hub (w.page, "tiny-bert");
+      vs_gui_wait_for (hub_answered, w.page, "the Hub search results");
+      g_assert_cmpuint (vs_model_page_get_n_hub_results (w.page), ==, 1);
+      screenshot (GTK_WIDGET (window), "model-page-hub-search");
+
+      vs_model_page_use_hub_model (w.page, "testuser/tiny-bert");
+      vs_gui_wait_for (hub_model_loaded, &w, "the Hub model to be pulled and loaded");
+      g_assert_true (vs_model_page_get_saw_pull_progress (w.page));
+      g_assert_null (vs_model_page_get_banner_message (w.page));
+      g_assert_nonnull (strstr (vs_model_ref_get_dir (vs_project_get_model (w.project)), hf_home));
+      g_assert_cmpstr (vs_model_page_get_fact (w.page, "layers"), ==, "2");
+      screenshot (GTK_WIDGET (window), "model-page-hub-pulled");
+
+      /* A search the Hub refuses shows its message. */
+      g_output_stream_close (g_subprocess_get_stdin_pipe (proc), NULL, NULL);
+      g_subprocess_wait (proc, NULL, NULL);
+      vs_model_page_search_hub (w.page, "anything");
+      vs_gui_wait_for (hub_answered, w.page, "the Hub search error");
+      g_assert_cmpuint (vs_model_page_get_n_hub_results (w.page), ==, 0);
+      g_test_message ("Hub down: %s", vs_model_page_get_hub_status (w.page));
+      screenshot (GTK_WIDGET (window), "model-page-hub-error");
+    }
+
   gtk_window_close (window);
 }
 
@@ -230,6 +310,8 @@ main (int argc,
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
   g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+  if (argc > 1)
+    fake_hub_path = argv[1];
   g_test_add_func ("/app/model-page", test_model_page);
   return g_test_run ();
 }
