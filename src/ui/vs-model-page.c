@@ -430,6 +430,7 @@ update_stack (VsModelPage *self)
       return;
     }
   model = vs_model_ref_get_model (ref);
+  vs_module_stack_set_max_seq_length (self->module_stack, vs_model_get_max_seq_length (model));
   if (self->is_new && cJSON_IsObject (node))
     vs_module_stack_set_modules (self->module_stack, arch_title (vs_model_get_model_type (model)),
                                  vs_model_get_hidden_size (model),
@@ -565,6 +566,14 @@ on_modules_changed (VsModelPage *self,
   if (self->project == NULL)
     return;
   vs_project_set (self->project, "model.modules", cJSON_Duplicate (modules, TRUE));
+}
+
+static void
+on_max_seq_length_changed (VsModelPage *self,
+                           guint        value)
+{
+  if (self->project != NULL)
+    vs_project_set_int (self->project, "args.max_seq_length", value);
 }
 
 static void
@@ -762,6 +771,10 @@ on_searched (GObject      *source,
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->hub_list))) != NULL)
     gtk_list_box_remove (self->hub_list, child);
   self->n_hub_results = 0;
+  if (repos == NULL)
+    gtk_widget_add_css_class (GTK_WIDGET (self->hub_status_label), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->hub_status_label), "error");
   if (repos == NULL)
     {
       gtk_label_set_label (self->hub_status_label, error->message);
@@ -1163,6 +1176,7 @@ vs_model_page_class_init (VsModelPageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_modules_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_tokenize_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_hub_search);
+  gtk_widget_class_bind_template_callback (widget_class, on_max_seq_length_changed);
 }
 
 static void

@@ -21,6 +21,7 @@ struct _VsModuleStack
   gsize       hidden;
   cJSON      *modules;       /* owned copy */
   gboolean    editable;
+  gsize       max_seq_length;
   gboolean    implied;       /* no Pooling module: a mean block is shown */
   gboolean    rebuilding;    /* controls set from the model: no ::changed */
   GPtrArray  *arrows;        /* GtkLabel*, one after each block */
@@ -31,6 +32,7 @@ G_DEFINE_FINAL_TYPE (VsModuleStack, vs_module_stack, GTK_TYPE_BOX)
 
 enum {
   CHANGED,
+  MAX_SEQ_LENGTH_CHANGED,
   N_SIGNALS
 };
 
@@ -248,6 +250,16 @@ on_activation_changed (GtkDropDown   *drop,
   emit_changed (self);
 }
 
+static void
+on_max_seq_length_changed (GtkSpinButton *spin,
+                           VsModuleStack *self)
+{
+  if (self->rebuilding)
+    return;
+  self->max_seq_length = (gsize) gtk_spin_button_get_value_as_int (spin);
+  g_signal_emit (self, signals[MAX_SEQ_LENGTH_CHANGED], 0, (guint) self->max_seq_length);
+}
+
 /* One block: a card with a title, a subtitle and the module's controls. */
 static GtkWidget *
 add_block (VsModuleStack *self,
@@ -334,6 +346,30 @@ rebuild (VsModuleStack *self)
   g_ptr_array_set_size (self->arrows, 0);
 
   add_block (self, _("Transformer"), self->transformer, &head);
+  if (self->max_seq_length > 0)
+    {
+      GtkWidget *label = gtk_label_new (_("Maximum sequence length"));
+
+      gtk_widget_add_css_class (label, "dim-label");
+      gtk_box_append (GTK_BOX (head), label);
+      if (self->editable)
+        {
+          GtkWidget *spin = gtk_spin_button_new_with_range (8, 8192, 8);
+
+          gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), (double) self->max_seq_length);
+          gtk_widget_set_valign (spin, GTK_ALIGN_CENTER);
+          gtk_accessible_update_relation (GTK_ACCESSIBLE (spin), GTK_ACCESSIBLE_RELATION_LABELLED_BY, label, NULL, -1);
+          g_signal_connect (spin, "value-changed", G_CALLBACK (on_max_seq_length_changed), self);
+          gtk_box_append (GTK_BOX (head), spin);
+        }
+      else
+        {
+          g_autofree char *text = g_strdup_printf ("%zu", self->max_seq_length);
+          GtkWidget *value = gtk_label_new (text);
+
+          gtk_box_append (GTK_BOX (head), value);
+        }
+    }
 
   /* Without a Pooling module the engine implies mean pooling; show it. */
   self->implied = find_module (self, "pooling", NULL) == NULL;
@@ -377,7 +413,7 @@ rebuild (VsModuleStack *self)
           const char *act = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (m, "activation"));
 
           has_dense = TRUE;
-          card = add_block (self, _("Dense"), self->editable ? _("Linear layer and activation") : NULL, &head);
+          card = add_block (self, _("Dense"), _("Linear layer and activation"), &head);
           if (self->editable)
             {
               GtkWidget *spin = gtk_spin_button_new_with_range (1, 8192, 1);
@@ -457,6 +493,19 @@ vs_module_stack_set_modules (VsModuleStack *self,
 }
 
 void
+vs_module_stack_set_max_seq_length (VsModuleStack *self,
+                                    gsize          max_seq_length)
+{
+  g_return_if_fail (VS_IS_MODULE_STACK (self));
+
+  if (self->max_seq_length == max_seq_length)
+    return;
+  self->max_seq_length = max_seq_length;
+  if (self->modules != NULL)
+    rebuild (self);
+}
+
+void
 vs_module_stack_clear (VsModuleStack *self)
 {
   GtkWidget *child;
@@ -525,6 +574,11 @@ vs_module_stack_class_init (VsModuleStackClass *klass)
   /* ::changed (const cJSON *modules): the user edited the stack. */
   signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                    0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
+
+  /* ::max-seq-length-changed (guint): the user changed the Transformer's limit. */
+  signals[MAX_SEQ_LENGTH_CHANGED] = g_signal_new ("max-seq-length-changed", G_TYPE_FROM_CLASS (klass),
+                                                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                  G_TYPE_NONE, 1, G_TYPE_UINT);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/vectorsmith/Vectorsmith/ui/vs-module-stack.ui");
   gtk_widget_class_bind_template_child (widget_class, VsModuleStack, blocks_box);

@@ -26,6 +26,10 @@ void         vs_module_stack_set_modules    (VsModuleStack *self,
                                              gsize          hidden,
                                              const cJSON   *modules,
                                              gboolean       editable);
+ /* The Transformer's token limit shown in its block (0: none); editable
+  * with the stack, emitting ::max-seq-length-changed. */
+void         vs_module_stack_set_max_seq_length (VsModuleStack *self,
+                                                 gsize          max_seq_length);
 void         vs_module_stack_clear          (VsModuleStack *self);
 /* The modules shown (borrowed). */
 const cJSON *vs_module_stack_get_modules    (VsModuleStack *self);

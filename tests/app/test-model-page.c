@@ -57,6 +57,16 @@ dir_loaded (gpointer data)
 static const char *fake_hub_path;
 
 static gboolean
+max_seq_is_32 (gpointer data)
+{
+  Wait *w = data;
+  VsModelRef *ref = vs_project_get_model (w->project);
+
+  return ref != NULL && !vs_model_page_get_loading (w->page)
+         && vs_model_get_max_seq_length (vs_model_ref_get_model (ref)) == 32;
+}
+
+static gboolean
 hub_answered (gpointer data)
 {
   return g_strcmp0 (vs_model_page_get_hub_status (data), "Searching…") != 0;
@@ -184,6 +194,11 @@ test_model_page (void)
     vs_model_page_scroll_to (w.page, "modules");
     screenshot (GTK_WIDGET (window), "model-page-stack");
   }
+
+  /* The new model follows args.max_seq_length (the Transformer block's limit). */
+  vs_project_set_int (w.project, "args.max_seq_length", 32);
+  vs_gui_wait_for (max_seq_is_32, &w, "the model with max_seq_length 32");
+  g_assert_cmpstr (vs_model_page_get_fact (w.page, "max-seq-length"), ==, "32");
 
   /* 3. Tokenize: the count is the tokenizer's. */
   {
