@@ -122,10 +122,10 @@ ensure_pooling (VsModuleStack *self)
   return pooling;
 }
 
-void
-vs_module_stack_set_pooling_mode (VsModuleStack *self,
-                                  const char    *mode,
-                                  gboolean       on)
+static void
+set_pooling_mode (VsModuleStack *self,
+                  const char    *mode,
+                  gboolean       on)
 {
   cJSON *pooling;
   const char *current;
@@ -144,6 +144,16 @@ vs_module_stack_set_pooling_mode (VsModuleStack *self,
   /* No mode at all stays in the document so the engine can say why. */
   set_string (pooling, "mode", text);
   emit_changed (self);
+}
+
+void
+vs_module_stack_set_pooling_mode (VsModuleStack *self,
+                                  const char    *mode,
+                                  gboolean       on)
+{
+  /* From code, not a check button: the checks are rebuilt to show it. */
+  set_pooling_mode (self, mode, on);
+  rebuild (self);
 }
 
 void
@@ -219,8 +229,8 @@ on_mode_toggled (GtkCheckButton *check,
 {
   if (self->rebuilding)
     return;
-  vs_module_stack_set_pooling_mode (self, g_object_get_data (G_OBJECT (check), "vs-mode"),
-                                    gtk_check_button_get_active (check));
+  set_pooling_mode (self, g_object_get_data (G_OBJECT (check), "vs-mode"),
+                    gtk_check_button_get_active (check));
 }
 
 static void

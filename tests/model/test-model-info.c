@@ -236,6 +236,7 @@ test_spec_invalid (void)
       "modules[2]: nothing may follow the Normalize module" },
     { "[{\"type\": \"pooling\", \"mode\": \"mean+mean\"}]", "modules[0].mode:" },
     { "[{\"type\": \"pooling\", \"mode\": \"avg\"}]", "modules[0].mode:" },
+    { "[{\"type\": \"pooling\", \"mode\": \"\"}]", "modules[0].mode: a Pooling module needs at least one mode" },
     { "[{\"type\": \"pooling\"}, {\"type\": \"pooling\"}]", "modules[1]: only one Pooling" },
     { "[{\"type\": \"pooling\"}, {\"type\": \"dense\", \"out_features\": 8}, {\"type\": \"dense\", \"out_features\": 8}]",
       "modules[2]: a new model takes at most one Dense" },

@@ -135,6 +135,12 @@ vs_module_spec_dimensions (gsize         hidden,
             }
           if (mode == NULL)
             mode = "mean";
+          if (mode[0] == '\0')
+            {
+              g_set_error (error, VS_ERROR, VS_ERROR_INVALID,
+                           "modules[%d].mode: a Pooling module needs at least one mode", i);
+              return FALSE;
+            }
           bits = vs_pooling_modes_from_string (mode);
           if (bits == 0)
             {
