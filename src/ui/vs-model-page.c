@@ -541,7 +541,11 @@ on_project_changed (VsProject  *project,
   if (g_strcmp0 (key, "args") == 0)
     {
       /* Only the maximum sequence length of a new model depends on args. */
-      if (!self->is_new)
+      VsModelRef *ref = vs_project_get_model (self->project);
+      gint64 wanted = vs_project_get_int (self->project, "args.max_seq_length", -1);
+
+      if (!self->is_new || ref == NULL || wanted <= 0
+          || (gsize) wanted == vs_model_get_max_seq_length (vs_model_ref_get_model (ref)))
         return;
     }
   if (key == NULL)
@@ -755,18 +759,32 @@ hub_result_row (VsModelPage *self,
   return row;
 }
 
+typedef struct
+{
+  VsModelPage *page;        /* a reference */
+  guint        generation;
+} SearchCall;
+
 static void
 on_searched (GObject      *source,
              GAsyncResult *result,
              gpointer      user_data)
 {
-  g_autoptr(VsModelPage) self = user_data;
+  SearchCall *call = user_data;
+  g_autoptr(VsModelPage) self = call->page;
+  guint generation = call->generation;
   g_autoptr(GError) error = NULL;
   cJSON *repos = vs_task_finish (result, &error);
   const cJSON *repo;
   GtkWidget *child;
 
   (void) source;
+  g_free (call);
+  if (generation != self->search_generation)
+    {
+      cJSON_Delete (repos);   /* an older search answered after a newer one started */
+      return;
+    }
   gtk_widget_set_visible (self->hub_group, TRUE);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->hub_list))) != NULL)
     gtk_list_box_remove (self->hub_list, child);
@@ -806,13 +824,16 @@ on_hub_search (VsModelPage *self)
 {
   const char *query = gtk_editable_get_text (GTK_EDITABLE (self->hub_search_row));
   SearchRequest *req = g_new0 (SearchRequest, 1);
+  SearchCall *call = g_new0 (SearchCall, 1);
 
   req->query = g_strdup (query);
   req->generation = ++self->search_generation;
   gtk_widget_set_visible (self->hub_group, TRUE);
   gtk_label_set_label (self->hub_status_label, _("Searching…"));
+  call->page = g_object_ref (self);
+  call->generation = req->generation;
   vs_task_run (NULL, search_worker, req, search_request_free, (GDestroyNotify) cJSON_Delete,
-               NULL, NULL, on_searched, g_object_ref (self));
+               NULL, NULL, on_searched, call);
 }
 
 static gpointer

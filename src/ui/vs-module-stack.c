@@ -58,7 +58,9 @@ update_dimensions (VsModuleStack *self)
 
       guint d = (self->implied && i > 0) ? i - 1 : i;
 
-      if (ok && d < n)
+      if (i == 0)   /* the Transformer's width is known even when a later module is wrong */
+        text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%zu dimension", "%zu dimensions", self->hidden), self->hidden);
+      else if (ok && d < n)
         /* Translators: the embedding width on an arrow between two modules */
         text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%zu dimension", "%zu dimensions", dims[d]), dims[d]);
       else
