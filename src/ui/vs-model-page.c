@@ -96,7 +96,6 @@ typedef struct
   gsize     dense_out;
   gboolean  normalize;
   gint64    max_seq_length;  /* args.max_seq_length, or -1 */
-  VsModelRef *previous;    /* unused: kept so the old model outlives nothing here */
 } LoadRequest;
 
 typedef struct
@@ -119,7 +118,6 @@ load_request_free (gpointer data)
   g_free (req->tokenizer);
   g_free (req->pooling);
   g_free (req->activation);
-  g_clear_pointer (&req->previous, vs_model_ref_unref);
   g_free (req);
 }
 
@@ -885,7 +883,13 @@ on_pulled (GObject      *source,
       return;
     }
   if (self->project != NULL && self->pulling_id != NULL)
-    vs_project_set_string (self->project, "model", self->pulling_id);
+    {
+      /* The same id again changes nothing in the document: load it here. */
+      if (g_strcmp0 (vs_project_get_string (self->project, "model"), self->pulling_id) == 0)
+        start_load (self);
+      else
+        vs_project_set_string (self->project, "model", self->pulling_id);
+    }
   g_clear_pointer (&self->pulling_id, g_free);
 }
 

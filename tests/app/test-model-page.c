@@ -45,6 +45,20 @@ banner_shown (gpointer data)
   return vs_model_page_get_banner_message (w->page) != NULL && !vs_model_page_get_loading (w->page);
 }
 
+typedef struct
+{
+  Wait       *w;
+  const char *message;
+} BannerWait;
+
+static gboolean
+banner_is (gpointer data)
+{
+  BannerWait *b = data;
+  return g_strcmp0 (vs_model_page_get_banner_message (b->w->page), b->message) == 0
+         && !vs_model_page_get_loading (b->w->page);
+}
+
 static gboolean
 dir_loaded (gpointer data)
 {
@@ -229,6 +243,19 @@ test_model_page (void)
     g_assert_true (vs_project_get_model (w.project) == before);
     vs_model_page_scroll_to (w.page, NULL);
     screenshot (GTK_WIDGET (window), "model-page-bad-folder");
+
+    /* An empty folder: the engine's message too (another one). */
+    {
+      g_autofree char *empty = g_dir_make_tmp ("vs-model-page-empty-XXXXXX", NULL);
+      g_autoptr(GError) expected_empty = NULL;
+      g_autoptr(VsModel) none2 = vs_model_load (empty, &expected_empty);
+
+      g_assert_null (none2);
+      vs_model_page_open_folder (w.page, empty);
+      vs_gui_wait_for (banner_is, &(BannerWait) { &w, expected_empty->message }, "the banner for an empty folder");
+      g_assert_true (vs_project_get_model (w.project) == before);
+      g_rmdir (empty);
+    }
   }
 
   /* 5. A real folder loads; its stack is shown read-only, as the engine reads it. */
