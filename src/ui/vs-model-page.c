@@ -834,6 +834,14 @@ on_hub_search (VsModelPage *self)
                NULL, NULL, on_searched, call);
 }
 
+/* The pull's user data (progress and result, on the main context; progress
+ * is dispatched before the result, which frees it). */
+typedef struct
+{
+  VsModelPage *page;        /* a reference */
+  guint        generation;
+} PullCall;
+
 static gpointer
 pull_worker (VsTask        *task,
              gpointer       data,
@@ -852,7 +860,11 @@ on_pull_progress (double      fraction,
                   const char *text,
                   gpointer    user_data)
 {
-  VsModelPage *self = user_data;
+  PullCall *call = user_data;
+  VsModelPage *self = call->page;
+
+  if (call->generation != self->generation)
+    return;
 
   gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), TRUE);
   self->saw_progress = TRUE;
@@ -869,17 +881,23 @@ on_pulled (GObject      *source,
            GAsyncResult *result,
            gpointer      user_data)
 {
-  g_autoptr(VsModelPage) self = user_data;
+  PullCall *call = user_data;
+  g_autoptr(VsModelPage) self = call->page;
+  guint generation = call->generation;
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = vs_task_finish (result, &error);
 
   (void) source;
+  g_free (call);
+  if (generation != self->generation)
+    return;   /* cancelled, or replaced by another load */
   set_loading (self, FALSE);
   if (dir == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
           && !g_error_matches (error, VS_ERROR, VS_ERROR_CANCELLED))
         show_banner (self, error->message);
+      g_clear_pointer (&self->pulling_id, g_free);
       return;
     }
   if (self->project != NULL && self->pulling_id != NULL)
@@ -915,8 +933,14 @@ vs_model_page_use_hub_model (VsModelPage *self,
     gtk_label_set_label (self->loading_label, text);
   }
   show_banner (self, NULL);
-  vs_task_run (NULL, pull_worker, g_strdup (id), g_free, g_free,
-               self->cancellable, on_pull_progress, on_pulled, g_object_ref (self));
+  {
+    PullCall *call = g_new0 (PullCall, 1);
+
+    call->page = g_object_ref (self);
+    call->generation = self->generation;
+    vs_task_run (NULL, pull_worker, g_strdup (id), g_free, g_free,
+                 self->cancellable, on_pull_progress, on_pulled, call);
+  }
 }
 
 static void
@@ -924,6 +948,13 @@ on_use_clicked (GtkButton   *button,
                 VsModelPage *self)
 {
   vs_model_page_use_hub_model (self, g_object_get_data (G_OBJECT (button), "vs-repo-id"));
+}
+
+void
+vs_model_page_cancel (VsModelPage *self)
+{
+  g_return_if_fail (VS_IS_MODEL_PAGE (self));
+  on_cancel_clicked (self);
 }
 
 void

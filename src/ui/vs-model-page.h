@@ -41,6 +41,8 @@ guint          vs_model_page_get_n_hub_results      (VsModelPage *self);
  * project's "model" to id, as a result's Use button does. */
 void           vs_model_page_use_hub_model          (VsModelPage *self,
                                                      const char  *id);
+/* Stops the load or pull in flight, as the Cancel button does. */
+void           vs_model_page_cancel                 (VsModelPage *self);
 /* Whether byte progress came during the last pull. */
 gboolean       vs_model_page_get_saw_pull_progress  (VsModelPage *self);
 const char    *vs_model_page_get_hub_status         (VsModelPage *self);

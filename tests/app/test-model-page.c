@@ -70,6 +70,31 @@ dir_loaded (gpointer data)
 
 static const char *fake_hub_path;
 
+/* POST /_test/rule to the fake Hub (plain HTTP over a socket). */
+static void
+fake_rule (const char *endpoint,
+           const char *json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) conn = NULL;
+  g_autofree char *request = NULL;
+  char answer[256] = { 0 };
+  gssize n;
+
+  conn = g_socket_client_connect_to_uri (client, endpoint, 80, NULL, &error);
+  g_assert_no_error (error);
+  request = g_strdup_printf ("POST /_test/rule HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                             "Content-Type: application/json\r\nContent-Length: %zu\r\n"
+                             "Connection: close\r\n\r\n%s", strlen (json), json);
+  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)),
+                                            request, strlen (request), NULL, NULL, &error));
+  n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (conn)), answer, sizeof answer - 1, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (n, >, 0);
+  g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 200") || g_str_has_prefix (answer, "HTTP/1.1 204"));
+}
+
 static gboolean
 max_seq_is_32 (gpointer data)
 {
@@ -330,6 +355,28 @@ test_model_page (void)
       g_assert_nonnull (strstr (vs_model_ref_get_dir (vs_project_get_model (w.project)), hf_home));
       g_assert_cmpstr (vs_model_page_get_fact (w.page, "layers"), ==, "2");
       screenshot (GTK_WIDGET (window), "model-page-hub-pulled");
+
+      /* A slow pull can be cancelled: the previous model stays, no banner. */
+      {
+        g_autoptr(VsHub) hub = vs_hub_new ();
+        VsModelRef *before = vs_project_get_model (w.project);
+        cJSON *reply;
+
+        g_assert_true (vs_hub_create_repo (hub, VS_HUB_REPO_MODEL, "testuser/slow-bert", FALSE, NULL, &error));
+        reply = vs_hub_upload_folder (hub, VS_HUB_REPO_MODEL, "testuser/slow-bert", bert, NULL, "Add model", FALSE, &error);
+        g_assert_no_error (error);
+        cJSON_Delete (reply);
+        fake_rule (line, "{\"match\": \"slow-bert\", \"delay_ms\": 3000, \"count\": 1}");
+
+        vs_model_page_use_hub_model (w.page, "testuser/slow-bert");
+        g_assert_true (vs_model_page_get_loading (w.page));
+        screenshot (GTK_WIDGET (window), "model-page-hub-pulling");
+        vs_model_page_cancel (w.page);
+        g_assert_false (vs_model_page_get_loading (w.page));
+        g_assert_true (vs_project_get_model (w.project) == before);
+        g_assert_cmpstr (vs_project_get_string (w.project, "model"), ==, "testuser/tiny-bert");
+        g_assert_null (vs_model_page_get_banner_message (w.page));
+      }
 
       /* A search the Hub refuses shows its message. */
       g_output_stream_close (g_subprocess_get_stdin_pipe (proc), NULL, NULL);
