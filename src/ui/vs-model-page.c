@@ -609,6 +609,28 @@ on_create_clicked (VsModelPage *self)
 }
 
 void
+vs_model_page_new_model (VsModelPage *self,
+                         const char  *architecture,
+                         const char  *preset,
+                         const char  *tokenizer)
+{
+  static const char *const archs[] = { "bert", "roberta", "xlm-roberta", "distilbert", "mpnet" };
+  static const char *const presets[] = { "tiny", "small", "mini", "base" };
+
+  g_return_if_fail (VS_IS_MODEL_PAGE (self));
+
+  for (guint i = 0; i < G_N_ELEMENTS (archs); i++)
+    if (g_strcmp0 (architecture, archs[i]) == 0)
+      adw_combo_row_set_selected (self->arch_row, i);
+  for (guint i = 0; i < G_N_ELEMENTS (presets); i++)
+    if (g_strcmp0 (preset, presets[i]) == 0)
+      adw_combo_row_set_selected (self->preset_row, i);
+  gtk_editable_set_text (GTK_EDITABLE (self->tokenizer_row), tokenizer);
+  adw_expander_row_set_expanded (self->new_row, TRUE);
+  on_create_clicked (self);
+}
+
+void
 vs_model_page_open_folder (VsModelPage *self,
                            const char  *path)
 {

@@ -17,6 +17,11 @@ void       vs_model_page_set_project (VsModelPage *self,
 /* Sets the project's "model" to a folder, as the folder chooser and a drop do. */
 void       vs_model_page_open_folder (VsModelPage *self,
                                       const char  *path);
+/* Fills the New Model rows and creates it, as the Create button does. */
+void       vs_model_page_new_model   (VsModelPage *self,
+                                      const char  *architecture,
+                                      const char  *preset,
+                                      const char  *tokenizer);
 /* TRUE while a model loads (notify::loading). */
 gboolean   vs_model_page_get_loading (VsModelPage *self);
 

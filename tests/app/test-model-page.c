@@ -96,6 +96,16 @@ fake_rule (const char *endpoint,
 }
 
 static gboolean
+new_distilbert (gpointer data)
+{
+  Wait *w = data;
+  VsModelRef *ref = vs_project_get_model (w->project);
+
+  return ref != NULL && !vs_model_page_get_loading (w->page) && vs_model_ref_get_dir (ref) == NULL
+         && g_strcmp0 (vs_model_get_model_type (vs_model_ref_get_model (ref)), "distilbert") == 0;
+}
+
+static gboolean
 max_seq_is_32 (gpointer data)
 {
   Wait *w = data;
@@ -387,6 +397,20 @@ test_model_page (void)
       g_test_message ("Hub down: %s", vs_model_page_get_hub_status (w.page));
       screenshot (GTK_WIDGET (window), "model-page-hub-error");
     }
+
+  /* 7. New from scratch: a DistilBERT with the demo tokenizer; the project
+   * gets {"new": ..., "modules": [...]} and the engine builds it. */
+  {
+    g_autofree char *tok = g_build_filename (g_getenv ("VS_SOURCE_DIR"), "data", "demo", "tokenizer", NULL);
+
+    vs_model_page_new_model (w.page, "distilbert", "tiny", tok);
+    g_assert_cmpstr (vs_project_get_string (w.project, "model.new.architecture"), ==, "distilbert");
+    g_assert_cmpstr (vs_project_get_string (w.project, "model.modules.0.type"), ==, "pooling");
+    vs_gui_wait_for (new_distilbert, &w, "the new DistilBERT");
+    g_assert_cmpstr (vs_model_page_get_fact (w.page, "architecture"), ==, "DistilBERT");
+    vs_model_page_scroll_to (w.page, NULL);
+    screenshot (GTK_WIDGET (window), "model-page-new-distilbert");
+  }
 
   gtk_window_close (window);
 }
