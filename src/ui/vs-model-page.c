@@ -71,6 +71,7 @@ struct _VsModelPage
   gboolean       is_new;         /* the loaded model is the project's new one */
   char          *pulling_id;     /* the Hub model being pulled, or NULL */
   gboolean       saw_progress;   /* byte progress arrived during the last pull */
+  gboolean       disposed;       /* callbacks after dispose touch no widget */
 };
 
 G_DEFINE_FINAL_TYPE (VsModelPage, vs_model_page, ADW_TYPE_BIN)
@@ -218,6 +219,13 @@ on_loaded (GObject      *source,
   LoadResult *res = vs_task_finish (result, &error);
 
   (void) source;
+  if (self->disposed)
+    {
+      /* The page went away meanwhile: its widgets are gone. */
+      if (res != NULL)
+        load_result_free (res);
+      return;
+    }
   if (res == NULL)
     {
       /* A cancelled load was replaced by a newer one (or the user stopped it). */
@@ -800,7 +808,7 @@ on_searched (GObject      *source,
 
   (void) source;
   g_free (call);
-  if (generation != self->search_generation)
+  if (self->disposed || generation != self->search_generation)
     {
       cJSON_Delete (repos);   /* an older search answered after a newer one started */
       return;
@@ -885,7 +893,7 @@ on_pull_progress (double      fraction,
   PullCall *call = user_data;
   VsModelPage *self = call->page;
 
-  if (call->generation != self->generation)
+  if (self->disposed || call->generation != self->generation)
     return;
 
   gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), TRUE);
@@ -911,8 +919,8 @@ on_pulled (GObject      *source,
 
   (void) source;
   g_free (call);
-  if (generation != self->generation)
-    return;   /* cancelled, or replaced by another load */
+  if (self->disposed || generation != self->generation)
+    return;   /* the page went away, or the pull was cancelled or replaced */
   set_loading (self, FALSE);
   if (dir == NULL)
     {
@@ -1169,6 +1177,7 @@ vs_model_page_dispose (GObject *object)
 {
   VsModelPage *self = VS_MODEL_PAGE (object);
 
+  self->disposed = TRUE;
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
