@@ -566,6 +566,25 @@ test_role_problems (void)
   g_assert_cmpuint (g_strv_length (lines), ==, n_expected);
 }
 
+/* Several pooling modes ("cls+mean", as the Model page writes them) become
+ * sentence-transformers' one flag per mode in the exported script. */
+static void
+test_export_pooling_modes (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VsRecipe) r = parse ("{\"model\": {\"new\": {\"architecture\": \"bert\", \"preset\": \"tiny\","
+                                 " \"tokenizer\": \"/tok\"}, \"modules\": [{\"type\": \"pooling\", \"mode\": \"cls+mean\"}]},"
+                                 " \"train\": {\"path\": \"org/data\"}, \"output_dir\": \"out\"}", &error);
+  g_autofree char *py = NULL;
+
+  g_assert_no_error (error);
+  py = vs_recipe_to_python (r);
+  g_assert_nonnull (strstr (py, "pooling_mode_cls_token=True, pooling_mode_max_tokens=False, "
+                                "pooling_mode_mean_tokens=True, pooling_mode_mean_sqrt_len_tokens=False, "
+                                "pooling_mode_weightedmean_tokens=False, pooling_mode_lasttoken=False)"));
+  g_assert_null (strstr (py, "pooling_mode=\"cls+mean\""));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -580,5 +599,6 @@ main (int argc, char **argv)
   g_test_add_func ("/train/recipe/prompt-problems", test_prompt_problems);
   g_test_add_func ("/train/recipe/roles", test_roles);
   g_test_add_func ("/train/recipe/role-problems", test_role_problems);
+  g_test_add_func ("/train/recipe/export-pooling-modes", test_export_pooling_modes);
   return g_test_run ();
 }

@@ -411,9 +411,27 @@ append_model (GString        *s,
       if (g_strcmp0 (cJSON_GetStringValue (cJSON_GetObjectItem (m, "type")), "pooling") == 0 &&
           cJSON_GetStringValue (cJSON_GetObjectItem (m, "mode")) != NULL)
         pooling = cJSON_GetStringValue (cJSON_GetObjectItem (m, "mode"));
-    g_string_append (s, "modules.append(models.Pooling(modules[0].get_word_embedding_dimension(), "
-                        "pooling_mode=");
-    append_str (s, pooling);
+    g_string_append (s, "modules.append(models.Pooling(modules[0].get_word_embedding_dimension(), ");
+    if (strchr (pooling, '+') == NULL)
+      {
+        g_string_append (s, "pooling_mode=");
+        append_str (s, pooling);
+      }
+    else
+      {
+        /* Several modes ("cls+mean"): sentence-transformers takes one flag
+         * each, and mean is on unless said otherwise. */
+        static const char *const flags[][2] = {
+          { "cls", "pooling_mode_cls_token" }, { "max", "pooling_mode_max_tokens" },
+          { "mean", "pooling_mode_mean_tokens" }, { "mean_sqrt_len_tokens", "pooling_mode_mean_sqrt_len_tokens" },
+          { "weightedmean", "pooling_mode_weightedmean_tokens" }, { "lasttoken", "pooling_mode_lasttoken" },
+        };
+        g_auto(GStrv) modes = g_strsplit (pooling, "+", -1);
+
+        for (guint i = 0; i < G_N_ELEMENTS (flags); i++)
+          g_string_append_printf (s, "%s%s=%s", i == 0 ? "" : ", ", flags[i][1],
+                                  g_strv_contains ((const char *const *) modes, flags[i][0]) ? "True" : "False");
+      }
     g_string_append (s, "))\n");
   }
   cJSON_ArrayForEach (m, recipe->modules)
