@@ -1,0 +1,290 @@
+/* test-dataset-page.c: the Dataset page in the real window, under Xvfb.
+ *
+ * Drives the page as a user would (open a file, pick a role in a
+ * drop-down) and reads what it shows: the demo's dataset is case 1; the
+ * real datasets of $VS_SHARED_DATA/datasets show the case the engine's
+ * `vectorsmith-cli inspect` reports for them; ignoring the label column
+ * changes the case and writes train.roles/columns/label; a broken file
+ * shows the engine's message in the banner and the previous dataset stays;
+ * a million rows scroll end to end. Every state is saved as a screenshot.
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <adwaita.h>
+
+#include "vs-application.h"
+#include "vs-dataset-page.h"
+#include "vs-window.h"
+
+#include "vs-gui-test.h"
+
+typedef struct
+{
+  VsDatasetPage *page;
+  VsProject     *project;
+  GtkWidget     *window;
+} Fixture;
+
+static gboolean
+page_is_idle (gpointer data)
+{
+  Fixture *f = data;
+
+  return !vs_dataset_page_get_busy (f->page) && vs_project_get_case_info (f->project) != NULL;
+}
+
+static gboolean
+page_is_idle_with_banner (gpointer data)
+{
+  Fixture *f = data;
+
+  return !vs_dataset_page_get_busy (f->page) && vs_dataset_page_get_banner_shown (f->page);
+}
+
+static void
+screenshot (Fixture    *f,
+            const char *name)
+{
+  g_autofree char *path = vs_gui_screenshot_path (name);
+
+  vs_gui_save_screenshot (f->window, path);
+}
+
+static const char *
+case_text (Fixture *f)
+{
+  return gtk_label_get_text (vs_dataset_page_get_case_label (f->page));
+}
+
+static void
+open_and_wait (Fixture    *f,
+               const char *path)
+{
+  vs_dataset_page_open_path (f->page, path, NULL);
+  g_assert_true (vs_dataset_page_get_busy (f->page));
+  vs_gui_wait_for (page_is_idle, f, path);
+  g_assert_false (vs_dataset_page_get_banner_shown (f->page));
+  g_assert_cmpstr (vs_dataset_ref_get_source (vs_project_get_dataset (f->project)), ==, path);
+}
+
+static void
+on_after_paint (GdkFrameClock *clock,
+                gboolean      *flag)
+{
+  *flag = TRUE;
+}
+
+static void
+wait_for_frame (GtkWidget *widget)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
+  gboolean painted = FALSE;
+  gulong id;
+
+  g_assert_nonnull (clock);
+  id = g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), &painted);
+  gtk_widget_queue_draw (widget);
+  vs_gui_wait_for_flag (&painted, "a frame");
+  g_signal_handler_disconnect (clock, id);
+}
+
+static gboolean
+adjustment_is_scrollable (gpointer data)
+{
+  GtkAdjustment *adj = data;
+
+  return gtk_adjustment_get_upper (adj) > gtk_adjustment_get_page_size (adj) * 100;
+}
+
+static VsDatasetRef *
+million_rows (void)
+{
+  g_autoptr(GError) error = NULL;
+  VsDataset *ds = vs_dataset_new ();
+  VsColumn *a = vs_dataset_add_column (ds, "sentence1", VS_COLUMN_STRING, &error);
+  VsColumn *b = vs_dataset_add_column (ds, "sentence2", VS_COLUMN_STRING, &error);
+  VsColumn *s = vs_dataset_add_column (ds, "score", VS_COLUMN_FLOAT64, &error);
+
+  g_assert_no_error (error);
+  for (gsize i = 0; i < 1000000; i++)
+    {
+      char buf[64];
+
+      g_snprintf (buf, sizeof buf, "first sentence of row %" G_GSIZE_FORMAT, i);
+      vs_column_append_string (a, buf);
+      g_snprintf (buf, sizeof buf, "second sentence of row %" G_GSIZE_FORMAT, i);
+      vs_column_append_string (b, buf);
+      vs_column_append_double (s, (double) (i % 6));
+    }
+  g_assert_true (vs_dataset_seal (ds, &error));
+  return vs_dataset_ref_new (ds, "memory", NULL);
+}
+
+static void
+test_dataset_page (void)
+{
+  g_autoptr(VsApplication) app = vs_application_new ();
+  g_autoptr(GError) error = NULL;
+  const char *shared = g_getenv ("VS_SHARED_DATA");
+  static const struct { const char *file; int case_number; const char *shot; } datasets[] = {
+    { "stsb/sts-train.images+track5.csv", 1, "dataset-stsb" },
+    { "triplets/snli_dev_triplets.parquet", 4, "dataset-triplets" },
+    { "banking77/test.csv", 3, "dataset-banking77" },
+    { "paws/paws_wiki_labeled_final_dev.first1000.tsv", 1, "dataset-paws" },
+  };
+  AdwViewStack *stack;
+  Fixture f = { 0 };
+
+  g_assert_nonnull (shared);
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  g_settings_set (vs_application_get_settings (app), "window-size", "(ii)", 1200, 760);
+  g_application_activate (G_APPLICATION (app));
+
+  f.window = GTK_WIDGET (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  g_assert_true (VS_IS_WINDOW (f.window));
+  vs_gui_wait_for (vs_gui_widget_is_mapped, f.window, "the main window to be mapped");
+  stack = vs_window_get_stack (VS_WINDOW (f.window));
+  adw_view_stack_set_visible_child_name (stack, "dataset");
+  f.page = VS_DATASET_PAGE (adw_view_stack_get_child_by_name (stack, "dataset"));
+  f.project = vs_window_get_project (VS_WINDOW (f.window));
+
+  /* The demo project's dataset: case 1, a float score. */
+  vs_gui_wait_for (page_is_idle, &f, "the demo dataset to load");
+  g_assert_cmpint (vs_project_get_case_info (f.project)->case_number, ==, 1);
+  g_assert_true (g_str_has_prefix (case_text (&f), "Case 1"));
+  g_assert_cmpstr (vs_project_get_case_info (f.project)->label_column, ==, "score");
+  g_assert_nonnull (strstr (gtk_label_get_text (vs_dataset_page_get_evidence_label (f.page)), "score"));
+  g_assert_nonnull (strstr (gtk_label_get_text (vs_dataset_page_get_label_info_label (f.page)), "float"));
+  g_assert_false (vs_project_get_dirty (f.project));
+  g_assert_cmpuint (g_list_model_get_n_items (gtk_column_view_get_columns (vs_dataset_page_get_column_view (f.page))), ==, 3);
+  screenshot (&f, "dataset-demo");
+
+  /* Ignoring the score leaves a positive pair: case 2, no label. The
+   * project says so for the CLI. */
+  {
+    GtkDropDown *dd = vs_dataset_page_get_role_dropdown (f.page, "score");
+    const cJSON *roles, *label;
+    g_auto(GStrv) columns = NULL;
+
+    g_assert_nonnull (dd);
+    g_assert_cmpuint (gtk_drop_down_get_selected (dd), ==, 0);
+    gtk_drop_down_set_selected (dd, 6);   /* Ignore */
+    g_assert_true (vs_dataset_page_get_busy (f.page));
+    vs_gui_wait_for (page_is_idle, &f, "the case to be detected again");
+    g_assert_cmpint (vs_project_get_case_info (f.project)->case_number, ==, 2);
+    g_assert_true (g_str_has_prefix (case_text (&f), "Case 2"));
+    roles = vs_project_get (f.project, "train.roles");
+    g_assert_true (cJSON_IsObject (roles));
+    g_assert_cmpint (cJSON_GetArraySize (roles), ==, 1);
+    g_assert_cmpstr (vs_project_get_string (f.project, "train.roles.score"), ==, "ignore");
+    columns = vs_project_dup_strv (f.project, "train.columns");
+    g_assert_nonnull (columns);
+    g_assert_cmpuint (g_strv_length (columns), ==, 2);
+    g_assert_cmpstr (columns[0], ==, "sentence1");
+    g_assert_cmpstr (columns[1], ==, "sentence2");
+    label = vs_project_get (f.project, "train.label");
+    g_assert_true (cJSON_IsNull (label));
+    g_assert_cmpuint (gtk_drop_down_get_selected (dd), ==, 6);
+    screenshot (&f, "dataset-demo-score-ignored");
+
+    /* Back to Automatic: case 1 again, the label is the score again. */
+    gtk_drop_down_set_selected (dd, 0);
+    vs_gui_wait_for (page_is_idle, &f, "the case to be detected again");
+    g_assert_cmpint (vs_project_get_case_info (f.project)->case_number, ==, 1);
+    g_assert_null (vs_project_get (f.project, "train.roles"));
+    g_assert_cmpstr (vs_project_get_string (f.project, "train.label"), ==, "score");
+  }
+
+  /* The real datasets show the case the engine finds for them. */
+  for (guint i = 0; i < G_N_ELEMENTS (datasets); i++)
+    {
+      g_autofree char *path = g_build_filename (shared, "datasets", datasets[i].file, NULL);
+      g_autofree char *expected = g_strdup_printf ("Case %d", datasets[i].case_number);
+
+      open_and_wait (&f, path);
+      g_assert_cmpint (vs_project_get_case_info (f.project)->case_number, ==, datasets[i].case_number);
+      g_assert_true (g_str_has_prefix (case_text (&f), expected));
+      g_assert_cmpstr (vs_project_get_string (f.project, "train.path"), ==, path);
+      g_assert_null (vs_project_get (f.project, "train.columns"));
+      g_assert_null (vs_project_get (f.project, "train.roles"));
+      g_test_message ("%s: %s — %s", datasets[i].file, case_text (&f),
+                      gtk_label_get_text (vs_dataset_page_get_evidence_label (f.page)));
+      screenshot (&f, datasets[i].shot);
+    }
+  /* paws: a binary 0/1 label. */
+  g_assert_cmpint (vs_project_get_case_info (f.project)->label_kind, ==, VS_LABEL_BINARY);
+  g_assert_nonnull (strstr (gtk_label_get_text (vs_dataset_page_get_label_info_label (f.page)), "binary 0/1"));
+
+  /* Recent datasets, newest first. */
+  {
+    g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+    g_auto(GStrv) recent = g_settings_get_strv (settings, "recent-datasets");
+
+    g_assert_cmpuint (g_strv_length (recent), ==, G_N_ELEMENTS (datasets));
+    g_assert_true (g_str_has_suffix (recent[0], datasets[G_N_ELEMENTS (datasets) - 1].file));
+  }
+
+  /* A broken file: the engine's message in the banner, paws stays. */
+  {
+    g_autofree char *dir = g_dir_make_tmp ("vs-dataset-page-XXXXXX", &error);
+    g_autofree char *broken = g_build_filename (dir, "broken.jsonl", NULL);
+    VsDatasetRef *before = vs_project_get_dataset (f.project);
+    const char *message;
+
+    g_assert_no_error (error);
+    g_assert_true (g_file_set_contents (broken, "{\"text\": \"fine\", \"label\": 1}\n{\"text\": \"broken\n", -1, &error));
+    vs_dataset_page_open_path (f.page, broken, NULL);
+    vs_gui_wait_for (page_is_idle_with_banner, &f, "the error banner");
+    message = gtk_label_get_text (vs_dataset_page_get_banner_label (f.page));
+    g_test_message ("banner: %s", message);
+    g_assert_nonnull (strstr (message, "broken.jsonl"));
+    g_assert_true (vs_project_get_dataset (f.project) == before);
+    g_assert_true (g_str_has_prefix (case_text (&f), "Case 1"));
+    screenshot (&f, "dataset-broken-file");
+    g_unlink (broken);
+    g_rmdir (dir);
+  }
+
+  /* A million rows, scrolled end to end. */
+  {
+    g_autoptr(VsDatasetRef) big = million_rows ();
+    GtkColumnView *view = vs_dataset_page_get_column_view (f.page);
+    GtkAdjustment *adj = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (view));
+    gint64 start;
+
+    vs_project_set_dataset (f.project, big);
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (gtk_column_view_get_model (view))), ==, 1000000);
+    vs_gui_wait_for (adjustment_is_scrollable, adj, "the million rows to be laid out");
+    wait_for_frame (GTK_WIDGET (view));
+
+    start = g_get_monotonic_time ();
+    gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj));
+    wait_for_frame (GTK_WIDGET (view));
+    g_test_message ("scrolled 1,000,000 rows to the end in %.1f ms",
+                    (g_get_monotonic_time () - start) / 1000.0);
+    g_assert_cmpfloat (gtk_adjustment_get_value (adj), >, gtk_adjustment_get_upper (adj) / 2);
+    screenshot (&f, "dataset-million-rows-end");
+
+    start = g_get_monotonic_time ();
+    gtk_adjustment_set_value (adj, 0);
+    wait_for_frame (GTK_WIDGET (view));
+    g_test_message ("scrolled back to the start in %.1f ms", (g_get_monotonic_time () - start) / 1000.0);
+  }
+
+  gtk_window_destroy (GTK_WINDOW (f.window));
+}
+
+int
+main (int argc,
+      char *argv[])
+{
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+  g_test_add_func ("/app/dataset-page", test_dataset_page);
+  return g_test_run ();
+}
