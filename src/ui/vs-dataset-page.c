@@ -13,13 +13,18 @@
 
 #include <glib/gi18n.h>
 
+#include "data/vs-text-stats.h"
 #include "hub/vs-hub.h"
 
 #include "vs-dataset-page.h"
+#include "vs-histogram.h"
 #include "vs-row-model.h"
 #include "vs-task.h"
 
 #define MAX_RECENT 10
+/* Token counts of bigger tables are an evenly spaced sample. */
+#define STATS_MAX_ROWS 10000
+#define STATS_BINS 24
 
 /* The drop-down's entries, in this order. */
 static const struct
@@ -52,6 +57,9 @@ struct _VsDatasetPage
   gboolean        write_inputs;    /* the next detection follows a role edit */
   gboolean        updating_roles;
 
+  guint           stats_generation;
+  gboolean        stats_busy;
+
   GPtrArray      *role_rows;       /* AdwActionRow */
   GPtrArray      *role_dropdowns;  /* GtkDropDown, same order as the columns */
 
@@ -73,6 +81,11 @@ struct _VsDatasetPage
   GtkButton      *swap_button;
   AdwPreferencesGroup *roles_group;
   GtkColumnView  *column_view;
+  GtkWidget      *histogram_box;
+  VsHistogram    *histogram;
+  GtkLabel       *axis_end_label;
+  GtkLabel       *length_label;
+  GtkLabel       *length_note_label;
 };
 
 G_DEFINE_FINAL_TYPE (VsDatasetPage, vs_dataset_page, ADW_TYPE_BIN)
@@ -86,6 +99,7 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 static void sync_from_project (VsDatasetPage *self);
+static void restart_stats (VsDatasetPage *self);
 
 /* ---- banner ---- */
 
@@ -958,10 +972,196 @@ on_project_changed (VsProject     *project,
       g_clear_pointer (&self->detected_key, g_free);
       hide_banner (self);
     }
+  else if (g_strcmp0 (key, "args") == 0)
+    {
+      restart_stats (self);
+      return;
+    }
   else if (g_strcmp0 (key, "train") != 0)
     return;
   reload (self);
   sync_roles (self);
+}
+
+/* ---- text lengths ---- */
+
+typedef struct
+{
+  guint         generation;
+  VsModelRef   *model;
+  VsDatasetRef *dataset;
+  char        **columns;
+  gsize         max_length;
+} StatsJob;
+
+static void
+stats_job_free (StatsJob *job)
+{
+  vs_model_ref_unref (job->model);
+  vs_dataset_ref_unref (job->dataset);
+  g_strfreev (job->columns);
+  g_free (job);
+}
+
+typedef struct
+{
+  guint        generation;
+  VsTextStats *stats;
+} StatsResult;
+
+static void
+stats_result_free (StatsResult *res)
+{
+  vs_text_stats_free (res->stats);
+  g_free (res);
+}
+
+static gpointer
+stats_worker (VsTask        *task,
+              gpointer       data,
+              GCancellable  *cancellable,
+              GError       **error)
+{
+  StatsJob *job = data;
+  StatsResult *res;
+  VsTextStats *st;
+
+  /* Tokenizing needs no model lock (vs-project.h). */
+  st = vs_text_stats_compute (vs_dataset_ref_get_dataset (job->dataset),
+                              (const char *const *) job->columns, g_strv_length (job->columns),
+                              vs_model_get_tokenizer (vs_model_ref_get_model (job->model)),
+                              job->max_length, STATS_MAX_ROWS, STATS_BINS, error);
+  if (st == NULL)
+    return NULL;
+  res = g_new0 (StatsResult, 1);
+  res->generation = job->generation;
+  res->stats = st;
+  return res;
+}
+
+static void
+on_stats_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(VsDatasetPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  StatsResult *res = vs_task_finish (result, &error);
+  const VsTextStats *st;
+  g_autofree char *text = NULL;
+  g_autofree char *note = NULL;
+  g_autofree char *summary = NULL;
+  g_autofree char *axis = NULL;
+
+  if (res == NULL)
+    {
+      if (!self->stats_busy)
+        return;
+      self->stats_busy = FALSE;
+      gtk_widget_set_visible (self->histogram_box, FALSE);
+      gtk_label_set_text (self->length_label, error->message);
+      gtk_label_set_text (self->length_note_label, "");
+      return;
+    }
+  if (res->generation != self->stats_generation)
+    {
+      stats_result_free (res);
+      return;
+    }
+  self->stats_busy = FALSE;
+  st = res->stats;
+
+  if (st->max_length > 0)
+    /* Translators: rows over the limit, rows counted, the model's maximum length */
+    text = g_strdup_printf (ngettext ("%zu of %zu rows are longer than the model's %zu tokens and will be truncated",
+                                      "%zu of %zu rows are longer than the model's %zu tokens and will be truncated",
+                                      st->n_rows),
+                            st->n_over, st->n_rows, st->max_length);
+  else
+    text = g_strdup (_("The model has no maximum length: no row is truncated"));
+  if (st->sampled)
+    /* Translators: the longest and mean token counts, then the sample and table sizes */
+    note = g_strdup_printf (_("Longest %u tokens, mean %.1f. Counted on an evenly spaced sample of %zu of %zu rows."),
+                            st->max_tokens, st->mean_tokens, st->n_rows, st->n_total_rows);
+  else
+    /* Translators: the longest and mean token counts */
+    note = g_strdup_printf (_("Longest %u tokens, mean %.1f."), st->max_tokens, st->mean_tokens);
+  /* Translators: the accessible description of the histogram */
+  summary = g_strdup_printf (_("Token lengths from %u to %u, mean %.1f. %s."),
+                             st->min_tokens, st->max_tokens, st->mean_tokens, text);
+  /* Translators: the right end of the histogram's axis */
+  axis = g_strdup_printf (_("%u tokens"), st->n_bins * st->bin_width);
+
+  vs_histogram_set_bins (self->histogram, st->bins, st->n_bins, st->bin_width,
+                         st->max_length > 0 ? (double) st->max_length : -1, summary);
+  gtk_label_set_text (self->axis_end_label, axis);
+  gtk_label_set_text (self->length_label, text);
+  gtk_label_set_text (self->length_note_label, note);
+  gtk_widget_set_visible (self->histogram_box, TRUE);
+  stats_result_free (res);
+}
+
+static void
+restart_stats (VsDatasetPage *self)
+{
+  VsModelRef *model = self->project ? vs_project_get_model (self->project) : NULL;
+  VsDatasetRef *ds = self->project ? vs_project_get_dataset (self->project) : NULL;
+  const VsCaseInfo *info = self->project ? vs_project_get_case_info (self->project) : NULL;
+  VsTokenizer *tok;
+  StatsJob *job;
+  gint64 max_seq;
+
+  self->stats_generation++;
+  self->stats_busy = FALSE;
+  tok = model != NULL ? vs_model_get_tokenizer (vs_model_ref_get_model (model)) : NULL;
+  if (tok == NULL)
+    {
+      gtk_widget_set_visible (self->histogram_box, FALSE);
+      gtk_label_set_text (self->length_label, _("Load a model to count tokens"));
+      gtk_label_set_text (self->length_note_label, _("The Model page loads it."));
+      return;
+    }
+  if (ds == NULL || info == NULL || info->case_number == 0 || info->n_inputs == 0)
+    {
+      gtk_widget_set_visible (self->histogram_box, FALSE);
+      gtk_label_set_text (self->length_label, _("No text columns to count"));
+      gtk_label_set_text (self->length_note_label, "");
+      return;
+    }
+
+  job = g_new0 (StatsJob, 1);
+  job->generation = self->stats_generation;
+  job->model = vs_model_ref_ref (model);
+  job->dataset = vs_dataset_ref_ref (ds);
+  job->columns = g_strdupv (info->inputs);
+  /* What training truncates to: the recipe's max_seq_length, else the model's. */
+  max_seq = vs_project_get_int (self->project, "args.max_seq_length", 0);
+  job->max_length = max_seq > 0 ? (gsize) max_seq : vs_tokenizer_get_max_length (tok);
+  self->stats_busy = TRUE;
+  gtk_label_set_text (self->length_label, _("Counting tokens…"));
+  gtk_label_set_text (self->length_note_label, "");
+  vs_task_run (NULL, stats_worker, job, (GDestroyNotify) stats_job_free,
+               (GDestroyNotify) stats_result_free, NULL, NULL,
+               on_stats_done, g_object_ref (self));
+}
+
+gboolean
+vs_dataset_page_get_counting (VsDatasetPage *self)
+{
+  g_return_val_if_fail (VS_IS_DATASET_PAGE (self), FALSE);
+  return self->stats_busy;
+}
+
+GtkLabel *
+vs_dataset_page_get_length_label (VsDatasetPage *self)
+{
+  return self->length_label;
+}
+
+VsHistogram *
+vs_dataset_page_get_histogram (VsDatasetPage *self)
+{
+  return self->histogram;
 }
 
 /* ---- GObject ---- */
@@ -992,8 +1192,11 @@ vs_dataset_page_set_project (VsDatasetPage *self,
       g_signal_connect (project, "changed", G_CALLBACK (on_project_changed), self);
       g_signal_connect_swapped (project, "notify::dataset", G_CALLBACK (on_dataset_notify), self);
       g_signal_connect_swapped (project, "notify::case-info", G_CALLBACK (sync_case), self);
+      g_signal_connect_swapped (project, "notify::case-info", G_CALLBACK (restart_stats), self);
+      g_signal_connect_swapped (project, "notify::model", G_CALLBACK (restart_stats), self);
     }
   on_dataset_notify (self);
+  restart_stats (self);
   reload (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROJECT]);
 }
@@ -1137,6 +1340,7 @@ vs_dataset_page_class_init (VsDatasetPageClass *klass)
                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (VS_TYPE_HISTOGRAM);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/vectorsmith/Vectorsmith/ui/vs-dataset-page.ui");
   gtk_widget_class_bind_template_child (widget_class, VsDatasetPage, banner_revealer);
   gtk_widget_class_bind_template_child (widget_class, VsDatasetPage, banner_label);
@@ -1156,6 +1360,11 @@ vs_dataset_page_class_init (VsDatasetPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, VsDatasetPage, swap_button);
   gtk_widget_class_bind_template_child (widget_class, VsDatasetPage, roles_group);
   gtk_widget_class_bind_template_child (widget_class, VsDatasetPage, column_view);
+  gtk_widget_class_bind_template_child (widget_class, VsDatasetPage, histogram_box);
+  gtk_widget_class_bind_template_child (widget_class, VsDatasetPage, histogram);
+  gtk_widget_class_bind_template_child (widget_class, VsDatasetPage, axis_end_label);
+  gtk_widget_class_bind_template_child (widget_class, VsDatasetPage, length_label);
+  gtk_widget_class_bind_template_child (widget_class, VsDatasetPage, length_note_label);
 
   gtk_widget_class_install_action (widget_class, "dataset.open", NULL, open_action);
 }

@@ -10,6 +10,7 @@
 
 #include <adwaita.h>
 
+#include "vs-histogram.h"
 #include "vs-project.h"
 
 G_BEGIN_DECLS
@@ -42,6 +43,9 @@ GtkLabel  *vs_dataset_page_get_label_info_label (VsDatasetPage *self);
 GtkLabel  *vs_dataset_page_get_banner_label (VsDatasetPage *self);
 gboolean   vs_dataset_page_get_banner_shown (VsDatasetPage *self);
 GtkColumnView *vs_dataset_page_get_column_view (VsDatasetPage *self);
+gboolean   vs_dataset_page_get_counting    (VsDatasetPage *self);
+GtkLabel  *vs_dataset_page_get_length_label (VsDatasetPage *self);
+VsHistogram *vs_dataset_page_get_histogram (VsDatasetPage *self);
 GtkDropDown *vs_dataset_page_get_role_dropdown (VsDatasetPage *self,
                                                 const char    *column);
 

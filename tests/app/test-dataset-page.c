@@ -35,6 +35,14 @@ page_is_idle (gpointer data)
 }
 
 static gboolean
+page_is_counted (gpointer data)
+{
+  Fixture *f = data;
+
+  return !vs_dataset_page_get_counting (f->page);
+}
+
+static gboolean
 page_is_idle_with_banner (gpointer data)
 {
   Fixture *f = data;
@@ -160,7 +168,61 @@ test_dataset_page (void)
   g_assert_nonnull (strstr (gtk_label_get_text (vs_dataset_page_get_label_info_label (f.page)), "float"));
   g_assert_false (vs_project_get_dirty (f.project));
   g_assert_cmpuint (g_list_model_get_n_items (gtk_column_view_get_columns (vs_dataset_page_get_column_view (f.page))), ==, 3);
+  g_assert_cmpstr (gtk_label_get_text (vs_dataset_page_get_length_label (f.page)), ==, "Load a model to count tokens");
   screenshot (&f, "dataset-demo");
+
+  /* With a model: the rows longer than the recipe's max_seq_length (64),
+   * counted here with the tokenizer directly. */
+  {
+    g_autofree char *recipe = vs_window_find_demo_recipe ();
+    g_autofree char *demo_dir = g_path_get_dirname (recipe);
+    g_autofree char *tok_dir = g_build_filename (demo_dir, "tokenizer", NULL);
+    VsModel *model = vs_model_new_from_preset ("bert", "tiny", tok_dir, NULL, 0, NULL, FALSE, 42, &error);
+    g_autoptr(VsModelRef) ref = NULL;
+    const VsDataset *ds = vs_dataset_ref_get_dataset (vs_project_get_dataset (f.project));
+    VsTokenizer *tok;
+    g_autofree char *expected = NULL;
+    gsize over = 0, over16 = 0;
+
+    g_assert_no_error (error);
+    tok = vs_model_get_tokenizer (model);
+    for (gsize r = 0; r < vs_dataset_get_n_rows (ds); r++)
+      {
+        gsize longest = 0;
+
+        for (guint c = 0; c < 2; c++)
+          {
+            const char *name = c == 0 ? "sentence1" : "sentence2";
+            g_autoptr(VsEncoding) enc = vs_tokenizer_encode (tok, vs_column_get_string (vs_dataset_get_column_by_name (ds, name), r),
+                                                             NULL, TRUE, G_MAXSIZE);
+            longest = MAX (longest, enc->n_tokens);
+          }
+        if (longest > 64)
+          over++;
+        if (longest > 16)
+          over16++;
+      }
+    ref = vs_model_ref_new (model, NULL, NULL);
+    vs_project_set_model (f.project, ref);
+    g_assert_true (vs_dataset_page_get_counting (f.page));
+    vs_gui_wait_for (page_is_counted, &f, "the tokens to be counted");
+    expected = g_strdup_printf ("%zu of 1000 rows are longer than the model's 64 tokens and will be truncated", over);
+    g_assert_cmpstr (gtk_label_get_text (vs_dataset_page_get_length_label (f.page)), ==, expected);
+    g_assert_cmpuint (vs_histogram_get_n_bins (vs_dataset_page_get_histogram (f.page)), >, 0);
+    g_assert_nonnull (strstr (vs_histogram_get_summary (vs_dataset_page_get_histogram (f.page)), expected));
+    g_test_message ("%s", expected);
+
+    /* A shorter max_seq_length in the recipe: counted again against it. */
+    g_assert_cmpuint (over16, >, 0);
+    vs_project_set_int (f.project, "args.max_seq_length", 16);
+    g_assert_true (vs_dataset_page_get_counting (f.page));
+    vs_gui_wait_for (page_is_counted, &f, "the tokens to be counted again");
+    g_free (expected);
+    expected = g_strdup_printf ("%zu of 1000 rows are longer than the model's 16 tokens and will be truncated", over16);
+    g_assert_cmpstr (gtk_label_get_text (vs_dataset_page_get_length_label (f.page)), ==, expected);
+    g_test_message ("%s", expected);
+    screenshot (&f, "dataset-demo-token-lengths");
+  }
 
   /* Ignoring the score leaves a positive pair: case 2, no label. The
    * project says so for the CLI. */
