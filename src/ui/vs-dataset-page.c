@@ -86,6 +86,17 @@ struct _VsDatasetPage
   GtkLabel       *axis_end_label;
   GtkLabel       *length_label;
   GtkLabel       *length_note_label;
+  GtkMenuButton  *recent_button;
+  AdwActionRow   *split_row;
+  GtkDropDown    *split_dropdown;
+  AdwEntryRow    *hub_entry;
+  GtkSpinButton  *limit_spin;
+  GtkSpinButton  *seed_spin;
+  GtkSpinButton  *ratio_spin;
+  AdwActionRow   *eval_row;
+
+  GtkStringList  *splits;
+  gboolean        updating_controls;
 };
 
 G_DEFINE_FINAL_TYPE (VsDatasetPage, vs_dataset_page, ADW_TYPE_BIN)
@@ -142,6 +153,7 @@ typedef struct
   VsDataset      *dataset;       /* load job only */
   VsCaseInfo     *info;
   char           *warning;       /* the overrides did not fit the table */
+  char          **splits;        /* load job: the splits the source offers */
   gboolean        write_inputs;
 } JobResult;
 
@@ -166,6 +178,7 @@ job_result_free (JobResult *res)
   g_clear_pointer (&res->dataset, vs_dataset_free);
   g_clear_pointer (&res->info, vs_case_info_free);
   g_free (res->warning);
+  g_strfreev (res->splits);
   g_free (res);
 }
 
@@ -269,6 +282,8 @@ load_worker (VsTask        *task,
       return NULL;
     }
   res->dataset = g_steal_pointer (&ds);
+  /* A file offers only "train"; a folder or Hub snapshot may offer more. */
+  res->splits = vs_dataset_list_splits (resolved, NULL);
   return res;
 }
 
@@ -315,6 +330,26 @@ on_job_progress (double      fraction,
 }
 
 static void write_inputs (VsDatasetPage *self, const VsCaseInfo *info);
+
+/* The splits of the loaded source in the drop-down, the loaded one selected. */
+static void
+set_splits (VsDatasetPage     *self,
+            const char *const *splits,
+            const char        *current)
+{
+  guint n_old = g_list_model_get_n_items (G_LIST_MODEL (self->splits));
+  guint n = splits != NULL ? g_strv_length ((char **) splits) : 0;
+  guint selected = 0;
+
+  self->updating_controls = TRUE;
+  gtk_string_list_splice (self->splits, 0, n_old, splits);
+  for (guint i = 0; i < n; i++)
+    if (g_strcmp0 (splits[i], current) == 0)
+      selected = i;
+  gtk_drop_down_set_selected (self->split_dropdown, n > 0 ? selected : GTK_INVALID_LIST_POSITION);
+  gtk_widget_set_visible (GTK_WIDGET (self->split_row), n > 1);
+  self->updating_controls = FALSE;
+}
 
 static void
 on_job_done (GObject      *source,
@@ -368,6 +403,7 @@ on_job_done (GObject      *source,
       /* loaded_key: the part of the key naming the source. */
       g_free (self->loaded_key);
       self->loaded_key = nul != NULL ? g_strndup (res->key, nul - res->key) : g_strdup (res->key);
+      set_splits (self, (const char *const *) res->splits, res->split);
       vs_project_set_dataset (self->project, ref);
     }
   if (res->write_inputs)
@@ -581,6 +617,8 @@ add_recent (const char *path)
   g_settings_set_strv (settings, "recent-datasets", (const char *const *) recent);
 }
 
+static void rebuild_recent_menu (VsDatasetPage *self);
+
 void
 vs_dataset_page_open_path (VsDatasetPage *self,
                            const char    *path,
@@ -601,6 +639,7 @@ vs_dataset_page_open_path (VsDatasetPage *self,
   vs_project_remove (self->project, "train.roles");
   vs_project_end_edit (self->project);
   add_recent (path);
+  rebuild_recent_menu (self);
 }
 
 static void
@@ -664,6 +703,177 @@ on_drop (GtkDropTarget *target,
     return FALSE;
   vs_dataset_page_open_path (self, path, NULL);
   return TRUE;
+}
+
+/* ---- training data controls ---- */
+
+static void
+sync_controls (VsDatasetPage *self)
+{
+  const cJSON *eval;
+  const char *eval_path;
+  g_autofree char *eval_text = NULL;
+
+  if (self->project == NULL)
+    return;
+
+  self->updating_controls = TRUE;
+  gtk_spin_button_set_value (self->limit_spin, (double) vs_project_get_int (self->project, "train.limit", 0));
+  gtk_spin_button_set_value (self->seed_spin, (double) vs_project_get_int (self->project, "args.seed", 42));
+  gtk_spin_button_set_value (self->ratio_spin, vs_project_get_double (self->project, "eval.split_ratio", 0));
+  eval = vs_project_get (self->project, "eval");
+  eval_path = vs_project_get_string (self->project, "eval.path");
+  if (eval_path != NULL)
+    eval_text = g_strdup (eval_path);
+  else if (cJSON_IsObject (eval) && vs_project_get_double (self->project, "eval.split_ratio", 0) > 0)
+    eval_text = g_strdup (_("Held out of the train data"));
+  else
+    eval_text = g_strdup (_("None"));
+  adw_action_row_set_subtitle (self->eval_row, eval_text);
+  self->updating_controls = FALSE;
+}
+
+static void
+on_limit_changed (VsDatasetPage *self)
+{
+  gint64 limit = (gint64) gtk_spin_button_get_value (self->limit_spin);
+
+  if (self->updating_controls || self->project == NULL)
+    return;
+  if (limit > 0)
+    vs_project_set_int (self->project, "train.limit", limit);
+  else
+    vs_project_remove (self->project, "train.limit");
+}
+
+static void
+on_seed_changed (VsDatasetPage *self)
+{
+  if (self->updating_controls || self->project == NULL)
+    return;
+  vs_project_set_int (self->project, "args.seed", (gint64) gtk_spin_button_get_value (self->seed_spin));
+}
+
+static void
+on_ratio_changed (VsDatasetPage *self)
+{
+  double ratio = gtk_spin_button_get_value (self->ratio_spin);
+
+  if (self->updating_controls || self->project == NULL)
+    return;
+  if (ratio > 0)
+    {
+      cJSON *eval = cJSON_CreateObject ();
+
+      cJSON_AddNumberToObject (eval, "split_ratio", ratio);
+      vs_project_set (self->project, "eval", eval);
+    }
+  else if (vs_project_get (self->project, "eval.split_ratio") != NULL)
+    vs_project_remove (self->project, "eval");
+}
+
+static void
+on_split_selected (VsDatasetPage *self)
+{
+  GtkStringObject *item = gtk_drop_down_get_selected_item (self->split_dropdown);
+  const char *split = item != NULL ? gtk_string_object_get_string (item) : NULL;
+
+  if (self->updating_controls || self->project == NULL || split == NULL)
+    return;
+  if (g_strcmp0 (split, vs_project_get_string (self->project, "train.split")) == 0)
+    return;
+  /* Another split may have other columns: the roles and inputs go. */
+  vs_project_begin_edit (self->project);
+  vs_project_set_string (self->project, "train.split", split);
+  vs_project_remove (self->project, "train.columns");
+  vs_project_remove (self->project, "train.label");
+  vs_project_remove (self->project, "train.roles");
+  vs_project_end_edit (self->project);
+}
+
+static void
+on_hub_apply (VsDatasetPage *self)
+{
+  g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->hub_entry))));
+
+  if (*text == '\0')
+    return;
+  vs_dataset_page_open_path (self, text, NULL);
+}
+
+static void
+rebuild_recent_menu (VsDatasetPage *self)
+{
+  g_autoptr(GMenu) menu = g_menu_new ();
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = source ? g_settings_schema_source_lookup (source, APP_ID, TRUE) : NULL;
+  g_auto(GStrv) recent = NULL;
+
+  if (schema != NULL)
+    {
+      g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+      recent = g_settings_get_strv (settings, "recent-datasets");
+    }
+  for (guint i = 0; recent != NULL && recent[i] != NULL; i++)
+    {
+      g_autofree char *base = g_path_get_basename (recent[i]);
+      g_autoptr(GMenuItem) item = g_menu_item_new (base, NULL);
+
+      g_menu_item_set_action_and_target_value (item, "dataset.open-recent", g_variant_new_string (recent[i]));
+      g_menu_append_item (menu, item);
+    }
+  if (recent == NULL || recent[0] == NULL)
+    g_menu_append (menu, _("No Recent Datasets"), "dataset.none");
+  gtk_menu_button_set_menu_model (self->recent_button, G_MENU_MODEL (menu));
+}
+
+static void
+open_recent_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  vs_dataset_page_open_path (VS_DATASET_PAGE (widget), g_variant_get_string (parameter, NULL), NULL);
+}
+
+static void
+on_eval_chooser_response (GtkNativeDialog *dialog,
+                          int              response,
+                          gpointer         user_data)
+{
+  VsDatasetPage *self = user_data;
+
+  if (response == GTK_RESPONSE_ACCEPT && self->project != NULL)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = file ? g_file_get_path (file) : NULL;
+
+      if (path != NULL)
+        {
+          cJSON *eval = cJSON_CreateObject ();
+
+          cJSON_AddStringToObject (eval, "path", path);
+          vs_project_set (self->project, "eval", eval);
+        }
+    }
+  g_object_unref (dialog);
+  g_object_unref (self);
+}
+
+static void
+open_eval_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  GtkRoot *root = gtk_widget_get_root (widget);
+  GtkFileChooserNative *chooser;
+
+  chooser = gtk_file_chooser_native_new (_("Choose the Evaluation File"),
+                                         GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                         GTK_FILE_CHOOSER_ACTION_OPEN,
+                                         _("_Choose"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect (chooser, "response", G_CALLBACK (on_eval_chooser_response), g_object_ref (widget));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
 /* ---- showing the project ---- */
@@ -974,13 +1184,20 @@ on_project_changed (VsProject     *project,
     }
   else if (g_strcmp0 (key, "args") == 0)
     {
+      sync_controls (self);
       restart_stats (self);
+      return;
+    }
+  else if (g_strcmp0 (key, "eval") == 0)
+    {
+      sync_controls (self);
       return;
     }
   else if (g_strcmp0 (key, "train") != 0)
     return;
   reload (self);
   sync_roles (self);
+  sync_controls (self);
 }
 
 /* ---- text lengths ---- */
@@ -1196,6 +1413,7 @@ vs_dataset_page_set_project (VsDatasetPage *self,
       g_signal_connect_swapped (project, "notify::model", G_CALLBACK (restart_stats), self);
     }
   on_dataset_notify (self);
+  sync_controls (self);
   restart_stats (self);
   reload (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROJECT]);
@@ -1242,6 +1460,30 @@ GtkColumnView *
 vs_dataset_page_get_column_view (VsDatasetPage *self)
 {
   return self->column_view;
+}
+
+GtkDropDown *
+vs_dataset_page_get_split_dropdown (VsDatasetPage *self)
+{
+  return self->split_dropdown;
+}
+
+GtkSpinButton *
+vs_dataset_page_get_limit_spin (VsDatasetPage *self)
+{
+  return self->limit_spin;
+}
+
+GtkSpinButton *
+vs_dataset_page_get_seed_spin (VsDatasetPage *self)
+{
+  return self->seed_spin;
+}
+
+GtkSpinButton *
+vs_dataset_page_get_ratio_spin (VsDatasetPage *self)
+{
+  return self->ratio_spin;
 }
 
 GtkDropDown *
@@ -1315,6 +1557,7 @@ vs_dataset_page_finalize (GObject *object)
   VsDatasetPage *self = VS_DATASET_PAGE (object);
 
   g_clear_object (&self->rows);
+  g_clear_object (&self->splits);
   g_free (self->loaded_key);
   g_free (self->detected_key);
   g_free (self->pending_key);
@@ -1365,8 +1608,18 @@ vs_dataset_page_class_init (VsDatasetPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, VsDatasetPage, axis_end_label);
   gtk_widget_class_bind_template_child (widget_class, VsDatasetPage, length_label);
   gtk_widget_class_bind_template_child (widget_class, VsDatasetPage, length_note_label);
+  gtk_widget_class_bind_template_child (widget_class, VsDatasetPage, recent_button);
+  gtk_widget_class_bind_template_child (widget_class, VsDatasetPage, split_row);
+  gtk_widget_class_bind_template_child (widget_class, VsDatasetPage, split_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, VsDatasetPage, hub_entry);
+  gtk_widget_class_bind_template_child (widget_class, VsDatasetPage, limit_spin);
+  gtk_widget_class_bind_template_child (widget_class, VsDatasetPage, seed_spin);
+  gtk_widget_class_bind_template_child (widget_class, VsDatasetPage, ratio_spin);
+  gtk_widget_class_bind_template_child (widget_class, VsDatasetPage, eval_row);
 
   gtk_widget_class_install_action (widget_class, "dataset.open", NULL, open_action);
+  gtk_widget_class_install_action (widget_class, "dataset.open-recent", "s", open_recent_action);
+  gtk_widget_class_install_action (widget_class, "dataset.open-eval", NULL, open_eval_action);
 }
 
 static void
@@ -1386,6 +1639,15 @@ vs_dataset_page_init (VsDatasetPage *self)
   g_signal_connect_swapped (self->banner_close, "clicked", G_CALLBACK (hide_banner), self);
   g_signal_connect_swapped (self->cancel_button, "clicked", G_CALLBACK (on_cancel_clicked), self);
   g_signal_connect_swapped (self->swap_button, "clicked", G_CALLBACK (on_swap_clicked), self);
+  g_signal_connect_swapped (self->limit_spin, "value-changed", G_CALLBACK (on_limit_changed), self);
+  g_signal_connect_swapped (self->seed_spin, "value-changed", G_CALLBACK (on_seed_changed), self);
+  g_signal_connect_swapped (self->ratio_spin, "value-changed", G_CALLBACK (on_ratio_changed), self);
+  g_signal_connect_swapped (self->split_dropdown, "notify::selected", G_CALLBACK (on_split_selected), self);
+  g_signal_connect_swapped (self->hub_entry, "apply", G_CALLBACK (on_hub_apply), self);
+
+  self->splits = gtk_string_list_new (NULL);
+  gtk_drop_down_set_model (self->split_dropdown, G_LIST_MODEL (self->splits));
+  rebuild_recent_menu (self);
 
   drop = gtk_drop_target_new (G_TYPE_FILE, GDK_ACTION_COPY);
   g_signal_connect (drop, "drop", G_CALLBACK (on_drop), self);

@@ -46,6 +46,10 @@ GtkColumnView *vs_dataset_page_get_column_view (VsDatasetPage *self);
 gboolean   vs_dataset_page_get_counting    (VsDatasetPage *self);
 GtkLabel  *vs_dataset_page_get_length_label (VsDatasetPage *self);
 VsHistogram *vs_dataset_page_get_histogram (VsDatasetPage *self);
+GtkDropDown *vs_dataset_page_get_split_dropdown (VsDatasetPage *self);
+GtkSpinButton *vs_dataset_page_get_limit_spin (VsDatasetPage *self);
+GtkSpinButton *vs_dataset_page_get_seed_spin (VsDatasetPage *self);
+GtkSpinButton *vs_dataset_page_get_ratio_spin (VsDatasetPage *self);
 GtkDropDown *vs_dataset_page_get_role_dropdown (VsDatasetPage *self,
                                                 const char    *column);
 

@@ -289,6 +289,79 @@ test_dataset_page (void)
     g_assert_true (g_str_has_suffix (recent[0], datasets[G_N_ELEMENTS (datasets) - 1].file));
   }
 
+  /* A folder with two splits: the engine's splits in the drop-down, the
+   * other one loads; then a row limit, the seed and a held-out share. */
+  {
+    g_autofree char *recipe = vs_window_find_demo_recipe ();
+    g_autofree char *demo_dir = g_path_get_dirname (recipe);
+    g_autofree char *csv = g_build_filename (demo_dir, "stsb-train.csv", NULL);
+    g_autofree char *text = NULL;
+    g_autofree char *dir = g_dir_make_tmp ("vs-dataset-split-XXXXXX", &error);
+    g_autofree char *train = g_build_filename (dir, "train.csv", NULL);
+    g_autofree char *test = g_build_filename (dir, "test.csv", NULL);
+    g_auto(GStrv) lines = NULL;
+    g_auto(GStrv) splits = NULL;
+    g_autofree char *train_text = NULL;
+    g_autofree char *test_text = NULL;
+    GtkDropDown *split_dd = vs_dataset_page_get_split_dropdown (f.page);
+    GListModel *split_model;
+    guint test_index = G_MAXUINT;
+
+    g_assert_no_error (error);
+    g_assert_true (g_file_get_contents (csv, &text, NULL, &error));
+    lines = g_strsplit (text, "\n", 20);
+    train_text = g_strjoin ("\n", lines[0], lines[1], lines[2], lines[3], lines[4], lines[5],
+                            lines[6], lines[7], lines[8], lines[9], lines[10], "", NULL);
+    test_text = g_strjoin ("\n", lines[0], lines[11], lines[12], lines[13], lines[14], lines[15], "", NULL);
+    g_assert_true (g_file_set_contents (train, train_text, -1, &error));
+    g_assert_true (g_file_set_contents (test, test_text, -1, &error));
+    splits = vs_dataset_list_splits (dir, &error);
+    g_assert_no_error (error);
+
+    open_and_wait (&f, dir);
+    g_assert_cmpuint (vs_dataset_get_n_rows (vs_dataset_ref_get_dataset (vs_project_get_dataset (f.project))), ==, 10);
+    split_model = gtk_drop_down_get_model (split_dd);
+    g_assert_cmpuint (g_list_model_get_n_items (split_model), ==, g_strv_length (splits));
+    for (guint i = 0; i < g_list_model_get_n_items (split_model); i++)
+      {
+        g_autoptr(GtkStringObject) item = g_list_model_get_item (split_model, i);
+
+        g_assert_cmpstr (gtk_string_object_get_string (item), ==, splits[i]);
+        if (g_strcmp0 (splits[i], "test") == 0)
+          test_index = i;
+      }
+    g_assert_cmpuint (test_index, !=, G_MAXUINT);
+    g_assert_true (gtk_widget_get_visible (gtk_widget_get_ancestor (GTK_WIDGET (split_dd), ADW_TYPE_ACTION_ROW)));
+    screenshot (&f, "dataset-folder-splits");
+    gtk_drop_down_set_selected (split_dd, test_index);
+    g_assert_cmpstr (vs_project_get_string (f.project, "train.split"), ==, "test");
+    vs_gui_wait_for (page_is_idle, &f, "the test split to load");
+    g_assert_cmpuint (vs_dataset_get_n_rows (vs_dataset_ref_get_dataset (vs_project_get_dataset (f.project))), ==, 5);
+    g_assert_cmpstr (vs_dataset_ref_get_split (vs_project_get_dataset (f.project)), ==, "test");
+
+    gtk_spin_button_set_value (vs_dataset_page_get_limit_spin (f.page), 3);
+    g_assert_cmpint (vs_project_get_int (f.project, "train.limit", 0), ==, 3);
+    vs_gui_wait_for (page_is_idle, &f, "the limited rows to load");
+    g_assert_cmpuint (vs_dataset_get_n_rows (vs_dataset_ref_get_dataset (vs_project_get_dataset (f.project))), ==, 3);
+    gtk_spin_button_set_value (vs_dataset_page_get_limit_spin (f.page), 0);
+    g_assert_null (vs_project_get (f.project, "train.limit"));
+    vs_gui_wait_for (page_is_idle, &f, "all rows to load again");
+    g_assert_cmpuint (vs_dataset_get_n_rows (vs_dataset_ref_get_dataset (vs_project_get_dataset (f.project))), ==, 5);
+
+    gtk_spin_button_set_value (vs_dataset_page_get_seed_spin (f.page), 7);
+    g_assert_cmpint (vs_project_get_int (f.project, "args.seed", 0), ==, 7);
+    gtk_spin_button_set_value (vs_dataset_page_get_ratio_spin (f.page), 0.2);
+    g_assert_cmpfloat_with_epsilon (vs_project_get_double (f.project, "eval.split_ratio", 0), 0.2, 1e-9);
+    g_assert_null (vs_project_get (f.project, "eval.path"));
+    screenshot (&f, "dataset-training-data");
+    gtk_spin_button_set_value (vs_dataset_page_get_ratio_spin (f.page), 0);
+    g_assert_null (vs_project_get (f.project, "eval"));
+
+    g_unlink (train);
+    g_unlink (test);
+    g_rmdir (dir);
+  }
+
   /* A broken file: the engine's message in the banner, paws stays. */
   {
     g_autofree char *dir = g_dir_make_tmp ("vs-dataset-page-XXXXXX", &error);
@@ -318,6 +391,8 @@ test_dataset_page (void)
     gint64 start;
 
     vs_project_set_dataset (f.project, big);
+    vs_project_set_case_info (f.project, vs_dataset_detect_case (vs_dataset_ref_get_dataset (big), NULL, 0, &error));
+    g_assert_no_error (error);
     g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (gtk_column_view_get_model (view))), ==, 1000000);
     vs_gui_wait_for (adjustment_is_scrollable, adj, "the million rows to be laid out");
     wait_for_frame (GTK_WIDGET (view));
