@@ -13,6 +13,7 @@
 
 #include <glib/gi18n.h>
 
+#include "data/vs-mine.h"
 #include "data/vs-text-stats.h"
 #include "hub/vs-hub.h"
 
@@ -97,6 +98,10 @@ struct _VsDatasetPage
 
   GtkStringList  *splits;
   gboolean        updating_controls;
+  guint           mine_generation;
+  gboolean        mine_busy;
+  GtkWidget      *mine_group;
+  AdwActionRow   *mine_row;
 };
 
 G_DEFINE_FINAL_TYPE (VsDatasetPage, vs_dataset_page, ADW_TYPE_BIN)
@@ -111,6 +116,7 @@ static GParamSpec *properties[N_PROPS];
 
 static void sync_from_project (VsDatasetPage *self);
 static void restart_stats (VsDatasetPage *self);
+static void sync_mine (VsDatasetPage *self);
 
 /* ---- banner ---- */
 
@@ -499,6 +505,14 @@ reload (VsDatasetPage *self)
 static void
 on_cancel_clicked (VsDatasetPage *self)
 {
+  if (self->mine_busy)
+    {
+      /* The mining worker runs to its end; its result is dropped. */
+      self->mine_generation++;
+      self->mine_busy = FALSE;
+      set_busy (self, NULL);
+      return;
+    }
   /* The result is dropped; the page keeps what it shows. */
   g_cancellable_cancel (self->cancellable);
   self->generation++;
@@ -640,6 +654,7 @@ vs_dataset_page_open_path (VsDatasetPage *self,
   vs_project_end_edit (self->project);
   add_recent (path);
   rebuild_recent_menu (self);
+  sync_mine (self);
 }
 
 static void
@@ -703,6 +718,199 @@ on_drop (GtkDropTarget *target,
     return FALSE;
   vs_dataset_page_open_path (self, path, NULL);
   return TRUE;
+}
+
+/* ---- hard negatives ---- */
+
+typedef struct
+{
+  guint         generation;
+  VsModelRef   *model;
+  VsDatasetRef *dataset;
+  char         *anchor;
+  char         *positive;
+  char         *out_path;
+} MineJob;
+
+static void
+mine_job_free (MineJob *job)
+{
+  vs_model_ref_unref (job->model);
+  vs_dataset_ref_unref (job->dataset);
+  g_free (job->anchor);
+  g_free (job->positive);
+  g_free (job->out_path);
+  g_free (job);
+}
+
+typedef struct
+{
+  guint  generation;
+  char  *path;
+} MineResult;
+
+static void
+mine_result_free (MineResult *res)
+{
+  g_free (res->path);
+  g_free (res);
+}
+
+static gpointer
+mine_worker (VsTask        *task,
+             gpointer       data,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  MineJob *job = data;
+  g_autoptr(VsDataset) out = NULL;
+  VsMineOptions opts;
+  MineResult *res;
+
+  vs_mine_options_init (&opts);
+  opts.anchor_column = job->anchor;
+  opts.positive_column = job->positive;
+  vs_task_progress (task, -1, _("Encoding the texts and mining…"));
+  /* The model is not thread-safe: hold its lock while it encodes. */
+  vs_model_ref_lock (job->model);
+  out = vs_mine_hard_negatives (vs_dataset_ref_get_dataset (job->dataset),
+                                vs_model_ref_get_model (job->model), &opts, error);
+  vs_model_ref_unlock (job->model);
+  if (out == NULL)
+    return NULL;
+  if (!vs_dataset_save_jsonl (out, job->out_path, error))
+    return NULL;
+  res = g_new0 (MineResult, 1);
+  res->generation = job->generation;
+  res->path = g_strdup (job->out_path);
+  return res;
+}
+
+static void
+on_mine_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(VsDatasetPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  MineResult *res = vs_task_finish (result, &error);
+
+  if (res == NULL)
+    {
+      if (!self->mine_busy)
+        return;
+      self->mine_busy = FALSE;
+      set_busy (self, NULL);
+      show_banner (self, error->message);
+      return;
+    }
+  if (res->generation != self->mine_generation || !self->mine_busy)
+    {
+      mine_result_free (res);
+      return;
+    }
+  self->mine_busy = FALSE;
+  set_busy (self, NULL);
+  vs_dataset_page_open_path (self, res->path, NULL);
+  mine_result_free (res);
+}
+
+static gboolean
+can_mine (VsDatasetPage *self)
+{
+  const VsCaseInfo *info = self->project ? vs_project_get_case_info (self->project) : NULL;
+
+  return self->project != NULL && vs_project_get_model (self->project) != NULL &&
+         vs_project_get_dataset (self->project) != NULL &&
+         info != NULL && info->case_number == 2 && info->n_inputs >= 2;
+}
+
+static void
+sync_mine (VsDatasetPage *self)
+{
+  gboolean ok = can_mine (self);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "dataset.mine", ok && !self->mine_busy);
+  gtk_widget_set_visible (self->mine_group, self->project != NULL && vs_project_get_dataset (self->project) != NULL);
+  if (self->project != NULL && vs_project_get_model (self->project) == NULL)
+    adw_action_row_set_subtitle (self->mine_row, _("Load a model to mine with"));
+  else if (!ok)
+    adw_action_row_set_subtitle (self->mine_row, _("Needs a positive pair (case 2): anchor and positive, no label"));
+  else
+    adw_action_row_set_subtitle (self->mine_row, _("Find, for each anchor, texts the model finds close that are not its positive, and train on the triplets"));
+}
+
+void
+vs_dataset_page_mine_to (VsDatasetPage *self,
+                         const char    *out_path)
+{
+  const VsCaseInfo *info;
+  MineJob *job;
+
+  g_return_if_fail (VS_IS_DATASET_PAGE (self));
+  g_return_if_fail (out_path != NULL);
+
+  if (!can_mine (self) || self->mine_busy)
+    return;
+  info = vs_project_get_case_info (self->project);
+  job = g_new0 (MineJob, 1);
+  job->generation = ++self->mine_generation;
+  job->model = vs_model_ref_ref (vs_project_get_model (self->project));
+  job->dataset = vs_dataset_ref_ref (vs_project_get_dataset (self->project));
+  job->anchor = g_strdup (info->inputs[0]);
+  job->positive = g_strdup (info->inputs[1]);
+  job->out_path = g_strdup (out_path);
+  self->mine_busy = TRUE;
+  hide_banner (self);
+  vs_task_run (NULL, mine_worker, job, (GDestroyNotify) mine_job_free,
+               (GDestroyNotify) mine_result_free, NULL, on_job_progress,
+               on_mine_done, g_object_ref (self));
+  set_busy (self, _("Mining hard negatives…"));
+  sync_mine (self);
+}
+
+gboolean
+vs_dataset_page_get_mining (VsDatasetPage *self)
+{
+  g_return_val_if_fail (VS_IS_DATASET_PAGE (self), FALSE);
+  return self->mine_busy;
+}
+
+static void
+on_mine_chooser_response (GtkNativeDialog *dialog,
+                          int              response,
+                          gpointer         user_data)
+{
+  VsDatasetPage *self = user_data;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = file ? g_file_get_path (file) : NULL;
+
+      if (path != NULL)
+        vs_dataset_page_mine_to (self, path);
+    }
+  g_object_unref (dialog);
+  g_object_unref (self);
+}
+
+static void
+mine_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  GtkRoot *root = gtk_widget_get_root (widget);
+  GtkFileChooserNative *chooser;
+
+  chooser = gtk_file_chooser_native_new (_("Save the Triplets"),
+                                         GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                         GTK_FILE_CHOOSER_ACTION_SAVE,
+                                         _("_Save"), _("_Cancel"));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "hard-negatives.jsonl");
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect (chooser, "response", G_CALLBACK (on_mine_chooser_response), g_object_ref (widget));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
 /* ---- training data controls ---- */
@@ -1133,7 +1341,7 @@ static void
 sync_from_project (VsDatasetPage *self)
 {
   VsDatasetRef *ref = self->project ? vs_project_get_dataset (self->project) : NULL;
-  gboolean busy = self->pending_key != NULL;
+  gboolean busy = self->pending_key != NULL || self->mine_busy;
 
   gtk_stack_set_visible_child_name (self->main_stack, ref != NULL || busy ? "content" : "empty");
   if (ref != NULL)
@@ -1355,6 +1563,8 @@ restart_stats (VsDatasetPage *self)
   max_seq = vs_project_get_int (self->project, "args.max_seq_length", 0);
   job->max_length = max_seq > 0 ? (gsize) max_seq : vs_tokenizer_get_max_length (tok);
   self->stats_busy = TRUE;
+  /* The old bars belong to other rows: hidden until the new count. */
+  gtk_widget_set_visible (self->histogram_box, FALSE);
   gtk_label_set_text (self->length_label, _("Counting tokens…"));
   gtk_label_set_text (self->length_note_label, "");
   vs_task_run (NULL, stats_worker, job, (GDestroyNotify) stats_job_free,
@@ -1411,9 +1621,13 @@ vs_dataset_page_set_project (VsDatasetPage *self,
       g_signal_connect_swapped (project, "notify::case-info", G_CALLBACK (sync_case), self);
       g_signal_connect_swapped (project, "notify::case-info", G_CALLBACK (restart_stats), self);
       g_signal_connect_swapped (project, "notify::model", G_CALLBACK (restart_stats), self);
+      g_signal_connect_swapped (project, "notify::model", G_CALLBACK (sync_mine), self);
+      g_signal_connect_swapped (project, "notify::case-info", G_CALLBACK (sync_mine), self);
+      g_signal_connect_swapped (project, "notify::dataset", G_CALLBACK (sync_mine), self);
     }
   on_dataset_notify (self);
   sync_controls (self);
+  sync_mine (self);
   restart_stats (self);
   reload (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROJECT]);
@@ -1616,10 +1830,13 @@ vs_dataset_page_class_init (VsDatasetPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, VsDatasetPage, seed_spin);
   gtk_widget_class_bind_template_child (widget_class, VsDatasetPage, ratio_spin);
   gtk_widget_class_bind_template_child (widget_class, VsDatasetPage, eval_row);
+  gtk_widget_class_bind_template_child (widget_class, VsDatasetPage, mine_group);
+  gtk_widget_class_bind_template_child (widget_class, VsDatasetPage, mine_row);
 
   gtk_widget_class_install_action (widget_class, "dataset.open", NULL, open_action);
   gtk_widget_class_install_action (widget_class, "dataset.open-recent", "s", open_recent_action);
   gtk_widget_class_install_action (widget_class, "dataset.open-eval", NULL, open_eval_action);
+  gtk_widget_class_install_action (widget_class, "dataset.mine", NULL, mine_action);
 }
 
 static void

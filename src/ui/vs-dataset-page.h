@@ -34,8 +34,15 @@ void       vs_dataset_page_open_path   (VsDatasetPage *self,
 void       vs_dataset_page_set_column_role (VsDatasetPage *self,
                                             const char    *column,
                                             guint          role);
+/* Mines hard negatives for the loaded positive pairs (case 2) with the
+ * project's model on a worker, saves the triplets as JSON Lines at
+ * out_path and opens them as the train dataset (what "Mine…" does after
+ * its file chooser). Does nothing when the page cannot mine. */
+void       vs_dataset_page_mine_to     (VsDatasetPage *self,
+                                        const char    *out_path);
 
 /* For tests. */
+gboolean   vs_dataset_page_get_mining      (VsDatasetPage *self);
 gboolean   vs_dataset_page_get_busy        (VsDatasetPage *self);
 GtkLabel  *vs_dataset_page_get_case_label  (VsDatasetPage *self);
 GtkLabel  *vs_dataset_page_get_evidence_label (VsDatasetPage *self);

@@ -35,6 +35,15 @@ page_is_idle (gpointer data)
 }
 
 static gboolean
+page_is_done_mining (gpointer data)
+{
+  Fixture *f = data;
+
+  return !vs_dataset_page_get_mining (f->page) && page_is_idle (f) &&
+         vs_project_get_case_info (f->project)->case_number != 2;
+}
+
+static gboolean
 page_is_counted (gpointer data)
 {
   Fixture *f = data;
@@ -260,6 +269,31 @@ test_dataset_page (void)
     g_assert_cmpstr (vs_project_get_string (f.project, "train.label"), ==, "score");
   }
 
+  /* Mining hard negatives from the positive pairs with the loaded model:
+   * the triplets are saved, opened, and the engine calls them case 4. */
+  {
+    g_autofree char *dir = g_dir_make_tmp ("vs-dataset-mine-XXXXXX", &error);
+    g_autofree char *out = g_build_filename (dir, "mined.jsonl", NULL);
+
+    g_assert_no_error (error);
+    vs_dataset_page_set_column_role (f.page, "score", 6);
+    vs_gui_wait_for (page_is_idle, &f, "the pairs to be detected");
+    g_assert_cmpint (vs_project_get_case_info (f.project)->case_number, ==, 2);
+    vs_dataset_page_mine_to (f.page, out);
+    g_assert_true (vs_dataset_page_get_mining (f.page));
+    screenshot (&f, "dataset-mining");
+    vs_gui_wait_for (page_is_done_mining, &f, "the negatives to be mined");
+    g_assert_false (vs_dataset_page_get_banner_shown (f.page));
+    g_assert_true (g_file_test (out, G_FILE_TEST_IS_REGULAR));
+    g_assert_cmpstr (vs_project_get_string (f.project, "train.path"), ==, out);
+    g_assert_cmpint (vs_project_get_case_info (f.project)->case_number, ==, 4);
+    g_assert_true (g_str_has_prefix (case_text (&f), "Case 4"));
+    g_assert_nonnull (vs_dataset_get_column_by_name (vs_dataset_ref_get_dataset (vs_project_get_dataset (f.project)), "negative"));
+    screenshot (&f, "dataset-mined-triplets");
+    g_unlink (out);
+    g_rmdir (dir);
+  }
+
   /* The real datasets show the case the engine finds for them. */
   for (guint i = 0; i < G_N_ELEMENTS (datasets); i++)
     {
@@ -285,7 +319,9 @@ test_dataset_page (void)
     g_autoptr(GSettings) settings = g_settings_new (APP_ID);
     g_auto(GStrv) recent = g_settings_get_strv (settings, "recent-datasets");
 
-    g_assert_cmpuint (g_strv_length (recent), ==, G_N_ELEMENTS (datasets));
+    /* The four, and the mined triplets before them. */
+    g_assert_cmpuint (g_strv_length (recent), ==, G_N_ELEMENTS (datasets) + 1);
+    g_assert_true (g_str_has_suffix (recent[G_N_ELEMENTS (datasets)], "mined.jsonl"));
     g_assert_true (g_str_has_suffix (recent[0], datasets[G_N_ELEMENTS (datasets) - 1].file));
   }
 
