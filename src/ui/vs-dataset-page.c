@@ -1676,6 +1676,24 @@ vs_dataset_page_get_column_view (VsDatasetPage *self)
   return self->column_view;
 }
 
+GtkButton *
+vs_dataset_page_get_cancel_button (VsDatasetPage *self)
+{
+  return self->cancel_button;
+}
+
+GtkButton *
+vs_dataset_page_get_swap_button (VsDatasetPage *self)
+{
+  return self->swap_button;
+}
+
+GtkLabel *
+vs_dataset_page_get_swap_label (VsDatasetPage *self)
+{
+  return self->swap_label;
+}
+
 GtkDropDown *
 vs_dataset_page_get_split_dropdown (VsDatasetPage *self)
 {

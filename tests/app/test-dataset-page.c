@@ -398,7 +398,68 @@ test_dataset_page (void)
     g_rmdir (dir);
   }
 
-  /* A broken file: the engine's message in the banner, paws stays. */
+  /* Cancel: the page keeps what it shows, the result is dropped (the next
+   * open shows its own table, whatever order the workers finish in). */
+  {
+    g_autofree char *first = g_build_filename (shared, "datasets", datasets[1].file, NULL);
+    g_autofree char *second = g_build_filename (shared, "datasets", datasets[2].file, NULL);
+    VsDatasetRef *before = vs_project_get_dataset (f.project);
+
+    vs_dataset_page_open_path (f.page, first, NULL);
+    g_assert_true (vs_dataset_page_get_busy (f.page));
+    g_assert_true (gtk_widget_is_visible (GTK_WIDGET (vs_dataset_page_get_cancel_button (f.page))));
+    /* (No screenshot here: drawing runs the main loop, which would deliver
+     * the load before the click; dataset-mining shows the spinner.) */
+    g_signal_emit_by_name (vs_dataset_page_get_cancel_button (f.page), "clicked");
+    g_assert_false (vs_dataset_page_get_busy (f.page));
+    g_assert_true (vs_project_get_dataset (f.project) == before);
+    open_and_wait (&f, second);
+    g_assert_cmpint (vs_project_get_case_info (f.project)->case_number, ==, 3);
+  }
+
+  /* Long anchors, short positives: the engine suspects a swap; Swap
+   * exchanges the two roles and the case is detected again. */
+  {
+    g_autofree char *dir = g_dir_make_tmp ("vs-dataset-swap-XXXXXX", &error);
+    g_autofree char *path = g_build_filename (dir, "swapped.csv", NULL);
+    GString *csv = g_string_new ("first,second\n");
+    const VsCaseInfo *info;
+
+    g_assert_no_error (error);
+    for (guint i = 0; i < 20; i++)
+      g_string_append_printf (csv, "\"Passage %u is a long paragraph of text that goes on and on about many things, "
+                                   "far longer than any query would be.\",what is passage %u\n", i, i);
+    g_assert_true (g_file_set_contents (path, csv->str, -1, &error));
+    g_string_free (csv, TRUE);
+
+    open_and_wait (&f, path);
+    info = vs_project_get_case_info (f.project);
+    g_assert_cmpint (info->case_number, ==, 2);
+    g_assert_true (info->swapped_anchor_positive);
+    g_assert_cmpstr (info->inputs[0], ==, "first");
+    g_assert_true (gtk_widget_is_visible (GTK_WIDGET (vs_dataset_page_get_swap_button (f.page))));
+    g_assert_cmpstr (gtk_label_get_text (vs_dataset_page_get_swap_label (f.page)), ==, info->swap_evidence);
+    screenshot (&f, "dataset-swap-suggested");
+    g_signal_emit_by_name (vs_dataset_page_get_swap_button (f.page), "clicked");
+    vs_gui_wait_for (page_is_idle, &f, "the swapped case");
+    info = vs_project_get_case_info (f.project);
+    g_assert_cmpstr (info->inputs[0], ==, "second");
+    g_assert_cmpstr (info->inputs[1], ==, "first");
+    g_assert_false (info->swapped_anchor_positive);
+    g_assert_cmpstr (vs_project_get_string (f.project, "train.roles.second"), ==, "anchor");
+    g_assert_cmpstr (vs_project_get_string (f.project, "train.roles.first"), ==, "positive");
+    {
+      g_auto(GStrv) columns = vs_project_dup_strv (f.project, "train.columns");
+      g_assert_cmpstr (columns[0], ==, "second");
+      g_assert_cmpstr (columns[1], ==, "first");
+    }
+    g_assert_false (gtk_widget_is_visible (GTK_WIDGET (vs_dataset_page_get_swap_button (f.page))));
+    screenshot (&f, "dataset-swapped");
+    g_unlink (path);
+    g_rmdir (dir);
+  }
+
+  /* A broken file: the engine's message in the banner, the table before stays. */
   {
     g_autofree char *dir = g_dir_make_tmp ("vs-dataset-page-XXXXXX", &error);
     g_autofree char *broken = g_build_filename (dir, "broken.jsonl", NULL);
@@ -413,7 +474,7 @@ test_dataset_page (void)
     g_test_message ("banner: %s", message);
     g_assert_nonnull (strstr (message, "broken.jsonl"));
     g_assert_true (vs_project_get_dataset (f.project) == before);
-    g_assert_true (g_str_has_prefix (case_text (&f), "Case 1"));
+    g_assert_true (g_str_has_prefix (case_text (&f), "Case 2"));
     screenshot (&f, "dataset-broken-file");
     g_unlink (broken);
     g_rmdir (dir);
