@@ -65,6 +65,8 @@ screenshot (Fixture    *f,
 {
   g_autofree char *path = vs_gui_screenshot_path (name);
 
+  /* The final state, with the token counts in. */
+  vs_gui_wait_for (page_is_counted, f, "the tokens to be counted");
   vs_gui_save_screenshot (f->window, path);
 }
 
@@ -389,6 +391,7 @@ test_dataset_page (void)
     gtk_spin_button_set_value (vs_dataset_page_get_ratio_spin (f.page), 0.2);
     g_assert_cmpfloat_with_epsilon (vs_project_get_double (f.project, "eval.split_ratio", 0), 0.2, 1e-9);
     g_assert_null (vs_project_get (f.project, "eval.path"));
+    gtk_widget_grab_focus (GTK_WIDGET (vs_dataset_page_get_ratio_spin (f.page)));
     screenshot (&f, "dataset-training-data");
     gtk_spin_button_set_value (vs_dataset_page_get_ratio_spin (f.page), 0);
     g_assert_null (vs_project_get (f.project, "eval"));
@@ -507,6 +510,15 @@ test_dataset_page (void)
     wait_for_frame (GTK_WIDGET (view));
     g_test_message ("scrolled back to the start in %.1f ms", (g_get_monotonic_time () - start) / 1000.0);
   }
+
+  /* A project without a dataset: the empty state, the old table gone. */
+  g_assert_true (vs_project_load_from_data (f.project, "{\"model\": {\"new\": {\"architecture\": \"bert\", \"preset\": \"tiny\"}}, "
+                                            "\"loss\": {\"name\": \"CoSENTLoss\"}}", NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_null (vs_project_get_dataset (f.project));
+  g_assert_false (vs_dataset_page_get_busy (f.page));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (gtk_column_view_get_model (vs_dataset_page_get_column_view (f.page)))), ==, 0);
+  screenshot (&f, "dataset-empty");
 
   gtk_window_destroy (GTK_WINDOW (f.window));
 }
