@@ -118,6 +118,35 @@ static void sync_from_project (VsDatasetPage *self);
 static void restart_stats (VsDatasetPage *self);
 static void sync_mine (VsDatasetPage *self);
 
+/* What a worker's callback gets: the page (kept alive) and the generation
+ * of the job, so a late failure of a superseded job is dropped like a late
+ * result. */
+typedef struct
+{
+  VsDatasetPage *self;
+  guint          generation;
+} Call;
+
+static Call *
+call_new (VsDatasetPage *self,
+          guint          generation)
+{
+  Call *call = g_new (Call, 1);
+
+  call->self = g_object_ref (self);
+  call->generation = generation;
+  return call;
+}
+
+static void
+call_free (Call *call)
+{
+  g_object_unref (call->self);
+  g_free (call);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Call, call_free)
+
 /* ---- banner ---- */
 
 static void
@@ -329,9 +358,24 @@ on_job_progress (double      fraction,
                  const char *text,
                  gpointer    user_data)
 {
-  VsDatasetPage *self = user_data;
+  /* Progress is queued before the worker returns, so it runs before the
+   * callback that frees the Call. */
+  Call *call = user_data;
+  VsDatasetPage *self = call->self;
 
-  if (text != NULL && self->pending_key != NULL)
+  if (text != NULL && call->generation == self->generation && self->pending_key != NULL)
+    gtk_label_set_text (self->loading_label, text);
+}
+
+static void
+on_mine_progress (double      fraction,
+                  const char *text,
+                  gpointer    user_data)
+{
+  Call *call = user_data;
+  VsDatasetPage *self = call->self;
+
+  if (text != NULL && call->generation == self->mine_generation && self->mine_busy)
     gtk_label_set_text (self->loading_label, text);
 }
 
@@ -362,15 +406,15 @@ on_job_done (GObject      *source,
              GAsyncResult *result,
              gpointer      user_data)
 {
-  g_autoptr(VsDatasetPage) self = user_data;
+  g_autoptr(Call) call = user_data;
+  VsDatasetPage *self = call->self;
   g_autoptr(GError) error = NULL;
   JobResult *res = vs_task_finish (result, &error);
 
   if (res == NULL)
     {
       /* A failure of a job that is no longer the latest says nothing. */
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-          self->pending_key == NULL)
+      if (call->generation != self->generation || self->pending_key == NULL)
         return;
       /* The previous dataset stays; the same source is not retried until
        * the document changes. */
@@ -435,7 +479,7 @@ start_job (VsDatasetPage *self,
    * The reference keeps the page alive until the callback. */
   vs_task_run (NULL, func, job, (GDestroyNotify) job_free,
                (GDestroyNotify) job_result_free, self->cancellable,
-               on_job_progress, on_job_done, g_object_ref (self));
+               on_job_progress, on_job_done, call_new (self, job->generation));
   set_busy (self, what);
 }
 
@@ -791,13 +835,14 @@ on_mine_done (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  g_autoptr(VsDatasetPage) self = user_data;
+  g_autoptr(Call) call = user_data;
+  VsDatasetPage *self = call->self;
   g_autoptr(GError) error = NULL;
   MineResult *res = vs_task_finish (result, &error);
 
   if (res == NULL)
     {
-      if (!self->mine_busy)
+      if (call->generation != self->mine_generation || !self->mine_busy)
         return;
       self->mine_busy = FALSE;
       set_busy (self, NULL);
@@ -863,8 +908,8 @@ vs_dataset_page_mine_to (VsDatasetPage *self,
   self->mine_busy = TRUE;
   hide_banner (self);
   vs_task_run (NULL, mine_worker, job, (GDestroyNotify) mine_job_free,
-               (GDestroyNotify) mine_result_free, NULL, on_job_progress,
-               on_mine_done, g_object_ref (self));
+               (GDestroyNotify) mine_result_free, NULL, on_mine_progress,
+               on_mine_done, call_new (self, job->generation));
   set_busy (self, _("Mining hard negatives…"));
   sync_mine (self);
 }
@@ -1469,7 +1514,8 @@ on_stats_done (GObject      *source,
                GAsyncResult *result,
                gpointer      user_data)
 {
-  g_autoptr(VsDatasetPage) self = user_data;
+  g_autoptr(Call) call = user_data;
+  VsDatasetPage *self = call->self;
   g_autoptr(GError) error = NULL;
   StatsResult *res = vs_task_finish (result, &error);
   const VsTextStats *st;
@@ -1480,7 +1526,7 @@ on_stats_done (GObject      *source,
 
   if (res == NULL)
     {
-      if (!self->stats_busy)
+      if (call->generation != self->stats_generation || !self->stats_busy)
         return;
       self->stats_busy = FALSE;
       gtk_widget_set_visible (self->histogram_box, FALSE);
@@ -1569,7 +1615,7 @@ restart_stats (VsDatasetPage *self)
   gtk_label_set_text (self->length_note_label, "");
   vs_task_run (NULL, stats_worker, job, (GDestroyNotify) stats_job_free,
                (GDestroyNotify) stats_result_free, NULL, NULL,
-               on_stats_done, g_object_ref (self));
+               on_stats_done, call_new (self, job->generation));
 }
 
 gboolean
