@@ -1397,8 +1397,11 @@ sync_from_project (VsDatasetPage *self)
       g_autofree char *source = NULL;
       const char *split = vs_dataset_ref_get_split (ref);
 
-      /* Translators: row and column counts of a table */
-      rows = g_strdup_printf (ngettext ("%" G_GSIZE_FORMAT " row", "%" G_GSIZE_FORMAT " rows", n), n);
+      /* Grouped digits as the locale writes them ("1,000,000"). */
+      g_autofree char *count = g_strdup_printf ("%'" G_GSIZE_FORMAT, n);
+
+      /* Translators: %s is a number of rows, with its digits grouped */
+      rows = g_strdup_printf (ngettext ("%s row", "%s rows", n), count);
       {
         guint nc = vs_dataset_get_n_columns (ds);
         g_autofree char *cols = g_strdup_printf (ngettext ("%u column", "%u columns", nc), nc);
