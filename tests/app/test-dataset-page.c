@@ -327,6 +327,41 @@ test_dataset_page (void)
     g_assert_true (g_str_has_suffix (recent[0], datasets[G_N_ELEMENTS (datasets) - 1].file));
   }
 
+  /* A file dropped on the page opens like one chosen (the GtkDropTarget's
+   * own "drop" signal, as GTK emits it for a drag from the file manager). */
+  {
+    g_autofree char *path = g_build_filename (shared, "datasets", datasets[3].file, NULL);
+    g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (f.page));
+    g_autoptr(GFile) file = g_file_new_for_path (path);
+    GtkDropTarget *target = NULL;
+    GValue value = G_VALUE_INIT;
+    gboolean accepted = FALSE;
+
+    for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+      {
+        g_autoptr(GObject) c = g_list_model_get_item (controllers, i);
+        if (GTK_IS_DROP_TARGET (c))
+          target = GTK_DROP_TARGET (c);
+      }
+    g_assert_nonnull (target);
+    g_value_init (&value, G_TYPE_FILE);
+    g_value_set_object (&value, file);
+    /* Something else first, so the drop is what loads paws again. */
+    {
+      g_autofree char *other = g_build_filename (shared, "datasets", datasets[2].file, NULL);
+      open_and_wait (&f, other);
+    }
+    g_signal_emit_by_name (target, "drop", &value, 10.0, 10.0, &accepted);
+    g_value_unset (&value);
+    g_assert_true (accepted);
+    vs_gui_wait_for (page_is_idle, &f, "the dropped file to load");
+    {
+      g_autofree char *canonical = g_file_get_path (file);
+      g_assert_cmpstr (vs_dataset_ref_get_source (vs_project_get_dataset (f.project)), ==, canonical);
+    }
+    g_assert_cmpint (vs_project_get_case_info (f.project)->label_kind, ==, VS_LABEL_BINARY);
+  }
+
   /* A folder with two splits: the engine's splits in the drop-down, the
    * other one loads; then a row limit, the seed and a held-out share. */
   {
