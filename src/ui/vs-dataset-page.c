@@ -175,6 +175,7 @@ typedef struct
   VsDatasetRef   *dataset;       /* detect job: the loaded table */
   char          **override_names;
   VsRoleOverride *overrides;
+  gboolean        no_label;      /* "label": null: detect without a label, as the trainer */
   guint           n_overrides;
   gboolean        write_inputs;
 } Job;
@@ -236,6 +237,7 @@ job_take_overrides (Job       *job,
       job->overrides[i].role = ov[i].role;
     }
   job->n_overrides = n;
+  job->no_label = vs_project_get_train_no_label (project);
 }
 
 static char *
@@ -248,6 +250,8 @@ overrides_key (VsProject *project)
   ov = vs_project_get_role_overrides (project, &n);
   for (guint i = 0; i < n; i++)
     g_string_append_printf (s, "%s=%d;", ov[i].column, ov[i].role);
+  if (vs_project_get_train_no_label (project))
+    g_string_append (s, "no-label;");
   return g_string_free (s, FALSE);
 }
 
@@ -260,7 +264,9 @@ detect (const VsDataset *ds,
   g_autoptr(GError) local_error = NULL;
   VsCaseInfo *info;
 
-  info = vs_dataset_detect_case (ds, job->overrides, job->n_overrides, &local_error);
+  info = job->no_label
+         ? vs_dataset_detect_case_without_label (ds, job->overrides, job->n_overrides, &local_error)
+         : vs_dataset_detect_case (ds, job->overrides, job->n_overrides, &local_error);
   if (info != NULL)
     return info;
 

@@ -184,6 +184,23 @@ test_dataset_page (void)
   g_assert_cmpstr (gtk_label_get_text (vs_dataset_page_get_length_label (f.page)), !=, "");
   screenshot (&f, "dataset-demo");
 
+  /* "label": null in the recipe: the case is detected without the score,
+   * as the trainer does (case 2), and back with it. */
+  {
+    const char *columns[] = { "sentence1", "sentence2", NULL };
+
+    vs_project_set (f.project, "train.label", cJSON_CreateNull ());
+    vs_gui_wait_for (page_is_idle, &f, "the case without a label");
+    g_assert_cmpint (vs_project_get_case_info (f.project)->case_number, ==, 2);
+    g_assert_true (g_str_has_prefix (case_text (&f), "Case 2"));
+    vs_project_begin_edit (f.project);
+    vs_project_set_string (f.project, "train.label", "score");
+    vs_project_set_strv (f.project, "train.columns", columns);
+    vs_project_end_edit (f.project);
+    vs_gui_wait_for (page_is_idle, &f, "the case with the score again");
+    g_assert_cmpint (vs_project_get_case_info (f.project)->case_number, ==, 1);
+  }
+
   /* With a model: the rows longer than the recipe's max_seq_length (64),
    * counted here with the tokenizer directly. */
   {
