@@ -17,7 +17,7 @@ import time
 
 import pyatspi
 
-TIMEOUT_S = 60
+TIMEOUT_S = 150
 
 # Roles a user operates; each needs a name a screen reader can say.
 CONTROL_ROLES = {
@@ -143,7 +143,12 @@ def main():
     env["GSETTINGS_BACKEND"] = "memory"
     proc = subprocess.Popen([app_path], env=env)
     try:
-        app = wait("the app on the accessibility bus", lambda: find_app("vectorsmith"))
+        def app_on_bus():
+            if proc.poll() is not None:
+                fail(f"the app exited with status {proc.returncode} before it showed a window")
+            return find_app("vectorsmith")
+
+        app = wait("the app on the accessibility bus", app_on_bus)
         window = wait("the main window", lambda: app.childCount > 0 and app.getChildAtIndex(0))
         print(f"ok: window {window.name!r}", flush=True)
 
