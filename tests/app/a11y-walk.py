@@ -141,7 +141,16 @@ def main():
     env.pop("NO_AT_BRIDGE", None)
     env.pop("GTK_A11Y", None)
     env["GSETTINGS_BACKEND"] = "memory"
-    proc = subprocess.Popen([app_path], env=env)
+    # The X server of xvfb-run may still be coming up when the app starts
+    # ("cannot open display"): start it again, a bounded number of times.
+    for attempt in range(5):
+        proc = subprocess.Popen([app_path], env=env)
+        try:
+            proc.wait(timeout=3)
+        except subprocess.TimeoutExpired:
+            break
+        print(f"note: the app exited with status {proc.returncode} at start; starting it again", flush=True)
+        time.sleep(1)
     try:
         def app_on_bus():
             if proc.poll() is not None:
