@@ -163,8 +163,8 @@ def main():
 
         # The flow of issue "Workbench 1 of 3", read as text.
         checks = [
-            ("Model", "VsModelPage", "the model's embedding dimension",
-             lambda t: "dimension" in t.lower() or "128" in t),
+            ("Model", "VsModelPage", "the demo model's width after the Transformer",
+             lambda t: t.strip() == "128 dimensions"),
             ("Dataset", "VsDatasetPage", "the detected case of the demo dataset",
              lambda t: "Case 1" in t),
             ("Loss", "VsLossPage", "the chosen loss",
