@@ -147,6 +147,10 @@ struct _VsTryPage
   VsTrainingRecord *record;
   guint           n_metrics;
   guint           dims_generation;
+  gboolean        evaluating;
+  GArray         *dims;            /* gsize */
+  GArray         *dims_values[2];  /* double: base, trained */
+  char           *dims_metric;
 };
 
 G_DEFINE_FINAL_TYPE (VsTryPage, vs_try_page, ADW_TYPE_BIN)
@@ -164,6 +168,7 @@ static GParamSpec *properties[N_PROPS];
 static void update_output (VsTryPage *self);
 static void start_search (VsTryPage *self);
 static void show_matrices (VsTryPage *self);
+static void update_dims_chart (VsTryPage *self);
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -1143,8 +1148,8 @@ update_record (VsTryPage *self)
   clear_list (self->metrics_list);
   self->n_metrics = 0;
   g_clear_pointer (&self->record, vs_training_record_free);
-  gtk_widget_set_visible (self->dims_group, self->has_trained && is_matryoshka (self) &&
-                          vs_project_get (self->project, "eval") != NULL);
+  gtk_widget_set_visible (self->dims_group, is_matryoshka (self) &&
+                          vs_project_get (self->project, "eval.path") != NULL);
   if (!self->has_trained)
     {
       gtk_label_set_text (self->eval_status_label, _("Train the model to see its evaluation before and after"));
@@ -1174,11 +1179,268 @@ update_record (VsTryPage *self)
   gtk_widget_set_visible (GTK_WIDGET (self->metrics_list), self->n_metrics > 0);
 }
 
+/* The metric by embedding dimension (Matryoshka): the recipe's evaluator
+ * on its eval data at each of the loss's matryoshka_dims, for both models. */
+typedef struct
+{
+  Models    models;
+  guint     generation;
+  GArray   *dims;        /* gsize, as the loss lists them */
+  char     *metric;      /* the primary metric without its dim_ prefix */
+  GArray   *values[2];   /* double per dim: base, trained (NULL: no trained model) */
+} DimsJob;
+
+static void
+dims_job_free (gpointer data)
+{
+  DimsJob *job = data;
+
+  models_clear (&job->models);
+  g_clear_pointer (&job->dims, g_array_unref);
+  g_free (job->metric);
+  g_clear_pointer (&job->values[0], g_array_unref);
+  g_clear_pointer (&job->values[1], g_array_unref);
+  g_free (job);
+}
+
+static gboolean
+encode_for_eval (const char *const  *texts,
+                 gsize               n,
+                 VsEvalTextRole      role,
+                 float              *out,
+                 gpointer            user_data,
+                 GError            **error)
+{
+  VsModelRef *ref = user_data;
+  VsModel *model = vs_model_ref_get_model (ref);
+  const char *prompt = vs_model_get_prompt_for_role (model, vs_eval_text_role_name (role));
+  gboolean ok;
+
+  vs_model_ref_lock (ref);
+  ok = vs_model_encode_with_prompt (model, prompt, texts, n, 32, FALSE, out, error);
+  vs_model_ref_unlock (ref);
+  return ok;
+}
+
+static gpointer
+dims_worker (VsTask        *task,
+             gpointer       data,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  DimsJob *job = data;
+  DimsJob *res;
+  g_autoptr(VsRecipe) recipe = NULL;
+  g_autoptr(VsDataset) ds = NULL;
+  g_autoptr(VsEvaluator) ev = NULL;
+  g_autofree char *eval_path = NULL;
+  const cJSON *dims, *d;
+  cJSON *config;
+  const char *label;
+
+  (void) task;
+  recipe = vs_recipe_parse (job->models.recipe_text, strlen (job->models.recipe_text),
+                            job->models.recipe_name, job->models.base_dir, error);
+  if (recipe == NULL)
+    return NULL;
+  if (recipe->eval == NULL || recipe->eval->path == NULL || recipe->evaluator == NULL)
+    {
+      g_set_error_literal (error, VS_ERROR, VS_ERROR_INVALID,
+                           _("eval: the metric by dimension needs an eval dataset file and an evaluator"));
+      return NULL;
+    }
+  dims = cJSON_GetObjectItemCaseSensitive (recipe->loss->params, "matryoshka_dims");
+  if (!cJSON_IsArray (dims) || cJSON_GetArraySize (dims) == 0)
+    {
+      g_set_error_literal (error, VS_ERROR, VS_ERROR_INVALID, _("loss.params.matryoshka_dims: missing"));
+      return NULL;
+    }
+  if (!models_ensure (&job->models, cancellable, error))
+    return NULL;
+  ds = vs_dataset_load_limit (recipe->eval->path, recipe->eval->split, (gsize) MAX (recipe->eval->limit, 0), error);
+  if (ds == NULL)
+    return NULL;
+  config = cJSON_Duplicate (recipe->evaluator, TRUE);
+  if (recipe->eval->columns != NULL && cJSON_GetObjectItemCaseSensitive (config, "columns") == NULL)
+    {
+      cJSON *cols = cJSON_AddArrayToObject (config, "columns");
+
+      for (guint i = 0; recipe->eval->columns[i] != NULL; i++)
+        cJSON_AddItemToArray (cols, cJSON_CreateString (recipe->eval->columns[i]));
+    }
+  label = vs_recipe_dataset_label (recipe->eval);
+  if (label != NULL && cJSON_GetObjectItemCaseSensitive (config, "label") == NULL)
+    cJSON_AddStringToObject (config, "label", label);
+  cJSON_DeleteItemFromObjectCaseSensitive (config, "dims");
+  cJSON_AddItemToObject (config, "dims", cJSON_Duplicate (dims, TRUE));
+  ev = vs_evaluator_new (config, error);
+  cJSON_Delete (config);
+  if (ev == NULL)
+    {
+      g_prefix_error (error, "evaluator: ");
+      return NULL;
+    }
+  job->dims = g_array_new (FALSE, FALSE, sizeof (gsize));
+  cJSON_ArrayForEach (d, dims)
+    {
+      gsize v = (gsize) cJSON_GetNumberValue (d);
+
+      g_array_append_val (job->dims, v);
+    }
+  for (guint t = 0; t < 2; t++)
+    {
+      VsModelRef *ref = t == 0 ? job->models.base : job->models.trained;
+      g_autofree char *primary = NULL;
+      g_autofree char *prefix = NULL;
+      g_autofree char *head = NULL;
+      g_autofree char *tail = NULL;
+      const char *at;
+      cJSON *metrics;
+
+      if (ref == NULL)
+        continue;
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return NULL;
+      metrics = vs_evaluator_evaluate (ev, ds, vs_model_get_dimension (vs_model_ref_get_model (ref)),
+                                       encode_for_eval, ref, &primary, error);
+      if (metrics == NULL)
+        {
+          g_prefix_error (error, "%s", t == 0 ? _("Base model: ") : _("Trained model: "));
+          return NULL;
+        }
+      /* The primary key names the first dimension somewhere inside
+       * ("sts-dev_dim_128_spearman_cosine"): the same key at each dimension. */
+      prefix = g_strdup_printf ("dim_%" G_GSIZE_FORMAT "_", g_array_index (job->dims, gsize, 0));
+      at = primary != NULL ? strstr (primary, prefix) : NULL;
+      if (at == NULL)
+        {
+          cJSON_Delete (metrics);
+          g_set_error (error, VS_ERROR, VS_ERROR_FAILED, "evaluator: no metric per dimension (%s)",
+                       primary != NULL ? primary : "no primary metric");
+          return NULL;
+        }
+      head = g_strndup (primary, (gsize) (at - primary));
+      tail = g_strdup (at + strlen (prefix));
+      if (job->metric == NULL)
+        job->metric = g_strconcat (head, tail, NULL);
+      job->values[t] = g_array_new (FALSE, FALSE, sizeof (double));
+      for (guint i = 0; i < job->dims->len; i++)
+        {
+          g_autofree char *key = g_strdup_printf ("%sdim_%" G_GSIZE_FORMAT "_%s", head,
+                                                  g_array_index (job->dims, gsize, i), tail);
+          const cJSON *v = cJSON_GetObjectItemCaseSensitive (metrics, key);
+          double x = cJSON_IsNumber (v) ? v->valuedouble : NAN;
+
+          g_array_append_val (job->values[t], x);
+        }
+      cJSON_Delete (metrics);
+    }
+  res = g_new0 (DimsJob, 1);
+  *res = *job;
+  memset (job, 0, sizeof *job);
+  return res;
+}
+
+static void show_dims (VsTryPage *self, DimsJob *res);
+
+static void
+on_dims_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(VsTryPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  DimsJob *res = vs_task_finish (result, &error);
+
+  (void) source;
+  if (self->disposed)
+    {
+      g_clear_pointer (&res, dims_job_free);
+      return;
+    }
+  gtk_spinner_set_spinning (self->dims_spinner, FALSE);
+  gtk_widget_set_sensitive (self->dims_button, TRUE);
+  self->evaluating = FALSE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+  if (res == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+          !g_error_matches (error, VS_ERROR, VS_ERROR_CANCELLED))
+        gtk_label_set_text (self->dims_label, error->message);
+      return;
+    }
+  if (res->generation == self->dims_generation)
+    {
+      adopt_models (self, &res->models);
+      show_dims (self, res);
+    }
+  dims_job_free (res);
+}
+
+static void
+show_dims (VsTryPage *self,
+           DimsJob   *res)
+{
+  g_autoptr(GString) s = g_string_new (NULL);
+
+  g_clear_pointer (&self->dims_values[0], g_array_unref);
+  g_clear_pointer (&self->dims_values[1], g_array_unref);
+  g_clear_pointer (&self->dims, g_array_unref);
+  self->dims = g_array_ref (res->dims);
+  if (res->values[0] != NULL)
+    self->dims_values[0] = g_array_ref (res->values[0]);
+  if (res->values[1] != NULL)
+    self->dims_values[1] = g_array_ref (res->values[1]);
+  g_free (self->dims_metric);
+  self->dims_metric = g_strdup (res->metric);
+  g_string_append_printf (s, "%s", res->metric != NULL ? res->metric : "");
+  for (guint i = 0; i < res->dims->len; i++)
+    {
+      g_autofree char *b = res->values[0] != NULL ? format_value (g_array_index (res->values[0], double, i)) : NULL;
+      g_autofree char *t = res->values[1] != NULL ? format_value (g_array_index (res->values[1], double, i)) : NULL;
+
+      g_string_append_c (s, '\n');
+      if (t != NULL)
+        /* Translators: the metric at one embedding dimension: dimension, base model's value, trained model's. */
+        g_string_append_printf (s, _("%d dimensions: base %s, trained %s"),
+                                (int) g_array_index (res->dims, gsize, i), b, t);
+      else
+        /* Translators: the metric at one embedding dimension for the base model only. */
+        g_string_append_printf (s, _("%d dimensions: base %s"), (int) g_array_index (res->dims, gsize, i), b);
+    }
+  gtk_label_set_text (self->dims_label, s->str);
+  update_dims_chart (self);
+}
+
+static void
+start_dims (VsTryPage *self)
+{
+  DimsJob *job;
+
+  if (self->project == NULL || self->evaluating)
+    return;
+  job = g_new0 (DimsJob, 1);
+  models_init (self, &job->models);
+  job->generation = ++self->dims_generation;
+  self->evaluating = TRUE;
+  gtk_spinner_set_spinning (self->dims_spinner, TRUE);
+  gtk_widget_set_sensitive (self->dims_button, FALSE);
+  gtk_label_set_text (self->dims_label, _("Evaluating at each dimension…"));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+  vs_task_run (NULL, dims_worker, job, dims_job_free, dims_job_free,
+               self->cancellable, NULL, on_dims_done, g_object_ref (self));
+}
+
 static void
 on_dims_clicked (VsTryPage *self)
 {
-  /* The metric by dimension (Matryoshka) needs the VsChart widget. */
-  gtk_label_set_text (self->dims_label, _("Not available yet"));
+  start_dims (self);
+}
+
+static void
+update_dims_chart (VsTryPage *self)
+{
+  (void) self;
 }
 
 /* ---- 4. reproduce ------------------------------------------------------- */
@@ -1511,7 +1773,7 @@ gboolean
 vs_try_page_get_busy (VsTryPage *self)
 {
   g_return_val_if_fail (VS_IS_TRY_PAGE (self), FALSE);
-  return self->comparing || self->searching;
+  return self->comparing || self->searching || self->evaluating;
 }
 
 gboolean
@@ -1629,6 +1891,37 @@ vs_try_page_get_metric_delta (VsTryPage *self,
   g_return_val_if_fail (VS_IS_TRY_PAGE (self), NULL);
   row = gtk_list_box_get_row_at_index (self->metrics_list, (int) i);
   return row != NULL ? g_object_get_data (G_OBJECT (row), "delta-label") : NULL;
+}
+
+void
+vs_try_page_evaluate_dims (VsTryPage *self)
+{
+  g_return_if_fail (VS_IS_TRY_PAGE (self));
+  start_dims (self);
+}
+
+const double *
+vs_try_page_get_dims_values (VsTryPage *self,
+                             gboolean   trained,
+                             guint     *n,
+                             const gsize **dims)
+{
+  GArray *v;
+
+  g_return_val_if_fail (VS_IS_TRY_PAGE (self), NULL);
+  v = self->dims_values[trained ? 1 : 0];
+  if (n != NULL)
+    *n = v != NULL ? v->len : 0;
+  if (dims != NULL)
+    *dims = self->dims != NULL ? (const gsize *) (gpointer) self->dims->data : NULL;
+  return v != NULL ? (const double *) (gpointer) v->data : NULL;
+}
+
+const char *
+vs_try_page_get_dims_metric (VsTryPage *self)
+{
+  g_return_val_if_fail (VS_IS_TRY_PAGE (self), NULL);
+  return self->dims_metric;
 }
 
 GtkLabel *
@@ -1762,6 +2055,10 @@ vs_try_page_finalize (GObject *object)
   g_clear_pointer (&self->corpus, corpus_unref);
   g_free (self->corpus_file);
   g_clear_pointer (&self->record, vs_training_record_free);
+  g_clear_pointer (&self->dims, g_array_unref);
+  g_clear_pointer (&self->dims_values[0], g_array_unref);
+  g_clear_pointer (&self->dims_values[1], g_array_unref);
+  g_free (self->dims_metric);
   G_OBJECT_CLASS (vs_try_page_parent_class)->finalize (object);
 }
 

@@ -77,6 +77,15 @@ char       *vs_try_page_dup_metric       (VsTryPage   *self,
 GtkWidget  *vs_try_page_get_metric_delta (VsTryPage   *self,
                                           guint        i);
 GtkLabel   *vs_try_page_get_eval_status_label (VsTryPage *self);
+/* Matryoshka: evaluates at each of the loss's matryoshka_dims, as the
+ * Evaluate button does; then the primary metric's name and its value per
+ * dimension (n values, dims the dimensions) for a model. */
+void          vs_try_page_evaluate_dims   (VsTryPage    *self);
+const char   *vs_try_page_get_dims_metric (VsTryPage    *self);
+const double *vs_try_page_get_dims_values (VsTryPage    *self,
+                                           gboolean      trained,
+                                           guint        *n,
+                                           const gsize **dims);
 /* The command line shown (and copied). */
 const char *vs_try_page_get_command      (VsTryPage   *self);
 /* Writes the exported Python script to path, as the export dialog does. */

@@ -27,6 +27,7 @@
 #include "model/vs-model.h"
 #include "train/vs-recipe-base.h"
 #include "train/vs-trainer.h"
+#include "train/vs-training-record.h"
 
 #include "vs-application.h"
 #include "vs-try-page.h"
@@ -400,6 +401,43 @@ test_try_page (void)
   }
   vs_try_page_scroll_to (f.page, "eval");
   shot (&f, "try-page-evaluation");
+
+  /* Matryoshka: the metric by dimension; at the full 128 dimensions it is
+   * the record's baseline (base model) and final value (trained model). */
+  {
+    cJSON *loss = cJSON_CreateObject ();
+    cJSON *params = cJSON_AddObjectToObject (loss, "params");
+    cJSON *dims = cJSON_AddArrayToObject (params, "matryoshka_dims");
+    const VsRecordMetric *m;
+    g_autoptr(VsTrainingRecord) rec = vs_training_record_load (f.output_dir, &error);
+    const double *bv, *tv;
+    const gsize *dv = NULL;
+    guint n = 0;
+
+    g_assert_no_error (error);
+    cJSON_AddStringToObject (loss, "name", "MatryoshkaLoss");
+    cJSON_AddItemToObject (params, "loss", cJSON_Duplicate (vs_project_get (f.project, "loss"), TRUE));
+    cJSON_AddItemToArray (dims, cJSON_CreateNumber (128));
+    cJSON_AddItemToArray (dims, cJSON_CreateNumber (64));
+    cJSON_AddItemToArray (dims, cJSON_CreateNumber (32));
+    vs_project_set (f.project, "loss", loss);
+    g_assert_nonnull (vs_project_get_recipe (f.project));
+    vs_try_page_evaluate_dims (f.page);
+    vs_gui_wait_for (page_idle, f.page, "the evaluation by dimension");
+    g_assert_cmpstr (vs_try_page_get_dims_metric (f.page), ==, "sts-dev_spearman_cosine");
+    bv = vs_try_page_get_dims_values (f.page, FALSE, &n, &dv);
+    tv = vs_try_page_get_dims_values (f.page, TRUE, NULL, NULL);
+    g_assert_cmpuint (n, ==, 3);
+    g_assert_cmpuint (dv[0], ==, 128);
+    g_assert_cmpuint (dv[2], ==, 32);
+    m = vs_training_record_find_metric (rec, "sts-dev_spearman_cosine");
+    g_test_message ("dim 128: base %.9g (record %.9g), trained %.9g (record %.9g); dim 32: %.9g, %.9g",
+                    bv[0], m->baseline, tv[0], m->final, bv[2], tv[2]);
+    g_assert_cmpfloat_with_epsilon (bv[0], m->baseline, 1e-5);
+    g_assert_cmpfloat_with_epsilon (tv[0], m->final, 1e-5);
+    g_assert_true (isfinite (bv[2]) && isfinite (tv[2]));
+    shot (&f, "try-page-matryoshka");
+  }
 
   /* Reproduce: the command line and the exported script. */
   {
