@@ -184,6 +184,7 @@ recipe_filter (void)
   GtkFileFilter *filter = gtk_file_filter_new ();
 
   gtk_file_filter_set_name (filter, _("Vectorsmith projects (recipe JSON)"));
+  gtk_file_filter_add_mime_type (filter, "application/x-vectorsmith-project");
   gtk_file_filter_add_mime_type (filter, "application/json");
   gtk_file_filter_add_suffix (filter, "json");
   return filter;
@@ -278,7 +279,10 @@ save_as (VsWindow *self,
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
   name = vs_project_get_file (self->project) != NULL
          ? g_path_get_basename (vs_project_get_file (self->project))
-         : g_strdup ("recipe.json");
+         /* Translators: the file name Save As suggests for a new project;
+          * keep the .vectorsmith.json ending, it tells the file manager to
+          * open the file with Vectorsmith. */
+         : g_strdup (_("Untitled project.vectorsmith.json"));
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
   g_object_set_data (G_OBJECT (dialog), "close-after", GINT_TO_POINTER (close_after));
