@@ -1659,6 +1659,12 @@ vs_try_page_recheck_output (VsTryPage *self)
   update_reproduce (self);
   if (had != self->has_trained)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HAS_TRAINED]);
+  /* What is shown was computed with the previous trained model (or none):
+   * compute it again with this one. */
+  if (self->sims[0] != NULL && !self->comparing)
+    start_compare (self);
+  if (gtk_widget_get_visible (self->results_box))
+    start_search (self);
 }
 
 static void
@@ -1696,6 +1702,22 @@ on_project_notify (VsTryPage *self)
   update_output (self);
 }
 
+/* A whole new document (load): every section again. */
+static void
+on_document_changed (VsProject  *project,
+                     const char *key,
+                     VsTryPage  *self)
+{
+  (void) project;
+  if (key != NULL)
+    return;
+  g_clear_pointer (&self->corpus_file, g_free);
+  on_model_changed (self);
+  update_output (self);
+  update_corpus_source (self);
+  update_record (self);
+}
+
 static void
 on_map (VsTryPage *self)
 {
@@ -1730,6 +1752,7 @@ vs_try_page_set_project (VsTryPage *self,
       g_signal_connect_swapped (project, "changed::loss", G_CALLBACK (update_record), self);
       g_signal_connect_swapped (project, "notify::dirty", G_CALLBACK (on_project_notify), self);
       g_signal_connect_swapped (project, "notify::file", G_CALLBACK (on_project_notify), self);
+      g_signal_connect (project, "changed", G_CALLBACK (on_document_changed), self);
       on_model_changed (self);
       update_output (self);
       update_corpus_source (self);
