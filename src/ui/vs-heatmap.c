@@ -32,6 +32,11 @@ struct _VsHeatmap
   double     lo;
   double     hi;
   gboolean   diverging;
+
+  /* heatmap_layout's text measurements, kept until labels or style change:
+   * tooltips and cell_at ask for every pointer position. */
+  gboolean   metrics_valid;
+  double     metrics[3]; /* title_h, font_h, label_w */
 };
 
 G_DEFINE_FINAL_TYPE (VsHeatmap, vs_heatmap, GTK_TYPE_WIDGET)
@@ -87,7 +92,8 @@ heatmap_color (double   value,
     {
       double t = hi > lo ? (value - lo) / (hi - lo) : 0.5;
 
-      mix (&seq_start, &seq_end, t, color);
+      /* In dark mode the scale starts from a dark neutral, so low values recede. */
+      mix (dark ? &neutral_dark : &seq_start, &seq_end, t, color);
     }
   else
     {
@@ -160,26 +166,40 @@ heatmap_layout (VsHeatmap     *self,
                 HeatmapLayout *l)
 {
   GtkWidget *widget = GTK_WIDGET (self);
-  g_autoptr(PangoLayout) probe = make_layout (widget, "0", FALSE, 0.83);
-  int pw, ph;
 
   memset (l, 0, sizeof *l);
-  pango_layout_get_pixel_size (probe, &pw, &ph);
-  l->font_h = ph;
-  if (self->title != NULL && self->title[0] != '\0')
+  if (self->metrics_valid)
     {
-      g_autoptr(PangoLayout) title = make_layout (widget, self->title, TRUE, 1.0);
-
-      pango_layout_get_pixel_size (title, &pw, &ph);
-      l->title_h = ph;
+      l->title_h = self->metrics[0];
+      l->font_h = self->metrics[1];
+      l->label_w = self->metrics[2];
     }
-  for (guint r = 0; r < self->n_rows; r++)
+  else
     {
-      g_autofree char *text = short_label (self->row_labels[r]);
-      g_autoptr(PangoLayout) label = make_layout (widget, text, FALSE, 0.83);
+      g_autoptr(PangoLayout) probe = make_layout (widget, "0", FALSE, 0.83);
+      int pw, ph;
 
-      pango_layout_get_pixel_size (label, &pw, &ph);
-      l->label_w = MAX (l->label_w, pw);
+      pango_layout_get_pixel_size (probe, &pw, &ph);
+      l->font_h = ph;
+      if (self->title != NULL && self->title[0] != '\0')
+        {
+          g_autoptr(PangoLayout) title = make_layout (widget, self->title, TRUE, 1.0);
+
+          pango_layout_get_pixel_size (title, &pw, &ph);
+          l->title_h = ph;
+        }
+      for (guint r = 0; r < self->n_rows; r++)
+        {
+          g_autofree char *text = short_label (self->row_labels[r]);
+          g_autoptr(PangoLayout) label = make_layout (widget, text, FALSE, 0.83);
+
+          pango_layout_get_pixel_size (label, &pw, &ph);
+          l->label_w = MAX (l->label_w, pw);
+        }
+      self->metrics[0] = l->title_h;
+      self->metrics[1] = l->font_h;
+      self->metrics[2] = l->label_w;
+      self->metrics_valid = TRUE;
     }
   l->gx = PAD + l->label_w + 8;
   l->gy = PAD + (l->title_h > 0 ? l->title_h + 6 : 0) + l->font_h + 4;
@@ -219,6 +239,7 @@ vs_heatmap_set_title (VsHeatmap  *self,
     return;
   g_free (self->title);
   self->title = g_strdup (title);
+  self->metrics_valid = FALSE;
   update_accessible (self);
   gtk_widget_queue_resize (GTK_WIDGET (self));
 }
@@ -263,6 +284,7 @@ vs_heatmap_set_matrix (VsHeatmap          *self,
     self->values = g_memdup2 (values, (gsize) n_rows * n_cols * sizeof (float));
   self->row_labels = copy_labels (row_labels, n_rows);
   self->col_labels = copy_labels (col_labels, n_cols);
+  self->metrics_valid = FALSE;
   update_accessible (self);
   gtk_widget_queue_resize (GTK_WIDGET (self));
 }
@@ -532,6 +554,14 @@ query_tooltip_cb (GtkWidget  *widget,
 }
 
 static void
+vs_heatmap_css_changed (GtkWidget         *widget,
+                        GtkCssStyleChange *change)
+{
+  VS_HEATMAP (widget)->metrics_valid = FALSE;
+  GTK_WIDGET_CLASS (vs_heatmap_parent_class)->css_changed (widget, change);
+}
+
+static void
 vs_heatmap_finalize (GObject *object)
 {
   VsHeatmap *self = VS_HEATMAP (object);
@@ -552,6 +582,7 @@ vs_heatmap_class_init (VsHeatmapClass *klass)
   object_class->finalize = vs_heatmap_finalize;
   widget_class->snapshot = vs_heatmap_snapshot;
   widget_class->measure = vs_heatmap_measure;
+  widget_class->css_changed = vs_heatmap_css_changed;
   gtk_widget_class_set_css_name (widget_class, "heatmap");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
 }
