@@ -1196,6 +1196,32 @@ vs_chart_snapshot (GtkWidget   *widget,
           GdkRGBA border = fg;
 
           gtk_snapshot_append_color (snapshot, &axis, &GRAPHENE_RECT_INIT (x, l.y0, 1, l.y1 - l.y0));
+          /* A ringed dot on every visible series at the step read out. */
+          cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (l.x0 - 8, l.y0 - 8,
+                                                                          l.x1 - l.x0 + 16, l.y1 - l.y0 + 16));
+          for (guint i = 0; i < self->series->len; i++)
+            {
+              Series *s = g_ptr_array_index (self->series, i);
+              int j = s->visible ? series_nearest (s, snapped) : -1;
+              double v, sx;
+              GdkRGBA color;
+
+              if (j < 0)
+                continue;
+              v = g_array_index (s->values, double, j);
+              if (s->smoothable && self->smoothing > 0)
+                v = series_smoothed_at (s, j, self->smoothing);
+              sx = px_of_step (&l, g_array_index (s->steps, double, j));
+              gdk_rgba_parse (&color, palette[s->color]);
+              cairo_new_sub_path (cr);
+              cairo_arc (cr, sx, py_of_value (&l, v), 4.5, 0, 2 * G_PI);
+              gdk_cairo_set_source_rgba (cr, &card);
+              cairo_fill_preserve (cr);
+              gdk_cairo_set_source_rgba (cr, &color);
+              cairo_set_line_width (cr, 2);
+              cairo_stroke (cr);
+            }
+          cairo_destroy (cr);
           pango_layout_set_width (layout, (int) ((max_w - 12) * PANGO_SCALE));
           pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
           layout_size (layout, &tw, &th);

@@ -547,7 +547,6 @@ static void
 test_many_points (Fixture       *f,
                   gconstpointer  data)
 {
-  g_autoptr(GdkPaintable) paintable = NULL;
   gint64 start, appended, drawn;
 
   vs_chart_set_title (f->chart, "Gradient norm");
@@ -559,23 +558,23 @@ test_many_points (Fixture       *f,
   for (guint i = 0; i < 10000; i++)
     g_assert_true (vs_chart_append (f->chart, "grad_norm", i, 1 + sin (i / 300.0) + (i % 7) * 0.05));
   appended = g_get_monotonic_time ();
-  paintable = gtk_widget_paintable_new (GTK_WIDGET (f->chart));
+  /* The snapshot vfunc itself, as a frame runs it (the paintable would
+   * hand back the cached node). */
   for (guint round = 0; round < 10; round++)
     {
       g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
       GskRenderNode *node;
 
-      gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot),
-                              gtk_widget_get_width (GTK_WIDGET (f->chart)),
-                              gtk_widget_get_height (GTK_WIDGET (f->chart)));
+      GTK_WIDGET_GET_CLASS (f->chart)->snapshot (GTK_WIDGET (f->chart), snapshot);
       node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+      g_assert_nonnull (node);
       g_clear_pointer (&node, gsk_render_node_unref);
     }
   drawn = g_get_monotonic_time ();
   g_test_message ("10000 appends: %.1f ms; 10 snapshots: %.1f ms",
                   (appended - start) / 1000.0, (drawn - appended) / 1000.0);
   g_assert_cmpint (appended - start, <, 100 * 1000);
-  g_assert_cmpint (drawn - appended, <, 2000 * 1000);
+  g_assert_cmpint (drawn - appended, <, 10 * 100 * 1000);   /* 100 ms a frame, even on a loaded CI box */
   g_assert_cmpuint (vs_chart_get_n_points (f->chart, "grad_norm"), ==, 10000);
   show_and_shoot (f, "chart-many");
 }
