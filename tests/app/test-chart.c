@@ -542,6 +542,71 @@ test_training_chart (Fixture       *f,
   }
 }
 
+/* The chart's click gesture, as the pointer would drive it. */
+static GtkGesture *
+find_click (GtkWidget *widget)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_GESTURE_CLICK (controller))
+        return GTK_GESTURE (controller);
+    }
+  return NULL;
+}
+
+static void
+test_legend_and_smoothing (Fixture       *f,
+                           gconstpointer  data)
+{
+  GtkGesture *click;
+  GtkAdjustment *adjustment = gtk_adjustment_new (0, 0, 0.999, 0.01, 0.1, 0);
+  double left, right;
+  int height;
+  gboolean toggled = FALSE;
+
+  fill_training (f->chart);
+  show_and_shoot (f, "chart-training-plain");
+  plot_edges (f->chart, &left, &right);
+  height = gtk_widget_get_height (GTK_WIDGET (f->chart));
+  click = find_click (GTK_WIDGET (f->chart));
+  g_assert_nonnull (click);
+
+  /* A click in the plot toggles nothing. */
+  g_signal_emit_by_name (click, "pressed", 1, (left + right) / 2, 40.0);
+  g_assert_true (vs_chart_get_series_visible (f->chart, "loss"));
+
+  /* The first legend entry sits under the plot's left edge, in the bottom
+   * row: walking up from the bottom, a click there hides "loss". */
+  for (int y = height - 1; y > height - 40 && !toggled; y--)
+    {
+      g_signal_emit_by_name (click, "pressed", 1, left + 4, (double) y);
+      toggled = !vs_chart_get_series_visible (f->chart, "loss");
+    }
+  g_assert_true (toggled);
+  g_assert_true (vs_chart_get_series_visible (f->chart, "eval_loss"));
+  show_and_shoot (f, "chart-legend-hidden");
+  {
+    g_autofree char *summary = vs_chart_dup_summary (f->chart);
+    g_autofree char *readout = vs_chart_dup_readout (f->chart, 1000);
+
+    g_assert_nonnull (strstr (summary, "(hidden)"));
+    g_assert_null (strstr (readout, "Training loss"));
+    g_assert_nonnull (strstr (readout, "Evaluation loss"));
+  }
+
+  /* A GtkScale's adjustment binds to "smoothing". */
+  g_object_bind_property (adjustment, "value", f->chart, "smoothing", G_BINDING_BIDIRECTIONAL);
+  gtk_adjustment_set_value (adjustment, 0.75);
+  g_assert_cmpfloat (vs_chart_get_smoothing (f->chart), ==, 0.75);
+  vs_chart_set_smoothing (f->chart, 0.25);
+  g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), ==, 0.25);
+  g_object_unref (g_object_ref_sink (adjustment));
+}
+
 /* 10,000 points append in O(1) each and draw in one pass over the columns. */
 static void
 test_many_points (Fixture       *f,
@@ -604,6 +669,8 @@ main (int   argc,
                   fixture_set_up, test_training_chart, fixture_tear_down);
       g_test_add ("/chart/training-dark", Fixture, GINT_TO_POINTER (TRUE),
                   fixture_set_up, test_training_chart, fixture_tear_down);
+      g_test_add ("/chart/legend-smoothing", Fixture, GINT_TO_POINTER (FALSE),
+                  fixture_set_up, test_legend_and_smoothing, fixture_tear_down);
       g_test_add ("/chart/many-points", Fixture, GINT_TO_POINTER (FALSE),
                   fixture_set_up, test_many_points, fixture_tear_down);
     }
