@@ -542,6 +542,48 @@ test_training_chart (Fixture       *f,
   }
 }
 
+typedef struct
+{
+  VsChart *chart;
+  char    *want;
+} Described;
+
+static gboolean
+description_is (gpointer data)
+{
+  Described *d = data;
+  g_autofree char *mismatch = gtk_test_accessible_check_property (GTK_ACCESSIBLE (d->chart),
+                                                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                                                   d->want);
+
+  return mismatch == NULL;
+}
+
+/* An image named by its title, described by the summary once points stop
+ * arriving for a moment (the description is throttled). */
+static void
+test_accessible (Fixture       *f,
+                 gconstpointer  data)
+{
+  Described d = { f->chart, NULL };
+
+  vs_chart_set_title (f->chart, "Loss");
+  gtk_test_accessible_assert_role (GTK_ACCESSIBLE (f->chart), GTK_ACCESSIBLE_ROLE_IMG);
+  gtk_test_accessible_assert_property (GTK_ACCESSIBLE (f->chart), GTK_ACCESSIBLE_PROPERTY_LABEL, "Loss");
+  fill_training (f->chart);
+  show_and_shoot (f, "chart-accessible");
+  d.want = vs_chart_dup_summary (f->chart);
+  g_assert_nonnull (strstr (d.want, "2000 points"));
+  vs_gui_wait_for (description_is, &d, "the chart's description to follow its points");
+  g_free (d.want);
+
+  g_assert_true (vs_chart_append (f->chart, "eval_loss", 2100, 0.4));
+  d.want = vs_chart_dup_summary (f->chart);
+  g_assert_nonnull (strstr (d.want, "11 points, last 0.4 at step 2100"));
+  vs_gui_wait_for (description_is, &d, "the chart's description to take the new point");
+  g_free (d.want);
+}
+
 /* The chart's click gesture, as the pointer would drive it. */
 static GtkGesture *
 find_click (GtkWidget *widget)
@@ -671,6 +713,8 @@ main (int   argc,
                   fixture_set_up, test_training_chart, fixture_tear_down);
       g_test_add ("/chart/legend-smoothing", Fixture, GINT_TO_POINTER (FALSE),
                   fixture_set_up, test_legend_and_smoothing, fixture_tear_down);
+      g_test_add ("/chart/accessible", Fixture, GINT_TO_POINTER (FALSE),
+                  fixture_set_up, test_accessible, fixture_tear_down);
       g_test_add ("/chart/many-points", Fixture, GINT_TO_POINTER (FALSE),
                   fixture_set_up, test_many_points, fixture_tear_down);
     }

@@ -334,6 +334,16 @@ test_similarity (Fixture       *f,
 
   show_and_shoot (f, GPOINTER_TO_INT (data) ? "heatmap-similarity-dark" : "heatmap-similarity");
   check_geometry (f->map, 5);
+
+  /* A screen reader gets an image named by the title, described by every value. */
+  {
+    g_autofree char *text = vs_heatmap_dup_text (f->map);
+
+    gtk_test_accessible_assert_role (GTK_ACCESSIBLE (f->map), GTK_ACCESSIBLE_ROLE_IMG);
+    gtk_test_accessible_assert_property (GTK_ACCESSIBLE (f->map), GTK_ACCESSIBLE_PROPERTY_LABEL, "Base model");
+    gtk_test_accessible_assert_property (GTK_ACCESSIBLE (f->map), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text);
+    g_assert_true (gtk_widget_get_has_tooltip (GTK_WIDGET (f->map)));
+  }
 }
 
 static void
