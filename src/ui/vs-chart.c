@@ -48,6 +48,7 @@ struct _VsChart
   double     range_lo;
   double     range_hi;
   double     hover_step; /* NaN: no hover */
+  gboolean   fractional_steps; /* some step is not an integer */
   guint      summary_id;
 };
 
@@ -387,6 +388,7 @@ chart_layout (VsChart     *self,
   GtkWidget *widget = GTK_WIDGET (self);
   g_autoptr(PangoLayout) probe = make_layout (widget, "0", FALSE, 0.83);
   double dxlo, dxhi, dylo, dyhi, ylabel_w = 0, ystep;
+  guint max_y;
 
   memset (l, 0, sizeof *l);
   l->width = width;
@@ -416,7 +418,13 @@ chart_layout (VsChart     *self,
       dylo = 0;
       dyhi = 1;
     }
-  l->n_yticks = vs_chart_nice_ticks (dylo, dyhi, MAX_Y_TICKS, l->yticks, &l->ylo, &l->yhi);
+  /* Rows first: the plot's height decides how many value ticks fit
+   * (one per 28 px), its width how many step ticks (one per 70 px). */
+  l->y0 = PAD + (l->title_h > 0 ? l->title_h + 8 : 0) + l->font_h / 2;
+  l->legend_y = height - PAD - MAX (l->font_h, SWATCH);
+  l->y1 = MAX (l->y0 + 1, l->legend_y - 8 - l->font_h - 4);
+  max_y = (guint) CLAMP (floor ((l->y1 - l->y0) / 28) + 1, 2, MAX_Y_TICKS);
+  l->n_yticks = vs_chart_nice_ticks (dylo, dyhi, max_y, l->yticks, &l->ylo, &l->yhi);
   ystep = l->n_yticks > 1 ? l->yticks[1] - l->yticks[0] : 1;
   for (guint i = 0; i < l->n_yticks; i++)
     {
@@ -427,22 +435,51 @@ chart_layout (VsChart     *self,
       layout_size (tick, &w, NULL);
       ylabel_w = MAX (ylabel_w, w);
     }
+  l->x0 = PAD + ylabel_w + 6;
+  l->x1 = MAX (l->x0 + 1, width - PAD - 14);
 
   {
     double xt[MAX_X_TICKS + 2];
-    guint n = vs_chart_nice_ticks (l->xlo, l->xhi, MAX_X_TICKS, xt, NULL, NULL);
+    guint max_x = (guint) CLAMP (floor ((l->x1 - l->x0) / 70) + 1, 2, MAX_X_TICKS);
+    guint n = vs_chart_nice_ticks (l->xlo, l->xhi, max_x, xt, NULL, NULL);
 
-    /* The step axis shows exactly [xlo, xhi]: only the ticks inside it. */
+    /* The step axis shows exactly [xlo, xhi]: only the ticks inside it,
+     * and no half steps while every logged step is a whole one. */
     for (guint i = 0; i < n && l->n_xticks < MAX_X_TICKS; i++)
-      if (xt[i] >= l->xlo - 1e-9 * (l->xhi - l->xlo) && xt[i] <= l->xhi + 1e-9 * (l->xhi - l->xlo))
+      if ((self->fractional_steps || xt[i] == round (xt[i])) &&
+          xt[i] >= l->xlo - 1e-9 * (l->xhi - l->xlo) && xt[i] <= l->xhi + 1e-9 * (l->xhi - l->xlo))
         l->xticks[l->n_xticks++] = xt[i];
   }
+}
 
-  l->x0 = PAD + ylabel_w + 6;
-  l->x1 = MAX (l->x0 + 1, width - PAD - 14);
-  l->y0 = PAD + (l->title_h > 0 ? l->title_h + 8 : 0) + l->font_h / 2;
-  l->legend_y = height - PAD - MAX (l->font_h, SWATCH);
-  l->y1 = MAX (l->y0 + 1, l->legend_y - 8 - l->font_h - 4);
+/* Where each legend entry starts and how wide its label may be: labels
+ * share what is left of the row when they do not all fit. */
+static void
+legend_entries (VsChart           *self,
+                const ChartLayout *l,
+                double            *xs,
+                double            *label_ws)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  guint n = self->series->len;
+  double total = 0, avail = l->width - PAD - l->x0, cap = G_MAXDOUBLE, x = l->x0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      Series *s = g_ptr_array_index (self->series, i);
+      g_autoptr(PangoLayout) label = make_layout (widget, s->label, FALSE, 0.83);
+
+      layout_size (label, &label_ws[i], NULL);
+      total += SWATCH + 4 + label_ws[i] + (i > 0 ? LEGEND_GAP : 0);
+    }
+  if (n > 0 && total > avail)
+    cap = MAX (24, (avail - n * (SWATCH + 4) - (n - 1) * LEGEND_GAP) / n);
+  for (guint i = 0; i < n; i++)
+    {
+      label_ws[i] = MIN (label_ws[i], cap);
+      xs[i] = x;
+      x += SWATCH + 4 + label_ws[i] + LEGEND_GAP;
+    }
 }
 
 static inline double
@@ -601,6 +638,8 @@ vs_chart_append (VsChart    *self,
           return TRUE;
         }
     }
+  if (step != floor (step))
+    self->fractional_steps = TRUE;
   g_array_append_val (s->steps, step);
   g_array_append_val (s->values, value);
   queue_summary (self);
@@ -652,6 +691,7 @@ vs_chart_clear (VsChart *self)
       g_array_set_size (s->values, 0);
     }
   self->hover_step = NAN;
+  self->fractional_steps = FALSE;
   queue_summary (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
@@ -1069,7 +1109,7 @@ vs_chart_snapshot (GtkWidget   *widget,
   GdkRGBA fg, card, grid, axis, dim;
   ChartLayout l;
   cairo_t *cr;
-  double ystep, xstep, legend_x;
+  double ystep, xstep;
 
   if (width <= 0 || height <= 0)
     return;
@@ -1159,27 +1199,33 @@ vs_chart_snapshot (GtkWidget   *widget,
   cairo_destroy (cr);
 
   /* Legend: a swatch and the label per series; hidden ones dimmed. */
-  legend_x = l.x0;
-  for (guint i = 0; i < self->series->len; i++)
-    {
-      Series *s = g_ptr_array_index (self->series, i);
-      g_autoptr(PangoLayout) label = make_layout (widget, s->label, FALSE, 0.83);
-      GdkRGBA color, text = fg;
-      double tw, th, row_h = MAX (l.font_h, SWATCH);
+  {
+    g_autofree double *xs = g_new (double, self->series->len + 1);
+    g_autofree double *ws = g_new (double, self->series->len + 1);
 
-      gdk_rgba_parse (&color, palette[s->color]);
-      if (!s->visible)
-        {
-          color.alpha = 0.25f;
-          text.alpha *= 0.45f;
-        }
-      layout_size (label, &tw, &th);
-      gtk_snapshot_append_color (snapshot, &color,
-                                 &GRAPHENE_RECT_INIT (legend_x, l.legend_y + (row_h - SWATCH) / 2,
-                                                      SWATCH, SWATCH));
-      draw_text (snapshot, label, legend_x + SWATCH + 4, l.legend_y + (row_h - th) / 2, &text);
-      legend_x += SWATCH + 4 + tw + LEGEND_GAP;
-    }
+    legend_entries (self, &l, xs, ws);
+    for (guint i = 0; i < self->series->len; i++)
+      {
+        Series *s = g_ptr_array_index (self->series, i);
+        g_autoptr(PangoLayout) label = make_layout (widget, s->label, FALSE, 0.83);
+        GdkRGBA color, text = fg;
+        double th, row_h = MAX (l.font_h, SWATCH);
+
+        gdk_rgba_parse (&color, palette[s->color]);
+        if (!s->visible)
+          {
+            color.alpha = 0.25f;
+            text.alpha *= 0.45f;
+          }
+        pango_layout_set_width (label, (int) (ceil (ws[i]) * PANGO_SCALE));
+        pango_layout_set_ellipsize (label, PANGO_ELLIPSIZE_END);
+        layout_size (label, NULL, &th);
+        gtk_snapshot_append_color (snapshot, &color,
+                                   &GRAPHENE_RECT_INIT (xs[i], l.legend_y + (row_h - SWATCH) / 2,
+                                                        SWATCH, SWATCH));
+        draw_text (snapshot, label, xs[i] + SWATCH + 4, l.legend_y + (row_h - th) / 2, &text);
+      }
+  }
 
   /* Hover: a rule at the nearest logged step and the read-out in a card. */
   if (isfinite (self->hover_step))
@@ -1292,26 +1338,24 @@ pressed_cb (GtkGestureClick *click,
 {
   GtkWidget *widget = GTK_WIDGET (self);
   ChartLayout l;
-  double legend_x;
+  g_autofree double *xs = NULL;
+  g_autofree double *ws = NULL;
 
   chart_layout (self, gtk_widget_get_width (widget), gtk_widget_get_height (widget), &l);
   if (y < l.legend_y - 2 || y > l.legend_y + MAX (l.font_h, SWATCH) + 2)
     return;
-  legend_x = l.x0;
+  xs = g_new (double, self->series->len + 1);
+  ws = g_new (double, self->series->len + 1);
+  legend_entries (self, &l, xs, ws);
   for (guint i = 0; i < self->series->len; i++)
     {
       Series *s = g_ptr_array_index (self->series, i);
-      g_autoptr(PangoLayout) label = make_layout (widget, s->label, FALSE, 0.83);
-      double tw, entry_w;
 
-      layout_size (label, &tw, NULL);
-      entry_w = SWATCH + 4 + tw;
-      if (x >= legend_x - 2 && x <= legend_x + entry_w + 2)
+      if (x >= xs[i] - 2 && x <= xs[i] + SWATCH + 4 + ws[i] + 2)
         {
           vs_chart_set_series_visible (self, s->id, !s->visible);
           return;
         }
-      legend_x += entry_w + LEGEND_GAP;
     }
 }
 

@@ -459,6 +459,30 @@ test_one_point_chart (Fixture       *f,
   show_and_shoot (f, "chart-one-point");
 }
 
+static void fill_training (VsChart *chart);
+
+/* At its minimum size (200×140) everything still fits: title, ticks, legend, read-out. */
+static void
+test_small_chart (Fixture       *f,
+                  gconstpointer  data)
+{
+  int min, nat;
+
+  /* gtk_widget_measure counts the margins the fixture gives it (6 each side). */
+  gtk_widget_measure (GTK_WIDGET (f->chart), GTK_ORIENTATION_HORIZONTAL, -1, &min, &nat, NULL, NULL);
+  g_assert_cmpint (min, ==, 200 + 12);
+  g_assert_cmpint (nat, ==, 480 + 12);
+  gtk_widget_measure (GTK_WIDGET (f->chart), GTK_ORIENTATION_VERTICAL, -1, &min, &nat, NULL, NULL);
+  g_assert_cmpint (min, ==, 140 + 12);
+  g_assert_cmpint (nat, ==, 220 + 12);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1, 1);
+  gtk_widget_set_vexpand (GTK_WIDGET (f->chart), FALSE);
+  fill_training (f->chart);
+  vs_chart_set_hover_step (f->chart, 1500);
+  show_and_shoot (f, "chart-small");
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (f->chart)), <=, 480);
+}
+
 /* The leftmost and rightmost x inside the plot, found through step_at_x. */
 static void
 plot_edges (VsChart *chart,
@@ -707,6 +731,8 @@ main (int   argc,
                   fixture_set_up, test_empty_chart, fixture_tear_down);
       g_test_add ("/chart/one-point", Fixture, GINT_TO_POINTER (FALSE),
                   fixture_set_up, test_one_point_chart, fixture_tear_down);
+      g_test_add ("/chart/small", Fixture, GINT_TO_POINTER (FALSE),
+                  fixture_set_up, test_small_chart, fixture_tear_down);
       g_test_add ("/chart/training", Fixture, GINT_TO_POINTER (FALSE),
                   fixture_set_up, test_training_chart, fixture_tear_down);
       g_test_add ("/chart/training-dark", Fixture, GINT_TO_POINTER (TRUE),
