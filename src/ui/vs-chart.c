@@ -206,9 +206,11 @@ vs_chart_ema (const double *values,
 
   g_return_if_fail (n == 0 || (values != NULL && out != NULL));
 
+  /* [0, 1): a weight of 1 would never move off 0 (and divide by 0). */
   if (!(smoothing >= 0))
     smoothing = 0;
-  smoothing = MIN (smoothing, 0.999);
+  if (smoothing >= 1)
+    smoothing = 0.999;
   for (gsize i = 0; i < n; i++)
     {
       if (!isfinite (values[i]))

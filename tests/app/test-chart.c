@@ -148,7 +148,7 @@ test_ema (void)
 {
   g_autoptr(GRand) rand = g_rand_new_with_seed (7);
   double values[500], got[500], want[500];
-  static const double weights[] = { 0.0, 0.3, 0.6, 0.9, 0.99, 0.999 };
+  static const double weights[] = { 0.0, 0.3, 0.6, 0.9, 0.99, 0.999, 0.9999 };
 
   for (guint i = 0; i < G_N_ELEMENTS (values); i++)
     values[i] = 3 * exp (-(double) i / 100) + g_rand_double_range (rand, -0.5, 0.5);
@@ -193,6 +193,16 @@ test_ema (void)
     /* last = 0.5·1 + 0.5·4 = 2.5; debias 1 − 0.25 → 3.333… */
     g_assert_cmpfloat_with_epsilon (o[2], 2.5 / 0.75, 1e-12);
   }
+  /* Out-of-range weights stay finite: below 0 is 0, 1 or more is 0.999. */
+  vs_chart_ema (values, 50, -1, got);
+  for (guint i = 0; i < 50; i++)
+    if (isfinite (values[i]))
+      g_assert_cmpfloat (got[i], ==, values[i]);
+  vs_chart_ema (values, 50, 1.0, got);
+  reference_ema (values, 50, 0.999, want);
+  for (guint i = 0; i < 50; i++)
+    if (isfinite (values[i]))
+      g_assert_cmpfloat (fabs (got[i] - want[i]), <=, 1e-12);
   vs_chart_ema (NULL, 0, 0.5, NULL);
 }
 
