@@ -618,6 +618,73 @@ test_accessible (Fixture       *f,
   g_free (d.want);
 }
 
+/* What the chart draws now, as bytes (the snapshot vfunc, as a frame runs it). */
+static GBytes *
+render_bytes (VsChart *chart)
+{
+  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+  GskRenderNode *node;
+  GBytes *bytes;
+
+  GTK_WIDGET_GET_CLASS (chart)->snapshot (GTK_WIDGET (chart), snapshot);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  g_assert_nonnull (node);
+  bytes = gsk_render_node_serialize (node);
+  gsk_render_node_unref (node);
+  return bytes;
+}
+
+static GtkEventController *
+find_motion (GtkWidget *widget)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_EVENT_CONTROLLER_MOTION (controller))
+        return GTK_EVENT_CONTROLLER (controller);
+    }
+  return NULL;
+}
+
+/* The pointer drives the same hover as vs_chart_set_hover_step: moving to
+ * the x of step ~800 draws what hovering step 800 draws; leaving clears. */
+static void
+test_pointer_hover (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GBytes) plain = NULL;
+  g_autoptr(GBytes) by_step = NULL;
+  g_autoptr(GBytes) by_pointer = NULL;
+  g_autoptr(GBytes) after_leave = NULL;
+  GtkEventController *motion;
+  double left, right, x;
+
+  fill_training (f->chart);
+  show_and_shoot (f, "chart-pointer-hover");
+  plot_edges (f->chart, &left, &right);
+  motion = find_motion (GTK_WIDGET (f->chart));
+  g_assert_nonnull (motion);
+
+  plain = render_bytes (f->chart);
+  vs_chart_set_hover_step (f->chart, 800);
+  by_step = render_bytes (f->chart);
+  vs_chart_set_hover_step (f->chart, NAN);
+  g_assert_false (g_bytes_equal (plain, by_step));
+
+  x = left + (right - left) * 800.2 / 2000;
+  g_assert_cmpfloat (round (vs_chart_step_at_x (f->chart, x)), ==, 800);
+  g_signal_emit_by_name (motion, "motion", x, 60.0);
+  by_pointer = render_bytes (f->chart);
+  g_assert_true (g_bytes_equal (by_pointer, by_step));
+
+  g_signal_emit_by_name (motion, "leave");
+  after_leave = render_bytes (f->chart);
+  g_assert_true (g_bytes_equal (after_leave, plain));
+}
+
 /* The chart's click gesture, as the pointer would drive it. */
 static GtkGesture *
 find_click (GtkWidget *widget)
@@ -749,6 +816,8 @@ main (int   argc,
                   fixture_set_up, test_training_chart, fixture_tear_down);
       g_test_add ("/chart/legend-smoothing", Fixture, GINT_TO_POINTER (FALSE),
                   fixture_set_up, test_legend_and_smoothing, fixture_tear_down);
+      g_test_add ("/chart/pointer-hover", Fixture, GINT_TO_POINTER (FALSE),
+                  fixture_set_up, test_pointer_hover, fixture_tear_down);
       g_test_add ("/chart/accessible", Fixture, GINT_TO_POINTER (FALSE),
                   fixture_set_up, test_accessible, fixture_tear_down);
       g_test_add ("/chart/many-points", Fixture, GINT_TO_POINTER (FALSE),
