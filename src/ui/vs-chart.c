@@ -448,8 +448,8 @@ chart_layout (VsChart     *self,
     /* The step axis shows exactly [xlo, xhi]: only the ticks inside it,
      * and no half steps while every logged step is a whole one. */
     for (guint i = 0; i < n && l->n_xticks < MAX_X_TICKS; i++)
-      if ((self->fractional_steps || xt[i] == round (xt[i])) &&
-          xt[i] >= l->xlo - 1e-9 * (l->xhi - l->xlo) && xt[i] <= l->xhi + 1e-9 * (l->xhi - l->xlo))
+      if ((self->fractional_steps || xt[i] == round (xt[i]))
+          && xt[i] >= l->xlo - 1e-9 * (l->xhi - l->xlo) && xt[i] <= l->xhi + 1e-9 * (l->xhi - l->xlo))
         l->xticks[l->n_xticks++] = xt[i];
   }
 }
