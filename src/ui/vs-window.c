@@ -324,6 +324,21 @@ new_project_action (GtkWidget  *widget,
   adw_view_stack_set_visible_child_name (self->stack, "model");
 }
 
+/* The pages of the flow, in the order Alt+1 … Alt+6 reach them. */
+static const char *const page_names[] = { "model", "dataset", "loss", "train", "try", "share" };
+
+static void
+show_page_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  VsWindow *self = VS_WINDOW (widget);
+  const char *name = g_variant_get_string (parameter, NULL);
+
+  if (adw_view_stack_get_child_by_name (self->stack, name) != NULL)
+    adw_view_stack_set_visible_child_name (self->stack, name);
+}
+
 static void
 open_demo_action (GtkWidget  *widget,
                   const char *action_name,
@@ -530,6 +545,11 @@ vs_window_class_init (VsWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "win.save-project", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
                                        "win.save-project-as", NULL);
+  /* Alt+1 … Alt+6: the pages of the flow, in order. */
+  gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_action);
+  for (guint i = 0; i < G_N_ELEMENTS (page_names); i++)
+    gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1 + i, GDK_ALT_MASK,
+                                         "win.show-page", "s", page_names[i]);
 
   g_type_ensure (VS_TYPE_MODEL_PAGE);
   g_type_ensure (VS_TYPE_DATASET_PAGE);
