@@ -26,6 +26,8 @@
 #include "train/vs-training-record.h"
 #include "vs-error.h"
 
+#include "vs-chart.h"
+#include "vs-heatmap.h"
 #include "vs-task.h"
 #include "vs-try-page.h"
 
@@ -91,6 +93,8 @@ struct _VsTryPage
   GtkWidget      *compare_button;
   GtkLabel       *summary_label;
   GtkWidget      *maps_box;
+  VsHeatmap      *maps[3];         /* base, trained, difference */
+  VsChart        *dims_chart;
   GtkWidget      *search_group;
   AdwActionRow   *corpus_row;
   GtkSpinner     *corpus_spinner;
@@ -592,7 +596,45 @@ update_summary (VsTryPage *self)
 static void
 show_matrices (VsTryPage *self)
 {
+  const char *const *labels = (const char *const *) self->texts;
+
+  double lo = 1.0;
+
   update_summary (self);
+  /* Base and trained on one scale, from the lowest similarity shown up to
+   * 1, so the structure shows even when every pair is similar. */
+  for (guint t = 0; t < 2; t++)
+    for (guint i = 0; self->sims[t] != NULL && i < self->n * self->n; i++)
+      lo = MIN (lo, self->sims[t][i]);
+  lo = MAX (-1.0, floor (MIN (lo, 0.9) * 10.0) / 10.0);
+  for (guint i = 0; i < 3; i++)
+    {
+      int min = 0, nat = 0;
+
+      if (self->sims[i] != NULL)
+        vs_heatmap_set_matrix (self->maps[i], self->n, self->n, self->sims[i], labels, NULL);
+      else
+        vs_heatmap_set_matrix (self->maps[i], 0, 0, NULL, NULL, NULL);
+      if (i < 2)
+        vs_heatmap_set_range (self->maps[i], lo, 1.0, FALSE);
+      gtk_widget_set_visible (GTK_WIDGET (self->maps[i]), self->sims[i] != NULL);
+      /* The page scrolls, so it is allocated its minimum height: ask for
+       * the natural one, where cells are large enough to print values. */
+      gtk_widget_set_size_request (GTK_WIDGET (self->maps[i]), -1, -1);
+      gtk_widget_measure (GTK_WIDGET (self->maps[i]), GTK_ORIENTATION_VERTICAL, -1, &min, &nat, NULL, NULL);
+      gtk_widget_set_size_request (GTK_WIDGET (self->maps[i]), -1, nat);
+    }
+  if (self->sims[2] != NULL)
+    {
+      /* The difference on its own symmetric scale, so small changes show. */
+      double m = 0.05;
+
+      for (guint i = 0; i < self->n * self->n; i++)
+        m = MAX (m, fabs (self->sims[2][i]));
+      vs_heatmap_set_range (self->maps[2], -m, m, TRUE);
+    }
+  gtk_box_set_homogeneous (GTK_BOX (self->maps_box), self->sims[1] != NULL);
+  gtk_widget_set_halign (GTK_WIDGET (self->maps_box), self->sims[1] != NULL ? GTK_ALIGN_FILL : GTK_ALIGN_START);
   gtk_widget_set_visible (self->maps_box, self->sims[0] != NULL);
 }
 
@@ -1437,10 +1479,46 @@ on_dims_clicked (VsTryPage *self)
   start_dims (self);
 }
 
+static int
+cmp_gsize_index (gconstpointer a,
+                 gconstpointer b,
+                 gpointer      data)
+{
+  const gsize *dims = data;
+  gsize x = dims[*(const guint *) a], y = dims[*(const guint *) b];
+
+  return x < y ? -1 : x > y;
+}
+
+/* The chart's x axis is the dimension: points go in increasing order. */
 static void
 update_dims_chart (VsTryPage *self)
 {
-  (void) self;
+  g_autofree guint *order = NULL;
+  static const char *const ids[] = { "base", "trained" };
+
+  vs_chart_clear (self->dims_chart);
+  if (self->dims == NULL || self->dims->len == 0)
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->dims_chart), FALSE);
+      return;
+    }
+  order = g_new (guint, self->dims->len);
+  for (guint i = 0; i < self->dims->len; i++)
+    order[i] = i;
+  g_qsort_with_data (order, (gint) self->dims->len, sizeof (guint), cmp_gsize_index, self->dims->data);
+  vs_chart_set_title (self->dims_chart, self->dims_metric);
+  for (guint t = 0; t < 2; t++)
+    {
+      if (self->dims_values[t] == NULL)
+        continue;
+      vs_chart_add_series (self->dims_chart, ids[t], t == 0 ? _("Base model") : _("Trained model"), FALSE);
+      for (guint i = 0; i < self->dims->len; i++)
+        vs_chart_append (self->dims_chart, ids[t], (double) g_array_index (self->dims, gsize, order[i]),
+                         g_array_index (self->dims_values[t], double, order[i]));
+    }
+  vs_chart_set_step_range (self->dims_chart, 0, (double) g_array_index (self->dims, gsize, order[self->dims->len - 1]));
+  gtk_widget_set_visible (GTK_WIDGET (self->dims_chart), TRUE);
 }
 
 /* ---- 4. reproduce ------------------------------------------------------- */
@@ -1811,8 +1889,15 @@ vs_try_page_get_heatmap (VsTryPage   *self,
                          VsTryMatrix  which)
 {
   g_return_val_if_fail (VS_IS_TRY_PAGE (self), NULL);
-  (void) which;
-  return NULL;
+  g_return_val_if_fail (which <= VS_TRY_MATRIX_DIFFERENCE, NULL);
+  return GTK_WIDGET (self->maps[which]);
+}
+
+GtkWidget *
+vs_try_page_get_dims_chart (VsTryPage *self)
+{
+  g_return_val_if_fail (VS_IS_TRY_PAGE (self), NULL);
+  return GTK_WIDGET (self->dims_chart);
 }
 
 const float *
@@ -2155,8 +2240,22 @@ vs_try_page_class_init (VsTryPageClass *klass)
 static void
 vs_try_page_init (VsTryPage *self)
 {
+  const char *titles[3] = { _("Base model"), _("Trained model"), _("Difference (trained − base)") };
+
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
+  for (guint i = 0; i < 3; i++)
+    {
+      self->maps[i] = VS_HEATMAP (vs_heatmap_new ());
+      vs_heatmap_set_title (self->maps[i], titles[i]);
+      gtk_widget_set_hexpand (GTK_WIDGET (self->maps[i]), TRUE);
+      gtk_widget_set_visible (GTK_WIDGET (self->maps[i]), FALSE);
+      gtk_box_append (GTK_BOX (self->maps_box), GTK_WIDGET (self->maps[i]));
+    }
+  self->dims_chart = VS_CHART (vs_chart_new ());
+  gtk_widget_set_size_request (GTK_WIDGET (self->dims_chart), -1, 240);
+  gtk_widget_set_visible (GTK_WIDGET (self->dims_chart), FALSE);
+  gtk_box_append (GTK_BOX (self->dims_box), GTK_WIDGET (self->dims_chart));
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->sentences_view),
                             _("A man is playing a guitar.\n"
                               "Someone plays an instrument.\n"

@@ -86,6 +86,8 @@ const double *vs_try_page_get_dims_values (VsTryPage    *self,
                                            gboolean      trained,
                                            guint        *n,
                                            const gsize **dims);
+/* The metric-by-dimension chart (a VsChart: x = dimension). */
+GtkWidget    *vs_try_page_get_dims_chart  (VsTryPage    *self);
 /* The command line shown (and copied). */
 const char *vs_try_page_get_command      (VsTryPage   *self);
 /* Writes the exported Python script to path, as the export dialog does. */

@@ -30,6 +30,8 @@
 #include "train/vs-training-record.h"
 
 #include "vs-application.h"
+#include "vs-chart.h"
+#include "vs-heatmap.h"
 #include "vs-try-page.h"
 #include "vs-window.h"
 
@@ -129,11 +131,23 @@ assert_matrix (Fixture     *f,
   const float *m = vs_try_page_get_matrix (f->page, which, &shown_n);
   double worst = 0;
 
+  VsHeatmap *map = VS_HEATMAP (vs_try_page_get_heatmap (f->page, which));
+  g_autofree char *text = NULL;
+
   g_assert_nonnull (m);
   g_assert_cmpuint (shown_n, ==, n);
+  /* what the heat map widget holds (and reads out), not only the page's copy */
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (map)));
+  g_assert_cmpuint (vs_heatmap_get_n_rows (map), ==, n);
+  g_assert_cmpuint (vs_heatmap_get_n_cols (map), ==, n);
   for (gsize i = 0; i < n; i++)
     for (gsize j = 0; j < n; j++)
-      worst = MAX (worst, fabs (m[i * n + j] - cosine (emb + i * D, emb + j * D, D)));
+      {
+        worst = MAX (worst, fabs (vs_heatmap_get_value (map, i, j) - cosine (emb + i * D, emb + j * D, D)));
+        g_assert_cmpfloat (vs_heatmap_get_value (map, i, j), ==, m[i * n + j]);
+      }
+  text = vs_heatmap_dup_text (map);
+  g_assert_nonnull (strstr (text, sentences[3]));
   g_test_message ("matrix %d: max |page - cosine| = %.3g", which, worst);
   g_assert_cmpfloat (worst, <=, 1e-5);
 }
@@ -314,6 +328,8 @@ test_try_page (void)
   assert_matrix (&f, VS_TRY_MATRIX_BASE, base);
   g_assert_null (vs_try_page_get_matrix (f.page, VS_TRY_MATRIX_TRAINED, NULL));
   g_assert_null (vs_try_page_get_matrix (f.page, VS_TRY_MATRIX_DIFFERENCE, NULL));
+  g_assert_false (gtk_widget_get_visible (vs_try_page_get_heatmap (f.page, VS_TRY_MATRIX_TRAINED)));
+  g_assert_false (gtk_widget_get_visible (vs_try_page_get_heatmap (f.page, VS_TRY_MATRIX_DIFFERENCE)));
   g_assert_cmpstr (gtk_label_get_text (vs_try_page_get_note_label (f.page)), ==, "Train the model to compare");
   g_assert_true (g_str_has_prefix (gtk_label_get_text (vs_try_page_get_summary_label (f.page)), "Most similar: “"));
   shot (&f, "try-page-base-only");
@@ -345,10 +361,15 @@ test_try_page (void)
     const float *d = vs_try_page_get_matrix (f.page, VS_TRY_MATRIX_DIFFERENCE, NULL);
     gboolean changed = FALSE;
 
+    VsHeatmap *dmap = VS_HEATMAP (vs_try_page_get_heatmap (f.page, VS_TRY_MATRIX_DIFFERENCE));
+
     g_assert_nonnull (d);
+    g_assert_true (gtk_widget_get_visible (GTK_WIDGET (dmap)));
+    g_assert_cmpuint (vs_heatmap_get_n_rows (dmap), ==, n);
     for (guint i = 0; i < n * n; i++)
       {
         g_assert_cmpfloat_with_epsilon (d[i], t[i] - b[i], 1e-6);
+        g_assert_cmpfloat_with_epsilon (vs_heatmap_get_value (dmap, i / n, i % n), t[i] - b[i], 1e-6);
         if (fabsf (d[i]) > 1e-3f)
           changed = TRUE;
       }
@@ -436,6 +457,22 @@ test_try_page (void)
     g_assert_cmpfloat_with_epsilon (bv[0], m->baseline, 1e-5);
     g_assert_cmpfloat_with_epsilon (tv[0], m->final, 1e-5);
     g_assert_true (isfinite (bv[2]) && isfinite (tv[2]));
+    {
+      VsChart *chart = VS_CHART (vs_try_page_get_dims_chart (f.page));
+      double step, value;
+
+      /* x = dimension, increasing: 32, 64, 128 */
+      g_assert_true (gtk_widget_get_visible (GTK_WIDGET (chart)));
+      g_assert_cmpuint (vs_chart_get_n_points (chart, "base"), ==, 3);
+      g_assert_cmpuint (vs_chart_get_n_points (chart, "trained"), ==, 3);
+      g_assert_true (vs_chart_get_point (chart, "trained", 2, &step, &value));
+      g_assert_cmpfloat (step, ==, 128);
+      g_assert_cmpfloat (value, ==, tv[0]);
+      g_assert_true (vs_chart_get_point (chart, "base", 0, &step, &value));
+      g_assert_cmpfloat (step, ==, 32);
+      g_assert_cmpfloat (value, ==, bv[2]);
+    }
+    vs_try_page_scroll_to (f.page, "eval");
     shot (&f, "try-page-matryoshka");
   }
 
