@@ -2051,6 +2051,7 @@ vs_try_page_scroll_to (VsTryPage  *self,
                        const char *section)
 {
   GtkWidget *target = NULL;
+  GtkWidget *content;
   GtkAdjustment *adj;
   graphene_point_t p;
 
@@ -2060,6 +2061,8 @@ vs_try_page_scroll_to (VsTryPage  *self,
     target = self->search_group;
   else if (g_strcmp0 (section, "eval") == 0)
     target = self->eval_group;
+  else if (g_strcmp0 (section, "dims") == 0)
+    target = self->dims_group;
   else if (g_strcmp0 (section, "reproduce") == 0)
     target = GTK_WIDGET (self->output_row);
   adj = gtk_scrolled_window_get_vadjustment (self->scroller);
@@ -2068,8 +2071,11 @@ vs_try_page_scroll_to (VsTryPage  *self,
       gtk_adjustment_set_value (adj, 0);
       return;
     }
-  if (gtk_widget_compute_point (target, gtk_scrolled_window_get_child (self->scroller),
-                                &GRAPHENE_POINT_INIT (0, 0), &p))
+  /* In the content's coordinates (the viewport's own ones move with it). */
+  content = gtk_scrolled_window_get_child (self->scroller);
+  if (GTK_IS_VIEWPORT (content))
+    content = gtk_viewport_get_child (GTK_VIEWPORT (content));
+  if (gtk_widget_compute_point (target, content, &GRAPHENE_POINT_INIT (0, 0), &p))
     gtk_adjustment_set_value (adj, p.y - 12);
 }
 

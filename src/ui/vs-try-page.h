@@ -37,7 +37,8 @@ void        vs_try_page_compare          (VsTryPage   *self,
 /* Searches the corpus, as typing a query and pressing Enter does. */
 void        vs_try_page_search           (VsTryPage   *self,
                                           const char  *query);
-/* Uses a file as the search corpus, as the file chooser does. */
+/* Uses a file as the search corpus, as the file chooser does (NULL: the
+ * project's eval split again), and searches it for the current query. */
 void        vs_try_page_set_corpus_file  (VsTryPage   *self,
                                           const char  *path);
 /* Looks at the output folder again (as mapping the page and its file
@@ -94,7 +95,8 @@ const char *vs_try_page_get_command      (VsTryPage   *self);
 gboolean    vs_try_page_export_python    (VsTryPage   *self,
                                           const char  *path,
                                           GError     **error);
-/* Scrolls to a section: "compare", "search", "eval", "reproduce". */
+/* Scrolls to a section: "compare", "search", "eval", "dims",
+ * "reproduce". */
 void        vs_try_page_scroll_to        (VsTryPage   *self,
                                           const char  *section);
 

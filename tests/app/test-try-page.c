@@ -88,6 +88,19 @@ banner_shown (gpointer data)
   return !vs_try_page_get_busy (data) && vs_try_page_get_banner_message (data) != NULL;
 }
 
+/* Scrolls to the dimension chart until the page's layout lets it rise
+ * into view (the adjustment grows once the new chart is laid out). */
+static gboolean
+scrolled_to_chart (gpointer data)
+{
+  VsTryPage *page = data;
+  graphene_point_t p;
+
+  vs_try_page_scroll_to (page, "dims");
+  return gtk_widget_compute_point (vs_try_page_get_dims_chart (page), GTK_WIDGET (page),
+                                   &GRAPHENE_POINT_INIT (0, 0), &p) && p.y < 400;
+}
+
 /* The cosine of two rows, in double, written out here. */
 static double
 cosine (const float *a,
@@ -472,7 +485,8 @@ test_try_page (void)
       g_assert_cmpfloat (step, ==, 32);
       g_assert_cmpfloat (value, ==, bv[2]);
     }
-    vs_try_page_scroll_to (f.page, "eval");
+    vs_gui_wait_for (vs_gui_widget_has_size, vs_try_page_get_dims_chart (f.page), "the chart to be allocated");
+    vs_gui_wait_for (scrolled_to_chart, f.page, "the chart to scroll into view");
     shot (&f, "try-page-matryoshka");
   }
 
@@ -504,6 +518,19 @@ test_try_page (void)
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
   shot (&f, "try-page-dark");
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+
+  /* A corpus file that cannot be read: the engine's message, naming it,
+   * in the banner; the results shown stay. */
+  {
+    g_autofree char *missing = g_build_filename (f.output_dir, "no-such-corpus.csv", NULL);
+
+    vs_try_page_set_corpus_file (f.page, missing);
+    vs_gui_wait_for (banner_shown, f.page, "the corpus error banner");
+    g_assert_nonnull (strstr (vs_try_page_get_banner_message (f.page), missing));
+    g_assert_nonnull (gtk_list_box_get_row_at_index (vs_try_page_get_results (f.page, TRUE), 0));
+    vs_try_page_set_corpus_file (f.page, NULL);
+    vs_gui_wait_for (page_idle, f.page, "the search of the eval split again");
+  }
 
   /* A model that does not load: the engine's message in the banner; the
    * last comparison stays. */
