@@ -697,6 +697,17 @@ on_compare_clicked (VsTryPage *self)
   start_compare (self);
 }
 
+static gboolean
+compare_shortcut (GtkWidget *widget,
+                  GVariant  *args,
+                  gpointer   user_data)
+{
+  (void) widget;
+  (void) args;
+  start_compare (user_data);
+  return TRUE;
+}
+
 /* ---- 2. semantic search ------------------------------------------------- */
 
 typedef struct
@@ -2269,4 +2280,14 @@ vs_try_page_init (VsTryPage *self)
                               "The stock market fell sharply."), -1);
   g_signal_connect_swapped (self, "map", G_CALLBACK (on_map), self);
   update_note (self);
+  {
+    /* Ctrl+Enter in the sentences compares them (Enter is a new line). */
+    GtkEventController *keys = gtk_shortcut_controller_new ();
+    GtkShortcut *shortcut = gtk_shortcut_new (gtk_shortcut_trigger_parse_string ("<Control>Return"),
+                                              gtk_callback_action_new (compare_shortcut, self, NULL));
+
+    gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (keys), shortcut);
+    gtk_widget_add_controller (GTK_WIDGET (self->sentences_view), keys);
+    gtk_widget_set_tooltip_text (self->compare_button, _("Compare the sentences (Ctrl+Enter)"));
+  }
 }

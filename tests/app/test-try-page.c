@@ -225,14 +225,13 @@ train_demo (Fixture *f)
 /* The corpus as the page's help says: the distinct non-empty texts of the
  * eval columns, column by column, read here. */
 static GPtrArray *
-eval_corpus (Fixture *f)
+file_corpus (const char         *path,
+             const char *const  *columns)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *path = vs_project_dup_resolved_path (f->project, "eval.path");
   g_autoptr(VsDataset) ds = vs_dataset_load (path, NULL, &error);
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-  g_auto(GStrv) columns = vs_project_dup_strv (f->project, "eval.columns");
-  GPtrArray *texts = g_ptr_array_new ();
+  GPtrArray *texts = g_ptr_array_new_with_free_func (g_free);
 
   g_assert_no_error (error);
   for (guint c = 0; columns[c] != NULL; c++)
@@ -252,6 +251,15 @@ eval_corpus (Fixture *f)
     }
   g_hash_table_steal_all (seen);
   return texts;
+}
+
+static GPtrArray *
+eval_corpus (Fixture *f)
+{
+  g_autofree char *path = vs_project_dup_resolved_path (f->project, "eval.path");
+  g_auto(GStrv) columns = vs_project_dup_strv (f->project, "eval.columns");
+
+  return file_corpus (path, (const char *const *) columns);
 }
 
 static char *
@@ -528,6 +536,20 @@ test_try_page (void)
     vs_gui_wait_for (banner_shown, f.page, "the corpus error banner");
     g_assert_nonnull (strstr (vs_try_page_get_banner_message (f.page), missing));
     g_assert_nonnull (gtk_list_box_get_row_at_index (vs_try_page_get_results (f.page, TRUE), 0));
+    /* A file instead (the file chooser's choice): every text column. */
+    {
+      static const char *const cols[] = { "anchor", "positive", "negative", NULL };
+      g_autofree char *triplets = g_build_filename (g_getenv ("VS_SHARED_DATA"), "datasets", "triplets",
+                                                    "snli_dev_triplets.csv", NULL);
+      g_autoptr(GPtrArray) texts = file_corpus (triplets, cols);
+
+      vs_try_page_set_corpus_file (f.page, triplets);
+      vs_gui_wait_for (page_idle, f.page, "the search of a file");
+      g_assert_null (vs_try_page_get_banner_message (f.page));
+      assert_top_hit (&f, FALSE, base, texts, query);
+      assert_top_hit (&f, TRUE, trained, texts, query);
+      g_clear_pointer (&texts, g_ptr_array_unref);
+    }
     vs_try_page_set_corpus_file (f.page, NULL);
     vs_gui_wait_for (page_idle, f.page, "the search of the eval split again");
   }
