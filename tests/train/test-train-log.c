@@ -309,6 +309,59 @@ test_unwritable_output (void)
   vs_remove_tree (dir, NULL);
 }
 
+static GMutex holding_lock;
+
+static void
+on_event_locked (const VsTrainEvent *event,
+                 gpointer            user_data)
+{
+  g_mutex_lock (&holding_lock);
+  on_event (event, user_data);
+  g_mutex_unlock (&holding_lock);
+}
+
+/* vs_trainer_is_holding: TRUE only once the loop waits, and then no step
+ * is reported until resume. */
+static void
+test_holding (void)
+{
+  g_autofree char *dir = make_tmp_dir ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VsTrainer) tr = NULL;
+  VsTrainTarget *t = linear_target_new (5);
+  VsTrainArgs args;
+  Recorder r = { cJSON_CreateArray (), NULL, -1 };
+  gint64 deadline;
+  int n_at_hold;
+
+  base_args (&args);
+  args.max_steps = 40;
+  args.save_steps = 0;
+  ((LinearTarget *) t)->delay_ms = 5;
+  tr = vs_trainer_new (t, &args, dir);
+  vs_trainer_set_event_func (tr, on_event_locked, &r, NULL);
+  g_assert_false (vs_trainer_is_holding (tr));
+  g_assert_true (vs_trainer_start (tr, &error));
+  vs_trainer_pause (tr);
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (!vs_trainer_is_holding (tr) && g_get_monotonic_time () < deadline)
+    g_usleep (1000);
+  g_assert_true (vs_trainer_is_holding (tr));
+  g_mutex_lock (&holding_lock);
+  n_at_hold = cJSON_GetArraySize (r.events);
+  g_mutex_unlock (&holding_lock);
+  g_usleep (100000);
+  g_mutex_lock (&holding_lock);
+  g_assert_cmpint (cJSON_GetArraySize (r.events), ==, n_at_hold);
+  g_mutex_unlock (&holding_lock);
+  vs_trainer_resume (tr);
+  g_assert_true (vs_trainer_join (tr, &error));
+  g_assert_false (vs_trainer_is_holding (tr));
+  g_assert_cmpint (cJSON_GetArraySize (r.events), >, n_at_hold);
+  cJSON_Delete (r.events);
+  vs_remove_tree (dir, NULL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -317,5 +370,6 @@ main (int argc, char **argv)
   g_test_add_func ("/train/log/reader", test_reader);
   g_test_add_func ("/train/log/checkpoints", test_list_checkpoints_edge_cases);
   g_test_add_func ("/train/log/unwritable-output", test_unwritable_output);
+  g_test_add_func ("/train/log/holding", test_holding);
   return g_test_run ();
 }

@@ -34,6 +34,7 @@ struct _VsTrainer
   GMutex               lock;
   GCond                cond;
   gboolean             paused;
+  gboolean             holding;          /* the loop waits in wait_while_paused */
   gint                 cancel;           /* atomic */
   gint                 stop;             /* atomic */
   GThread             *thread;
@@ -240,6 +241,17 @@ vs_trainer_is_paused (VsTrainer *trainer)
   return paused;
 }
 
+gboolean
+vs_trainer_is_holding (VsTrainer *trainer)
+{
+  gboolean holding;
+
+  g_mutex_lock (&trainer->lock);
+  holding = trainer->holding;
+  g_mutex_unlock (&trainer->lock);
+  return holding;
+}
+
 void
 vs_trainer_stop (VsTrainer *trainer)
 {
@@ -282,7 +294,11 @@ wait_while_paused (VsTrainer *trainer)
 {
   g_mutex_lock (&trainer->lock);
   while (trainer->paused && !is_cancelled (trainer) && g_atomic_int_get (&trainer->stop) == 0)
-    g_cond_wait (&trainer->cond, &trainer->lock);
+    {
+      trainer->holding = TRUE;
+      g_cond_wait (&trainer->cond, &trainer->lock);
+    }
+  trainer->holding = FALSE;
   g_mutex_unlock (&trainer->lock);
 }
 
