@@ -358,6 +358,13 @@ on_error_dismiss (VsTrainPage *self)
   show_error (self, NULL);
 }
 
+/* A count with the locale's digit grouping ("1,200"). */
+static char *
+format_count (gint64 n)
+{
+  return g_strdup_printf ("%'" G_GINT64_FORMAT, n);
+}
+
 /* "eval_sts-dev_spearman_cosine" -> "sts-dev_spearman_cosine" */
 static const char *
 metric_label (const char *key)
@@ -590,13 +597,20 @@ handle_event (VsTrainPage *self,
       if (step == 0)
         title = g_strdup (_("Baseline evaluation (before training)"));
       else
-        title = g_strdup_printf (_("Evaluation at step %'" G_GINT64_FORMAT), (gint64) step);
+        {
+          g_autofree char *n = format_count ((gint64) step);
+
+          /* Translators: %s is a step number. */
+          title = g_strdup_printf (_("Evaluation at step %s"), n);
+        }
       add_log_row (self, title, text, FALSE);
     }
   else if (g_strcmp0 (kind, "checkpoint") == 0)
     {
       const char *path = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (ev, "path"));
-      g_autofree char *title = g_strdup_printf (_("Checkpoint at step %'" G_GINT64_FORMAT), (gint64) step);
+      g_autofree char *n = format_count ((gint64) step);
+      /* Translators: %s is a step number. */
+      g_autofree char *title = g_strdup_printf (_("Checkpoint at step %s"), n);
 
       add_log_row (self, title, path, FALSE);
       if (live)
@@ -694,7 +708,12 @@ update_progress (VsTrainPage *self)
     /* Translators: %s is the engine's error message. */
     state = g_strdup_printf (_("Training failed: %s"), self->fail_message != NULL ? self->fail_message : "");
   else if (self->ended && self->final_metrics == NULL)
-    state = g_strdup_printf (_("Stopped at step %'" G_GINT64_FORMAT), self->step);
+    {
+      g_autofree char *n = format_count (self->step);
+
+      /* Translators: %s is a step number. */
+      state = g_strdup_printf (_("Stopped at step %s"), n);
+    }
   else if (self->ended)
     {
       const cJSON *p = self->primary_metric != NULL
@@ -721,15 +740,21 @@ update_progress (VsTrainPage *self)
 
       gtk_progress_bar_set_fraction (self->progress_bar,
                                      CLAMP ((double) self->step / (double) self->total_steps, 0.0, 1.0));
-      /* Translators: "Step 1,200 of 5,000" */
-      g_string_append_printf (text, _("Step %'" G_GINT64_FORMAT " of %'" G_GINT64_FORMAT),
-                              self->step, self->total_steps);
+      {
+        g_autofree char *a = format_count (self->step);
+        g_autofree char *b = format_count (self->total_steps);
+
+        /* Translators: "Step 1,200 of 5,000" */
+        g_string_append_printf (text, _("Step %s of %s"), a, b);
+      }
       if (epochs > 0)
         {
+          g_autofree char *a = format_count (self->step >= self->total_steps ? epochs : epoch_now);
+          g_autofree char *b = format_count (epochs);
+
           g_string_append (text, " · ");
           /* Translators: "epoch 2 of 3" */
-          g_string_append_printf (text, _("epoch %'" G_GINT64_FORMAT " of %'" G_GINT64_FORMAT),
-                                  self->step >= self->total_steps ? epochs : epoch_now, epochs);
+          g_string_append_printf (text, _("epoch %s of %s"), a, b);
         }
       if (self->phase == VS_TRAIN_PHASE_RUNNING && self->step < self->total_steps)
         {
@@ -1294,7 +1319,9 @@ checkpoint_row_add (VsTrainPage            *self,
 {
   GtkWidget *row = adw_action_row_new ();
   GtkWidget *button = gtk_button_new_with_mnemonic (_("_Resume"));
-  g_autofree char *title = g_strdup_printf (_("Step %'" G_GINT64_FORMAT), c->step);
+  g_autofree char *n = format_count (c->step);
+  /* Translators: a checkpoint's title; %s is a step number. */
+  g_autofree char *title = g_strdup_printf (_("Step %s"), n);
   g_autofree char *subtitle = NULL;
   g_autofree char *a11y = NULL;
 
@@ -1315,7 +1342,7 @@ checkpoint_row_add (VsTrainPage            *self,
   gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "train.resume-from");
   gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "s", c->path);
   /* Translators: the accessible name of a checkpoint's Resume button. */
-  a11y = g_strdup_printf (_("Resume from step %'" G_GINT64_FORMAT), c->step);
+  a11y = g_strdup_printf (_("Resume from step %s"), n);
   gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, a11y, -1);
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
   gtk_list_box_prepend (self->checkpoints_list, row);
