@@ -289,6 +289,29 @@ job_result_new (Job *job)
   return res;
 }
 
+/* The engine reads the rows on this worker; cancelling the page's job sets
+ * the flag the readers watch between rows, so a million-row file stops at
+ * once instead of being read to the end and dropped. */
+static void
+set_cancel_flag (GCancellable *cancellable,
+                 gpointer      flag)
+{
+  g_atomic_int_set ((gint *) flag, 1);
+}
+
+static void
+on_load_progress (guint64  done,
+                  guint64  total,
+                  gpointer task)
+{
+  g_autofree char *done_text = g_format_size (done);
+  g_autofree char *total_text = g_format_size (total);
+  /* Translators: progress of reading a dataset file: "12.3 MB of 48.0 MB". */
+  g_autofree char *text = g_strdup_printf (_("Reading the rows… %s of %s"), done_text, total_text);
+
+  vs_task_progress (task, total > 0 ? (double) done / (double) total : -1, text);
+}
+
 static gpointer
 load_worker (VsTask        *task,
              gpointer       data,
@@ -308,7 +331,14 @@ load_worker (VsTask        *task,
     return NULL;
 
   vs_task_progress (task, -1, _("Reading the rows…"));
-  ds = vs_dataset_load_limit (resolved, job->split, job->limit, error);
+  {
+    gint cancel = 0;
+    VsLoadMonitor monitor = { &cancel, on_load_progress, task };
+    gulong handler = g_cancellable_connect (cancellable, G_CALLBACK (set_cancel_flag), &cancel, NULL);
+
+    ds = vs_dataset_load_monitored (resolved, job->split, job->limit, &monitor, error);
+    g_cancellable_disconnect (cancellable, handler);
+  }
   if (ds == NULL)
     return NULL;
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
@@ -1735,6 +1765,12 @@ GtkButton *
 vs_dataset_page_get_cancel_button (VsDatasetPage *self)
 {
   return self->cancel_button;
+}
+
+GtkLabel *
+vs_dataset_page_get_loading_label (VsDatasetPage *self)
+{
+  return self->loading_label;
 }
 
 GtkButton *

@@ -189,6 +189,7 @@ recipe_filter (void)
   GtkFileFilter *filter = gtk_file_filter_new ();
 
   gtk_file_filter_set_name (filter, _("Vectorsmith projects (recipe JSON)"));
+  gtk_file_filter_add_mime_type (filter, "application/x-vectorsmith-project");
   gtk_file_filter_add_mime_type (filter, "application/json");
   gtk_file_filter_add_suffix (filter, "json");
   return filter;
@@ -283,7 +284,10 @@ save_as (VsWindow *self,
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
   name = vs_project_get_file (self->project) != NULL
          ? g_path_get_basename (vs_project_get_file (self->project))
-         : g_strdup ("recipe.json");
+         /* Translators: the file name Save As suggests for a new project;
+          * keep the .vectorsmith.json ending, it tells the file manager to
+          * open the file with Vectorsmith. */
+         : g_strdup (_("Untitled project.vectorsmith.json"));
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
   g_object_set_data (G_OBJECT (dialog), "close-after", GINT_TO_POINTER (close_after));
@@ -323,6 +327,21 @@ new_project_action (GtkWidget  *widget,
 
   vs_project_load_from_data (self->project, text, NULL, NULL, NULL);
   adw_view_stack_set_visible_child_name (self->stack, "model");
+}
+
+/* The pages of the flow, in the order Alt+1 … Alt+6 reach them. */
+static const char *const page_names[] = { "model", "dataset", "loss", "train", "try", "share" };
+
+static void
+show_page_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  VsWindow *self = VS_WINDOW (widget);
+  const char *name = g_variant_get_string (parameter, NULL);
+
+  if (adw_view_stack_get_child_by_name (self->stack, name) != NULL)
+    adw_view_stack_set_visible_child_name (self->stack, name);
 }
 
 static void
@@ -612,6 +631,11 @@ vs_window_class_init (VsWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "win.save-project", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
                                        "win.save-project-as", NULL);
+  /* Alt+1 … Alt+6: the pages of the flow, in order. */
+  gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_action);
+  for (guint i = 0; i < G_N_ELEMENTS (page_names); i++)
+    gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1 + i, GDK_ALT_MASK,
+                                         "win.show-page", "s", page_names[i]);
 
   g_type_ensure (VS_TYPE_MODEL_PAGE);
   g_type_ensure (VS_TYPE_DATASET_PAGE);

@@ -43,6 +43,23 @@ page_is_done_mining (gpointer data)
          vs_project_get_case_info (f->project)->case_number != 2;
 }
 
+/* The first time the page says how much of a file it read ("Reading the
+ * rows… 12.3 MB of 60.1 MB"), the test clicks Cancel right there: the
+ * reading is known to be under way, whatever the machine's speed. */
+static void
+on_loading_text (GtkLabel   *label,
+                 GParamSpec *pspec,
+                 gpointer    data)
+{
+  Fixture *f = data;
+  gboolean *cancelled = g_object_get_data (G_OBJECT (label), "cancelled-while-reading");
+
+  if (*cancelled || strstr (gtk_label_get_text (label), "MB") == NULL)
+    return;
+  *cancelled = TRUE;
+  g_signal_emit_by_name (vs_dataset_page_get_cancel_button (f->page), "clicked");
+}
+
 static gboolean
 page_is_counted (gpointer data)
 {
@@ -472,6 +489,35 @@ test_dataset_page (void)
     g_assert_true (vs_project_get_dataset (f.project) == before);
     open_and_wait (&f, second);
     g_assert_cmpint (vs_project_get_case_info (f.project)->case_number, ==, 3);
+  }
+
+  /* A large file reports how much of it was read, and Cancel stops the
+   * reading itself (the engine's readers watch the page's cancel flag). */
+  {
+    g_autofree char *dir = g_dir_make_tmp ("vs-dataset-big-XXXXXX", &error);
+    g_autofree char *path = g_build_filename (dir, "million.csv", NULL);
+    GString *csv = g_string_new ("anchor,positive\n");
+    VsDatasetRef *before = vs_project_get_dataset (f.project);
+    gboolean cancelled_while_reading = FALSE;
+    gulong handler;
+
+    g_assert_no_error (error);
+    for (guint i = 0; i < 1000000; i++)
+      g_string_append_printf (csv, "what is in box %u,box %u holds item %u\n", i, i, i * 7);
+    g_assert_true (g_file_set_contents (path, csv->str, (gssize) csv->len, &error));
+    g_string_free (csv, TRUE);
+
+    g_object_set_data (G_OBJECT (vs_dataset_page_get_loading_label (f.page)), "cancelled-while-reading",
+                       &cancelled_while_reading);
+    handler = g_signal_connect (vs_dataset_page_get_loading_label (f.page), "notify::label",
+                                G_CALLBACK (on_loading_text), &f);
+    vs_dataset_page_open_path (f.page, path, NULL);
+    vs_gui_wait_for_flag (&cancelled_while_reading, "the page to say how much of the file it read");
+    g_signal_handler_disconnect (vs_dataset_page_get_loading_label (f.page), handler);
+    g_assert_false (vs_dataset_page_get_busy (f.page));
+    g_assert_true (vs_project_get_dataset (f.project) == before);
+    g_unlink (path);
+    g_rmdir (dir);
   }
 
   /* Long anchors, short positives: the engine suspects a swap; Swap

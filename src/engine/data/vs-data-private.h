@@ -77,12 +77,30 @@ guint64    vs_rng_below        (guint64 *state, guint64 n);
 /* A seeded Fisher-Yates permutation of 0..n-1 (g_free; room for n + 1). */
 gsize     *vs_permutation      (gsize n, guint64 seed);
 
-/* Readers: append into ds (empty on entry), stop after max_rows (0 = all). */
+/* What a reader needs of the load's monitor: the monitor (or NULL) and
+ * where this file's bytes sit among the whole load's. */
+typedef struct
+{
+  const VsLoadMonitor *monitor;
+  guint64              done_before;  /* bytes of the load's earlier files */
+  guint64              total;        /* bytes of every file of the load */
+} VsReadWatch;
+
+/* Readers call this every VS_READ_TICK_ROWS rows (and at each row group)
+ * with the bytes of their file read so far: FALSE with VS_ERROR_CANCELLED
+ * naming path once the load was cancelled, else reports progress. watch
+ * may be NULL. */
+#define VS_READ_TICK_ROWS 4096
+gboolean   vs_read_watch_tick  (const VsReadWatch *watch, const char *path,
+                                guint64 file_done, GError **error);
+
+/* Readers: append into ds (empty on entry), stop after max_rows (0 = all);
+ * watch may be NULL. */
 gboolean   vs_read_csv         (const char *path, gboolean tsv, gsize max_rows,
-                                VsDataset *ds, GError **error);
+                                const VsReadWatch *watch, VsDataset *ds, GError **error);
 gboolean   vs_read_json        (const char *path, gsize max_rows,
-                                VsDataset *ds, GError **error);
+                                const VsReadWatch *watch, VsDataset *ds, GError **error);
 gboolean   vs_read_parquet     (const char *path, gsize max_rows,
-                                VsDataset *ds, GError **error);
+                                const VsReadWatch *watch, VsDataset *ds, GError **error);
 
 G_END_DECLS

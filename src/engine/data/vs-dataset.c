@@ -4,6 +4,8 @@
 #include <math.h>
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 #include <cjson/cJSON.h>
 #include <gio/gio.h>
 
@@ -450,11 +452,44 @@ format_name (FileFormat f)
     }
 }
 
+gboolean
+vs_read_watch_tick (const VsReadWatch *watch,
+                    const char        *path,
+                    guint64            file_done,
+                    GError           **error)
+{
+  const VsLoadMonitor *monitor = watch != NULL ? watch->monitor : NULL;
+  guint64 done;
+
+  if (monitor == NULL)
+    return TRUE;
+  if (monitor->cancel != NULL && g_atomic_int_get (monitor->cancel))
+    {
+      g_set_error (error, VS_ERROR, VS_ERROR_CANCELLED, "%s: loading was cancelled", path);
+      return FALSE;
+    }
+  /* A hostile Parquet footer may claim any offset: never past the total. */
+  done = MIN (watch->done_before + file_done, watch->total);
+  if (monitor->progress != NULL)
+    monitor->progress (done, watch->total, monitor->user_data);
+  return TRUE;
+}
+
+/* Bytes on disk of a file (0 when it cannot be read: the reader says why). */
+static guint64
+file_size (const char *path)
+{
+  GStatBuf st;
+
+  return g_stat (path, &st) == 0 && st.st_size > 0 ? (guint64) st.st_size : 0;
+}
+
 static gboolean
-load_file (const char *path,
-           gsize       max_rows,
-           VsDataset  *ds,
-           GError    **error)
+load_file (const char        *path,
+           gsize              max_rows,
+           const VsReadWatch *watch,
+           VsDataset         *ds,
+           GError           **error)
 {
   FileFormat f = format_of (path);
   gboolean ok;
@@ -463,11 +498,11 @@ load_file (const char *path,
     {
     case FMT_CSV:
     case FMT_TSV:
-      ok = vs_read_csv (path, f == FMT_TSV, max_rows, ds, error);
+      ok = vs_read_csv (path, f == FMT_TSV, max_rows, watch, ds, error);
       break;
     case FMT_JSON:
     case FMT_JSONL:
-      ok = vs_read_json (path, max_rows, ds, error);
+      ok = vs_read_json (path, max_rows, watch, ds, error);
       break;
     case FMT_PARQUET:
       if (g_str_has_suffix (path, ".gz") || g_str_has_suffix (path, ".GZ"))
@@ -477,7 +512,7 @@ load_file (const char *path,
                        "gunzip the file)", path);
           return FALSE;
         }
-      ok = vs_read_parquet (path, max_rows, ds, error);
+      ok = vs_read_parquet (path, max_rows, watch, ds, error);
       break;
     case FMT_NONE:
     default:
@@ -488,6 +523,9 @@ load_file (const char *path,
     }
   if (ok)
     vs_dataset_set_format (ds, format_name (f));
+  /* The end of the file, so a small file still reports once. */
+  if (ok && !vs_read_watch_tick (watch, path, file_size (path), error))
+    ok = FALSE;
   return ok;
 }
 
@@ -772,12 +810,14 @@ append_dataset (VsDataset  *ds,
 }
 
 VsDataset *
-vs_dataset_load_limit (const char *path,
-                       const char *split,
-                       gsize       max_rows,
-                       GError    **error)
+vs_dataset_load_monitored (const char          *path,
+                           const char          *split,
+                           gsize                max_rows,
+                           const VsLoadMonitor *monitor,
+                           GError             **error)
 {
   g_autoptr(VsDataset) ds = vs_dataset_new ();
+  VsReadWatch watch = { monitor, 0, 0 };
   g_autoptr(GHashTable) splits = NULL;
   GPtrArray *files;
   const char *chosen = split;
@@ -796,7 +836,8 @@ vs_dataset_load_limit (const char *path,
                        "%s: a single file has only the split “train”, not “%s”", path, split);
           return NULL;
         }
-      if (!load_file (path, max_rows, ds, error))
+      watch.total = file_size (path);
+      if (!load_file (path, max_rows, &watch, ds, error))
         return NULL;
       return g_steal_pointer (&ds);
     }
@@ -854,18 +895,33 @@ vs_dataset_load_limit (const char *path,
   for (guint i = 0; i < files->len; i++)
     {
       g_autofree char *file = g_build_filename (path, files->pdata[i], NULL);
+      watch.total += file_size (file);
+    }
+  for (guint i = 0; i < files->len; i++)
+    {
+      g_autofree char *file = g_build_filename (path, files->pdata[i], NULL);
       g_autoptr(VsDataset) part = vs_dataset_new ();
       gsize have = vs_dataset_get_n_rows (ds);
 
       if (max_rows > 0 && have >= max_rows)
         break;
-      if (!load_file (file, max_rows > 0 ? max_rows - have : 0, part, error))
+      if (!load_file (file, max_rows > 0 ? max_rows - have : 0, &watch, part, error))
         return NULL;
+      watch.done_before += file_size (file);
       vs_dataset_set_format (ds, part->format);
       if (!append_dataset (ds, part, file, error))
         return NULL;
     }
   return g_steal_pointer (&ds);
+}
+
+VsDataset *
+vs_dataset_load_limit (const char *path,
+                       const char *split,
+                       gsize       max_rows,
+                       GError    **error)
+{
+  return vs_dataset_load_monitored (path, split, max_rows, NULL, error);
 }
 
 VsDataset *

@@ -135,6 +135,28 @@ VsDataset    *vs_dataset_load          (const char *path, const char *split, GEr
 /* Same, reading at most max_rows rows (0 = all), stopping early. */
 VsDataset    *vs_dataset_load_limit    (const char *path, const char *split,
                                         gsize max_rows, GError **error);
+/* Watching a long load from another thread (a window loading a million
+ * rows on a worker): cancel, when not NULL, is read between rows — set it
+ * non-zero from any thread and the load stops soon after, failing with
+ * VS_ERROR_CANCELLED; progress, when not NULL, is called on the loading
+ * thread every few thousand rows with the bytes read so far of every file
+ * of the load and their total (a .gz file counts its compressed bytes). */
+typedef void (*VsLoadProgressFunc) (guint64  done,
+                                    guint64  total,
+                                    gpointer user_data);
+typedef struct
+{
+  const gint         *cancel;
+  VsLoadProgressFunc  progress;
+  gpointer            user_data;
+} VsLoadMonitor;
+
+/* vs_dataset_load_limit, watched by monitor (may be NULL). */
+VsDataset    *vs_dataset_load_monitored (const char          *path,
+                                         const char          *split,
+                                         gsize                max_rows,
+                                         const VsLoadMonitor *monitor,
+                                         GError             **error);
 /* The splits a path offers, NULL-terminated, sorted train, validation, test,
  * then others by name; a single file gives { "train" }. Free with g_strfreev.
  * NULL with an error when the path does not exist or holds no data files. */

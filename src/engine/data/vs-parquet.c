@@ -1745,10 +1745,11 @@ column_truncate (VsColumn *col,
 }
 
 gboolean
-vs_read_parquet (const char *path,
-                 gsize       max_rows,
-                 VsDataset  *ds,
-                 GError    **error)
+vs_read_parquet (const char        *path,
+                 gsize             max_rows,
+                 const VsReadWatch *watch,
+                 VsDataset        *ds,
+                 GError          **error)
 {
   int fd = -1;
   gint64 size;
@@ -1859,6 +1860,10 @@ vs_read_parquet (const char *path,
               goto out;
             }
           if (!read_column_chunk (&ctx, fd, size - 8 - footer_len, &rg->chunks[c], leaf))
+            goto out;
+          /* A column chunk is the unit read at once: watch between them. */
+          if (!vs_read_watch_tick (watch, path, MAX (rg->chunks[c].data_page_offset, 0) +
+                                   MAX (rg->chunks[c].total_compressed, 0), error))
             goto out;
           if (leaf->col->length != rows + (gsize) rg->num_rows)
             {

@@ -105,6 +105,15 @@ input_fill (Input *in)
   return TRUE;
 }
 
+/* Bytes of the file read so far (of a .gz file: compressed bytes). */
+static guint64
+input_offset (Input *in)
+{
+  z_off_t offset = gzoffset (in->gz);
+
+  return offset > 0 ? (guint64) offset : 0;
+}
+
 /* Next byte, or -1 at the end (check in->failed). */
 static inline int
 input_getc (Input *in)
@@ -329,10 +338,11 @@ infer_column_type (VsColumn *col)
 }
 
 gboolean
-vs_read_csv (const char *path,
-             gboolean    tsv,
-             gsize       max_rows,
-             VsDataset  *ds,
+vs_read_csv (const char        *path,
+             gboolean          tsv,
+             gsize             max_rows,
+             const VsReadWatch *watch,
+             VsDataset        *ds,
              GError    **error)
 {
   Input *in = g_new0 (Input, 1);
@@ -416,6 +426,9 @@ vs_read_csv (const char *path,
           rows++;
           if (max_rows > 0 && rows >= max_rows)
             break;
+          if (rows % VS_READ_TICK_ROWS == 0 &&
+              !vs_read_watch_tick (watch, path, input_offset (in), error))
+            goto out;
         }
       r = csv_read_record (in, delim, quoting, fields, &n_fields, &line, error);
       if (r < 0)
@@ -842,10 +855,11 @@ finish_set_columns (VsDataset *ds)
 }
 
 gboolean
-vs_read_json (const char *path,
-              gsize       max_rows,
-              VsDataset  *ds,
-              GError    **error)
+vs_read_json (const char        *path,
+              gsize             max_rows,
+              const VsReadWatch *watch,
+              VsDataset        *ds,
+              GError          **error)
 {
   Input *in = g_new0 (Input, 1);
   RowSink sink;
@@ -1029,6 +1043,9 @@ vs_read_json (const char *path,
         cJSON_Delete (v);
         if (sink_full (&sink))
           break;
+        if (n_values % VS_READ_TICK_ROWS == 0 &&
+            !vs_read_watch_tick (watch, path, input_offset (in), error))
+          goto out;
       }
     }
   if (!input_check (in, error))
