@@ -374,8 +374,6 @@ metric_label (const char *key)
   return g_str_has_prefix (key, "eval_") ? key + 5 : key;
 }
 
-#define HAVE_CHART 0
-#if HAVE_CHART
 /* ---- charts ------------------------------------------------------------- */
 
 static GtkWidget *
@@ -483,14 +481,6 @@ charts_append_eval (VsTrainPage *self,
     }
 }
 
-#else
-/* VsChart is not on main yet: no charts until it lands. */
-static void setup_charts (VsTrainPage *self) { (void) self; }
-static void charts_clear (VsTrainPage *self) { (void) self; }
-static void charts_set_range (VsTrainPage *self, gint64 total_steps) { (void) self; (void) total_steps; }
-static void charts_append_step (VsTrainPage *self, double step, const cJSON *ev) { (void) self; (void) step; (void) ev; }
-static void charts_append_eval (VsTrainPage *self, double step, const cJSON *metrics) { (void) self; (void) step; (void) metrics; }
-#endif
 
 /* ---- the run log -------------------------------------------------------- */
 
