@@ -1886,6 +1886,12 @@ vs_train_page_get_n_checkpoints (VsTrainPage *self)
 }
 
 GtkWidget *
+vs_train_page_get_checkpoints_list (VsTrainPage *self)
+{
+  return GTK_WIDGET (self->checkpoints_list);
+}
+
+GtkWidget *
 vs_train_page_get_chart (VsTrainPage *self,
                          const char  *name)
 {

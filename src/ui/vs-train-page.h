@@ -61,6 +61,8 @@ gint64       vs_train_page_get_step     (VsTrainPage *self);
 const char  *vs_train_page_get_last_checkpoint (VsTrainPage *self);
 /* The number of checkpoints listed. */
 guint        vs_train_page_get_n_checkpoints   (VsTrainPage *self);
+/* The list of checkpoints (one row each, with its Resume button). */
+GtkWidget   *vs_train_page_get_checkpoints_list (VsTrainPage *self);
 /* "loss", "lr", "grad_norm" or "metrics": the VsChart (as a GtkWidget). */
 GtkWidget   *vs_train_page_get_chart    (VsTrainPage *self,
                                          const char  *name);

@@ -361,9 +361,12 @@ test_train_page (void)
     f.want_step = 60;
     vs_gui_wait_for (has_checkpoint, &f, "the checkpoints to be listed");
     g_assert_cmpuint (vs_train_page_get_n_checkpoints (f.page), ==, 3);
+    vs_train_page_scroll_to (f.page, vs_train_page_get_button (f.page, "start"));
     shot (&f, "train-page-finished");
     vs_train_page_scroll_to (f.page, vs_train_page_get_chart (f.page, "metrics"));
     shot (&f, "train-page-finished-metrics");
+    vs_train_page_scroll_to (f.page, vs_train_page_get_checkpoints_list (f.page));
+    shot (&f, "train-page-finished-checkpoints");
     vs_train_page_scroll_to (f.page, vs_train_page_get_button (f.page, "start"));
     log_clear (&log);
   }
@@ -471,6 +474,9 @@ test_train_page (void)
     vs_train_page_scroll_to (f.page, GTK_WIDGET (vs_train_page_get_error_label (f.page)));
     shot (&f, "train-page-error");
     adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+    g_assert_true (adw_style_manager_get_dark (adw_style_manager_get_default ()));
+    gtk_widget_queue_draw (GTK_WIDGET (f.window));
+    spin (300);   /* the new style reaches every widget on the next frames */
     shot (&f, "train-page-error-dark");
     adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
   }
