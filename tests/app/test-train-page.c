@@ -37,6 +37,8 @@ typedef struct
   char        *tmp;
   gint64       want_step;
   guint        want_points;
+  const char  *want_response;
+  AdwMessageDialog *dialog;
   VsTrainPhase want_phase;
   /* frame gaps */
   gboolean     measuring;
@@ -107,6 +109,37 @@ has_checkpoint (gpointer data)
   const char *last = vs_train_page_get_last_checkpoint (f->page);
 
   return last != NULL && g_str_has_suffix (last, want);
+}
+
+/* A visible message dialog offering want_response, into f->dialog. */
+static gboolean
+find_dialog (gpointer data)
+{
+  Fixture *f = data;
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  f->dialog = NULL;
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) w = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (w) && gtk_widget_get_visible (GTK_WIDGET (w)) &&
+          adw_message_dialog_has_response (ADW_MESSAGE_DIALOG (w), f->want_response))
+        f->dialog = ADW_MESSAGE_DIALOG (w);
+    }
+  return f->dialog != NULL;
+}
+
+/* Waits for the dialog that offers `offers` and answers it with `response`. */
+static void
+answer_dialog (Fixture    *f,
+               const char *offers,
+               const char *response)
+{
+  f->want_response = offers;
+  vs_gui_wait_for (find_dialog, f, offers);
+  adw_message_dialog_response (f->dialog, response);
+  f->dialog = NULL;
 }
 
 static gboolean
@@ -485,28 +518,17 @@ test_train_page (void)
    * a checkpoint, then the window goes on closing (unsaved changes ask). */
   {
     g_autofree char *out = set_output (&f, "close");
-    GListModel *toplevels = gtk_window_get_toplevels ();
-    guint before = g_list_model_get_n_items (toplevels);
-    AdwMessageDialog *dialog = NULL;
 
     activate (&f, "train.start");
     f.want_step = 3;
     vs_gui_wait_for (step_reached, &f, "the run to reach step 3");
     gtk_window_close (f.window);
-    vs_gui_wait_for (vs_gui_window_count_is_at_least, GUINT_TO_POINTER (before + 1), "the close question");
-    for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-      {
-        g_autoptr(GObject) w = g_list_model_get_item (toplevels, i);
-
-        if (ADW_IS_MESSAGE_DIALOG (w) &&
-            adw_message_dialog_has_response (ADW_MESSAGE_DIALOG (w), "keep"))
-          dialog = ADW_MESSAGE_DIALOG (w);
-      }
-    g_assert_nonnull (dialog);
     g_assert_true (vs_train_page_get_running (f.page));
-    vs_gui_wait_for (vs_gui_widget_is_mapped, dialog, "the close question to show");
+    f.want_response = "keep";
+    vs_gui_wait_for (find_dialog, &f, "the close question");
+    vs_gui_wait_for (vs_gui_widget_is_mapped, f.dialog, "the close question to show");
     shot (&f, "train-page-close-question");
-    adw_message_dialog_response (dialog, "stop");
+    adw_message_dialog_response (f.dialog, "stop");
     vs_gui_wait_for (is_idle, &f, "the run stopped by closing to end");
     {
       g_autofree char *ckpt = vs_trainer_find_checkpoint (out);
@@ -514,6 +536,30 @@ test_train_page (void)
       g_assert_nonnull (ckpt);
     }
     g_assert_true (gtk_widget_get_visible (GTK_WIDGET (f.window)));
+    /* The unsaved-changes question follows; stay. */
+    answer_dialog (&f, "discard", "cancel");
+  }
+
+  /* 6. Keep Training: the window hides, the application is held until the
+   * run ends, then the window comes back for the unsaved changes. */
+  {
+    g_autofree char *out = set_output (&f, "keep");
+    Log log;
+
+    vs_project_set_int (f.project, "args.max_steps", 12);
+    activate (&f, "train.start");
+    f.want_step = 2;
+    vs_gui_wait_for (step_reached, &f, "the run to reach step 2");
+    gtk_window_close (f.window);
+    answer_dialog (&f, "keep", "keep");
+    g_assert_false (gtk_widget_get_visible (GTK_WIDGET (f.window)));
+    g_assert_true (vs_train_page_get_running (f.page));
+    vs_gui_wait_for (is_idle, &f, "the run in the background to end");
+    vs_gui_wait_for (vs_gui_widget_is_mapped, f.window, "the window to come back");
+    read_log (out, &log);
+    g_assert_cmpstr (cJSON_GetStringValue (cJSON_GetObjectItem (log.last, "event")), ==, "done");
+    g_assert_cmpuint (log.n_steps, ==, 12);
+    log_clear (&log);
   }
 
   gtk_widget_remove_tick_callback (GTK_WIDGET (f.window), tick_id);
