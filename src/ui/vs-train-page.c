@@ -225,6 +225,8 @@ struct _VsTrainPage
   GtkWidget    *chart_grad;
   GtkWidget    *chart_metrics;
 
+  gboolean      disposed;       /* late worker results touch no widget */
+
   /* the run */
   VsTrainPhase  phase;
   VsTrainer    *trainer;
@@ -888,6 +890,8 @@ on_joined (GObject      *source,
   gpointer ok = vs_task_finish (result, &error);
 
   g_clear_pointer (&self->trainer, vs_trainer_free);
+  if (self->disposed)
+    return;
   g_clear_pointer (&self->channel, channel_unref);
   g_clear_handle_id (&self->usage_id, g_source_remove);
   g_clear_handle_id (&self->pause_poll_id, g_source_remove);
@@ -1039,6 +1043,12 @@ on_loaded (GObject      *source,
   VsTrainer *trainer = vs_task_finish (result, &error);
 
   g_clear_object (&self->load_cancellable);
+  if (self->disposed)
+    {
+      g_clear_pointer (&trainer, vs_trainer_free);
+      g_free (resume_from);
+      return;
+    }
   if (trainer == NULL || self->cancel_requested)
     {
       g_clear_pointer (&trainer, vs_trainer_free);
@@ -1372,7 +1382,7 @@ on_history (GObject      *source,
 
   if (h == NULL)
     return;
-  if (h->generation != self->history_generation)
+  if (self->disposed || h->generation != self->history_generation)
     {
       history_free (h);
       return;
@@ -2042,15 +2052,17 @@ vs_train_page_dispose (GObject *object)
 {
   VsTrainPage *self = VS_TRAIN_PAGE (object);
 
+  self->disposed = TRUE;
   g_clear_handle_id (&self->usage_id, g_source_remove);
   g_clear_handle_id (&self->pause_poll_id, g_source_remove);
-  if (self->trainer != NULL)
+  if (self->trainer != NULL && self->phase != VS_TRAIN_PHASE_FINISHING)
     {
       /* The app is going away: end the run now (within a step). */
       vs_trainer_cancel (self->trainer);
       vs_trainer_join (self->trainer, NULL);
+      g_clear_pointer (&self->trainer, vs_trainer_free);
     }
-  g_clear_pointer (&self->trainer, vs_trainer_free);
+  /* While FINISHING a worker joins the trainer; on_joined frees it. */
   g_clear_pointer (&self->channel, channel_unref);
   uninhibit (self);
   disconnect_project (self);
