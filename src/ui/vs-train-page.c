@@ -1640,9 +1640,18 @@ build_arg_row (VsTrainPage   *self,
       ar->row = adw_action_row_new ();
       ar->editor = gtk_entry_new ();
       gtk_widget_set_valign (ar->editor, GTK_ALIGN_CENTER);
-      gtk_editable_set_width_chars (GTK_EDITABLE (ar->editor),
-                                    spec->kind == ARG_JSON || spec->kind == ARG_TEXT ? 18 : 10);
-      gtk_entry_set_placeholder_text (GTK_ENTRY (ar->editor), _(spec->default_text));
+      {
+        int chars = spec->kind == ARG_JSON || spec->kind == ARG_TEXT ? 18 : 10;
+        g_autofree char *placeholder = g_strdup (_(spec->default_text));
+        char *paren = strstr (placeholder, " (");
+
+        /* The value alone: the subtitle says what it means. */
+        if (paren != NULL)
+          *paren = '\0';
+        gtk_editable_set_width_chars (GTK_EDITABLE (ar->editor), chars);
+        gtk_editable_set_max_width_chars (GTK_EDITABLE (ar->editor), chars);
+        gtk_entry_set_placeholder_text (GTK_ENTRY (ar->editor), placeholder);
+      }
       if (spec->kind == ARG_INT || spec->kind == ARG_FLOAT)
         gtk_entry_set_input_purpose (GTK_ENTRY (ar->editor), GTK_INPUT_PURPOSE_NUMBER);
       adw_action_row_add_suffix (ADW_ACTION_ROW (ar->row), ar->editor);

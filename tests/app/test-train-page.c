@@ -340,6 +340,19 @@ test_train_page (void)
     g_assert_false (button_enabled (&f, "cancel"));
   }
   shot (&f, "train-page-idle");
+  /* Advanced: the evaluation and checkpoint settings opened. */
+  {
+    GtkWidget *save = vs_train_page_get_arg_editor (f.page, "save_steps");
+    GtkWidget *expander = gtk_widget_get_ancestor (save, ADW_TYPE_EXPANDER_ROW);
+
+    g_assert_nonnull (expander);
+    adw_expander_row_set_expanded (ADW_EXPANDER_ROW (expander), TRUE);
+    g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (save)), ==, "0");
+    vs_gui_wait_for (vs_gui_widget_is_mapped, save, "the save steps row to show");
+    vs_train_page_scroll_to (f.page, expander);
+    shot (&f, "train-page-advanced");
+    adw_expander_row_set_expanded (ADW_EXPANDER_ROW (expander), FALSE);
+  }
 
   /* A value the engine refuses: its reason beside the form, Start disabled. */
   {
