@@ -543,7 +543,11 @@ test_train_page (void)
     f.want_response = "keep";
     vs_gui_wait_for (find_dialog, &f, "the close question");
     vs_gui_wait_for (vs_gui_widget_is_mapped, f.dialog, "the close question to show");
-    shot (&f, "train-page-close-question");
+    {
+      g_autofree char *path = vs_gui_screenshot_path ("train-page-close-question");
+
+      vs_gui_save_screenshot (GTK_WIDGET (f.dialog), path);
+    }
     adw_message_dialog_response (f.dialog, "stop");
     vs_gui_wait_for (is_idle, &f, "the run stopped by closing to end");
     {
