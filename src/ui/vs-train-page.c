@@ -817,12 +817,16 @@ update_actions (VsTrainPage *self)
   gboolean idle = self->phase == VS_TRAIN_PHASE_IDLE;
   gboolean going = self->phase == VS_TRAIN_PHASE_RUNNING || self->phase == VS_TRAIN_PHASE_PAUSING ||
                    self->phase == VS_TRAIN_PHASE_PAUSED;
+  gboolean finished = self->ended && !self->failed && self->final_metrics != NULL;
 
   gtk_widget_action_set_enabled (w, "train.start", idle && valid);
   gtk_widget_action_set_enabled (w, "train.pause", self->phase == VS_TRAIN_PHASE_RUNNING);
+  /* Idle, Resume continues the shown run from its last checkpoint, unless
+   * that run finished (a checkpoint's own Resume still restarts from it). */
+
   gtk_widget_action_set_enabled (w, "train.resume",
                                  self->phase == VS_TRAIN_PHASE_PAUSED || self->phase == VS_TRAIN_PHASE_PAUSING ||
-                                 (idle && valid && self->last_checkpoint != NULL));
+                                 (idle && valid && self->last_checkpoint != NULL && !finished));
   gtk_widget_action_set_enabled (w, "train.resume-from", idle && valid);
   gtk_widget_action_set_enabled (w, "train.stop", going);
   gtk_widget_action_set_enabled (w, "train.cancel", going || self->phase == VS_TRAIN_PHASE_LOADING ||
@@ -1408,6 +1412,7 @@ on_history (GObject      *source,
       if (h->events != NULL && !self->ended && self->total_steps > 0)
         /* A run that was killed: what it logged ends here. */
         self->ended = TRUE;
+      update_actions (self);
       update_progress (self);
       update_stats (self);
     }

@@ -410,6 +410,8 @@ test_train_page (void)
     f.want_step = 60;
     vs_gui_wait_for (has_checkpoint, &f, "the checkpoints to be listed");
     g_assert_cmpuint (vs_train_page_get_n_checkpoints (f.page), ==, 3);
+    g_assert_true (button_enabled (&f, "start"));
+    g_assert_false (button_enabled (&f, "resume"));   /* nothing left to resume */
     vs_train_page_scroll_to (f.page, vs_train_page_get_button (f.page, "start"));
     shot (&f, "train-page-finished");
     vs_train_page_scroll_to (f.page, vs_train_page_get_chart (f.page, "metrics"));
@@ -520,6 +522,9 @@ test_train_page (void)
     g_assert_nonnull (strstr (text, "checkpoint-20"));
     g_assert_true (g_str_has_prefix (gtk_label_get_text (vs_train_page_get_state_label (f.page)),
                                      "Training failed"));
+    f.want_step = 20;
+    vs_gui_wait_for (has_checkpoint, &f, "the last good checkpoint to be listed");
+    g_assert_true (button_enabled (&f, "resume"));
     vs_train_page_scroll_to (f.page, GTK_WIDGET (vs_train_page_get_error_label (f.page)));
     shot (&f, "train-page-error");
     adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
