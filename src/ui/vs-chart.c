@@ -14,6 +14,7 @@
 #include <glib/gi18n.h>
 
 #include "vs-chart.h"
+#include "vs-drawing.h"
 
 #define PAD            8.0
 #define MAX_Y_TICKS    6
@@ -319,28 +320,6 @@ typedef struct
   gboolean has_data;
 } ChartLayout;
 
-static PangoLayout *
-make_layout (GtkWidget  *widget,
-             const char *text,
-             gboolean    bold,
-             double      scale)
-{
-  PangoLayout *layout = gtk_widget_create_pango_layout (widget, text);
-
-  if (bold || scale != 1.0)
-    {
-      PangoAttrList *attrs = pango_attr_list_new ();
-
-      if (bold)
-        pango_attr_list_insert (attrs, pango_attr_weight_new (PANGO_WEIGHT_BOLD));
-      if (scale != 1.0)
-        pango_attr_list_insert (attrs, pango_attr_scale_new (scale));
-      pango_layout_set_attributes (layout, attrs);
-      pango_attr_list_unref (attrs);
-    }
-  return layout;
-}
-
 static void
 layout_size (PangoLayout *layout,
              double      *w,
@@ -388,7 +367,7 @@ chart_layout (VsChart     *self,
               ChartLayout *l)
 {
   GtkWidget *widget = GTK_WIDGET (self);
-  g_autoptr(PangoLayout) probe = make_layout (widget, "0", FALSE, 0.83);
+  g_autoptr(PangoLayout) probe = vs_drawing_make_layout (widget, "0", FALSE, 0.83);
   double dxlo, dxhi, dylo, dyhi, ylabel_w = 0, ystep;
   guint max_y;
 
@@ -398,7 +377,7 @@ chart_layout (VsChart     *self,
   layout_size (probe, NULL, &l->font_h);
   if (self->title != NULL && self->title[0] != '\0')
     {
-      g_autoptr(PangoLayout) title = make_layout (widget, self->title, TRUE, 1.0);
+      g_autoptr(PangoLayout) title = vs_drawing_make_layout (widget, self->title, TRUE, 1.0);
 
       layout_size (title, NULL, &l->title_h);
     }
@@ -431,7 +410,7 @@ chart_layout (VsChart     *self,
   for (guint i = 0; i < l->n_yticks; i++)
     {
       g_autofree char *text = vs_chart_format_tick (l->yticks[i], ystep);
-      g_autoptr(PangoLayout) tick = make_layout (widget, text, FALSE, 0.83);
+      g_autoptr(PangoLayout) tick = vs_drawing_make_layout (widget, text, FALSE, 0.83);
       double w;
 
       layout_size (tick, &w, NULL);
@@ -469,7 +448,7 @@ legend_entries (VsChart           *self,
   for (guint i = 0; i < n; i++)
     {
       Series *s = g_ptr_array_index (self->series, i);
-      g_autoptr(PangoLayout) label = make_layout (widget, s->label, FALSE, 0.83);
+      g_autoptr(PangoLayout) label = vs_drawing_make_layout (widget, s->label, FALSE, 0.83);
 
       layout_size (label, &label_ws[i], NULL);
       total += SWATCH + 4 + label_ws[i] + (i > 0 ? LEGEND_GAP : 0);
@@ -986,33 +965,9 @@ get_colors (GtkWidget *widget,
             GdkRGBA   *fg,
             GdkRGBA   *card)
 {
-  /* GTK 4.8 has no gtk_widget_get_color; the style context is how it's done there. */
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  {
-    GtkStyleContext *context = gtk_widget_get_style_context (widget);
-
-    gtk_style_context_get_color (context, fg);
-    if (!gtk_style_context_lookup_color (context, "popover_bg_color", card))
-      {
-        gboolean dark = (fg->red + fg->green + fg->blue) / 3 > 0.5;
-
-        gdk_rgba_parse (card, dark ? "#383838" : "#ffffff");
-      }
-  }
-  G_GNUC_END_IGNORE_DEPRECATIONS
-}
-
-static void
-draw_text (GtkSnapshot   *snapshot,
-           PangoLayout   *layout,
-           double         x,
-           double         y,
-           const GdkRGBA *color)
-{
-  gtk_snapshot_save (snapshot);
-  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (x, y));
-  gtk_snapshot_append_layout (snapshot, layout, color);
-  gtk_snapshot_restore (snapshot);
+  vs_drawing_get_foreground (widget, fg);
+  vs_drawing_lookup_color (widget, "popover_bg_color",
+                           vs_drawing_is_dark (fg) ? "#383838" : "#ffffff", card);
 }
 
 /* Strokes values[] (NaN skipped) as a polyline, one min/max pair per
@@ -1124,11 +1079,11 @@ vs_chart_snapshot (GtkWidget   *widget,
 
   if (self->title != NULL && self->title[0] != '\0')
     {
-      g_autoptr(PangoLayout) title = make_layout (widget, self->title, TRUE, 1.0);
+      g_autoptr(PangoLayout) title = vs_drawing_make_layout (widget, self->title, TRUE, 1.0);
 
       pango_layout_set_width (title, (int) ((width - 2 * PAD) * PANGO_SCALE));
       pango_layout_set_ellipsize (title, PANGO_ELLIPSIZE_END);
-      draw_text (snapshot, title, PAD, PAD, &fg);
+      vs_drawing_text (snapshot, title, PAD, PAD, &fg);
     }
 
   /* Grid and y ticks. */
@@ -1137,35 +1092,35 @@ vs_chart_snapshot (GtkWidget   *widget,
     {
       double y = round (py_of_value (&l, l.yticks[i]));
       g_autofree char *text = vs_chart_format_tick (l.yticks[i], ystep);
-      g_autoptr(PangoLayout) tick = make_layout (widget, text, FALSE, 0.83);
+      g_autoptr(PangoLayout) tick = vs_drawing_make_layout (widget, text, FALSE, 0.83);
       double tw, th;
 
       gtk_snapshot_append_color (snapshot, &grid, &GRAPHENE_RECT_INIT (l.x0, y, l.x1 - l.x0, 1));
       layout_size (tick, &tw, &th);
-      draw_text (snapshot, tick, l.x0 - 6 - tw, y - th / 2, &dim);
+      vs_drawing_text (snapshot, tick, l.x0 - 6 - tw, y - th / 2, &dim);
     }
   xstep = l.n_xticks > 1 ? l.xticks[1] - l.xticks[0] : (l.xhi - l.xlo);
   for (guint i = 0; i < l.n_xticks; i++)
     {
       double x = round (px_of_step (&l, l.xticks[i]));
       g_autofree char *text = vs_chart_format_tick (l.xticks[i], xstep);
-      g_autoptr(PangoLayout) tick = make_layout (widget, text, FALSE, 0.83);
+      g_autoptr(PangoLayout) tick = vs_drawing_make_layout (widget, text, FALSE, 0.83);
       double tw;
 
       gtk_snapshot_append_color (snapshot, &grid, &GRAPHENE_RECT_INIT (x, l.y0, 1, l.y1 - l.y0));
       layout_size (tick, &tw, NULL);
-      draw_text (snapshot, tick, CLAMP (x - tw / 2, 0, width - tw), l.y1 + 4, &dim);
+      vs_drawing_text (snapshot, tick, CLAMP (x - tw / 2, 0, width - tw), l.y1 + 4, &dim);
     }
   gtk_snapshot_append_color (snapshot, &axis, &GRAPHENE_RECT_INIT (l.x0, round (l.y1), l.x1 - l.x0, 1));
   gtk_snapshot_append_color (snapshot, &axis, &GRAPHENE_RECT_INIT (round (l.x0), l.y0, 1, l.y1 - l.y0));
 
   if (!l.has_data)
     {
-      g_autoptr(PangoLayout) empty = make_layout (widget, _("No points yet"), FALSE, 1.0);
+      g_autoptr(PangoLayout) empty = vs_drawing_make_layout (widget, _("No points yet"), FALSE, 1.0);
       double tw, th;
 
       layout_size (empty, &tw, &th);
-      draw_text (snapshot, empty, (l.x0 + l.x1 - tw) / 2, (l.y0 + l.y1 - th) / 2, &dim);
+      vs_drawing_text (snapshot, empty, (l.x0 + l.x1 - tw) / 2, (l.y0 + l.y1 - th) / 2, &dim);
     }
 
   /* The series, clipped to the plot. */
@@ -1209,7 +1164,7 @@ vs_chart_snapshot (GtkWidget   *widget,
     for (guint i = 0; i < self->series->len; i++)
       {
         Series *s = g_ptr_array_index (self->series, i);
-        g_autoptr(PangoLayout) label = make_layout (widget, s->label, FALSE, 0.83);
+        g_autoptr(PangoLayout) label = vs_drawing_make_layout (widget, s->label, FALSE, 0.83);
         GdkRGBA color, text = fg;
         double th, row_h = MAX (l.font_h, SWATCH);
 
@@ -1225,7 +1180,7 @@ vs_chart_snapshot (GtkWidget   *widget,
         gtk_snapshot_append_color (snapshot, &color,
                                    &GRAPHENE_RECT_INIT (xs[i], l.legend_y + (row_h - SWATCH) / 2,
                                                         SWATCH, SWATCH));
-        draw_text (snapshot, label, xs[i] + SWATCH + 4, l.legend_y + (row_h - th) / 2, &text);
+        vs_drawing_text (snapshot, label, xs[i] + SWATCH + 4, l.legend_y + (row_h - th) / 2, &text);
       }
   }
 
@@ -1238,7 +1193,7 @@ vs_chart_snapshot (GtkWidget   *widget,
         {
           double x = round (px_of_step (&l, snapped));
           g_autofree char *readout = vs_chart_dup_readout (self, snapped);
-          g_autoptr(PangoLayout) layout = make_layout (widget, readout, FALSE, 0.83);
+          g_autoptr(PangoLayout) layout = vs_drawing_make_layout (widget, readout, FALSE, 0.83);
           double tw, th, cx, cy, max_w = MAX (60, l.x1 - l.x0 - 16);
           GskRoundedRect rounded;
           GdkRGBA border = fg;
@@ -1285,7 +1240,7 @@ vs_chart_snapshot (GtkWidget   *widget,
           gtk_snapshot_append_border (snapshot, &rounded,
                                       (float[4]) { 1, 1, 1, 1 },
                                       (GdkRGBA[4]) { border, border, border, border });
-          draw_text (snapshot, layout, cx + 6, cy + 4, &fg);
+          vs_drawing_text (snapshot, layout, cx + 6, cy + 4, &fg);
         }
     }
 }

@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "vs-heatmap.h"
+#include "vs-drawing.h"
 
 #define PAD          8.0
 #define MIN_CELL     24
@@ -128,24 +129,6 @@ typedef struct
   double title_h, font_h, label_w;
 } HeatmapLayout;
 
-static PangoLayout *
-make_layout (GtkWidget  *widget,
-             const char *text,
-             gboolean    bold,
-             double      scale)
-{
-  PangoLayout *layout = gtk_widget_create_pango_layout (widget, text);
-  PangoAttrList *attrs = pango_attr_list_new ();
-
-  if (bold)
-    pango_attr_list_insert (attrs, pango_attr_weight_new (PANGO_WEIGHT_BOLD));
-  if (scale != 1.0)
-    pango_attr_list_insert (attrs, pango_attr_scale_new (scale));
-  pango_layout_set_attributes (layout, attrs);
-  pango_attr_list_unref (attrs);
-  return layout;
-}
-
 /* The label as drawn: at most LABEL_CHARS characters, then "…". */
 static char *
 short_label (const char *label)
@@ -176,14 +159,14 @@ heatmap_layout (VsHeatmap     *self,
     }
   else
     {
-      g_autoptr(PangoLayout) probe = make_layout (widget, "0", FALSE, 0.83);
+      g_autoptr(PangoLayout) probe = vs_drawing_make_layout (widget, "0", FALSE, 0.83);
       int pw, ph;
 
       pango_layout_get_pixel_size (probe, &pw, &ph);
       l->font_h = ph;
       if (self->title != NULL && self->title[0] != '\0')
         {
-          g_autoptr(PangoLayout) title = make_layout (widget, self->title, TRUE, 1.0);
+          g_autoptr(PangoLayout) title = vs_drawing_make_layout (widget, self->title, TRUE, 1.0);
 
           pango_layout_get_pixel_size (title, &pw, &ph);
           l->title_h = ph;
@@ -191,7 +174,7 @@ heatmap_layout (VsHeatmap     *self,
       for (guint r = 0; r < self->n_rows; r++)
         {
           g_autofree char *text = short_label (self->row_labels[r]);
-          g_autoptr(PangoLayout) label = make_layout (widget, text, FALSE, 0.83);
+          g_autoptr(PangoLayout) label = vs_drawing_make_layout (widget, text, FALSE, 0.83);
 
           pango_layout_get_pixel_size (label, &pw, &ph);
           l->label_w = MAX (l->label_w, pw);
@@ -407,19 +390,6 @@ vs_heatmap_dup_text (VsHeatmap *self)
 /* Drawing                                                                  */
 
 static void
-draw_text (GtkSnapshot   *snapshot,
-           PangoLayout   *layout,
-           double         x,
-           double         y,
-           const GdkRGBA *color)
-{
-  gtk_snapshot_save (snapshot);
-  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (x, y));
-  gtk_snapshot_append_layout (snapshot, layout, color);
-  gtk_snapshot_restore (snapshot);
-}
-
-static void
 vs_heatmap_snapshot (GtkWidget   *widget,
                      GtkSnapshot *snapshot)
 {
@@ -433,46 +403,43 @@ vs_heatmap_snapshot (GtkWidget   *widget,
 
   if (width <= 0 || height <= 0)
     return;
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  gtk_style_context_get_color (gtk_widget_get_style_context (widget), &fg);
-  G_GNUC_END_IGNORE_DEPRECATIONS
-  /* Light text means a dark theme. */
-  dark = 0.2126 * fg.red + 0.7152 * fg.green + 0.0722 * fg.blue > 0.5;
+  vs_drawing_get_foreground (widget, &fg);
+  dark = vs_drawing_is_dark (&fg);
   dim = fg;
   dim.alpha *= 0.7f;
   heatmap_layout (self, width, height, &l);
 
   if (self->title != NULL && self->title[0] != '\0')
     {
-      g_autoptr(PangoLayout) title = make_layout (widget, self->title, TRUE, 1.0);
+      g_autoptr(PangoLayout) title = vs_drawing_make_layout (widget, self->title, TRUE, 1.0);
 
       pango_layout_set_width (title, (int) ((width - 2 * PAD) * PANGO_SCALE));
       pango_layout_set_ellipsize (title, PANGO_ELLIPSIZE_END);
-      draw_text (snapshot, title, PAD, PAD, &fg);
+      vs_drawing_text (snapshot, title, PAD, PAD, &fg);
     }
   if (self->n_rows == 0)
     {
-      g_autoptr(PangoLayout) empty = make_layout (widget, _("No values"), FALSE, 1.0);
+      g_autoptr(PangoLayout) empty = vs_drawing_make_layout (widget, _("No values"), FALSE, 1.0);
 
-      draw_text (snapshot, empty, PAD, PAD + l.title_h + 6, &dim);
+      vs_drawing_text (snapshot, empty, PAD, PAD + l.title_h + 6, &dim);
       return;
     }
 
   for (guint c = 0; c < self->n_cols; c++)
     {
       g_autofree char *number = g_strdup_printf ("%u", c + 1);
-      g_autoptr(PangoLayout) label = make_layout (widget, number, FALSE, 0.83);
+      g_autoptr(PangoLayout) label = vs_drawing_make_layout (widget, number, FALSE, 0.83);
 
       pango_layout_get_pixel_size (label, &pw, &ph);
-      draw_text (snapshot, label, l.gx + c * l.cell + (l.cell - pw) / 2, l.gy - 4 - ph, &dim);
+      vs_drawing_text (snapshot, label, l.gx + c * l.cell + (l.cell - pw) / 2, l.gy - 4 - ph, &dim);
     }
   for (guint r = 0; r < self->n_rows; r++)
     {
       g_autofree char *text = short_label (self->row_labels[r]);
-      g_autoptr(PangoLayout) label = make_layout (widget, text, FALSE, 0.83);
+      g_autoptr(PangoLayout) label = vs_drawing_make_layout (widget, text, FALSE, 0.83);
 
       pango_layout_get_pixel_size (label, &pw, &ph);
-      draw_text (snapshot, label, l.gx - 8 - pw, l.gy + r * l.cell + (l.cell - ph) / 2, &fg);
+      vs_drawing_text (snapshot, label, l.gx - 8 - pw, l.gy + r * l.cell + (l.cell - ph) / 2, &fg);
     }
 
   for (guint r = 0; r < self->n_rows; r++)
@@ -488,7 +455,7 @@ vs_heatmap_snapshot (GtkWidget   *widget,
         if (l.cell >= TEXT_CELL)
           {
             g_autofree char *text = isnan (v) ? g_strdup ("–") : format_value (v);
-            g_autoptr(PangoLayout) layout = make_layout (widget, text, FALSE, l.cell >= 44 ? 0.83 : 0.7);
+            g_autoptr(PangoLayout) layout = vs_drawing_make_layout (widget, text, FALSE, l.cell >= 44 ? 0.83 : 0.7);
             double luminance = 0.2126 * color.red + 0.7152 * color.green + 0.0722 * color.blue;
             GdkRGBA ink;
 
@@ -500,7 +467,7 @@ vs_heatmap_snapshot (GtkWidget   *widget,
             else
               ink = (GdkRGBA) { 1, 1, 1, 1 };
             pango_layout_get_pixel_size (layout, &pw, &ph);
-            draw_text (snapshot, layout, x + (l.cell - 1 - pw) / 2, y + (l.cell - 1 - ph) / 2, &ink);
+            vs_drawing_text (snapshot, layout, x + (l.cell - 1 - pw) / 2, y + (l.cell - 1 - ph) / 2, &ink);
           }
       }
 }
