@@ -42,9 +42,18 @@ static const struct
   { "ignore", N_("Ignore") },
 };
 
+/* Below this window width the settings go above the table instead of
+ * beside it, so the page works on a 360 px phone screen. */
+#define NARROW_WIDTH 720
+
 struct _VsDatasetPage
 {
   AdwBin          parent_instance;
+
+  GtkPaned       *content_paned;
+  GdkSurface     *surface;          /* watched for its width (not owned) */
+  gulong          surface_width_handler;
+  guint           reflow_idle;
 
   VsProject      *project;
   VsRowModel     *rows;
@@ -306,8 +315,14 @@ on_load_progress (guint64  done,
 {
   g_autofree char *done_text = g_format_size (done);
   g_autofree char *total_text = g_format_size (total);
-  /* Translators: progress of reading a dataset file: "12.3 MB of 48.0 MB". */
-  g_autofree char *text = g_strdup_printf (_("Reading the rows… %s of %s"), done_text, total_text);
+  g_autofree char *text = NULL;
+
+  if (total > 0)
+    /* Translators: progress of reading a dataset file: "12.3 MB of 48.0 MB". */
+    text = g_strdup_printf (_("Reading the rows… %s of %s"), done_text, total_text);
+  else
+    /* Translators: progress of reading from a pipe, whose size is unknown: "12.3 MB read". */
+    text = g_strdup_printf (_("Reading the rows… %s read"), done_text);
 
   vs_task_progress (task, total > 0 ? (double) done / (double) total : -1, text);
 }
@@ -1889,6 +1904,78 @@ vs_dataset_page_finalize (GObject *object)
   G_OBJECT_CLASS (vs_dataset_page_parent_class)->finalize (object);
 }
 
+/* ---- narrow windows ---- */
+
+/* GTK 4.8 has no breakpoints: the window's surface says how wide it is
+ * (maximized or not), and the paned turns vertical below NARROW_WIDTH. */
+static void
+reflow (VsDatasetPage *self)
+{
+  gboolean narrow;
+  GtkOrientation wanted;
+
+  if (self->surface == NULL)
+    return;
+  narrow = gdk_surface_get_width (self->surface) < NARROW_WIDTH;
+  wanted = narrow ? GTK_ORIENTATION_VERTICAL : GTK_ORIENTATION_HORIZONTAL;
+  if (gtk_orientable_get_orientation (GTK_ORIENTABLE (self->content_paned)) == wanted)
+    return;
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (self->content_paned), wanted);
+  /* Settings first: most of the height for them, the table below. */
+  gtk_paned_set_position (self->content_paned,
+                          narrow ? MAX (240, gdk_surface_get_height (self->surface) * 11 / 20) : 420);
+}
+
+/* The surface's width changes in the middle of the frame's layout: the
+ * paned turns at the next idle, outside it. */
+static gboolean
+reflow_idle (gpointer data)
+{
+  VsDatasetPage *self = data;
+
+  self->reflow_idle = 0;
+  reflow (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+queue_reflow (VsDatasetPage *self)
+{
+  if (self->reflow_idle == 0)
+    self->reflow_idle = g_idle_add (reflow_idle, self);
+}
+
+static void
+vs_dataset_page_realize (GtkWidget *widget)
+{
+  VsDatasetPage *self = VS_DATASET_PAGE (widget);
+
+  GTK_WIDGET_CLASS (vs_dataset_page_parent_class)->realize (widget);
+  self->surface = gtk_native_get_surface (gtk_widget_get_native (widget));
+  if (self->surface != NULL)
+    self->surface_width_handler = g_signal_connect_swapped (self->surface, "notify::width",
+                                                            G_CALLBACK (queue_reflow), self);
+  reflow (self);
+}
+
+static void
+vs_dataset_page_unrealize (GtkWidget *widget)
+{
+  VsDatasetPage *self = VS_DATASET_PAGE (widget);
+
+  if (self->surface != NULL)
+    g_clear_signal_handler (&self->surface_width_handler, self->surface);
+  self->surface = NULL;
+  g_clear_handle_id (&self->reflow_idle, g_source_remove);
+  GTK_WIDGET_CLASS (vs_dataset_page_parent_class)->unrealize (widget);
+}
+
+gboolean
+vs_dataset_page_get_narrow (VsDatasetPage *self)
+{
+  return gtk_orientable_get_orientation (GTK_ORIENTABLE (self->content_paned)) == GTK_ORIENTATION_VERTICAL;
+}
+
 static void
 vs_dataset_page_class_init (VsDatasetPageClass *klass)
 {
@@ -1899,6 +1986,8 @@ vs_dataset_page_class_init (VsDatasetPageClass *klass)
   object_class->finalize = vs_dataset_page_finalize;
   object_class->get_property = vs_dataset_page_get_property;
   object_class->set_property = vs_dataset_page_set_property;
+  widget_class->realize = vs_dataset_page_realize;
+  widget_class->unrealize = vs_dataset_page_unrealize;
 
   properties[PROP_PROJECT] =
     g_param_spec_object ("project", NULL, NULL,
@@ -1912,6 +2001,7 @@ vs_dataset_page_class_init (VsDatasetPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, VsDatasetPage, banner_label);
   gtk_widget_class_bind_template_child (widget_class, VsDatasetPage, banner_close);
   gtk_widget_class_bind_template_child (widget_class, VsDatasetPage, main_stack);
+  gtk_widget_class_bind_template_child (widget_class, VsDatasetPage, content_paned);
   gtk_widget_class_bind_template_child (widget_class, VsDatasetPage, loading_box);
   gtk_widget_class_bind_template_child (widget_class, VsDatasetPage, loading_spinner);
   gtk_widget_class_bind_template_child (widget_class, VsDatasetPage, loading_label);

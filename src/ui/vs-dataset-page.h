@@ -54,6 +54,8 @@ gboolean   vs_dataset_page_get_counting    (VsDatasetPage *self);
 GtkLabel  *vs_dataset_page_get_length_label (VsDatasetPage *self);
 VsHistogram *vs_dataset_page_get_histogram (VsDatasetPage *self);
 GtkButton *vs_dataset_page_get_cancel_button (VsDatasetPage *self);
+/* TRUE when the window is narrow and the settings sit above the table. */
+gboolean   vs_dataset_page_get_narrow      (VsDatasetPage *self);
 /* What the page says while it works ("Reading the rows… 12 MB of 48 MB"). */
 GtkLabel  *vs_dataset_page_get_loading_label (VsDatasetPage *self);
 GtkButton *vs_dataset_page_get_swap_button (VsDatasetPage *self);

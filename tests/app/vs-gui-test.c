@@ -142,6 +142,34 @@ vs_gui_save_screenshot_dark (GtkWidget  *widget,
   vs_gui_wait_for_frame (widget);
 }
 
+static gboolean
+window_has_width (gpointer data)
+{
+  GtkWidget *window = data;
+  int wanted = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (window), "vs-gui-wanted-width"));
+
+  return ABS (gtk_widget_get_width (window) - wanted) <= 40;
+}
+
+void
+vs_gui_resize (GtkWidget *window,
+               int        width,
+               int        height)
+{
+  /* GTK 4.8's GtkActionBar, revealed by AdwViewSwitcherBar with animations
+   * off, allocates its inner box once at 0 × -1 in the frame the window
+   * turns narrow, with a warning gtk_test_init makes fatal. Warnings stay
+   * non-fatal for the frames of the resize only. */
+  GLogLevelFlags fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+
+  g_object_set_data (G_OBJECT (window), "vs-gui-wanted-width", GINT_TO_POINTER (width));
+  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
+  vs_gui_wait_for (window_has_width, window, "the window to take its new width");
+  vs_gui_wait_for_frame (window);
+  vs_gui_wait_for_frame (window);
+  g_log_set_always_fatal (fatal);
+}
+
 char *
 vs_gui_screenshot_path (const char *name)
 {

@@ -30,6 +30,11 @@ void      vs_gui_save_screenshot          (GtkWidget     *widget,
                                            const char    *path);
 /* $VS_BUILD_DIR/tests/app/screenshots/NAME.png (folder created). g_free. */
 char     *vs_gui_screenshot_path          (const char    *name);
+/* Resizes the window (to a phone's 360 px, say) and waits until it has its
+ * new width and has drawn it. */
+void      vs_gui_resize                   (GtkWidget     *window,
+                                           int            width,
+                                           int            height);
 /* Iterates the main context until the widget's window painted a frame. */
 void      vs_gui_wait_for_frame           (GtkWidget     *widget);
 /* The same in the dark style (libadwaita's forced dark), then back. */

@@ -468,8 +468,11 @@ vs_read_watch_tick (const VsReadWatch *watch,
       g_set_error (error, VS_ERROR, VS_ERROR_CANCELLED, "%s: loading was cancelled", path);
       return FALSE;
     }
-  /* A hostile Parquet footer may claim any offset: never past the total. */
-  done = MIN (watch->done_before + file_done, watch->total);
+  /* A hostile Parquet footer may claim any offset: never past the total.
+   * A pipe has no size (total 0): then the bytes read so far. */
+  done = watch->done_before + file_done;
+  if (watch->total > 0)
+    done = MIN (done, watch->total);
   if (monitor->progress != NULL)
     monitor->progress (done, watch->total, monitor->user_data);
   return TRUE;

@@ -140,7 +140,8 @@ VsDataset    *vs_dataset_load_limit    (const char *path, const char *split,
  * non-zero from any thread and the load stops soon after, failing with
  * VS_ERROR_CANCELLED; progress, when not NULL, is called on the loading
  * thread every few thousand rows with the bytes read so far of every file
- * of the load and their total (a .gz file counts its compressed bytes). */
+ * of the load and their total (a .gz file counts its compressed bytes; a
+ * pipe has no size: total 0). */
 typedef void (*VsLoadProgressFunc) (guint64  done,
                                     guint64  total,
                                     gpointer user_data);
