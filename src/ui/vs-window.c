@@ -17,10 +17,20 @@ struct _VsWindow
 
   GSettings            *settings;
   VsProject            *project;
-  /* Set while the unsaved-changes question is open, or once answered. */
+  /* Set once the unsaved-changes question allowed the window to close. */
   gboolean              close_confirmed;
+  /* What to do once the unsaved changes are saved or discarded (the text
+   * editor's pattern: New, Open, the demo, a recent project, Close Project
+   * and closing the window all ask first). */
+  int                   pending;
+  char                 *pending_path;
 
   /* Template widgets */
+  GtkStack             *window_stack;      /* "start" or "workbench" */
+  AdwPreferencesGroup  *recent_group;
+  GPtrArray            *recent_rows;
+  GtkWidget            *save_button;
+  AdwViewSwitcherBar   *switcher_bar;
   AdwViewStack         *stack;
   AdwViewSwitcherTitle *switcher_title;
   AdwToastOverlay      *toast_overlay;
@@ -37,6 +47,20 @@ struct _VsWindow
 };
 
 G_DEFINE_FINAL_TYPE (VsWindow, vs_window, ADW_TYPE_APPLICATION_WINDOW)
+
+typedef enum
+{
+  PENDING_NONE,
+  PENDING_CLOSE,
+  PENDING_NEW,
+  PENDING_OPEN_CHOOSER,
+  PENDING_OPEN_DEMO,
+  PENDING_OPEN_PATH,
+  PENDING_SHOW_START,
+} Pending;
+
+static void show_workbench (VsWindow *self);
+static void confirm_then (VsWindow *self, Pending pending, const char *path);
 
 enum {
   PROP_0,
@@ -111,12 +135,13 @@ update_title (VsWindow *self)
 }
 
 static void remember_project (VsWindow *self);
+static void sync_header (VsWindow *self);
 
 static void
 on_project_notify (VsWindow *self)
 {
   remember_project (self);
-  update_title (self);
+  sync_header (self);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-project",
                                  vs_project_get_dirty (self->project) ||
                                  vs_project_get_file (self->project) == NULL);
@@ -138,6 +163,7 @@ vs_window_open_project (VsWindow    *self,
       return FALSE;
     }
   adw_view_stack_set_visible_child_name (self->stack, "model");
+  show_workbench (self);
   return TRUE;
 }
 
@@ -180,6 +206,7 @@ vs_window_open_demo (VsWindow  *self,
       return FALSE;
     }
   adw_view_stack_set_visible_child_name (self->stack, "model");
+  show_workbench (self);
   return TRUE;
 }
 
@@ -216,11 +243,8 @@ on_open_response (GtkNativeDialog *dialog,
 }
 
 static void
-open_project_action (GtkWidget  *widget,
-                     const char *action_name,
-                     GVariant   *parameter)
+show_open_chooser (VsWindow *self)
 {
-  VsWindow *self = VS_WINDOW (widget);
   GtkFileChooserNative *dialog;
   g_autoptr(GtkFileFilter) filter = recipe_filter ();
 
@@ -232,25 +256,34 @@ open_project_action (GtkWidget  *widget,
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
 
-static void save_as (VsWindow *self, gboolean close_after);
+static void
+open_project_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  confirm_then (VS_WINDOW (widget), PENDING_OPEN_CHOOSER, NULL);
+}
 
+static void save_as (VsWindow *self, gboolean proceed_after);
+static void proceed (VsWindow *self);
+
+/* Saves the project (to path, or to its file); then, when asked, carries
+ * on with what the unsaved-changes question held back. */
 static void
 save_to (VsWindow   *self,
          const char *path,
-         gboolean    close_after)
+         gboolean    proceed_after)
 {
   g_autoptr(GError) error = NULL;
 
   if (!vs_project_save (self->project, path, &error))
     {
       vs_window_add_toast (self, error->message);
+      self->pending = PENDING_NONE;
       return;
     }
-  if (close_after)
-    {
-      self->close_confirmed = TRUE;
-      gtk_window_close (GTK_WINDOW (self));
-    }
+  if (proceed_after)
+    proceed (self);
 }
 
 static void
@@ -259,7 +292,7 @@ on_save_response (GtkNativeDialog *dialog,
                   gpointer         user_data)
 {
   VsWindow *self = VS_WINDOW (user_data);
-  gboolean close_after = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (dialog), "close-after"));
+  gboolean proceed_after = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (dialog), "proceed-after"));
 
   if (response == GTK_RESPONSE_ACCEPT)
     {
@@ -267,14 +300,16 @@ on_save_response (GtkNativeDialog *dialog,
       g_autofree char *path = g_file_get_path (file);
 
       if (path != NULL)
-        save_to (self, path, close_after);
+        save_to (self, path, proceed_after);
     }
+  else if (proceed_after)
+    self->pending = PENDING_NONE;
   g_object_unref (dialog);
 }
 
 static void
 save_as (VsWindow *self,
-         gboolean  close_after)
+         gboolean  proceed_after)
 {
   GtkFileChooserNative *dialog;
   g_autoptr(GtkFileFilter) filter = recipe_filter ();
@@ -292,7 +327,7 @@ save_as (VsWindow *self,
          : g_strdup (_("Untitled project.vectorsmith.json"));
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
-  g_object_set_data (G_OBJECT (dialog), "close-after", GINT_TO_POINTER (close_after));
+  g_object_set_data (G_OBJECT (dialog), "proceed-after", GINT_TO_POINTER (proceed_after));
   g_signal_connect (dialog, "response", G_CALLBACK (on_save_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
@@ -323,12 +358,23 @@ new_project_action (GtkWidget  *widget,
                     const char *action_name,
                     GVariant   *parameter)
 {
-  VsWindow *self = VS_WINDOW (widget);
-  g_autoptr(VsProject) fresh = vs_project_new ();
-  g_autofree char *text = cJSON_Print (vs_project_get_document (fresh));
+  confirm_then (VS_WINDOW (widget), PENDING_NEW, NULL);
+}
 
-  vs_project_load_from_data (self->project, text, NULL, NULL, NULL);
-  adw_view_stack_set_visible_child_name (self->stack, "model");
+static void
+close_project_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  confirm_then (VS_WINDOW (widget), PENDING_SHOW_START, NULL);
+}
+
+static void
+open_recent_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  confirm_then (VS_WINDOW (widget), PENDING_OPEN_PATH, g_variant_get_string (parameter, NULL));
 }
 
 /* The pages of the flow, in the order Alt+1 … Alt+6 reach them. */
@@ -351,23 +397,62 @@ open_demo_action (GtkWidget  *widget,
                   const char *action_name,
                   GVariant   *parameter)
 {
-  vs_window_open_demo (VS_WINDOW (widget), NULL);
+  confirm_then (VS_WINDOW (widget), PENDING_OPEN_DEMO, NULL);
 }
 
 /* ---- closing ---- */
 
+/* Does what the unsaved-changes question held back. */
 static void
-on_close_answer (AdwMessageDialog *dialog,
-                 const char       *response,
-                 gpointer          user_data)
+proceed (VsWindow *self)
+{
+  Pending pending = self->pending;
+  g_autofree char *path = g_steal_pointer (&self->pending_path);
+
+  self->pending = PENDING_NONE;
+  switch (pending)
+    {
+    case PENDING_CLOSE:
+      self->close_confirmed = TRUE;
+      gtk_window_close (GTK_WINDOW (self));
+      break;
+    case PENDING_NEW:
+      {
+        g_autoptr(VsProject) fresh = vs_project_new ();
+        g_autofree char *text = cJSON_Print (vs_project_get_document (fresh));
+
+        vs_project_load_from_data (self->project, text, NULL, NULL, NULL);
+        adw_view_stack_set_visible_child_name (self->stack, "model");
+        show_workbench (self);
+      }
+      break;
+    case PENDING_OPEN_CHOOSER:
+      show_open_chooser (self);
+      break;
+    case PENDING_OPEN_DEMO:
+      vs_window_open_demo (self, NULL);
+      break;
+    case PENDING_OPEN_PATH:
+      vs_window_open_project (self, path, NULL);
+      break;
+    case PENDING_SHOW_START:
+      vs_window_show_start (self);
+      break;
+    case PENDING_NONE:
+    default:
+      break;
+    }
+}
+
+static void
+on_save_changes_answer (AdwMessageDialog *dialog,
+                        const char       *response,
+                        gpointer          user_data)
 {
   VsWindow *self = VS_WINDOW (user_data);
 
   if (g_strcmp0 (response, "discard") == 0)
-    {
-      self->close_confirmed = TRUE;
-      gtk_window_close (GTK_WINDOW (self));
-    }
+    proceed (self);
   else if (g_strcmp0 (response, "save") == 0)
     {
       if (vs_project_get_file (self->project) == NULL)
@@ -375,6 +460,52 @@ on_close_answer (AdwMessageDialog *dialog,
       else
         save_to (self, NULL, TRUE);
     }
+  else
+    {
+      self->pending = PENDING_NONE;
+      g_clear_pointer (&self->pending_path, g_free);
+    }
+}
+
+/* Asks to save unsaved changes first (Save, Discard or Cancel), then does
+ * pending; without unsaved changes it does it at once. */
+static void
+confirm_then (VsWindow   *self,
+              Pending     pending,
+              const char *path)
+{
+  GtkWidget *dialog;
+  g_autofree char *title = NULL;
+
+  if (self->pending != PENDING_NONE)
+    return;    /* the question is already open */
+  self->pending = pending;
+  g_free (self->pending_path);
+  self->pending_path = g_strdup (path);
+  if (!vs_project_get_dirty (self->project))
+    {
+      proceed (self);
+      return;
+    }
+
+  title = vs_project_dup_title (self->project);
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Save Changes?"), NULL);
+  adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (dialog),
+                                  _("“%s” has changes that are not saved. Unsaved changes are lost for good."),
+                                  title);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "discard", _("_Discard"),
+                                    "save", _("_Save"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "discard",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "save",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "save");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect (dialog, "response", G_CALLBACK (on_save_changes_answer), self);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 /* ---- closing while training ---- */
@@ -466,26 +597,7 @@ vs_window_close_request (GtkWindow *window)
 
   if (vs_project_get_dirty (self->project) && !self->close_confirmed)
     {
-      GtkWidget *dialog;
-      g_autofree char *title = vs_project_dup_title (self->project);
-
-      dialog = adw_message_dialog_new (window, _("Save Changes?"), NULL);
-      adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (dialog),
-                                      _("“%s” has changes that are not saved. Unsaved changes are lost for good."),
-                                      title);
-      adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                        "cancel", _("_Cancel"),
-                                        "discard", _("_Discard"),
-                                        "save", _("_Save"),
-                                        NULL);
-      adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "discard",
-                                                  ADW_RESPONSE_DESTRUCTIVE);
-      adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "save",
-                                                  ADW_RESPONSE_SUGGESTED);
-      adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "save");
-      adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-      g_signal_connect (dialog, "response", G_CALLBACK (on_close_answer), self);
-      gtk_window_present (GTK_WINDOW (dialog));
+      confirm_then (self, PENDING_CLOSE, NULL);
       return TRUE;
     }
 
@@ -498,6 +610,100 @@ vs_window_close_request (GtkWindow *window)
                               gtk_window_is_maximized (window));
     }
   return GTK_WINDOW_CLASS (vs_window_parent_class)->close_request (window);
+}
+
+/* ---- the start page ---- */
+
+/* The recent projects that still exist, as rows that open them. */
+static void
+rebuild_recent_rows (VsWindow *self)
+{
+  g_auto(GStrv) recent = self->settings != NULL
+                         ? g_settings_get_strv (self->settings, "recent-projects") : g_new0 (char *, 1);
+  guint shown = 0;
+
+  for (guint i = 0; i < self->recent_rows->len; i++)
+    adw_preferences_group_remove (self->recent_group, self->recent_rows->pdata[i]);
+  g_ptr_array_set_size (self->recent_rows, 0);
+
+  for (guint i = 0; recent[i] != NULL; i++)
+    {
+      g_autoptr(GFile) file = g_file_new_for_path (recent[i]);
+      g_autoptr(GFile) parent = g_file_get_parent (file);
+      g_autofree char *name = g_file_get_basename (file);
+      g_autofree char *folder = parent != NULL ? g_file_get_parse_name (parent) : g_strdup ("");
+      GtkWidget *row;
+
+      if (!g_file_test (recent[i], G_FILE_TEST_IS_REGULAR))
+        continue;
+      if (g_str_has_suffix (name, ".vectorsmith.json"))
+        name[strlen (name) - strlen (".vectorsmith.json")] = '\0';
+      row = adw_action_row_new ();
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), folder);
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (row), "win.open-recent");
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (row), "s", recent[i]);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("go-next-symbolic"));
+      adw_preferences_group_add (self->recent_group, row);
+      g_ptr_array_add (self->recent_rows, row);
+      shown++;
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->recent_group), shown > 0);
+}
+
+static void
+sync_header (VsWindow *self)
+{
+  gboolean start = vs_window_get_showing_start (self);
+
+  adw_view_switcher_title_set_view_switcher_enabled (self->switcher_title, !start);
+  gtk_widget_set_visible (self->save_button, !start);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.close-project", !start);
+  /* The bottom bar takes the switcher when the title has no room for it. */
+  adw_view_switcher_bar_set_reveal (self->switcher_bar,
+                                    !start && adw_view_switcher_title_get_title_visible (self->switcher_title));
+  if (start)
+    {
+      adw_view_switcher_title_set_title (self->switcher_title, _("Vectorsmith"));
+      adw_view_switcher_title_set_subtitle (self->switcher_title, NULL);
+      gtk_window_set_title (GTK_WINDOW (self), _("Vectorsmith"));
+    }
+  else
+    update_title (self);
+}
+
+static void
+show_workbench (VsWindow *self)
+{
+  gtk_stack_set_visible_child_name (self->window_stack, "workbench");
+  sync_header (self);
+}
+
+void
+vs_window_show_start (VsWindow *self)
+{
+  g_return_if_fail (VS_IS_WINDOW (self));
+
+  rebuild_recent_rows (self);
+  gtk_stack_set_visible_child_name (self->window_stack, "start");
+  sync_header (self);
+}
+
+gboolean
+vs_window_get_showing_start (VsWindow *self)
+{
+  g_return_val_if_fail (VS_IS_WINDOW (self), FALSE);
+  return g_strcmp0 (gtk_stack_get_visible_child_name (self->window_stack), "start") == 0;
+}
+
+GtkWidget *
+vs_window_get_recent_row (VsWindow *self,
+                          guint     i)
+{
+  g_return_val_if_fail (VS_IS_WINDOW (self), NULL);
+  return i < self->recent_rows->len ? self->recent_rows->pdata[i] : NULL;
 }
 
 static void
@@ -516,15 +722,18 @@ vs_window_constructed (GObject *object)
         gtk_window_maximize (GTK_WINDOW (self));
     }
 
-  /* The project last saved or opened; on first start the demo, so every
-   * page has content at once. */
+  /* The project last saved or opened; on first start (nothing recent) the
+   * demo, so every page has content at once; when the last project is gone,
+   * the start page with what is left. */
   {
     g_auto(GStrv) recent = self->settings != NULL
                            ? g_settings_get_strv (self->settings, "recent-projects") : NULL;
 
-    if (recent == NULL || recent[0] == NULL || !g_file_test (recent[0], G_FILE_TEST_IS_REGULAR) ||
-        !vs_project_load (self->project, recent[0], NULL))
+    if (recent == NULL || recent[0] == NULL)
       vs_window_open_demo (self, NULL);
+    else if (!g_file_test (recent[0], G_FILE_TEST_IS_REGULAR) ||
+             !vs_project_load (self->project, recent[0], NULL))
+      vs_window_show_start (self);
   }
   on_project_notify (self);
 }
@@ -601,6 +810,8 @@ vs_window_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->project, self);
   g_clear_object (&self->project);
   g_clear_object (&self->settings);
+  g_clear_pointer (&self->recent_rows, g_ptr_array_unref);
+  g_clear_pointer (&self->pending_path, g_free);
   G_OBJECT_CLASS (vs_window_parent_class)->dispose (object);
 }
 
@@ -628,6 +839,8 @@ vs_window_class_init (VsWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.save-project", NULL, save_project_action);
   gtk_widget_class_install_action (widget_class, "win.save-project-as", NULL, save_project_as_action);
   gtk_widget_class_install_action (widget_class, "win.open-demo", NULL, open_demo_action);
+  gtk_widget_class_install_action (widget_class, "win.open-recent", "s", open_recent_action);
+  gtk_widget_class_install_action (widget_class, "win.close-project", NULL, close_project_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "win.new-project", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open-project", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "win.save-project", NULL);
@@ -646,6 +859,10 @@ vs_window_class_init (VsWindowClass *klass)
   g_type_ensure (VS_TYPE_TRY_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/vectorsmith/Vectorsmith/ui/vs-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, VsWindow, window_stack);
+  gtk_widget_class_bind_template_child (widget_class, VsWindow, recent_group);
+  gtk_widget_class_bind_template_child (widget_class, VsWindow, save_button);
+  gtk_widget_class_bind_template_child (widget_class, VsWindow, switcher_bar);
   gtk_widget_class_bind_template_child (widget_class, VsWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, VsWindow, switcher_title);
   gtk_widget_class_bind_template_child (widget_class, VsWindow, toast_overlay);
@@ -661,6 +878,8 @@ vs_window_init (VsWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
 
+  self->recent_rows = g_ptr_array_new ();
+  g_signal_connect_swapped (self->switcher_title, "notify::title-visible", G_CALLBACK (sync_header), self);
   self->project = vs_project_new ();
   g_signal_connect_swapped (self->project, "notify::dirty", G_CALLBACK (on_project_notify), self);
   g_signal_connect_swapped (self->project, "notify::title", G_CALLBACK (on_project_notify), self);

@@ -38,6 +38,14 @@ gboolean      vs_window_open_demo   (VsWindow       *self,
  * tree's when running uninstalled. g_free. */
 char         *vs_window_find_demo_recipe (void);
 
+/* The start page (New / Open / Demo and the recent projects) instead of
+ * the workbench; opening or creating a project shows the workbench again. */
+void          vs_window_show_start  (VsWindow       *self);
+gboolean      vs_window_get_showing_start (VsWindow *self);
+/* For tests: the i-th recent project row of the start page, or NULL. */
+GtkWidget    *vs_window_get_recent_row (VsWindow    *self,
+                                        guint        i);
+
 /* Shows a transient message at the bottom of the window. */
 void          vs_window_add_toast   (VsWindow       *self,
                                      const char     *text);

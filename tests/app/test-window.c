@@ -268,6 +268,186 @@ test_open_files (void)
   g_rmdir (dir);
 }
 
+/* A registered application with its own id (the earlier tests' objects
+ * still hold theirs on this bus) and the given recent projects. */
+static VsApplication *
+new_test_app (const char         *suffix,
+              const char * const *recent)
+{
+  VsApplication *app = vs_application_new ();
+  g_autofree char *id = g_strconcat (APP_ID, ".", suffix, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_OPEN);
+  g_application_set_application_id (G_APPLICATION (app), id);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  g_settings_set_strv (vs_application_get_settings (app), "recent-projects", recent);
+  return app;
+}
+
+static void
+destroy_windows (GtkApplication *app)
+{
+  while (gtk_application_get_windows (app) != NULL)
+    gtk_window_destroy (gtk_application_get_windows (app)->data);
+}
+
+/* The unsaved-changes question that is showing, or NULL. */
+static AdwMessageDialog *
+find_question (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) w = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (w) && gtk_widget_get_visible (GTK_WIDGET (w)))
+        return ADW_MESSAGE_DIALOG (w);
+    }
+  return NULL;
+}
+
+static gboolean
+question_is_shown (gpointer data)
+{
+  return find_question () != NULL;
+}
+
+static void
+answer (const char *response)
+{
+  AdwMessageDialog *dialog;
+
+  vs_gui_wait_for (question_is_shown, NULL, "the unsaved-changes question");
+  dialog = find_question ();
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Save Changes?");
+  adw_message_dialog_response (dialog, response);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+/* When the last project is gone, the start page: New / Open / Demo and the
+ * recent projects that still exist; a recent row opens its project, Close
+ * Project comes back here. */
+static void
+test_start_page (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("vs-start-XXXXXX", &error);
+  g_autofree char *kept = write_project (dir, "kept.vectorsmith.json", "Kept project");
+  g_autofree char *gone = g_build_filename (dir, "gone.vectorsmith.json", NULL);
+  const char *recent[] = { NULL, NULL, NULL };
+  g_autoptr(VsApplication) app = NULL;
+  VsWindow *window;
+  GtkWidget *row;
+
+  recent[0] = gone;
+  recent[1] = kept;
+  app = new_test_app ("StartTest", recent);
+  g_application_activate (G_APPLICATION (app));
+  window = VS_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  vs_gui_wait_for (vs_gui_widget_is_mapped, window, "the window to be mapped");
+
+  g_assert_true (vs_window_get_showing_start (window));
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "Vectorsmith");
+  /* Only the project that still exists is offered. */
+  row = vs_window_get_recent_row (window, 0);
+  g_assert_nonnull (row);
+  g_assert_null (vs_window_get_recent_row (window, 1));
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "kept");
+  {
+    g_autofree char *shot = vs_gui_screenshot_path ("window-start-page");
+    vs_gui_save_screenshot (GTK_WIDGET (window), shot);
+  }
+  {
+    g_autofree char *shot = vs_gui_screenshot_path ("window-start-page-dark");
+    vs_gui_save_screenshot_dark (GTK_WIDGET (window), shot);
+  }
+
+  g_assert_true (gtk_widget_activate (row));
+  g_assert_false (vs_window_get_showing_start (window));
+  g_assert_cmpstr (vs_project_get_file (vs_window_get_project (window)), ==, kept);
+  g_assert_nonnull (strstr (gtk_window_get_title (GTK_WINDOW (window)), "Kept project"));
+
+  /* Close Project (no changes: no question) goes back to the start page. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.close-project", NULL);
+  g_assert_null (find_question ());
+  g_assert_true (vs_window_get_showing_start (window));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.new-project", NULL);
+  g_assert_false (vs_window_get_showing_start (window));
+  g_assert_null (vs_project_get_file (vs_window_get_project (window)));
+
+  destroy_windows (GTK_APPLICATION (app));
+  g_unlink (kept);
+  g_rmdir (dir);
+}
+
+/* The save-changes pattern: New, Open, the demo, Close Project and closing
+ * ask first when there are unsaved changes — and only then. Cancel keeps
+ * everything, Discard goes on, Save writes the file and goes on. */
+static void
+test_unsaved_question (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("vs-unsaved-XXXXXX", &error);
+  g_autofree char *path = write_project (dir, "edited.vectorsmith.json", "Edited project");
+  g_autoptr(VsApplication) app = new_test_app ("UnsavedTest", NULL);
+  g_autofree char *saved = NULL;
+  VsWindow *window;
+  VsProject *project;
+
+  g_application_activate (G_APPLICATION (app));
+  window = VS_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  vs_gui_wait_for (vs_gui_widget_is_mapped, window, "the window to be mapped");
+  project = vs_window_get_project (window);
+  g_assert_true (vs_window_open_project (window, path, NULL));
+
+  /* Nothing changed: New asks nothing. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.new-project", NULL);
+  g_assert_null (find_question ());
+  g_assert_null (vs_project_get_file (project));
+
+  /* Changed: Cancel keeps the project and its changes. */
+  g_assert_true (vs_window_open_project (window, path, NULL));
+  vs_project_set_string (project, "output_dir", "changed-output");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.new-project", NULL);
+  answer ("cancel");
+  g_assert_cmpstr (vs_project_get_file (project), ==, path);
+  g_assert_true (vs_project_get_dirty (project));
+  g_assert_cmpstr (vs_project_get_string (project, "output_dir"), ==, "changed-output");
+
+  /* Close Project, Discard: the start page, the file on disk as it was. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.close-project", NULL);
+  answer ("discard");
+  g_assert_true (vs_window_get_showing_start (window));
+  g_assert_true (g_file_get_contents (path, &saved, NULL, &error));
+  g_assert_null (strstr (saved, "changed-output"));
+  g_clear_pointer (&saved, g_free);
+
+  /* The demo over a changed project, Save: the change is on disk, then the demo. */
+  g_assert_true (vs_window_open_project (window, path, NULL));
+  vs_project_set_string (project, "output_dir", "saved-output");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.open-demo", NULL);
+  answer ("save");
+  g_assert_true (g_file_get_contents (path, &saved, NULL, &error));
+  g_assert_nonnull (strstr (saved, "saved-output"));
+  g_assert_null (vs_project_get_file (project));
+  g_assert_cmpstr (vs_project_get_string (project, "loss.name"), ==, "CoSENTLoss");
+  g_assert_false (vs_project_get_dirty (project));
+
+  /* Closing a changed window asks; Cancel keeps it open. */
+  vs_project_set_string (project, "output_dir", "demo-output");
+  gtk_window_close (GTK_WINDOW (window));
+  answer ("cancel");
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
+  g_assert_true (vs_project_get_dirty (project));
+
+  destroy_windows (GTK_APPLICATION (app));
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int argc,
       char *argv[])
@@ -279,5 +459,7 @@ main (int argc,
   g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
   g_test_add_func ("/app/main-window", test_main_window);
   g_test_add_func ("/app/open-files", test_open_files);
+  g_test_add_func ("/app/start-page", test_start_page);
+  g_test_add_func ("/app/unsaved-question", test_unsaved_question);
   return g_test_run ();
 }
