@@ -7,6 +7,7 @@
 #include "vs-loss-page.h"
 #include "vs-model-page.h"
 #include "vs-project.h"
+#include "vs-share-page.h"
 #include "vs-window.h"
 
 struct _VsWindow
@@ -25,6 +26,7 @@ struct _VsWindow
   VsModelPage          *model_page;
   VsDatasetPage        *dataset_page;
   VsLossPage           *loss_page;
+  VsSharePage          *share_page;
 };
 
 G_DEFINE_FINAL_TYPE (VsWindow, vs_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -532,6 +534,7 @@ vs_window_class_init (VsWindowClass *klass)
   g_type_ensure (VS_TYPE_MODEL_PAGE);
   g_type_ensure (VS_TYPE_DATASET_PAGE);
   g_type_ensure (VS_TYPE_LOSS_PAGE);
+  g_type_ensure (VS_TYPE_SHARE_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/vectorsmith/Vectorsmith/ui/vs-window.ui");
   gtk_widget_class_bind_template_child (widget_class, VsWindow, stack);
@@ -540,6 +543,7 @@ vs_window_class_init (VsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, VsWindow, model_page);
   gtk_widget_class_bind_template_child (widget_class, VsWindow, dataset_page);
   gtk_widget_class_bind_template_child (widget_class, VsWindow, loss_page);
+  gtk_widget_class_bind_template_child (widget_class, VsWindow, share_page);
 }
 
 static void
@@ -555,4 +559,5 @@ vs_window_init (VsWindow *self)
   vs_model_page_set_project (self->model_page, self->project);
   vs_dataset_page_set_project (self->dataset_page, self->project);
   vs_loss_page_set_project (self->loss_page, self->project);
+  vs_share_page_set_project (self->share_page, self->project);
 }
