@@ -174,6 +174,7 @@ static void
 hide_banner (VsSharePage *self)
 {
   gtk_revealer_set_reveal_child (self->banner_revealer, FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->banner_revealer), FALSE);
   g_clear_pointer (&self->banner_message, g_free);
 }
 
@@ -250,6 +251,7 @@ show_error (VsSharePage  *self,
   gtk_label_set_text (self->banner_label, error->message);
   g_free (self->banner_message);
   self->banner_message = g_strdup (error->message);
+  gtk_widget_set_visible (GTK_WIDGET (self->banner_revealer), TRUE);
   gtk_revealer_set_reveal_child (self->banner_revealer, TRUE);
   gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (self->scroller), 0);
 }
@@ -1481,7 +1483,6 @@ vs_share_page_dispose (GObject *object)
   if (self->project != NULL)
     g_signal_handlers_disconnect_by_data (self->project, self);
   g_clear_object (&self->project);
-  gtk_widget_dispose_template (GTK_WIDGET (self), VS_TYPE_SHARE_PAGE);
   G_OBJECT_CLASS (vs_share_page_parent_class)->dispose (object);
 }
 
