@@ -390,7 +390,9 @@ account_worker (VsTask        *task,
           account_free (a);
           return NULL;
         }
-      a->token = a->store == VS_TOKEN_STORE_KEYRING ? g_strdup (clean) : NULL;
+      /* Kept in memory for this session's pushes (vs_hub_set_token), so
+       * they use the account shown even when HF_TOKEN says otherwise. */
+      a->token = g_strdup (clean);
       memset (clean, 0, strlen (clean));
       return a;
     }
@@ -784,6 +786,13 @@ on_name_changed (VsSharePage *self)
   self->name_valid = vs_hub_check_repo_name (name, &error);
   if (self->name_valid)
     {
+      gtk_widget_remove_css_class (GTK_WIDGET (self->name_row), "error");
+      gtk_widget_set_visible (GTK_WIDGET (self->name_error_label), FALSE);
+      gtk_label_set_text (self->name_error_label, "");
+    }
+  else if (name[0] == '\0')
+    {
+      /* Nothing typed yet: no reproach, Push says what is missing. */
       gtk_widget_remove_css_class (GTK_WIDGET (self->name_row), "error");
       gtk_widget_set_visible (GTK_WIDGET (self->name_error_label), FALSE);
       gtk_label_set_text (self->name_error_label, "");

@@ -642,6 +642,22 @@ test_share_page (gconstpointer data)
     vs_gui_wait_for (push_done, NULL, "the push after the errors");
     g_assert_null (vs_share_page_get_banner_title (page));
     g_assert_cmpstr (vs_share_page_get_push_status (page), ==, "Pushed to testuser/demo-model.");
+
+    /* A pull request instead of a commit to main. */
+    {
+      int commits = repo_commits (repo_id);
+      gtk_text_buffer_get_end_iter (buf, &end);
+      gtk_text_buffer_insert (buf, &end, "Proposed in a pull request.\n", -1);
+      vs_gui_wait_for (idle_page, NULL, "the card check");
+      gtk_switch_set_active (vs_share_page_get_pr_switch (page), TRUE);
+      click (vs_share_page_get_push_button (page));
+      vs_gui_wait_for (push_done, NULL, "the pull request");
+      g_assert_null (vs_share_page_get_banner_title (page));
+      g_assert_cmpstr (vs_share_page_get_push_status (page), ==, "Opened a pull request on testuser/demo-model.");
+      g_assert_nonnull (strstr (vs_share_page_get_pushed_url (page), "discussions"));
+      g_assert_cmpint (repo_commits (repo_id), >=, commits);
+      gtk_switch_set_active (vs_share_page_get_pr_switch (page), FALSE);
+    }
   }
 
   /* 11. No token in any file written (the token file excepted), in the
