@@ -3,7 +3,8 @@
  *
  * The demo project is trained once with the engine (into a temp folder);
  * then, through the page: signed out, a refused token in plain words, sign
- * in (token file fallback: no Secret Service in this session), the user and
+ * in (the token file when the session has no Secret Service; the keyring
+ * when run by with-keyring.sh), the user and
  * orgs of whoami, repo names checked, the engine's card with broken and
  * fixed front matter, a push cancelled half way (no commit) and retried
  * (finished LFS files not uploaded again), huggingface.js downloading the
@@ -343,6 +344,9 @@ test_share_page (gconstpointer data)
   g_autofree char *weights = g_build_filename (out_dir, "model.safetensors", NULL);
   g_autofree char *weights_sha = NULL;
   g_autofree char *onnx_sha = NULL;
+  gboolean keyring = vs_token_store_keyring_available ();
+
+  g_test_message ("the token goes to %s", keyring ? "the keyring" : "the token file");
 
   /* 0. The engine trains the demo into a temp folder; a second LFS file
    * (an export a user may add) makes "finished files" of a push countable. */
@@ -394,8 +398,8 @@ test_share_page (gconstpointer data)
   g_assert_false (vs_share_page_get_signed_in (page));
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (vs_share_page_get_token_row (page))), ==, "");
 
-  /* 3. Sign in: whoami's user and orgs; the token file (no keyring here). */
-  g_assert_false (vs_token_store_keyring_available ());
+  /* 3. Sign in: whoami's user and orgs; the token in the keyring when the
+   * session has one (with-keyring.sh), else in the token file. */
   gtk_editable_set_text (GTK_EDITABLE (vs_share_page_get_token_row (page)), TOKEN);
   click (vs_share_page_get_sign_in_button (page));
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (vs_share_page_get_token_row (page))), ==, "");
@@ -404,8 +408,18 @@ test_share_page (gconstpointer data)
   g_assert_cmpstr (vs_share_page_get_user_text (page), ==, "testuser");
   g_assert_cmpstr (vs_share_page_get_full_name_text (page), ==, "Test User");
   g_assert_cmpstr (vs_share_page_get_orgs_text (page), ==, "testorg");
-  g_assert_cmpint (vs_share_page_get_token_store (page), ==, VS_TOKEN_STORE_FILE);
+  g_assert_cmpint (vs_share_page_get_token_store (page), ==, keyring ? VS_TOKEN_STORE_KEYRING : VS_TOKEN_STORE_FILE);
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (vs_share_page_get_token_row (page))), ==, "");
+  if (keyring)
+    {
+      g_autofree char *token_file = g_build_filename (hf_home, "token", NULL);
+      g_autoptr(VsHub) probe = vs_hub_new ();
+      char *stored = vs_token_store_lookup (vs_hub_get_endpoint (probe));
+      g_assert_cmpstr (stored, ==, TOKEN);
+      vs_token_store_free_token (stored);
+      g_assert_false (g_file_test (token_file, G_FILE_TEST_EXISTS));
+    }
+  else
   {
     g_autofree char *token_file = g_build_filename (hf_home, "token", NULL);
     g_autofree char *saved = NULL;
@@ -672,7 +686,7 @@ test_share_page (gconstpointer data)
       scan_for_token (shots, &n_files, &n_holders);
     }
     g_assert_cmpuint (n_files, >, 10);
-    g_assert_cmpuint (n_holders, ==, 2);   /* token, stored_tokens */
+    g_assert_cmpuint (n_holders, ==, keyring ? 0 : 2);   /* token, stored_tokens */
     g_assert_null (strstr (doc, TOKEN));
     assert_no_token_in_settings (app);
   }
@@ -682,6 +696,10 @@ test_share_page (gconstpointer data)
   vs_gui_wait_for (idle_page, NULL, "the sign-out");
   g_assert_false (vs_share_page_get_signed_in (page));
   g_assert_cmpstr (vs_share_page_get_push_reason (page), ==, "Sign in to push.");
+  {
+    g_autoptr(VsHub) probe = vs_hub_new ();
+    g_assert_null (vs_token_store_lookup (vs_hub_get_endpoint (probe)));
+  }
   {
     guint n_files = 0, n_holders = 0;
     scan_for_token (tmp, &n_files, &n_holders);
