@@ -27,38 +27,48 @@ token_schema (void)
   return &schema;
 }
 
-/* The Secret Service, if one is there: the bus has its name or can start it.
- * Looking this up first keeps libsecret from waiting on a D-Bus activation
- * that cannot succeed. */
+/* A Secret Service that is running and has a default collection. One that
+ * is merely D-Bus-activatable, or has no default keyring yet, would start a
+ * daemon or a "create a keyring" prompt that nothing may answer (and that
+ * blocks the sign-in): the token file serves then. A default keyring that is
+ * locked is fine: the desktop asks for its password, as it should. */
 static gboolean
 service_present (void)
 {
   g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
   g_autoptr(GVariant) reply = NULL;
   g_autoptr(GVariant) names = NULL;
+  gboolean running = FALSE;
   const char *name;
   GVariantIter iter;
-  const char *methods[] = { "ListNames", "ListActivatableNames" };
+  SecretService *service;
+  SecretCollection *collection;
 
   if (bus == NULL)
     return FALSE;
-  for (guint m = 0; m < G_N_ELEMENTS (methods); m++)
-    {
-      g_clear_pointer (&reply, g_variant_unref);
-      reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                           "org.freedesktop.DBus", methods[m], NULL,
-                                           G_VARIANT_TYPE ("(as)"), G_DBUS_CALL_FLAGS_NONE,
-                                           2000, NULL, NULL);
-      if (reply == NULL)
-        continue;
-      g_clear_pointer (&names, g_variant_unref);
-      names = g_variant_get_child_value (reply, 0);
-      g_variant_iter_init (&iter, names);
-      while (g_variant_iter_next (&iter, "&s", &name))
-        if (strcmp (name, "org.freedesktop.secrets") == 0)
-          return TRUE;
-    }
-  return FALSE;
+  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "ListNames", NULL,
+                                       G_VARIANT_TYPE ("(as)"), G_DBUS_CALL_FLAGS_NONE,
+                                       2000, NULL, NULL);
+  if (reply == NULL)
+    return FALSE;
+  names = g_variant_get_child_value (reply, 0);
+  g_variant_iter_init (&iter, names);
+  while (!running && g_variant_iter_next (&iter, "&s", &name))
+    running = strcmp (name, "org.freedesktop.secrets") == 0;
+  if (!running)
+    return FALSE;
+
+  service = secret_service_get_sync (SECRET_SERVICE_NONE, NULL, NULL);
+  if (service == NULL)
+    return FALSE;
+  collection = secret_collection_for_alias_sync (service, SECRET_COLLECTION_DEFAULT,
+                                                 SECRET_COLLECTION_NONE, NULL, NULL);
+  g_object_unref (service);
+  if (collection == NULL)
+    return FALSE;
+  g_object_unref (collection);
+  return TRUE;
 }
 #endif
 

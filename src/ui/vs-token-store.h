@@ -2,8 +2,8 @@
  *
  * In the desktop keyring (the Secret Service, through libsecret: schema
  * "io.github.vectorsmith.Vectorsmith.HubToken", attribute "endpoint") when
- * the app was built with libsecret and a keyring answers on the session
- * bus; else in huggingface_hub's token file through vs_hub_login (mode
+ * the app was built with libsecret and a Secret Service runs on the
+ * session bus with a default keyring; else in huggingface_hub's token file through vs_hub_login (mode
  * 0600), which the engine's clients read by themselves. The token is never
  * logged or put into an error message.
  *
