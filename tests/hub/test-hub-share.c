@@ -7,10 +7,12 @@
  */
 #include <string.h>
 
+#include <curl/curl.h>
 #include <glib/gstdio.h>
 
 #include "vs-error.h"
 #include "hub/vs-hub-share.h"
+#include "hub/vs-hub.h"
 #include "hub/vs-model-card.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (cJSON, cJSON_Delete)
@@ -191,11 +193,109 @@ test_replaced_files (void)
   g_rmdir (dir);
 }
 
+static const char *fake_hub_path;
+
+static size_t
+collect (char *ptr, size_t size, size_t n, void *user)
+{
+  g_string_append_len (user, ptr, size * n);
+  return size * n;
+}
+
+static void
+fake_post (const char *hub,
+           const char *path,
+           const char *json)
+{
+  CURL *c = curl_easy_init ();
+  g_autofree char *url = g_strconcat (hub, path, NULL);
+  g_autoptr(GString) body = g_string_new (NULL);
+  long status = 0;
+
+  curl_easy_setopt (c, CURLOPT_URL, url);
+  curl_easy_setopt (c, CURLOPT_WRITEFUNCTION, collect);
+  curl_easy_setopt (c, CURLOPT_WRITEDATA, body);
+  curl_easy_setopt (c, CURLOPT_POSTFIELDS, json);
+  g_assert_cmpint (curl_easy_perform (c), ==, CURLE_OK);
+  curl_easy_getinfo (c, CURLINFO_RESPONSE_CODE, &status);
+  g_assert_cmpint (status, ==, 200);
+  curl_easy_cleanup (c);
+}
+
+static void
+test_fake_hub_answers (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *parquet = g_build_filename (g_getenv ("VS_SHARED_DATA"), "parquet", "alltypes_plain.parquet", NULL);
+  g_autofree char *bert = g_build_filename (g_getenv ("VS_SOURCE_DIR"), "tests", "model", "fixtures", "bert", NULL);
+  g_autofree char *tmp = g_dir_make_tmp ("vs-hub-share-XXXXXX", NULL);
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autofree char *line = NULL;
+  g_autoptr(VsHub) hub = NULL;
+  g_autoptr(cJSON) who = NULL;
+  cJSON *reply;
+  char *sp;
+
+  if (fake_hub_path == NULL)
+    {
+      g_test_skip ("no fake Hub given");
+      return;
+    }
+  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+                           fake_hub_path, "--parquet", parquet, NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
+  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  sp = strchr (line, ' ');
+  g_assert_nonnull (sp);
+  *sp = '\0';
+  g_setenv ("HF_ENDPOINT", line, TRUE);
+  g_setenv ("HF_HOME", tmp, TRUE);
+  g_unsetenv ("HF_TOKEN");
+  g_unsetenv ("HF_TOKEN_PATH");
+  hub = vs_hub_new ();
+  vs_hub_set_token (hub, "hf_test_write");
+
+  /* whoami lists the orgs the fake Hub was given. */
+  fake_post (line, "/_test/config", "{\"whoami_orgs\": [\"testorg\", \"otherorg\"]}");
+  who = vs_hub_whoami (hub, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (cJSON_GetArraySize (cJSON_GetObjectItem (who, "orgs")), ==, 2);
+  g_assert_cmpstr (cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetArrayItem (cJSON_GetObjectItem (who, "orgs"), 1),
+                                                              "name")), ==, "otherorg");
+
+  /* 413: too large, in plain words; the push can then go through. */
+  g_assert_true (vs_hub_create_repo (hub, VS_HUB_REPO_MODEL, "testuser/big", FALSE, NULL, &error));
+  g_assert_no_error (error);
+  fake_post (line, "/_test/rule", "{\"match\": \"preupload\", \"status\": 413, \"count\": 1,"
+                                  " \"error_message\": \"Payload Too Large\"}");
+  reply = vs_hub_upload_folder (hub, VS_HUB_REPO_MODEL, "testuser/big", bert, NULL, "Add", FALSE, &error);
+  g_assert_null (reply);
+  g_assert_error (error, VS_ERROR, VS_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "too large"));
+  g_assert_nonnull (strstr (error->message, "HTTP 413"));
+  g_clear_error (&error);
+  reply = vs_hub_upload_folder (hub, VS_HUB_REPO_MODEL, "testuser/big", bert, NULL, "Add", FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (reply);
+  cJSON_Delete (reply);
+
+  g_output_stream_close (g_subprocess_get_stdin_pipe (proc), NULL, NULL);
+  g_subprocess_wait (proc, NULL, NULL);
+  vs_hub_logout (NULL);
+  g_rmdir (tmp);
+}
+
 int
 main (int argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  if (argc > 1)
+    fake_hub_path = argv[1];
+  g_test_add_func ("/hub/share/fake-hub-answers", test_fake_hub_answers);
   g_test_add_func ("/hub/share/repo-names", test_repo_names);
   g_test_add_func ("/hub/share/front-matter", test_front_matter);
   g_test_add_func ("/hub/share/engine-card", test_engine_card);
