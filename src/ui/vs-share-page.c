@@ -219,11 +219,11 @@ show_error (VsSharePage  *self,
         break;
       case VS_ERROR_RATE_LIMITED:
         title = _("The Hub asks to slow down");
-        hint = _("Wait a few minutes, then push again. Files already uploaded are not sent again.");
+        hint = _("Wait a few minutes, then try again. Files already uploaded are not sent again.");
         break;
       case VS_ERROR_NETWORK:
         title = _("The Hub cannot be reached");
-        hint = _("Check the internet connection, then push again. Files already uploaded are not sent again.");
+        hint = _("Check the internet connection, then try again. Files already uploaded are not sent again.");
         break;
       case VS_ERROR_INVALID:
         title = _("The Hub refused the upload");
@@ -771,7 +771,18 @@ repo_check_due (gpointer data)
 static void
 schedule_repo_check (VsSharePage *self)
 {
+  g_autofree char *repo_id = dup_repo_id (self);
+
   g_clear_handle_id (&self->repo_check_id, g_source_remove);
+  if (repo_id == NULL || !self->signed_in)
+    {
+      /* Nothing to ask the Hub: a warning about another repo must go now. */
+      g_cancellable_cancel (self->repo_cancel);
+      g_clear_object (&self->repo_cancel);
+      self->checking_repo = FALSE;
+      set_replace_text (self, NULL, NULL);
+      return;
+    }
   self->checking_repo = TRUE;
   self->repo_check_id = g_timeout_add (REPO_CHECK_DELAY_MS, repo_check_due, self);
 }
