@@ -36,6 +36,10 @@ int vs_cli_push (int argc, char **argv);
 int vs_cli_whoami (int argc, char **argv);
 int vs_cli_login (int argc, char **argv);
 
+/* cmd-search.c */
+int vs_cli_similarity (int argc, char **argv);
+int vs_cli_search (int argc, char **argv);
+
 /* main.c: prints "vectorsmith-cli NAME: MESSAGE" to stderr and returns 1. */
 int vs_cli_fail (const char *command, const GError *error);
 

@@ -123,7 +123,50 @@ vs_application_preferences_action (GSimpleAction *action,
 #endif
 }
 
+char *
+vs_application_dup_help_uri (void)
+{
+  g_autofree char *installed = g_build_filename (HELPDIR, "C", "vectorsmith", "index.page", NULL);
+
+  if (g_file_test (installed, G_FILE_TEST_IS_REGULAR))
+    return g_strdup ("help:vectorsmith");
+  /* Running from the build folder: Yelp opens the source pages directly. */
+  return g_strdup ("help:" SOURCE_HELPDIR "/C/index.page");
+}
+
+static void
+on_help_shown (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GtkWindow) parent = user_data;
+  g_autoptr(GError) error = NULL;
+
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  if (!gtk_show_uri_full_finish (parent, result, &error) && VS_IS_WINDOW (parent))
+    vs_window_add_toast (VS_WINDOW (parent),
+                         _("The user guide cannot be shown: install the Help app (Yelp)"));
+  G_GNUC_END_IGNORE_DEPRECATIONS
+}
+
+static void
+vs_application_help_action (GSimpleAction *action,
+                            GVariant      *parameter,
+                            gpointer       user_data)
+{
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (user_data));
+  g_autofree char *uri = vs_application_dup_help_uri ();
+
+  if (parent == NULL)
+    return;
+  /* gtk_show_uri_full is GTK 4.8's way (GtkUriLauncher comes in 4.10). */
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  gtk_show_uri_full (parent, uri, GDK_CURRENT_TIME, NULL, on_help_shown, g_object_ref (parent));
+  G_GNUC_END_IGNORE_DEPRECATIONS
+}
+
 static const GActionEntry app_actions[] = {
+  { "help", vs_application_help_action },
   { "quit", vs_application_quit_action },
   { "about", vs_application_about_action },
   { "preferences", vs_application_preferences_action },
@@ -136,6 +179,7 @@ vs_application_startup (GApplication *app)
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *preferences_accels[] = { "<Control>comma", NULL };
   static const char *close_accels[] = { "<Control>w", NULL };
+  static const char *help_accels[] = { "F1", NULL };
 
   G_APPLICATION_CLASS (vs_application_parent_class)->startup (app);
 
@@ -158,6 +202,7 @@ vs_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", preferences_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "window.close", close_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.help", help_accels);
 }
 
 static void

@@ -106,6 +106,11 @@ char       *vs_chart_dup_readout        (VsChart    *self,
  * last value. Free with g_free. */
 char       *vs_chart_dup_summary        (VsChart    *self);
 
+/* Test-facing: shows the hover rule and read-out at the logged step nearest
+ * to step, as a pointer there would (NaN hides it). */
+void        vs_chart_set_hover_step     (VsChart    *self,
+                                         double      step);
+
 /* ---------------------------------------------------------------------- */
 /* Pure helpers (tested without a widget)                                   */
 

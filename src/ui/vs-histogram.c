@@ -1,6 +1,7 @@
 /* vs-histogram.c: a bar chart of counts with one marked position. */
 #include "config.h"
 
+#include "vs-drawing.h"
 #include "vs-histogram.h"
 
 struct _VsHistogram
@@ -73,19 +74,10 @@ vs_histogram_snapshot (GtkWidget   *widget,
   if (self->n_bins == 0 || width <= 0 || height <= 0)
     return;
 
-  /* Colours from the theme (libadwaita's named colours; GTK 4.8 has no
-   * gtk_widget_get_color, and these calls are deprecated only later). */
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  {
-    GtkStyleContext *context = gtk_widget_get_style_context (widget);
-
-    gtk_style_context_get_color (context, &axis);
-    if (!gtk_style_context_lookup_color (context, "accent_color", &bar))
-      gdk_rgba_parse (&bar, "#3584e4");
-    if (!gtk_style_context_lookup_color (context, "error_color", &marker))
-      gdk_rgba_parse (&marker, "#e01b24");
-  }
-  G_GNUC_END_IGNORE_DEPRECATIONS
+  /* Colours from the theme (libadwaita's named colours). */
+  vs_drawing_get_foreground (widget, &axis);
+  vs_drawing_lookup_color (widget, "accent_color", "#3584e4", &bar);
+  vs_drawing_lookup_color (widget, "error_color", "#e01b24", &marker);
   axis.alpha *= 0.3f;
 
   for (guint i = 0; i < self->n_bins; i++)

@@ -4,6 +4,7 @@
 #include "vs-share-page.h"
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "vs-error.h"
@@ -63,6 +64,7 @@ struct _VsSharePage
   /* the trained model */
   char *output_dir;
   gboolean has_model;
+  gint64 model_mtime;        /* of the weights: a new training run changes it */
 
   /* the account: the token is kept only in memory (and the store) */
   gboolean signed_in;
@@ -270,12 +272,17 @@ sync_model (VsSharePage *self)
 {
   g_autofree char *dir = self->project != NULL ? vs_project_dup_resolved_path (self->project, "output_dir") : NULL;
   g_autofree char *modules = dir != NULL ? g_build_filename (dir, "modules.json", NULL) : NULL;
+  g_autofree char *weights = dir != NULL ? g_build_filename (dir, "model.safetensors", NULL) : NULL;
   gboolean has = modules != NULL && g_file_test (modules, G_FILE_TEST_IS_REGULAR);
-  gboolean changed = g_strcmp0 (dir, self->output_dir) != 0 || has != self->has_model;
+  GStatBuf st;
+  gint64 mtime = weights != NULL && g_stat (weights, &st) == 0 ? (gint64) st.st_mtime : 0;
+  gboolean changed = g_strcmp0 (dir, self->output_dir) != 0 || has != self->has_model ||
+                     mtime != self->model_mtime;
 
   g_free (self->output_dir);
   self->output_dir = g_steal_pointer (&dir);
   self->has_model = has;
+  self->model_mtime = mtime;
 
   if (self->output_dir == NULL)
     adw_action_row_set_subtitle (self->model_row, _("The project has no output folder"));

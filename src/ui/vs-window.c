@@ -8,6 +8,8 @@
 #include "vs-model-page.h"
 #include "vs-project.h"
 #include "vs-share-page.h"
+#include "vs-train-page.h"
+#include "vs-try-page.h"
 #include "vs-window.h"
 
 struct _VsWindow
@@ -27,6 +29,13 @@ struct _VsWindow
   VsDatasetPage        *dataset_page;
   VsLossPage           *loss_page;
   VsSharePage          *share_page;
+  VsTrainPage          *train_page;
+  VsTryPage            *try_page;
+
+  /* Closing while a run trains: close once it ended ("Stop and Save"), or
+   * the window is hidden and the application held until it ends. */
+  gboolean              close_after_run;
+  gboolean              held_for_run;
 };
 
 G_DEFINE_FINAL_TYPE (VsWindow, vs_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -324,6 +333,21 @@ new_project_action (GtkWidget  *widget,
   adw_view_stack_set_visible_child_name (self->stack, "model");
 }
 
+/* The pages of the flow, in the order Alt+1 … Alt+6 reach them. */
+static const char *const page_names[] = { "model", "dataset", "loss", "train", "try", "share" };
+
+static void
+show_page_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  VsWindow *self = VS_WINDOW (widget);
+  const char *name = g_variant_get_string (parameter, NULL);
+
+  if (adw_view_stack_get_child_by_name (self->stack, name) != NULL)
+    adw_view_stack_set_visible_child_name (self->stack, name);
+}
+
 static void
 open_demo_action (GtkWidget  *widget,
                   const char *action_name,
@@ -355,11 +379,92 @@ on_close_answer (AdwMessageDialog *dialog,
     }
 }
 
+/* ---- closing while training ---- */
+
+static void
+on_train_running (VsWindow *self)
+{
+  if (vs_train_page_get_running (self->train_page))
+    return;
+  if (self->held_for_run)
+    {
+      GApplication *app = G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+
+      self->held_for_run = FALSE;
+      self->close_after_run = FALSE;
+      /* Unsaved changes still need their answer: show the window again. */
+      if (vs_project_get_dirty (self->project))
+        gtk_window_present (GTK_WINDOW (self));
+      else
+        gtk_window_destroy (GTK_WINDOW (self));
+      if (app != NULL)
+        g_application_release (app);
+    }
+  else if (self->close_after_run)
+    {
+      self->close_after_run = FALSE;
+      gtk_window_close (GTK_WINDOW (self));
+    }
+}
+
+static void
+on_train_close_answer (AdwMessageDialog *dialog,
+                       const char       *response,
+                       gpointer          user_data)
+{
+  VsWindow *self = VS_WINDOW (user_data);
+
+  if (g_strcmp0 (response, "stop") == 0)
+    {
+      self->close_after_run = TRUE;
+      vs_train_page_stop (self->train_page);
+    }
+  else if (g_strcmp0 (response, "keep") == 0)
+    {
+      GApplication *app = G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+
+      if (app != NULL && !self->held_for_run)
+        {
+          g_application_hold (app);
+          self->held_for_run = TRUE;
+        }
+      gtk_widget_set_visible (GTK_WIDGET (self), FALSE);
+    }
+}
+
+static void
+ask_close_while_training (VsWindow *self)
+{
+  GtkWidget *dialog;
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Stop Training?"),
+                                   _("A model is training. Stop it with a checkpoint to resume from "
+                                     "later, or keep it training in the background."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "stop", _("_Stop and Save"),
+                                    "keep", _("_Keep Training"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "keep",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "keep");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect (dialog, "response", G_CALLBACK (on_train_close_answer), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static gboolean
 vs_window_close_request (GtkWindow *window)
 {
   VsWindow *self = VS_WINDOW (window);
   int width, height;
+
+  if (vs_train_page_get_running (self->train_page))
+    {
+      if (!self->close_after_run && !self->held_for_run)
+        ask_close_while_training (self);
+      return TRUE;
+    }
 
   if (vs_project_get_dirty (self->project) && !self->close_confirmed)
     {
@@ -530,11 +635,18 @@ vs_window_class_init (VsWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "win.save-project", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
                                        "win.save-project-as", NULL);
+  /* Alt+1 … Alt+6: the pages of the flow, in order. */
+  gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_action);
+  for (guint i = 0; i < G_N_ELEMENTS (page_names); i++)
+    gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1 + i, GDK_ALT_MASK,
+                                         "win.show-page", "s", page_names[i]);
 
   g_type_ensure (VS_TYPE_MODEL_PAGE);
   g_type_ensure (VS_TYPE_DATASET_PAGE);
   g_type_ensure (VS_TYPE_LOSS_PAGE);
   g_type_ensure (VS_TYPE_SHARE_PAGE);
+  g_type_ensure (VS_TYPE_TRAIN_PAGE);
+  g_type_ensure (VS_TYPE_TRY_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/vectorsmith/Vectorsmith/ui/vs-window.ui");
   gtk_widget_class_bind_template_child (widget_class, VsWindow, stack);
@@ -544,6 +656,8 @@ vs_window_class_init (VsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, VsWindow, dataset_page);
   gtk_widget_class_bind_template_child (widget_class, VsWindow, loss_page);
   gtk_widget_class_bind_template_child (widget_class, VsWindow, share_page);
+  gtk_widget_class_bind_template_child (widget_class, VsWindow, train_page);
+  gtk_widget_class_bind_template_child (widget_class, VsWindow, try_page);
 }
 
 static void
@@ -560,4 +674,7 @@ vs_window_init (VsWindow *self)
   vs_dataset_page_set_project (self->dataset_page, self->project);
   vs_loss_page_set_project (self->loss_page, self->project);
   vs_share_page_set_project (self->share_page, self->project);
+  vs_train_page_set_project (self->train_page, self->project);
+  g_signal_connect_swapped (self->train_page, "notify::running", G_CALLBACK (on_train_running), self);
+  vs_try_page_set_project (self->try_page, self->project);
 }

@@ -104,27 +104,6 @@ open_and_wait (Fixture    *f,
   g_assert_cmpstr (vs_dataset_ref_get_source (vs_project_get_dataset (f->project)), ==, path);
 }
 
-static void
-on_after_paint (GdkFrameClock *clock,
-                gboolean      *flag)
-{
-  *flag = TRUE;
-}
-
-static void
-wait_for_frame (GtkWidget *widget)
-{
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
-  gboolean painted = FALSE;
-  gulong id;
-
-  g_assert_nonnull (clock);
-  id = g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), &painted);
-  gtk_widget_queue_draw (widget);
-  vs_gui_wait_for_flag (&painted, "a frame");
-  g_signal_handler_disconnect (clock, id);
-}
-
 static gboolean
 adjustment_is_scrollable (gpointer data)
 {
@@ -558,6 +537,10 @@ test_dataset_page (void)
     }
     g_assert_false (gtk_widget_is_visible (GTK_WIDGET (vs_dataset_page_get_swap_button (f.page))));
     screenshot (&f, "dataset-swapped");
+    {
+      g_autofree char *dark = vs_gui_screenshot_path ("dataset-swapped-dark");
+      vs_gui_save_screenshot_dark (f.window, dark);
+    }
     g_unlink (path);
     g_rmdir (dir);
   }
@@ -595,11 +578,11 @@ test_dataset_page (void)
     g_assert_no_error (error);
     g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (gtk_column_view_get_model (view))), ==, 1000000);
     vs_gui_wait_for (adjustment_is_scrollable, adj, "the million rows to be laid out");
-    wait_for_frame (GTK_WIDGET (view));
+    vs_gui_wait_for_frame (GTK_WIDGET (view));
 
     start = g_get_monotonic_time ();
     gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj));
-    wait_for_frame (GTK_WIDGET (view));
+    vs_gui_wait_for_frame (GTK_WIDGET (view));
     g_test_message ("scrolled 1,000,000 rows to the end in %.1f ms",
                     (g_get_monotonic_time () - start) / 1000.0);
     g_assert_cmpfloat (gtk_adjustment_get_value (adj), >, gtk_adjustment_get_upper (adj) / 2);
@@ -607,7 +590,7 @@ test_dataset_page (void)
 
     start = g_get_monotonic_time ();
     gtk_adjustment_set_value (adj, 0);
-    wait_for_frame (GTK_WIDGET (view));
+    vs_gui_wait_for_frame (GTK_WIDGET (view));
     g_test_message ("scrolled back to the start in %.1f ms", (g_get_monotonic_time () - start) / 1000.0);
   }
 

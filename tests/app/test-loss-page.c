@@ -258,6 +258,10 @@ test_loss_page (void)
   g_assert_nonnull (strstr (adw_action_row_get_subtitle (vs_loss_page_get_suggest_row (f.page)), "triplet"));
   scroll_to (GTK_WIDGET (vs_loss_page_get_refusal_label (f.page)));
   shot (&f, "loss-page-case4-mnrl");
+  {
+    g_autofree char *dark = vs_gui_screenshot_path ("loss-page-case4-mnrl-dark");
+    vs_gui_save_screenshot_dark (GTK_WIDGET (f.window), dark);
+  }
   g_signal_emit_by_name (vs_loss_page_get_suggest_button (f.page), "clicked");
   g_assert_cmpstr (vs_project_get_string (f.project, "evaluator.name"), ==, "triplet");
   scroll_to (GTK_WIDGET (vs_loss_page_get_suggest_row (f.page)));

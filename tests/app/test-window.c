@@ -97,7 +97,27 @@ test_main_window (void)
       adw_view_stack_set_visible_child_name (stack, expected_pages[i]);
       g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, expected_pages[i]);
     }
+  /* win.show-page (Alt+1 … Alt+6) reaches each page by name. */
+  for (guint i = 0; i < G_N_ELEMENTS (expected_pages); i++)
+    {
+      gtk_widget_activate_action (GTK_WIDGET (window), "win.show-page", "s", expected_pages[i]);
+      g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, expected_pages[i]);
+    }
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.show-page", "s", "no-such-page");
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "share");
   adw_view_stack_set_visible_child_name (stack, "model");
+
+  /* F1 opens the user guide; uninstalled, its source index page. */
+  {
+    g_auto(GStrv) help_accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app), "app.help");
+    g_autofree char *uri = vs_application_dup_help_uri ();
+
+    g_assert_cmpstr (help_accels[0], ==, "F1");
+    g_assert_true (g_action_map_lookup_action (G_ACTION_MAP (app), "help") != NULL);
+    g_assert_true (g_str_has_prefix (uri, "help:"));
+    if (strcmp (uri, "help:vectorsmith") != 0)
+      g_assert_true (g_file_test (uri + strlen ("help:"), G_FILE_TEST_IS_REGULAR));
+  }
 
   screenshot = g_build_filename (g_getenv ("VS_BUILD_DIR"), "tests", "app", "main-window.png", NULL);
   vs_gui_save_screenshot (GTK_WIDGET (window), screenshot);

@@ -105,6 +105,43 @@ vs_gui_wait_for_flag (gboolean   *flag,
   vs_gui_wait_for (task_done, flag, what);
 }
 
+static void
+on_after_paint (GdkFrameClock *clock,
+                gpointer       flag)
+{
+  *(gboolean *) flag = TRUE;
+}
+
+void
+vs_gui_wait_for_frame (GtkWidget *widget)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
+  gboolean painted = FALSE;
+  gulong handler;
+
+  g_assert_nonnull (clock);
+  handler = g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), &painted);
+  gtk_widget_queue_draw (widget);
+  vs_gui_wait_for_flag (&painted, "a frame to be painted");
+  g_signal_handler_disconnect (clock, handler);
+}
+
+void
+vs_gui_save_screenshot_dark (GtkWidget  *widget,
+                             const char *path)
+{
+  AdwStyleManager *style = adw_style_manager_get_default ();
+  AdwColorScheme before = adw_style_manager_get_color_scheme (style);
+
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
+  g_assert_true (adw_style_manager_get_dark (style));
+  /* The new style sheet applies at the next frame's style update. */
+  vs_gui_wait_for_frame (widget);
+  vs_gui_save_screenshot (widget, path);
+  adw_style_manager_set_color_scheme (style, before);
+  vs_gui_wait_for_frame (widget);
+}
+
 char *
 vs_gui_screenshot_path (const char *name)
 {

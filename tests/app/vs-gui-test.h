@@ -30,5 +30,10 @@ void      vs_gui_save_screenshot          (GtkWidget     *widget,
                                            const char    *path);
 /* $VS_BUILD_DIR/tests/app/screenshots/NAME.png (folder created). g_free. */
 char     *vs_gui_screenshot_path          (const char    *name);
+/* Iterates the main context until the widget's window painted a frame. */
+void      vs_gui_wait_for_frame           (GtkWidget     *widget);
+/* The same in the dark style (libadwaita's forced dark), then back. */
+void      vs_gui_save_screenshot_dark     (GtkWidget     *widget,
+                                           const char    *path);
 
 G_END_DECLS

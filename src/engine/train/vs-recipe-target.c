@@ -38,6 +38,7 @@
 #include "hub/vs-hub.h"
 #include "loss/vs-loss.h"
 #include "model/vs-model.h"
+#include "train/vs-recipe-base.h"
 #include "train/vs-trainer.h"
 
 /* A frozen guide model (GISTEmbedLoss), shared by the sets that name it. */
@@ -1089,67 +1090,17 @@ add_problem (GPtrArray  *problems,
   va_end (ap);
 }
 
+/* The model the run starts from: vs-recipe-base.c builds it, so the Try
+ * page's base model is exactly this one. */
 static VsModel *
 make_model (const VsRecipe *recipe,
             GPtrArray      *problems)
 {
   g_autoptr(GError) error = NULL;
-  VsModel *model;
+  VsModel *model = vs_recipe_build_model (recipe, &error);
 
-  if (recipe->model != NULL)
-    {
-      /* A local folder as is; a Hub id from the cache or downloaded. */
-      g_autofree char *dir = vs_hub_resolve_model (recipe->model, &error);
-
-      if (dir == NULL)
-        {
-          add_problem (problems, "model: %s", error->message);
-          return NULL;
-        }
-      model = vs_model_load (dir, &error);
-    }
-  else
-    {
-      const char *pooling = NULL;
-      const char *activation = NULL;
-      gsize dense_out = 0;
-      gboolean normalize = FALSE;
-      guint n_dense = 0;
-      const cJSON *m;
-
-      cJSON_ArrayForEach (m, recipe->modules)
-        {
-          const char *type = cJSON_GetStringValue (cJSON_GetObjectItem (m, "type"));
-
-          if (g_strcmp0 (type, "pooling") == 0)
-            pooling = cJSON_GetStringValue (cJSON_GetObjectItem (m, "mode"));
-          else if (g_strcmp0 (type, "dense") == 0)
-            {
-              dense_out = (gsize) cJSON_GetNumberValue (cJSON_GetObjectItem (m, "out_features"));
-              activation = cJSON_GetStringValue (cJSON_GetObjectItem (m, "activation"));
-              n_dense++;
-            }
-          else if (g_strcmp0 (type, "normalize") == 0)
-            normalize = TRUE;
-        }
-      if (n_dense > 1)
-        {
-          add_problem (problems, "model.modules: a new model takes at most one dense module");
-          return NULL;
-        }
-      g_autofree char *tok_dir = vs_hub_resolve_model (recipe->new_tokenizer, &error);
-
-      if (tok_dir == NULL)
-        {
-          add_problem (problems, "model.new.tokenizer: %s", error->message);
-          return NULL;
-        }
-      model = vs_model_new_from_preset (recipe->new_architecture, recipe->new_preset,
-                                        tok_dir, pooling, dense_out, activation,
-                                        normalize, recipe->args.seed, &error);
-    }
   if (model == NULL)
-    add_problem (problems, "model: %s", error->message);
+    add_problem (problems, "%s", error->message);
   return model;
 }
 

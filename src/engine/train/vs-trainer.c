@@ -12,6 +12,7 @@
 #include "vs-error.h"
 #include "hub/vs-model-card.h"
 #include "train/vs-checkpoint.h"
+#include "train/vs-train-log.h"
 #include "train/vs-trainer.h"
 
 #define STATE_FORMAT_VERSION 1
@@ -33,6 +34,7 @@ struct _VsTrainer
   GMutex               lock;
   GCond                cond;
   gboolean             paused;
+  gboolean             holding;          /* the loop waits in wait_while_paused */
   gint                 cancel;           /* atomic */
   gint                 stop;             /* atomic */
   GThread             *thread;
@@ -64,6 +66,10 @@ struct _VsTrainer
   cJSON               *last_metrics;
   char                *primary_metric;
   cJSON               *record;
+
+  /* OUTPUT_DIR/events.jsonl, written live (see vs-train-log.h) */
+  FILE                *live_log;
+  gboolean             live_log_failed;
 };
 
 static const char *const event_names[] = {
@@ -235,6 +241,17 @@ vs_trainer_is_paused (VsTrainer *trainer)
   return paused;
 }
 
+gboolean
+vs_trainer_is_holding (VsTrainer *trainer)
+{
+  gboolean holding;
+
+  g_mutex_lock (&trainer->lock);
+  holding = trainer->holding;
+  g_mutex_unlock (&trainer->lock);
+  return holding;
+}
+
 void
 vs_trainer_stop (VsTrainer *trainer)
 {
@@ -277,7 +294,11 @@ wait_while_paused (VsTrainer *trainer)
 {
   g_mutex_lock (&trainer->lock);
   while (trainer->paused && !is_cancelled (trainer) && g_atomic_int_get (&trainer->stop) == 0)
-    g_cond_wait (&trainer->cond, &trainer->lock);
+    {
+      trainer->holding = TRUE;
+      g_cond_wait (&trainer->cond, &trainer->lock);
+    }
+  trainer->holding = FALSE;
   g_mutex_unlock (&trainer->lock);
 }
 
@@ -302,6 +323,23 @@ emit (VsTrainer        *trainer,
   VsTrainEvent event = { kind, ev };
 
   cJSON_AddItemToArray (trainer->events, ev);
+  if (trainer->live_log != NULL && !trainer->live_log_failed)
+    {
+      char *line = cJSON_PrintUnformatted (ev);
+
+      /* One line per event, flushed, so a reader (or a crash) sees every
+       * event that was emitted. A log that cannot be written costs the
+       * log, not the run. */
+      if (fputs (line, trainer->live_log) < 0 || fputc ('\n', trainer->live_log) < 0 ||
+          fflush (trainer->live_log) != 0)
+        {
+          int err = errno;
+
+          trainer->live_log_failed = TRUE;
+          g_warning ("%s/" VS_TRAIN_LOG_NAME ": %s", trainer->output_dir, g_strerror (err));
+        }
+      cJSON_free (line);
+    }
   if (trainer->func != NULL)
     trainer->func (&event, trainer->user_data);
 }
@@ -1226,6 +1264,15 @@ run_loop (VsTrainer  *trainer,
 
   if (!prepare (trainer, error))
     return FALSE;
+  /* The live log starts afresh for a resumed run too: it replays the
+   * events before its checkpoint first, so the file always holds the log
+   * of the uninterrupted run up to now. */
+  if (trainer->live_log == NULL)
+    {
+      trainer->live_log = vs_train_log_create (trainer->output_dir, error);
+      if (trainer->live_log == NULL)
+        return FALSE;
+    }
 
   if (trainer->resume_from != NULL)
     {
@@ -1312,6 +1359,15 @@ run_loop (VsTrainer  *trainer,
   return TRUE;
 }
 
+static void
+close_live_log (VsTrainer *trainer)
+{
+  if (trainer->live_log != NULL)
+    fclose (trainer->live_log);
+  trainer->live_log = NULL;
+  trainer->live_log_failed = FALSE;
+}
+
 gboolean
 vs_trainer_run (VsTrainer  *trainer,
                 GError    **error)
@@ -1321,10 +1377,14 @@ vs_trainer_run (VsTrainer  *trainer,
   g_return_val_if_fail (trainer != NULL, FALSE);
 
   if (run_loop (trainer, &local_error))
-    return TRUE;
+    {
+      close_live_log (trainer);
+      return TRUE;
+    }
   if (local_error == NULL)
     g_set_error (&local_error, VS_ERROR, VS_ERROR_FAILED, "training failed");
   emit_error (trainer, local_error);
+  close_live_log (trainer);
   g_propagate_error (error, g_steal_pointer (&local_error));
   return FALSE;
 }

@@ -213,6 +213,9 @@ void         vs_trainer_resume           (VsTrainer *trainer);
 void         vs_trainer_stop             (VsTrainer *trainer);
 void         vs_trainer_cancel           (VsTrainer *trainer);
 gboolean     vs_trainer_is_paused        (VsTrainer *trainer);
+/* TRUE once a pause has taken hold: the loop waits between steps (the
+ * step that was running when pause was called has ended and was reported). */
+gboolean     vs_trainer_is_holding       (VsTrainer *trainer);
 
 /* The optimizer steps the run will take (valid once it started). */
 gint64       vs_trainer_get_total_steps  (VsTrainer *trainer);
