@@ -411,6 +411,9 @@ account_worker (VsTask        *task,
       vs_hub_set_token (hub, a->token);
       a->store = VS_TOKEN_STORE_KEYRING;
     }
+  else if ((g_getenv ("HF_TOKEN") != NULL && g_getenv ("HF_TOKEN")[0] != '\0') ||
+           (g_getenv ("HUGGING_FACE_HUB_TOKEN") != NULL && g_getenv ("HUGGING_FACE_HUB_TOKEN")[0] != '\0'))
+    a->store = VS_TOKEN_STORE_ENVIRONMENT;   /* the engine's clients read it first */
   else
     a->store = VS_TOKEN_STORE_FILE;
   if (!vs_hub_has_token (hub))
@@ -492,6 +495,8 @@ apply_account (VsSharePage *self,
       adw_action_row_set_subtitle (self->store_row,
                                    store == VS_TOKEN_STORE_KEYRING
                                    ? _("The desktop keyring")
+                                   : store == VS_TOKEN_STORE_ENVIRONMENT
+                                   ? _("The HF_TOKEN environment variable (Sign Out cannot remove it)")
                                    : _("The Hugging Face token file, readable only by you"));
       adw_combo_row_set_selected (self->owner_row, select);
     }

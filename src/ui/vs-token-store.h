@@ -27,6 +27,7 @@ typedef enum
   VS_TOKEN_STORE_NONE,
   VS_TOKEN_STORE_KEYRING,
   VS_TOKEN_STORE_FILE,
+  VS_TOKEN_STORE_ENVIRONMENT,   /* HF_TOKEN / HUGGING_FACE_HUB_TOKEN: read, never written */
 } VsTokenStoreKind;
 
 /* Whether a Secret Service answers (and the app has libsecret). */

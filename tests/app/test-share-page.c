@@ -719,6 +719,19 @@ test_share_page (gconstpointer data)
   vs_share_page_scroll_to (page, NULL);
   screenshot (GTK_WIDGET (window), "share-page-hub-down");
 
+  /* 14. A token in HF_TOKEN signs a new page in, and says where it is. */
+  {
+    VsSharePage *main_page = page;
+    g_setenv ("HF_TOKEN", TOKEN, TRUE);
+    page = g_object_ref_sink (g_object_new (VS_TYPE_SHARE_PAGE, NULL));
+    vs_gui_wait_for (signed_in, NULL, "the sign-in from HF_TOKEN");
+    g_assert_cmpstr (vs_share_page_get_user_text (page), ==, "testuser");
+    g_assert_cmpint (vs_share_page_get_token_store (page), ==, VS_TOKEN_STORE_ENVIRONMENT);
+    g_object_unref (page);
+    page = main_page;
+    g_unsetenv ("HF_TOKEN");
+  }
+
   gtk_window_close (window);
 }
 
