@@ -7,6 +7,7 @@
 #include "vs-loss-page.h"
 #include "vs-model-page.h"
 #include "vs-project.h"
+#include "vs-share-page.h"
 #include "vs-train-page.h"
 #include "vs-try-page.h"
 #include "vs-window.h"
@@ -37,6 +38,7 @@ struct _VsWindow
   VsModelPage          *model_page;
   VsDatasetPage        *dataset_page;
   VsLossPage           *loss_page;
+  VsSharePage          *share_page;
   VsTrainPage          *train_page;
   VsTryPage            *try_page;
 
@@ -855,6 +857,7 @@ vs_window_class_init (VsWindowClass *klass)
   g_type_ensure (VS_TYPE_MODEL_PAGE);
   g_type_ensure (VS_TYPE_DATASET_PAGE);
   g_type_ensure (VS_TYPE_LOSS_PAGE);
+  g_type_ensure (VS_TYPE_SHARE_PAGE);
   g_type_ensure (VS_TYPE_TRAIN_PAGE);
   g_type_ensure (VS_TYPE_TRY_PAGE);
 
@@ -869,6 +872,7 @@ vs_window_class_init (VsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, VsWindow, model_page);
   gtk_widget_class_bind_template_child (widget_class, VsWindow, dataset_page);
   gtk_widget_class_bind_template_child (widget_class, VsWindow, loss_page);
+  gtk_widget_class_bind_template_child (widget_class, VsWindow, share_page);
   gtk_widget_class_bind_template_child (widget_class, VsWindow, train_page);
   gtk_widget_class_bind_template_child (widget_class, VsWindow, try_page);
 }
@@ -888,6 +892,7 @@ vs_window_init (VsWindow *self)
   vs_model_page_set_project (self->model_page, self->project);
   vs_dataset_page_set_project (self->dataset_page, self->project);
   vs_loss_page_set_project (self->loss_page, self->project);
+  vs_share_page_set_project (self->share_page, self->project);
   vs_train_page_set_project (self->train_page, self->project);
   g_signal_connect_swapped (self->train_page, "notify::running", G_CALLBACK (on_train_running), self);
   vs_try_page_set_project (self->try_page, self->project);

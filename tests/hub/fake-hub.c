@@ -18,7 +18,8 @@
  *                       "no_commit_header": true, "no_part_etag": true,
  *                       "error_code": "...", "error_message": "...",
  *                       "body": "raw answer", "delay_ms": 2000}
- *   POST /_test/config {"tree_page_size": 2, "multipart_threshold": N, "chunk_size": N}
+ *   POST /_test/config {"tree_page_size": 2, "multipart_threshold": N, "chunk_size": N,
+ *                       "whoami_orgs": ["testorg"]}   (orgs whoami lists; testuser cannot write there)
  *   GET  /_test/log    [{"method","host","path","auth"}]   (auth: whether a token came)
  *   GET  /_test/state  {"violations": n, "lfs_objects": n, "repos": {"model:ns/name": {"branches": {...}, "commits": n}}}
  */
@@ -94,6 +95,7 @@ static guint64 multipart_threshold = 1 * MIB;
 static guint64 chunk_size = 512 * 1024;
 static guint commit_counter;
 static GBytes *parquet_bytes;
+static cJSON *whoami_orgs;  /* names whoami lists under "orgs" (default none) */
 static char *extra_token;   /* --extra-token T: another write token of testuser */
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -428,7 +430,20 @@ handle_whoami (SoupServerMessage *msg, const char *user, gboolean write)
   cJSON_AddStringToObject (j, "name", user);
   cJSON_AddStringToObject (j, "fullname", "Test User");
   cJSON_AddBoolToObject (j, "isPro", FALSE);
-  cJSON_AddArrayToObject (j, "orgs");
+  {
+    cJSON *orgs = cJSON_AddArrayToObject (j, "orgs");
+    const cJSON *o;
+    cJSON_ArrayForEach (o, whoami_orgs)
+      if (cJSON_IsString (o))
+        {
+          cJSON *org = cJSON_CreateObject ();
+          cJSON_AddStringToObject (org, "type", "org");
+          cJSON_AddStringToObject (org, "name", o->valuestring);
+          cJSON_AddStringToObject (org, "fullname", o->valuestring);
+          cJSON_AddStringToObject (org, "roleInOrg", "read");
+          cJSON_AddItemToArray (orgs, org);
+        }
+  }
   auth = cJSON_AddObjectToObject (j, "auth");
   cJSON_AddStringToObject (auth, "type", "access_token");
   tok = cJSON_AddObjectToObject (auth, "accessToken");
@@ -1278,6 +1293,11 @@ handle_control (SoupServerMessage *msg, const char *what, GBytes *body)
         chunk_size = (guint64) v->valuedouble;
       if (cJSON_IsBool (v = cJSON_GetObjectItem (j, "resolve_cache")))
         resolve_cache = cJSON_IsTrue (v);
+      if (cJSON_IsArray (v = cJSON_GetObjectItem (j, "whoami_orgs")))
+        {
+          cJSON_Delete (whoami_orgs);
+          whoami_orgs = cJSON_Duplicate (v, TRUE);
+        }
       reply (msg, 200, "application/json", "{}", 2);
     }
   else if (strcmp (what, "log") == 0)

@@ -771,6 +771,8 @@ vs_hub_set_http_error (VsHub               *hub,
                                       "(parent commit mismatch); try again";
   else if (status == 416)
     kind = VS_ERROR_NETWORK, words = "the server refused the byte range asked for";
+  else if (status == 413)
+    kind = VS_ERROR_INVALID, words = "the Hub refused the request as too large";
   else if (status == 429)
     kind = VS_ERROR_RATE_LIMITED, words = "rate limited by the Hub: too many requests; wait a few minutes";
   else if (status == 400 || status == 422)

@@ -966,6 +966,22 @@ vs_hub_commit_add_folder (VsHubCommit *commit,
   return TRUE;
 }
 
+char **
+vs_hub_commit_dup_paths (VsHubCommit *commit)
+{
+  GPtrArray *out = g_ptr_array_new ();
+
+  g_return_val_if_fail (commit != NULL, NULL);
+  for (guint i = 0; i < commit->ops->len; i++)
+    {
+      CommitOp *op = g_ptr_array_index (commit->ops, i);
+      if (op->local_path != NULL)
+        g_ptr_array_add (out, g_strdup (op->path_in_repo));
+    }
+  g_ptr_array_add (out, NULL);
+  return (char **) g_ptr_array_free (out, FALSE);
+}
+
 cJSON *
 vs_hub_upload_folder (VsHub        *hub,
                       VsHubRepoType type,

@@ -235,6 +235,9 @@ void vs_hub_commit_delete_file (VsHubCommit *commit,
 gboolean vs_hub_commit_add_folder (VsHubCommit *commit,
                                    const char  *folder,
                                    GError     **error);
+/* The paths in the repo of the files the commit adds, in the order added.
+ * g_strfreev. */
+char **vs_hub_commit_dup_paths (VsHubCommit *commit);
 
 /* Preupload, LFS uploads (basic or multipart, then verify), then the NDJSON
  * commit to revision (NULL: main), or a new pull request when create_pr.
