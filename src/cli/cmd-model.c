@@ -1,7 +1,12 @@
 /* cmd-model.c: `new-model` and `encode`.
  *
  *   vectorsmith-cli new-model --architecture bert --preset tiny --tokenizer DIR [--pooling MODE]
- *                             [--dense N [--dense-activation tanh]] [--normalize] [--seed S] OUT_DIR
+ *                             [--dense OUT[:ACT][:nobias]]... [--dense-activation tanh]
+ *                             [--normalize] [--seed S] OUT_DIR
+ *
+ * --dense may be repeated: each adds a Dense module after the previous one
+ * (in_features = the width before it), e.g. --dense 256:tanh --dense 64:identity:nobias.
+ * ACT defaults to --dense-activation (itself tanh).
  *   vectorsmith-cli encode MODEL [--batch-size N] [--max-length N] [--normalize] [--threads N] < texts
  *
  * encode reads one text per stdin line and prints one JSON array of floats
@@ -34,15 +39,20 @@ vs_cli_new_model (int argc, char **argv)
 {
   g_autofree char *arch = NULL, *preset = NULL, *tokenizer = NULL, *pooling = NULL, *dense_act = NULL;
   g_autofree char *tokenizer_dir = NULL;
+  g_auto(GStrv) dense = NULL;
+  g_autoptr(GArray) denses = g_array_new (FALSE, TRUE, sizeof (VsDenseSpec));
+  g_autoptr(GPtrArray) dense_parts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
   gboolean normalize = FALSE;
-  gint64 seed = 42, dense = 0;
+  gint64 seed = 42;
   GOptionEntry entries[] = {
     { "architecture", 0, 0, G_OPTION_ARG_STRING, &arch, "bert, roberta, xlm-roberta, distilbert or mpnet", "A" },
     { "preset", 0, 0, G_OPTION_ARG_STRING, &preset, "tiny, small, mini or base", "P" },
     { "tokenizer", 0, 0, G_OPTION_ARG_FILENAME, &tokenizer, "Folder with the tokenizer files", "DIR" },
     { "pooling", 0, 0, G_OPTION_ARG_STRING, &pooling,
       "mean (default), cls, max, mean_sqrt_len_tokens, weightedmean or lasttoken", "MODE" },
-    { "dense", 0, 0, G_OPTION_ARG_INT64, &dense, "Add a Dense module with N outputs", "N" },
+    { "dense", 0, 0, G_OPTION_ARG_STRING_ARRAY, &dense,
+      "Add a Dense module with OUT outputs, activation ACT, without bias if :nobias (repeatable)",
+      "OUT[:ACT][:nobias]" },
     { "dense-activation", 0, 0, G_OPTION_ARG_STRING, &dense_act,
       "Dense activation: tanh (default), identity, relu, gelu, sigmoid", "F" },
     { "normalize", 0, 0, G_OPTION_ARG_NONE, &normalize, "Add a Normalize module", NULL },
@@ -64,15 +74,40 @@ vs_cli_new_model (int argc, char **argv)
     return usage (ctx, argv[0], "expected one OUT_DIR");
   if (arch == NULL || preset == NULL || tokenizer == NULL)
     return usage (ctx, argv[0], "--architecture, --preset and --tokenizer are required");
-  if (dense < 0 || dense > 1000000)
-    return usage (ctx, argv[0], "--dense must be between 0 and 1000000");
+  for (guint i = 0; dense != NULL && dense[i] != NULL; i++)
+    {
+      char **parts = g_strsplit (dense[i], ":", -1);
+      VsDenseSpec d = { 0, dense_act, TRUE };
+      guint64 out = 0;
+      g_autofree char *why = NULL;
+
+      g_ptr_array_add (dense_parts, parts);
+      if (!g_ascii_string_to_unsigned (parts[0], 10, 1, 1000000, &out, NULL))
+        why = g_strdup_printf ("--dense %s: OUT must be an integer between 1 and 1000000", dense[i]);
+      for (guint k = 1; why == NULL && parts[k] != NULL; k++)
+        {
+          if (strcmp (parts[k], "nobias") == 0)
+            d.bias = FALSE;
+          else if (strcmp (parts[k], "bias") == 0)
+            d.bias = TRUE;
+          else if (k == 1)
+            d.activation = parts[k];
+          else
+            why = g_strdup_printf ("--dense %s: expected OUT[:ACT][:nobias]", dense[i]);
+        }
+      if (why != NULL)
+        return usage (ctx, argv[0], why);
+      d.out_features = (gsize) out;
+      g_array_append_val (denses, d);
+    }
 
   /* The tokenizer may come from a Hub model (its tokenizer files are pulled). */
   tokenizer_dir = vs_hub_resolve_model (tokenizer, &error);
   if (tokenizer_dir == NULL)
     return vs_cli_fail (argv[0], error);
-  model = vs_model_new_from_preset (arch, preset, tokenizer_dir, pooling, (gsize) dense, dense_act,
-                                    normalize, (guint64) seed, &error);
+  model = vs_model_new_from_stack (arch, preset, tokenizer_dir, pooling,
+                                   (const VsDenseSpec *) (gpointer) denses->data, denses->len,
+                                   normalize, (guint64) seed, &error);
   if (model == NULL || !vs_model_save (model, argv[1], &error))
     return vs_cli_fail (argv[0], error);
 

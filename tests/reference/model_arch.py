@@ -11,7 +11,7 @@ Importable (the trainer's reference reuses it):
 
     import model_arch as ma
     st = ma.SentenceTransformer.load("some/folder")            # ST folder or plain HF folder
-    st = ma.SentenceTransformer(ma.build_encoder(config_dict), pooling=["mean"], dense=[(in, out, "tanh")],
+    st = ma.SentenceTransformer(ma.build_encoder(config_dict), pooling=["mean"], dense=[(in, out, "tanh"[, bias])],
                                 normalize=True)
     emb = st.forward_ids(list_of_id_lists, list_of_type_id_lists)  # [n, D]
     st.save("out/folder")                                      # F32 safetensors, ST layout
@@ -544,7 +544,8 @@ class SentenceTransformer(nn.Module):
         self.include_prompt = include_prompt
         self.encoder = encoder
         self.pooling = list(pooling)
-        self.dense = nn.ModuleList([Dense(i, o, a) for (i, o, a) in dense])
+        # (in, out, act) or (in, out, act, bias): sentence-transformers' Dense(bias=...)
+        self.dense = nn.ModuleList([Dense(*d) for d in dense])
         self.normalize = normalize
         self.max_seq_length = max_seq_length or 256
         self.do_lower_case = do_lower_case
@@ -671,7 +672,7 @@ class SentenceTransformer(nn.Module):
                     with open(os.path.join(sub, "config.json")) as f:
                         dc = json.load(f)
                     act = [k for k, v in DENSE_ACTS.items() if v[0] == dc.get("activation_function")][0]
-                    dense.append((dc["in_features"], dc["out_features"], act))
+                    dense.append((dc["in_features"], dc["out_features"], act, dc.get("bias", True)))
                     dense_paths.append(sub)
                 elif kind == "Normalize":
                     normalize = True

@@ -782,6 +782,17 @@ vs_model_new_from_preset (const char *architecture, const char *preset, const ch
                           const char *pooling_mode, gsize dense_out, const char *dense_activation,
                           gboolean normalize, guint64 seed, GError **error)
 {
+  VsDenseSpec dense = { dense_out, dense_activation, TRUE };
+
+  return vs_model_new_from_stack (architecture, preset, tokenizer_dir, pooling_mode,
+                                  &dense, dense_out > 0 ? 1 : 0, normalize, seed, error);
+}
+
+VsModel *
+vs_model_new_from_stack (const char *architecture, const char *preset, const char *tokenizer_dir,
+                         const char *pooling_mode, const VsDenseSpec *denses, gsize n_denses,
+                         gboolean normalize, guint64 seed, GError **error)
+{
   static const struct { const char *name; gsize layers, C, H; } presets[] = {
     { "tiny", 2, 128, 2 }, { "small", 4, 256, 4 }, { "mini", 6, 384, 12 }, { "base", 12, 768, 12 },
   };
@@ -859,18 +870,34 @@ vs_model_new_from_preset (const char *architecture, const char *preset, const ch
       return NULL;
     }
   m->enc = vs_encoder_new (&cfg, vs_encoder_config_to_json (&cfg), &m->table);
-  if (dense_out > 0)
-    {
-      VsActivation a;
-      const char *torch;
-      if (!dense_act_lookup (dense_activation != NULL ? dense_activation : "tanh", &a, &torch))
-        {
-          g_set_error (error, VS_ERROR, VS_ERROR_INVALID,
-                       "unknown Dense activation \"%s\" (tanh, identity, relu, gelu, sigmoid)", dense_activation);
-          return NULL;
-        }
-      add_dense (m, 2, vs_pooling_count_modes (m->pooling_modes) * cfg.C, dense_out, TRUE, a, torch);
-    }
+  {
+    /* Dense in_features = the width before it: Pooling's, then the
+     * previous Dense's out_features. Modules are numbered as saved:
+     * 0 Transformer, 1 Pooling, 2.. Dense. */
+    gsize width = vs_pooling_count_modes (m->pooling_modes) * cfg.C;
+
+    for (gsize i = 0; i < n_denses; i++)
+      {
+        const char *name = denses[i].activation != NULL ? denses[i].activation : "tanh";
+        VsActivation a;
+        const char *torch;
+
+        if (denses[i].out_features == 0 || denses[i].out_features > 1000000)
+          {
+            g_set_error (error, VS_ERROR, VS_ERROR_INVALID,
+                         "Dense module %" G_GSIZE_FORMAT ": out_features must be between 1 and 1000000", i);
+            return NULL;
+          }
+        if (!dense_act_lookup (name, &a, &torch))
+          {
+            g_set_error (error, VS_ERROR, VS_ERROR_INVALID,
+                         "unknown Dense activation \"%s\" (tanh, identity, relu, gelu, sigmoid)", name);
+            return NULL;
+          }
+        add_dense (m, 2 + (guint) i, width, denses[i].out_features, denses[i].bias, a, torch);
+        width = denses[i].out_features;
+      }
+  }
   m->normalize = normalize;
   if (!finish_layout (m, preset, error))
     return NULL;
@@ -881,7 +908,9 @@ vs_model_new_from_preset (const char *architecture, const char *preset, const ch
       Dense *d = m->denses->pdata[i];
       double bound = 1.0 / sqrt ((double) d->in);
       guint64 s = mix64 (seed ^ G_GUINT64_CONSTANT (0xd3e5e) ^ i);
-      for (gsize k = 0; k < d->in * d->out + d->out; k++)
+      gsize n_init = d->in * d->out + (d->bias ? d->out : 0);
+
+      for (gsize k = 0; k < n_init; k++)
         {
           float *dst = k < d->in * d->out ? m->params + d->w + k : m->params + d->b + (k - d->in * d->out);
           s = mix64 (s);
@@ -1618,4 +1647,20 @@ _vs_model_get_dense_has_bias (VsModel *model,
                               gsize    i)
 {
   return ((Dense *) g_ptr_array_index (model->denses, i))->b != G_MAXSIZE;
+}
+
+const char *_vs_model_get_dense_activation (VsModel *model,
+                                            gsize    i);
+
+/* The short name ("tanh") of Dense i's activation. */
+const char *
+_vs_model_get_dense_activation (VsModel *model,
+                                gsize    i)
+{
+  Dense *d = g_ptr_array_index (model->denses, i);
+
+  for (gsize k = 0; k < G_N_ELEMENTS (dense_acts); k++)
+    if (dense_acts[k].act == d->act)
+      return dense_acts[k].shortname;
+  return NULL;
 }

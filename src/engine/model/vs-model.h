@@ -134,6 +134,30 @@ VsModel     *vs_model_new_from_preset     (const char         *architecture,
                                            guint64             seed,
                                            GError            **error);
 
+/* One Dense module of a new model: out_features (≥ 1), activation (NULL =
+ * "tanh"; also "identity", "relu", "gelu", "sigmoid") and whether its
+ * linear layer has a bias (sentence-transformers' Dense(bias=...)). */
+typedef struct
+{
+  gsize       out_features;
+  const char *activation;
+  gboolean    bias;
+} VsDenseSpec;
+
+/* vs_model_new_from_preset with any number of Dense modules after Pooling
+ * (n_denses of them, each one's in_features the width before it), then
+ * Normalize when normalize is TRUE. The recipe form of a stack is built
+ * with vs_model_new_from_modules () (model/vs-module-spec.h). */
+VsModel     *vs_model_new_from_stack      (const char         *architecture,
+                                           const char         *preset,
+                                           const char         *tokenizer_dir,
+                                           const char         *pooling_mode,
+                                           const VsDenseSpec  *denses,
+                                           gsize               n_denses,
+                                           gboolean            normalize,
+                                           guint64             seed,
+                                           GError            **error);
+
 /* Writes a complete sentence-transformers folder at dir: written into a
  * temporary folder beside dir, then renamed over it (an existing dir is
  * replaced). FALSE + error on failure; dir is then untouched. */

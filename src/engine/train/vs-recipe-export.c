@@ -451,8 +451,9 @@ append_model (GString        *s,
             if (g_strcmp0 (act, acts[i][0]) == 0)
               py = acts[i][1];
           g_string_append_printf (s, "modules.append(models.Dense(modules[-1].get_sentence_embedding_dimension(), "
-                                  "%.0f, activation_function=%s))\n",
-                                  cJSON_GetNumberValue (cJSON_GetObjectItem (m, "out_features")), py);
+                                  "%.0f, %sactivation_function=%s))\n",
+                                  cJSON_GetNumberValue (cJSON_GetObjectItem (m, "out_features")),
+                                  cJSON_IsFalse (cJSON_GetObjectItem (m, "bias")) ? "bias=False, " : "", py);
         }
       else if (g_strcmp0 (type, "normalize") == 0)
         g_string_append (s, "modules.append(models.Normalize())\n");

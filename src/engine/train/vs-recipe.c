@@ -892,8 +892,12 @@ parse_model (Checker     *ck,
             {
               const cJSON *of = cJSON_GetObjectItemCaseSensitive (m, "out_features");
 
+              const cJSON *bias = cJSON_GetObjectItemCaseSensitive (m, "bias");
+
               if (!is_integer (of) || of->valuedouble < 1)
                 problem (ck, "model.modules[%d].out_features: expected a positive integer", i);
+              if (bias != NULL && !cJSON_IsBool (bias))
+                problem (ck, "model.modules[%d].bias: expected true or false", i);
             }
           i++;
         }
