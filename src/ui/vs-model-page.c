@@ -2,7 +2,7 @@
  *
  * Shows the project's "model": loads it on a worker whenever the key changes
  * (a folder or Hub id through vs_hub_resolve_model_with + vs_model_load, or
- * a new model through vs_model_new_from_preset), shares it through
+ * a new model through vs_model_new_from_modules), shares it through
  * vs_project_set_model, and shows what the engine says about it: its facts,
  * its module stack (editable for a new model) and how its tokenizer splits a
  * sentence. A model that does not load shows the engine's message in the
@@ -93,9 +93,7 @@ typedef struct
   char     *source;        /* folder or Hub id as resolved against the project; NULL: new */
   char     *display;       /* what the user wrote */
   char     *architecture, *preset, *tokenizer;
-  char     *pooling, *activation;
-  gsize     dense_out;
-  gboolean  normalize;
+  cJSON    *modules;         /* model.modules (owned copy), or NULL */
   gint64    max_seq_length;  /* args.max_seq_length, or -1 */
 } LoadRequest;
 
@@ -117,8 +115,7 @@ load_request_free (gpointer data)
   g_free (req->architecture);
   g_free (req->preset);
   g_free (req->tokenizer);
-  g_free (req->pooling);
-  g_free (req->activation);
+  cJSON_Delete (req->modules);
   g_free (req);
 }
 
@@ -167,9 +164,8 @@ load_worker (VsTask        *task,
       tok_dir = vs_hub_resolve_model_with (hub, req->tokenizer, error);
       if (tok_dir == NULL)
         goto fail;
-      model = vs_model_new_from_preset (req->architecture, req->preset, tok_dir,
-                                        req->pooling, req->dense_out, req->activation,
-                                        req->normalize, 42, error);
+      model = vs_model_new_from_modules (req->architecture, req->preset, tok_dir,
+                                         req->modules, 42, error);
       if (model == NULL)
         goto fail;
       res->tokenizer_kind = vs_tokenizer_kind_from_path (tok_dir, NULL);
@@ -280,7 +276,6 @@ start_load (VsModelPage *self)
       const cJSON *modules = cJSON_GetObjectItemCaseSensitive (node, "modules");
       g_autoptr(GError) error = NULL;
       g_autofree gsize *dims = NULL;
-      const cJSON *m;
       gsize n;
 
       /* The engine's rules first: an invalid stack is not built. */
@@ -293,20 +288,7 @@ start_load (VsModelPage *self)
       req->architecture = g_strdup (vs_project_get_string (self->project, "model.new.architecture"));
       req->preset = g_strdup (vs_project_get_string (self->project, "model.new.preset"));
       req->tokenizer = vs_project_dup_resolved_path (self->project, "model.new.tokenizer");
-      cJSON_ArrayForEach (m, modules)
-        {
-          const char *type = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (m, "type"));
-
-          if (g_strcmp0 (type, "pooling") == 0)
-            req->pooling = g_strdup (cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (m, "mode")));
-          else if (g_strcmp0 (type, "dense") == 0)
-            {
-              req->dense_out = (gsize) cJSON_GetNumberValue (cJSON_GetObjectItemCaseSensitive (m, "out_features"));
-              req->activation = g_strdup (cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (m, "activation")));
-            }
-          else if (g_strcmp0 (type, "normalize") == 0)
-            req->normalize = TRUE;
-        }
+      req->modules = modules != NULL ? cJSON_Duplicate (modules, TRUE) : NULL;
       if (req->architecture == NULL || req->preset == NULL || req->tokenizer == NULL)
         {
           load_request_free (req);

@@ -13,6 +13,8 @@ struct _VsModuleStack
 
   GtkBox     *blocks_box;
   GtkLabel   *error_label;
+  GtkLabel   *refusal_label;
+  GtkLabel   *read_only_label;
   GtkWidget  *add_box;
   GtkWidget  *add_dense_button;
   GtkWidget  *add_normalize_button;
@@ -26,6 +28,10 @@ struct _VsModuleStack
   gboolean    rebuilding;    /* controls set from the model: no ::changed */
   GPtrArray  *arrows;        /* GtkLabel*, one after each block */
   char       *error;
+  char       *refusal;       /* why the last move was refused, or NULL */
+  AdwToast   *toast;         /* weak: the refusal's toast while shown */
+  int         focus_index;   /* after a rebuild, focus this module's ... */
+  const char *focus_kind;    /* ... "up" / "down" button (NULL: none) */
 };
 
 G_DEFINE_FINAL_TYPE (VsModuleStack, vs_module_stack, GTK_TYPE_BOX)
@@ -71,6 +77,31 @@ update_dimensions (VsModuleStack *self)
     self->error = g_strdup (error->message);
   gtk_label_set_label (self->error_label, self->error != NULL ? self->error : "");
   gtk_widget_set_visible (GTK_WIDGET (self->error_label), self->error != NULL);
+}
+
+static void
+set_refusal (VsModuleStack *self,
+             const char    *reason)
+{
+  g_free (self->refusal);
+  self->refusal = g_strdup (reason);
+  if (reason != NULL)
+    {
+      /* Translators: %s is the engine's reason, e.g. "modules[1]: Normalize must be the last module" */
+      g_autofree char *text = g_strdup_printf (_("Not moved: %s"), reason);
+
+      gtk_label_set_label (self->refusal_label, text);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->refusal_label), reason != NULL);
+  /* A refusal's toast is stale once the stack changes. */
+  if (self->toast != NULL)
+    {
+      AdwToast *toast = self->toast;
+
+      g_object_remove_weak_pointer (G_OBJECT (toast), (gpointer *) &self->toast);
+      self->toast = NULL;
+      adw_toast_dismiss (toast);
+    }
 }
 
 static void
@@ -172,11 +203,13 @@ vs_module_stack_add_dense (VsModuleStack *self,
   cJSON_AddStringToObject (dense, "type", "dense");
   cJSON_AddNumberToObject (dense, "out_features", (double) out_features);
   cJSON_AddStringToObject (dense, "activation", "tanh");
+  cJSON_AddBoolToObject (dense, "bias", TRUE);
   /* Dense modules go before Normalize, which stays last. */
   if (find_module (self, "normalize", &at) != NULL)
     cJSON_InsertItemInArray (self->modules, at, dense);
   else
     cJSON_AddItemToArray (self->modules, dense);
+  set_refusal (self, NULL);
   rebuild (self);
   emit_changed (self);
 }
@@ -198,10 +231,23 @@ vs_module_stack_add_normalize (VsModuleStack *self)
   emit_changed (self);
 }
 
+/* The width the stack ends with now (the Transformer's when unknown). */
+static gsize
+current_width (VsModuleStack *self)
+{
+  g_autofree gsize *dims = NULL;
+  gsize n = 0;
+
+  if (vs_module_spec_dimensions (self->hidden, self->modules, &dims, &n, NULL) && n > 0)
+    return dims[n - 1];
+  return self->hidden > 0 ? self->hidden : 128;
+}
+
 static void
 on_add_dense_clicked (VsModuleStack *self)
 {
-  vs_module_stack_add_dense (self, self->hidden > 0 ? self->hidden : 128);
+  /* A new Dense halves the width: the usual projection to a smaller embedding. */
+  vs_module_stack_add_dense (self, MAX (current_width (self) / 2, 1));
 }
 
 static void
@@ -216,12 +262,114 @@ module_index (GtkWidget *w)
   return GPOINTER_TO_INT (g_object_get_data (G_OBJECT (w), "vs-module-index"));
 }
 
+void
+vs_module_stack_remove (VsModuleStack *self,
+                        guint          index)
+{
+  g_return_if_fail (VS_IS_MODULE_STACK (self));
+
+  if (self->modules == NULL || index >= (guint) cJSON_GetArraySize (self->modules))
+    return;
+  cJSON_DeleteItemFromArray (self->modules, (int) index);
+  set_refusal (self, NULL);
+  rebuild (self);
+  emit_changed (self);
+}
+
 static void
 on_remove_clicked (GtkButton     *button,
                    VsModuleStack *self)
 {
-  cJSON_DeleteItemFromArray (self->modules, module_index (GTK_WIDGET (button)));
+  vs_module_stack_remove (self, (guint) module_index (GTK_WIDGET (button)));
+}
+
+gboolean
+vs_module_stack_move (VsModuleStack *self,
+                      guint          index,
+                      int            delta)
+{
+  g_autoptr(GError) error = NULL;
+  cJSON *moved;
+
+  g_return_val_if_fail (VS_IS_MODULE_STACK (self), FALSE);
+  g_return_val_if_fail (delta == -1 || delta == 1, FALSE);
+
+  if (self->modules == NULL)
+    return FALSE;
+  /* The engine decides: a move that breaks sentence-transformers' order
+   * (or one this engine cannot run) is refused with its reason, and the
+   * stack stays as it was. */
+  moved = vs_module_spec_move (self->hidden, self->modules, (int) index, delta, &error);
+  if (moved == NULL)
+    {
+      GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
+
+      set_refusal (self, error->message);
+      if (overlay != NULL)
+        {
+          AdwToast *toast = adw_toast_new (gtk_label_get_label (self->refusal_label));
+
+          adw_toast_set_timeout (toast, 4);
+          self->toast = toast;
+          g_object_add_weak_pointer (G_OBJECT (toast), (gpointer *) &self->toast);
+          adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), toast);
+        }
+      return FALSE;
+    }
+  cJSON_Delete (self->modules);
+  self->modules = moved;
+  set_refusal (self, NULL);
+  self->focus_index = (int) index + delta;
+  self->focus_kind = delta < 0 ? "up" : "down";
   rebuild (self);
+  self->focus_kind = NULL;
+  emit_changed (self);
+  return TRUE;
+}
+
+static void
+on_move_clicked (GtkButton     *button,
+                 VsModuleStack *self)
+{
+  const char *kind = g_object_get_data (G_OBJECT (button), "vs-move");
+
+  vs_module_stack_move (self, (guint) module_index (GTK_WIDGET (button)),
+                        g_strcmp0 (kind, "up") == 0 ? -1 : 1);
+}
+
+void
+vs_module_stack_set_dense_bias (VsModuleStack *self,
+                                guint          index,
+                                gboolean       bias)
+{
+  cJSON *m;
+
+  g_return_if_fail (VS_IS_MODULE_STACK (self));
+
+  m = self->modules != NULL ? cJSON_GetArrayItem (self->modules, (int) index) : NULL;
+  if (m == NULL)
+    return;
+  cJSON_DeleteItemFromObjectCaseSensitive (m, "bias");
+  cJSON_AddBoolToObject (m, "bias", bias);
+  if (!self->rebuilding)
+    {
+      rebuild (self);
+      emit_changed (self);
+    }
+}
+
+static void
+on_bias_toggled (GtkSwitch     *sw,
+                 GParamSpec    *pspec,
+                 VsModuleStack *self)
+{
+  cJSON *m = cJSON_GetArrayItem (self->modules, module_index (GTK_WIDGET (sw)));
+
+  (void) pspec;
+  if (self->rebuilding || m == NULL)
+    return;
+  cJSON_DeleteItemFromObjectCaseSensitive (m, "bias");
+  cJSON_AddBoolToObject (m, "bias", gtk_switch_get_active (sw));
   emit_changed (self);
 }
 
@@ -345,10 +493,56 @@ add_remove_button (VsModuleStack *self,
 }
 
 static void
+add_move_button (VsModuleStack *self,
+                 GtkWidget     *head,
+                 int            index,
+                 const char    *what,
+                 gboolean       up)
+{
+  GtkWidget *button = gtk_button_new_from_icon_name (up ? "go-up-symbolic" : "go-down-symbolic");
+  g_autofree char *name = up
+    /* Translators: %s is a module name, "Dense" or "Normalize" */
+    ? g_strdup_printf (_("Move %s Up"), what)
+    /* Translators: %s is a module name, "Dense" or "Normalize" */
+    : g_strdup_printf (_("Move %s Down"), what);
+
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (button, "flat");
+  gtk_widget_set_tooltip_text (button, name);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+  g_object_set_data (G_OBJECT (button), "vs-module-index", GINT_TO_POINTER (index));
+  g_object_set_data (G_OBJECT (button), "vs-move", (gpointer) (up ? "up" : "down"));
+  g_signal_connect (button, "clicked", G_CALLBACK (on_move_clicked), self);
+  gtk_box_append (GTK_BOX (head), button);
+  /* Keyboard users keep their place on the moved block's button. */
+  if (self->focus_kind != NULL && self->focus_index == index
+      && g_strcmp0 (self->focus_kind, up ? "up" : "down") == 0)
+    gtk_widget_grab_focus (button);
+}
+
+/* A caption over a control in a block, labelling it for screen readers. */
+static GtkWidget *
+add_labelled (GtkWidget  *box,
+              const char *caption,
+              GtkWidget  *control)
+{
+  GtkWidget *field = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *label = gtk_label_new (caption);
+
+  gtk_widget_add_css_class (label, "dim-label");
+  gtk_widget_set_valign (control, GTK_ALIGN_CENTER);
+  gtk_accessible_update_relation (GTK_ACCESSIBLE (control), GTK_ACCESSIBLE_RELATION_LABELLED_BY, label, NULL, -1);
+  gtk_box_append (GTK_BOX (field), label);
+  gtk_box_append (GTK_BOX (field), control);
+  gtk_box_append (GTK_BOX (box), field);
+  return control;
+}
+
+static void
 rebuild (VsModuleStack *self)
 {
   GtkWidget *child, *head, *card;
-  gboolean has_dense = FALSE, has_normalize = FALSE;
+  gboolean has_normalize = FALSE;
   const cJSON *m;
   int i = 0;
 
@@ -423,36 +617,47 @@ rebuild (VsModuleStack *self)
         {
           const cJSON *of = cJSON_GetObjectItemCaseSensitive (m, "out_features");
           const char *act = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (m, "activation"));
+          gboolean bias = !cJSON_IsFalse (cJSON_GetObjectItemCaseSensitive (m, "bias"));
+          g_autofree char *subtitle = NULL;
 
-          has_dense = TRUE;
-          card = add_block (self, _("Dense"), _("Linear layer and activation"), &head);
+          if (act == NULL)
+            act = "tanh";
+          subtitle = bias
+            /* Translators: %s is an activation function name, e.g. "tanh" */
+            ? g_strdup_printf (_("Linear layer with bias, then %s"), act)
+            /* Translators: %s is an activation function name, e.g. "tanh" */
+            : g_strdup_printf (_("Linear layer without bias, then %s"), act);
+          /* Editable: the controls say it (and stay current as they change). */
+          card = add_block (self, _("Dense"), self->editable ? _("Linear layer and activation") : subtitle, &head);
           if (self->editable)
             {
+              GtkWidget *controls = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 18);
               GtkWidget *spin = gtk_spin_button_new_with_range (1, 8192, 1);
               GtkWidget *drop = gtk_drop_down_new_from_strings (vs_dense_activation_names);
-              GtkWidget *out_label = gtk_label_new (_("Out features"));
-              GtkWidget *act_label = gtk_label_new (_("Activation"));
+              GtkWidget *sw = gtk_switch_new ();
               guint sel = 0;
 
+              gtk_widget_set_margin_start (controls, 12);
+              gtk_widget_set_margin_end (controls, 12);
+              gtk_widget_set_margin_bottom (controls, 12);
               gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), cJSON_IsNumber (of) ? of->valuedouble : 1);
-              gtk_widget_set_valign (spin, GTK_ALIGN_CENTER);
-              gtk_accessible_update_relation (GTK_ACCESSIBLE (spin), GTK_ACCESSIBLE_RELATION_LABELLED_BY, out_label, NULL, -1);
               g_object_set_data (G_OBJECT (spin), "vs-module-index", GINT_TO_POINTER (i));
               g_signal_connect (spin, "value-changed", G_CALLBACK (on_out_features_changed), self);
+              add_labelled (controls, _("Out features"), spin);
               for (guint k = 0; vs_dense_activation_names[k] != NULL; k++)
                 if (g_strcmp0 (act, vs_dense_activation_names[k]) == 0)
                   sel = k;
               gtk_drop_down_set_selected (GTK_DROP_DOWN (drop), sel);
-              gtk_widget_set_valign (drop, GTK_ALIGN_CENTER);
-              gtk_accessible_update_relation (GTK_ACCESSIBLE (drop), GTK_ACCESSIBLE_RELATION_LABELLED_BY, act_label, NULL, -1);
               g_object_set_data (G_OBJECT (drop), "vs-module-index", GINT_TO_POINTER (i));
               g_signal_connect (drop, "notify::selected", G_CALLBACK (on_activation_changed), self);
-              gtk_widget_add_css_class (out_label, "dim-label");
-              gtk_widget_add_css_class (act_label, "dim-label");
-              gtk_box_append (GTK_BOX (head), out_label);
-              gtk_box_append (GTK_BOX (head), spin);
-              gtk_box_append (GTK_BOX (head), act_label);
-              gtk_box_append (GTK_BOX (head), drop);
+              add_labelled (controls, _("Activation"), drop);
+              gtk_switch_set_active (GTK_SWITCH (sw), bias);
+              g_object_set_data (G_OBJECT (sw), "vs-module-index", GINT_TO_POINTER (i));
+              g_signal_connect (sw, "notify::active", G_CALLBACK (on_bias_toggled), self);
+              add_labelled (controls, _("Bias"), sw);
+              gtk_box_append (GTK_BOX (card), controls);
+              add_move_button (self, head, i, _("Dense"), TRUE);
+              add_move_button (self, head, i, _("Dense"), FALSE);
               add_remove_button (self, head, i, _("Dense"));
             }
         }
@@ -461,7 +666,11 @@ rebuild (VsModuleStack *self)
           has_normalize = TRUE;
           add_block (self, _("Normalize"), _("Unit length"), &head);
           if (self->editable)
-            add_remove_button (self, head, i, _("Normalize"));
+            {
+              add_move_button (self, head, i, _("Normalize"), TRUE);
+              add_move_button (self, head, i, _("Normalize"), FALSE);
+              add_remove_button (self, head, i, _("Normalize"));
+            }
         }
       else
         add_block (self, type != NULL ? type : _("Unknown module"), NULL, &head);
@@ -470,7 +679,8 @@ rebuild (VsModuleStack *self)
   (void) card;
 
   gtk_widget_set_visible (self->add_box, self->editable);
-  gtk_widget_set_sensitive (self->add_dense_button, !has_dense);
+  gtk_widget_set_visible (GTK_WIDGET (self->read_only_label), !self->editable);
+  /* Any number of Dense modules; one Normalize. */
   gtk_widget_set_sensitive (self->add_normalize_button, !has_normalize);
   update_dimensions (self);
   self->rebuilding = FALSE;
@@ -497,6 +707,7 @@ vs_module_stack_set_modules (VsModuleStack *self,
     }
   g_free (self->transformer);
   self->transformer = g_strdup (transformer);
+  set_refusal (self, NULL);
   self->hidden = hidden;
   self->editable = editable;
   cJSON_Delete (self->modules);
@@ -530,7 +741,9 @@ vs_module_stack_clear (VsModuleStack *self)
   g_ptr_array_set_size (self->arrows, 0);
   gtk_widget_set_visible (self->add_box, FALSE);
   gtk_widget_set_visible (GTK_WIDGET (self->error_label), FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->read_only_label), FALSE);
   g_clear_pointer (&self->error, g_free);
+  set_refusal (self, NULL);
 }
 
 const cJSON *
@@ -557,6 +770,22 @@ vs_module_stack_get_error (VsModuleStack *self)
   return self->error;
 }
 
+const char *
+vs_module_stack_get_refusal (VsModuleStack *self)
+{
+  g_return_val_if_fail (VS_IS_MODULE_STACK (self), NULL);
+  return self->refusal;
+}
+
+const char *
+vs_module_stack_get_read_only_note (VsModuleStack *self)
+{
+  g_return_val_if_fail (VS_IS_MODULE_STACK (self), NULL);
+  if (!gtk_widget_get_visible (GTK_WIDGET (self->read_only_label)))
+    return NULL;
+  return gtk_label_get_label (self->read_only_label);
+}
+
 GtkWidget *
 vs_module_stack_new (void)
 {
@@ -570,6 +799,9 @@ vs_module_stack_finalize (GObject *object)
 
   g_free (self->transformer);
   g_free (self->error);
+  if (self->toast != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (self->toast), (gpointer *) &self->toast);
+  g_free (self->refusal);
   cJSON_Delete (self->modules);
   g_ptr_array_unref (self->arrows);
   G_OBJECT_CLASS (vs_module_stack_parent_class)->finalize (object);
@@ -595,6 +827,8 @@ vs_module_stack_class_init (VsModuleStackClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/vectorsmith/Vectorsmith/ui/vs-module-stack.ui");
   gtk_widget_class_bind_template_child (widget_class, VsModuleStack, blocks_box);
   gtk_widget_class_bind_template_child (widget_class, VsModuleStack, error_label);
+  gtk_widget_class_bind_template_child (widget_class, VsModuleStack, refusal_label);
+  gtk_widget_class_bind_template_child (widget_class, VsModuleStack, read_only_label);
   gtk_widget_class_bind_template_child (widget_class, VsModuleStack, add_box);
   gtk_widget_class_bind_template_child (widget_class, VsModuleStack, add_dense_button);
   gtk_widget_class_bind_template_child (widget_class, VsModuleStack, add_normalize_button);

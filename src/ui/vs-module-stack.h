@@ -1,12 +1,15 @@
 /* vs-module-stack.h: the module stack of a model drawn as blocks.
  *
- * Transformer -> Pooling -> [Dense] -> [Normalize], with the embedding width
- * the engine computes (vs_module_spec_dimensions) written as a label on every
- * arrow. Editable for a new model: pooling modes, a Dense (out features,
- * activation) and Normalize can be added, changed and removed in the order
- * sentence-transformers allows; every edit emits ::changed with the new
- * modules array (the page writes it to the project). An invalid stack shows
- * the engine's reason.
+ * Transformer -> Pooling -> [Dense]... -> [Normalize], with the embedding
+ * width the engine computes (vs_module_spec_dimensions) written as a label
+ * on every arrow. Editable for a new model: pooling modes, any number of
+ * Dense modules (out features, activation, bias) and one Normalize can be
+ * added, changed, removed and moved up or down; a move the engine refuses
+ * (vs_module_spec_move) leaves the stack as it was and shows the reason in
+ * a label (and a toast). Every edit emits ::changed with the new modules
+ * array (the page writes it to the project). An invalid stack shows the
+ * engine's reason. Read-only (a loaded folder's stack) it says why no
+ * layers can be added: the recipe takes modules only for a new model.
  */
 #pragma once
 
@@ -46,5 +49,19 @@ void         vs_module_stack_set_pooling_mode (VsModuleStack *self,
 void         vs_module_stack_add_dense      (VsModuleStack *self,
                                              gsize          out_features);
 void         vs_module_stack_add_normalize  (VsModuleStack *self);
+/* modules[index] one place up (delta -1) or down (+1): TRUE when moved;
+ * FALSE when the engine refuses, the reason then in get_refusal. */
+gboolean     vs_module_stack_move           (VsModuleStack *self,
+                                             guint          index,
+                                             int            delta);
+void         vs_module_stack_remove         (VsModuleStack *self,
+                                             guint          index);
+void         vs_module_stack_set_dense_bias (VsModuleStack *self,
+                                             guint          index,
+                                             gboolean       bias);
+/* Why the last move was refused (the engine's message), or NULL. */
+const char  *vs_module_stack_get_refusal    (VsModuleStack *self);
+/* The read-only stack's note on adding layers, or NULL when editable. */
+const char  *vs_module_stack_get_read_only_note (VsModuleStack *self);
 
 G_END_DECLS

@@ -244,6 +244,74 @@ test_model_page (void)
     screenshot (GTK_WIDGET (window), "model-page-stack");
   }
 
+  /* 2b. Several Dense modules, one without bias, then Normalize; moves
+   * the engine allows change the widths, the others are refused with the
+   * engine's reason and change nothing. */
+  {
+    g_autofree char *t256 = dims_text (256);
+    g_autofree char *t64 = dims_text (64);
+    g_autofree char *t32 = dims_text (32);
+    g_autofree char *before = NULL;
+    cJSON *built;
+
+    vs_module_stack_add_dense (modules, 32);
+    vs_module_stack_set_dense_bias (modules, 2, FALSE);
+    g_assert_false (vs_project_get_bool (w.project, "model.modules.2.bias", TRUE));
+    vs_module_stack_add_normalize (modules);
+    g_assert_cmpstr (vs_project_get_string (w.project, "model.modules.3.type"), ==, "normalize");
+    w.dimension = 32;
+    vs_gui_wait_for (model_loaded, &w, "the model with Dense 64 → Dense 32 (no bias) → Normalize");
+    model = vs_model_ref_get_model (vs_project_get_model (w.project));
+    g_assert_true (vs_model_has_normalize (model));
+    built = vs_model_dup_modules_json (model);
+    /* the model the engine built: 2 Dense, the second without bias */
+    g_assert_cmpint (cJSON_GetArraySize (built), ==, 4);
+    g_assert_true (cJSON_IsTrue (cJSON_GetObjectItem (cJSON_GetArrayItem (built, 1), "bias")));
+    g_assert_true (cJSON_IsFalse (cJSON_GetObjectItem (cJSON_GetArrayItem (built, 2), "bias")));
+    cJSON_Delete (built);
+    g_assert_cmpstr (vs_module_stack_get_arrow_text (modules, 1), ==, t256);
+    g_assert_cmpstr (vs_module_stack_get_arrow_text (modules, 2), ==, t64);
+    g_assert_cmpstr (vs_module_stack_get_arrow_text (modules, 3), ==, t32);
+    g_assert_cmpstr (vs_module_stack_get_arrow_text (modules, 4), ==, t32);
+    vs_model_page_scroll_to (w.page, "modules");
+    screenshot (GTK_WIDGET (window), "model-page-stack-several-dense");
+
+    /* Dense 32 up: allowed; the widths follow (256 → 32 → 64). */
+    g_assert_true (vs_module_stack_move (modules, 2, -1));
+    g_assert_null (vs_module_stack_get_refusal (modules));
+    g_assert_cmpint (vs_project_get_int (w.project, "model.modules.1.out_features", 0), ==, 32);
+    w.dimension = 64;
+    vs_gui_wait_for (model_loaded, &w, "the model with the two Dense swapped");
+    g_assert_cmpstr (vs_module_stack_get_arrow_text (modules, 2), ==, t32);
+    g_assert_cmpstr (vs_module_stack_get_arrow_text (modules, 3), ==, t64);
+
+    /* Normalize up (before a Dense) and a Dense above Pooling: refused. */
+    before = cJSON_PrintUnformatted (vs_project_get (w.project, "model.modules"));
+    g_assert_false (vs_module_stack_move (modules, 3, -1));
+    g_assert_true (g_str_has_prefix (vs_module_stack_get_refusal (modules),
+                                     "modules[3]: Normalize must be the last module"));
+    {
+      g_autofree char *after = cJSON_PrintUnformatted (vs_project_get (w.project, "model.modules"));
+      g_assert_cmpstr (after, ==, before);
+    }
+    vs_model_page_scroll_to (w.page, "modules");
+    screenshot (GTK_WIDGET (window), "model-page-stack-refused");
+    g_assert_false (vs_module_stack_move (modules, 1, -1));
+    g_assert_true (g_str_has_prefix (vs_module_stack_get_refusal (modules),
+                                     "modules[0]: a Dense module comes after the Pooling module"));
+    g_assert_cmpint (vs_project_get_int (w.project, "model.modules.1.out_features", 0), ==, 32);
+
+    /* Remove the Dense to 32 and Normalize: back to Pooling → Dense 64. */
+    vs_module_stack_remove (modules, 3);
+    vs_module_stack_remove (modules, 1);
+    g_assert_null (vs_module_stack_get_refusal (modules));
+    g_assert_cmpint (cJSON_GetArraySize (vs_project_get (w.project, "model.modules")), ==, 2);
+    w.dimension = 64;
+    vs_gui_wait_for (model_loaded, &w, "the stack back to one Dense");
+    g_assert_false (vs_model_has_normalize (vs_model_ref_get_model (vs_project_get_model (w.project))));
+    g_assert_null (vs_module_stack_get_read_only_note (modules));
+  }
+
   /* The new model follows args.max_seq_length (the Transformer block's limit). */
   vs_project_set_int (w.project, "args.max_seq_length", 32);
   vs_gui_wait_for (max_seq_is_32, &w, "the model with max_seq_length 32");
@@ -310,6 +378,9 @@ test_model_page (void)
     /* Transformer, Pooling, Dense (the fixture's 2_Dense): the last arrow is the model's dimension. */
     last = dims_text (vs_model_get_dimension (model));
     g_assert_cmpstr (vs_module_stack_get_arrow_text (modules, 2), ==, last);
+    /* Read-only, and it says why no layers can be added on top. */
+    g_assert_nonnull (vs_module_stack_get_read_only_note (modules));
+    g_assert_nonnull (strstr (vs_module_stack_get_read_only_note (modules), "only to a new model"));
     screenshot (GTK_WIDGET (window), "model-page-folder");
     vs_model_page_scroll_to (w.page, "modules");
     screenshot (GTK_WIDGET (window), "model-page-folder-stack");
