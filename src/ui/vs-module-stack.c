@@ -92,6 +92,8 @@ set_refusal (VsModuleStack *self,
 
       gtk_label_set_label (self->refusal_label, text);
     }
+  else
+    gtk_label_set_label (self->refusal_label, "");
   gtk_widget_set_visible (GTK_WIDGET (self->refusal_label), reason != NULL);
   /* A refusal's toast is stale once the stack changes. */
   if (self->toast != NULL)

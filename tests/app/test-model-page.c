@@ -285,30 +285,47 @@ test_model_page (void)
     g_assert_cmpstr (vs_module_stack_get_arrow_text (modules, 2), ==, t32);
     g_assert_cmpstr (vs_module_stack_get_arrow_text (modules, 3), ==, t64);
 
-    /* Normalize up (before a Dense) and a Dense above Pooling: refused. */
+    /* Normalize up, before the Dense to 64: allowed (sentence-transformers
+     * runs the modules in order); the stack no longer ends unit length. */
+    g_assert_true (vs_module_stack_move (modules, 3, -1));
+    g_assert_cmpstr (vs_project_get_string (w.project, "model.modules.2.type"), ==, "normalize");
+    w.dimension = 64;
+    vs_gui_wait_for (model_loaded, &w, "the model with Normalize between the two Dense");
+    model = vs_model_ref_get_model (vs_project_get_model (w.project));
+    g_assert_false (vs_model_has_normalize (model));
+    built = vs_model_dup_modules_json (model);
+    g_assert_cmpstr (cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetArrayItem (built, 2), "type")), ==, "normalize");
+    cJSON_Delete (built);
+    g_assert_cmpstr (vs_module_stack_get_arrow_text (modules, 2), ==, t32);
+    g_assert_cmpstr (vs_module_stack_get_arrow_text (modules, 3), ==, t32);
+    g_assert_cmpstr (vs_module_stack_get_arrow_text (modules, 4), ==, t64);
+    vs_model_page_scroll_to (w.page, "modules");
+    screenshot (GTK_WIDGET (window), "model-page-stack-normalize-between");
+
+    /* A Dense above Pooling: refused with the engine's reason, nothing changes. */
     before = cJSON_PrintUnformatted (vs_project_get (w.project, "model.modules"));
-    g_assert_false (vs_module_stack_move (modules, 3, -1));
+    g_assert_false (vs_module_stack_move (modules, 1, -1));
     g_assert_true (g_str_has_prefix (vs_module_stack_get_refusal (modules),
-                                     "modules[3]: Normalize must be the last module"));
+                                     "modules[0]: a Dense module comes after the Pooling module"));
     {
       g_autofree char *after = cJSON_PrintUnformatted (vs_project_get (w.project, "model.modules"));
       g_assert_cmpstr (after, ==, before);
     }
     vs_model_page_scroll_to (w.page, "modules");
     screenshot (GTK_WIDGET (window), "model-page-stack-refused");
-    g_assert_false (vs_module_stack_move (modules, 1, -1));
-    g_assert_true (g_str_has_prefix (vs_module_stack_get_refusal (modules),
-                                     "modules[0]: a Dense module comes after the Pooling module"));
-    g_assert_cmpint (vs_project_get_int (w.project, "model.modules.1.out_features", 0), ==, 32);
+    /* Pooling stays right after the Transformer */
+    g_assert_false (vs_module_stack_move (modules, 0, -1));
+    g_assert_true (g_str_has_prefix (vs_module_stack_get_refusal (modules), "modules[0]: the Transformer stays first"));
 
-    /* Remove the Dense to 32 and Normalize: back to Pooling → Dense 64. */
-    vs_module_stack_remove (modules, 3);
+    /* Remove Normalize and the Dense to 32: back to Pooling → Dense 64. */
+    vs_module_stack_remove (modules, 2);
     vs_module_stack_remove (modules, 1);
     g_assert_null (vs_module_stack_get_refusal (modules));
     g_assert_cmpint (cJSON_GetArraySize (vs_project_get (w.project, "model.modules")), ==, 2);
     w.dimension = 64;
     vs_gui_wait_for (model_loaded, &w, "the stack back to one Dense");
     g_assert_false (vs_model_has_normalize (vs_model_ref_get_model (vs_project_get_model (w.project))));
+    g_assert_cmpint (vs_project_get_int (w.project, "model.modules.1.out_features", 0), ==, 64);
     g_assert_null (vs_module_stack_get_read_only_note (modules));
   }
 

@@ -232,8 +232,6 @@ test_spec_invalid (void)
       "modules[1]: a Dense module needs out_features ≥ 1" },
     { "[{\"type\": \"dense\", \"out_features\": 8}, {\"type\": \"pooling\"}]",
       "modules[0]: a Dense module comes after the Pooling module" },
-    { "[{\"type\": \"pooling\"}, {\"type\": \"normalize\"}, {\"type\": \"dense\", \"out_features\": 8}]",
-      "modules[2]: Normalize must be the last module" },
     { "[{\"type\": \"pooling\", \"mode\": \"mean+mean\"}]", "modules[0].mode:" },
     { "[{\"type\": \"pooling\", \"mode\": \"avg\"}]", "modules[0].mode:" },
     { "[{\"type\": \"pooling\", \"mode\": \"\"}]", "modules[0].mode: a Pooling module needs at least one mode" },

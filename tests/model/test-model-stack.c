@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <math.h>
 #include <string.h>
 
 #include "model/vs-model.h"
@@ -59,6 +60,9 @@ test_dimensions (void)
     { "[{\"type\":\"pooling\",\"mode\":\"max\"},{\"type\":\"dense\",\"out_features\":8},"
       "{\"type\":\"dense\",\"out_features\":9},{\"type\":\"dense\",\"out_features\":10}]",
       5, { 128, 128, 8, 9, 10 } },
+    /* a Dense after Normalize (sentence-transformers runs modules in order) */
+    { "[{\"type\":\"pooling\"},{\"type\":\"normalize\"},{\"type\":\"dense\",\"out_features\":16}]",
+      4, { 128, 128, 128, 16 } },
   };
 
   for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
@@ -89,8 +93,6 @@ test_invalid (void)
       "modules[1]: only one Pooling module, right after the Transformer" },
     { "[{\"type\":\"pooling\"},{\"type\":\"normalize\"},{\"type\":\"normalize\"}]",
       "modules[2]: a stack takes one Normalize module" },
-    { "[{\"type\":\"pooling\"},{\"type\":\"normalize\"},{\"type\":\"dense\",\"out_features\":8}]",
-      "modules[2]: Normalize must be the last module" },
     { "[{\"type\":\"pooling\"},{\"type\":\"dense\",\"out_features\":8,\"bias\":\"no\"}]",
       "modules[1].bias: expected true or false" },
     { "[{\"type\":\"pooling\"},{\"type\":\"dense\",\"out_features\":0}]",
@@ -127,8 +129,6 @@ test_move (void)
   static const struct { int index, delta; const char *reason; } refused[] = {
     { 0, -1, "modules[0]: the Transformer stays first" },
     { 0, 1, "modules[0]: a Dense module comes after the Pooling module" },
-    { 2, 1, "modules[3]: Normalize must be the last module" },
-    { 3, -1, "modules[3]: Normalize must be the last module" },
     { 3, 1, "modules[3]: already the last module" },
     { 1, -1, "modules[0]: a Dense module comes after the Pooling module" },
   };
@@ -159,6 +159,17 @@ test_move (void)
   g_assert_cmpuint (dims[2], ==, 32);
   g_assert_cmpuint (dims[3], ==, 64);
   g_assert_cmpuint (dims[4], ==, 64);
+  cJSON_Delete (moved);
+  g_clear_pointer (&dims, g_free);
+
+  /* Normalize up, before the second Dense: allowed; the width is kept
+   * through Normalize and the last Dense still sets it. */
+  moved = vs_module_spec_move (128, modules, 3, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetArrayItem (moved, 2), "type")), ==, "normalize");
+  g_assert_true (vs_module_spec_dimensions (128, moved, &dims, &n, &error));
+  g_assert_cmpuint (dims[3], ==, 64);
+  g_assert_cmpuint (dims[4], ==, 32);
   /* the original is untouched */
   g_assert_cmpfloat (cJSON_GetNumberValue (cJSON_GetObjectItem (cJSON_GetArrayItem (modules, 1), "out_features")), ==, 64);
   cJSON_Delete (moved);
@@ -236,21 +247,30 @@ check_against_torch (VsModel *model, const char *dir, const float *emb, gsize D)
 static void
 test_build_save_load (void)
 {
-  static const struct { const char *modules; gsize dim; guint n_dense; gboolean bias[3]; gsize in[3]; } cases[] = {
+  static const struct { const char *modules; gsize dim; guint n_dense; gboolean bias[3]; gsize in[3];
+                        const char *dirs[5]; } cases[] = {
     /* two Dense (bias, then none), then Normalize */
     { "[{\"type\":\"pooling\",\"mode\":\"cls+mean\"},"
       "{\"type\":\"dense\",\"out_features\":64,\"activation\":\"tanh\"},"
       "{\"type\":\"dense\",\"out_features\":32,\"activation\":\"identity\",\"bias\":false},"
-      "{\"type\":\"normalize\"}]", 32, 2, { TRUE, FALSE }, { 256, 64 } },
+      "{\"type\":\"normalize\"}]", 32, 2, { TRUE, FALSE }, { 256, 64 },
+      { "2_Dense", "3_Dense", "4_Normalize" } },
     /* one Dense without bias */
     { "[{\"type\":\"pooling\",\"mode\":\"mean\"},"
       "{\"type\":\"dense\",\"out_features\":48,\"activation\":\"relu\",\"bias\":false}]",
-      48, 1, { FALSE }, { 128 } },
+      48, 1, { FALSE }, { 128 }, { "2_Dense" } },
     /* three Dense with bias, gelu / sigmoid / tanh */
     { "[{\"type\":\"pooling\",\"mode\":\"max\"},"
       "{\"type\":\"dense\",\"out_features\":40,\"activation\":\"gelu\"},"
       "{\"type\":\"dense\",\"out_features\":24,\"activation\":\"sigmoid\"},"
-      "{\"type\":\"dense\",\"out_features\":20}]", 20, 3, { TRUE, TRUE, TRUE }, { 128, 40, 24 } },
+      "{\"type\":\"dense\",\"out_features\":20}]", 20, 3, { TRUE, TRUE, TRUE }, { 128, 40, 24 },
+      { "2_Dense", "3_Dense", "4_Dense" } },
+    /* Normalize between two Dense modules: the second reads unit-length rows */
+    { "[{\"type\":\"pooling\",\"mode\":\"cls\"},"
+      "{\"type\":\"dense\",\"out_features\":64,\"activation\":\"tanh\"},"
+      "{\"type\":\"normalize\"},"
+      "{\"type\":\"dense\",\"out_features\":24,\"activation\":\"identity\",\"bias\":false}]",
+      24, 2, { TRUE, FALSE }, { 128, 64 }, { "2_Dense", "3_Normalize", "4_Dense" } },
   };
   g_autofree char *tok = tokenizer_dir ();
   gboolean torch = have_torch ();
@@ -280,15 +300,25 @@ test_build_save_load (void)
       mods_json = read_json (dir, "modules.json");
       g_assert_cmpint (cJSON_GetArraySize (mods_json), ==,
                        2 + (int) cases[c].n_dense + (strstr (cases[c].modules, "normalize") ? 1 : 0));
-      for (guint k = 0; k < cases[c].n_dense; k++)
+      for (guint e = 0, k = 0; e + 2 < (guint) cJSON_GetArraySize (mods_json); e++)
         {
-          cJSON *entry = cJSON_GetArrayItem (mods_json, 2 + (int) k);
-          g_autofree char *sub = g_strdup_printf ("%u_Dense", 2 + k);
-          g_autofree char *cfg_name = g_build_filename (sub, "config.json", NULL);
-          g_autofree char *st_path = g_build_filename (dir, sub, "model.safetensors", NULL);
-          cJSON *cfg = read_json (dir, cfg_name);
+          cJSON *entry = cJSON_GetArrayItem (mods_json, 2 + (int) e);
+          const char *sub = cases[c].dirs[e];
+          g_autofree char *cfg_name = NULL;
+          g_autofree char *st_path = NULL;
+          cJSON *cfg;
           g_autoptr(VsSafetensors) st = NULL;
 
+          g_assert_cmpstr (cJSON_GetStringValue (cJSON_GetObjectItem (entry, "path")), ==, sub);
+          if (g_str_has_suffix (sub, "_Normalize"))
+            {
+              g_assert_cmpstr (cJSON_GetStringValue (cJSON_GetObjectItem (entry, "type")), ==,
+                               "sentence_transformers.models.Normalize");
+              continue;
+            }
+          cfg_name = g_build_filename (sub, "config.json", NULL);
+          st_path = g_build_filename (dir, sub, "model.safetensors", NULL);
+          cfg = read_json (dir, cfg_name);
           g_assert_cmpstr (cJSON_GetStringValue (cJSON_GetObjectItem (entry, "type")), ==,
                            "sentence_transformers.models.Dense");
           g_assert_cmpstr (cJSON_GetStringValue (cJSON_GetObjectItem (entry, "path")), ==, sub);
@@ -305,6 +335,7 @@ test_build_save_load (void)
           g_assert_cmpint (vs_safetensors_lookup (st, "linear.bias") != NULL, ==, cases[c].bias[k]);
           g_assert_cmpuint (vs_safetensors_get_n (st), ==, cases[c].bias[k] ? 2 : 1);
           cJSON_Delete (cfg);
+          k++;
         }
       cJSON_Delete (mods_json);
 
@@ -320,10 +351,21 @@ test_build_save_load (void)
       g_assert_true (check_close ("save/load", b, a, N_TEXTS * D, 1e-6, 1e-6));
       back_modules = vs_model_dup_modules_json (back);
       g_assert_cmpint (cJSON_GetArraySize (back_modules), ==, cJSON_GetArraySize (modules));
-      for (guint k = 0; k < cases[c].n_dense; k++)
+      for (int e = 0; e < cJSON_GetArraySize (modules); e++)
         {
-          cJSON *m = cJSON_GetArrayItem (back_modules, 1 + (int) k);
-          g_assert_cmpint (cJSON_IsTrue (cJSON_GetObjectItem (m, "bias")), ==, cases[c].bias[k]);
+          cJSON *want = cJSON_GetArrayItem (modules, e);
+          cJSON *got = cJSON_GetArrayItem (back_modules, e);
+          const cJSON *bias = cJSON_GetObjectItem (want, "bias");
+
+          /* the loaded stack in the recipe's form, in the same order */
+          g_assert_cmpstr (cJSON_GetStringValue (cJSON_GetObjectItem (got, "type")), ==,
+                           cJSON_GetStringValue (cJSON_GetObjectItem (want, "type")));
+          if (g_strcmp0 (cJSON_GetStringValue (cJSON_GetObjectItem (want, "type")), "dense") == 0)
+            {
+              g_assert_cmpint (cJSON_IsTrue (cJSON_GetObjectItem (got, "bias")), ==, bias == NULL || cJSON_IsTrue (bias));
+              g_assert_cmpfloat (cJSON_GetNumberValue (cJSON_GetObjectItem (got, "out_features")), ==,
+                                 cJSON_GetNumberValue (cJSON_GetObjectItem (want, "out_features")));
+            }
         }
       cJSON_Delete (back_modules);
 
@@ -338,13 +380,91 @@ static void
 test_build_invalid (void)
 {
   g_autofree char *tok = tokenizer_dir ();
-  cJSON *modules = parse ("[{\"type\":\"pooling\"},{\"type\":\"normalize\"},{\"type\":\"dense\",\"out_features\":8}]");
+  cJSON *modules = parse ("[{\"type\":\"pooling\"},{\"type\":\"normalize\"},{\"type\":\"normalize\"}]");
   g_autoptr(GError) error = NULL;
   g_autoptr(VsModel) model = vs_model_new_from_modules ("bert", "tiny", tok, modules, 1, &error);
 
   g_assert_null (model);
   g_assert_error (error, VS_ERROR, VS_ERROR_INVALID);
-  g_assert_true (g_str_has_prefix (error->message, "modules[2]: Normalize must be the last module"));
+  g_assert_true (g_str_has_prefix (error->message, "modules[2]: a stack takes one Normalize module"));
+  cJSON_Delete (modules);
+}
+
+static double
+weighted_sum (VsModel *model, const float *r, gsize D)
+{
+  g_autofree float *out = g_new (float, N_TEXTS * D);
+  g_autoptr(GError) error = NULL;
+  double sum = 0;
+
+  g_assert_true (vs_model_encode (model, texts, N_TEXTS, 0, FALSE, out, &error));
+  for (gsize i = 0; i < N_TEXTS * D; i++)
+    sum += (double) out[i] * r[i];
+  return sum;
+}
+
+/* The backward through a Normalize that sits between two Dense modules:
+ * d sum(out * r) / d param against central differences, for the first
+ * Dense (its gradient passes the Normalize) and an encoder LayerNorm. */
+static void
+test_backward_normalize_between (void)
+{
+  g_autofree char *tok = tokenizer_dir ();
+  cJSON *modules = parse ("[{\"type\":\"pooling\"},"
+                          "{\"type\":\"dense\",\"out_features\":16,\"activation\":\"tanh\"},"
+                          "{\"type\":\"normalize\"},"
+                          "{\"type\":\"dense\",\"out_features\":8,\"activation\":\"identity\"}]");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VsModel) model = vs_model_new_from_modules ("bert", "tiny", tok, modules, 5, &error);
+  const char *names[] = { "2_Dense/linear.weight", "2_Dense/linear.bias", "4_Dense/linear.weight",
+                          "embeddings.LayerNorm.weight" };
+  g_autofree float *r = NULL, *grads = NULL;
+  float *params;
+  gsize D, n_floats;
+  VsForward *fw;
+
+  g_assert_no_error (error);
+  D = vs_model_get_dimension (model);
+  g_assert_cmpuint (D, ==, 8);
+  g_assert_false (vs_model_has_normalize (model));   /* it does not end the stack */
+  vs_model_set_dropout (model, 0.0f);
+  r = g_new (float, N_TEXTS * D);
+  for (gsize i = 0; i < N_TEXTS * D; i++)
+    r[i] = (float) sin (0.7 * (double) i + 0.3);
+
+  vs_model_zero_grad (model);
+  fw = vs_model_forward (model, texts, N_TEXTS, FALSE, NULL, &error);
+  g_assert_no_error (error);
+  vs_model_backward (model, fw, r);
+  vs_forward_free (fw);
+  params = vs_model_get_params (model, &n_floats);
+  grads = g_memdup2 (vs_model_get_grads (model, NULL), n_floats * sizeof (float));
+
+  for (guint k = 0; k < G_N_ELEMENTS (names); k++)
+    {
+      const VsParamInfo *info = NULL;
+
+      for (gsize t = 0; t < vs_model_get_n_tensors (model); t++)
+        if (g_strcmp0 (vs_model_get_tensor_info (model, t)->name, names[k]) == 0)
+          info = vs_model_get_tensor_info (model, t);
+      g_assert_nonnull (info);
+      for (gsize j = 0; j < 3; j++)
+        {
+          gsize at = info->offset + (j * 7919) % info->numel;
+          float keep = params[at];
+          double eps = 1e-2, up, down, numeric;
+
+          params[at] = keep + (float) eps;
+          up = weighted_sum (model, r, D);
+          params[at] = keep - (float) eps;
+          down = weighted_sum (model, r, D);
+          params[at] = keep;
+          numeric = (up - down) / (2 * eps);
+          g_test_message ("%s[%zu]: backward %.6g, central difference %.6g", names[k], at - info->offset,
+                          (double) grads[at], numeric);
+          g_assert_cmpfloat (fabs (grads[at] - numeric), <=, 2e-3 + 2e-2 * fabs (numeric));
+        }
+    }
   cJSON_Delete (modules);
 }
 
@@ -425,6 +545,7 @@ main (int argc, char **argv)
   g_test_add_func ("/model-stack/move", test_move);
   g_test_add_func ("/model-stack/build-save-load", test_build_save_load);
   g_test_add_func ("/model-stack/build-invalid", test_build_invalid);
+  g_test_add_func ("/model-stack/backward-normalize-between", test_backward_normalize_between);
   g_test_add_func ("/model-stack/cli", test_cli);
   return g_test_run ();
 }

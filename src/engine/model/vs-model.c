@@ -37,6 +37,8 @@ struct _VsModel
   gboolean      include_prompt;
   GPtrArray    *denses;        /* Dense* */
   gboolean      normalize;
+  guint         normalize_at;  /* Normalize runs before denses[normalize_at]
+                                * (== denses->len: last, the usual place) */
   gsize         max_seq_length;
   gboolean      do_lower_case;
   char         *similarity;
@@ -58,6 +60,7 @@ struct _VsForward
   GPtrArray     *dense_pre;  /* float* [n, out] per Dense */
   GPtrArray     *dense_post;
   float         *final_in;   /* input of Normalize, or NULL */
+  float         *norm_out;   /* [n, width] output of a Normalize before a Dense, or NULL */
   float         *final;      /* [n, D] */
   gboolean       used;
 };
@@ -733,7 +736,7 @@ vs_model_load (const char *dir, GError **error)
             seen_pool = TRUE;
             width = vs_pooling_count_modes (m->pooling_modes) * m->enc->cfg.C;
           }
-        else if (strcmp (cls, "Dense") == 0 && seen_pool && !m->normalize)
+        else if (strcmp (cls, "Dense") == 0 && seen_pool)
           {
             if (!load_dense_config (m, index, sub, width, error))
               {
@@ -744,11 +747,17 @@ vs_model_load (const char *dir, GError **error)
             g_ptr_array_add (dense_dirs, g_strdup (sub));
           }
         else if (strcmp (cls, "Normalize") == 0 && seen_pool && !m->normalize)
-          m->normalize = TRUE;
+          {
+            /* sentence-transformers runs the modules in order: a Dense
+             * after Normalize reads the unit-length embedding. */
+            m->normalize = TRUE;
+            m->normalize_at = m->denses->len;
+          }
         else
           {
             g_set_error (error, VS_ERROR, VS_ERROR_UNSUPPORTED,
-                         "%s: module %u (%s) is not supported here (Transformer, Pooling, Dense, Normalize in that order)",
+                         "%s: module %u (%s) is not supported here (Transformer, Pooling, then Dense "
+                         "modules and at most one Normalize)",
                          mpath, k - 1, type->valuestring);
             ok = FALSE;
             break;
@@ -875,7 +884,10 @@ vs_model_new_from_stack (const char *architecture, const char *preset, const cha
      * previous Dense's out_features. Modules are numbered as saved:
      * 0 Transformer, 1 Pooling, 2.. Dense. */
     gsize width = vs_pooling_count_modes (m->pooling_modes) * cfg.C;
+    guint idx = 2;
 
+    m->normalize = normalize;
+    m->normalize_at = (guint) n_denses;
     for (gsize i = 0; i < n_denses; i++)
       {
         const char *name = denses[i].activation != NULL ? denses[i].activation : "tanh";
@@ -894,11 +906,29 @@ vs_model_new_from_stack (const char *architecture, const char *preset, const cha
                          "unknown Dense activation \"%s\" (tanh, identity, relu, gelu, sigmoid)", name);
             return NULL;
           }
-        add_dense (m, 2 + (guint) i, width, denses[i].out_features, denses[i].bias, a, torch);
+        if (denses[i].normalize_before)
+          {
+            if (m->normalize && m->normalize_at != (guint) n_denses)
+              {
+                g_set_error (error, VS_ERROR, VS_ERROR_INVALID,
+                             "Dense module %" G_GSIZE_FORMAT ": a stack takes one Normalize module", i);
+                return NULL;
+              }
+            if (normalize)
+              {
+                g_set_error (error, VS_ERROR, VS_ERROR_INVALID,
+                             "Dense module %" G_GSIZE_FORMAT ": Normalize before it and at the end: a stack "
+                             "takes one Normalize module", i);
+                return NULL;
+              }
+            m->normalize = TRUE;
+            m->normalize_at = (guint) i;
+            idx++;   /* the Normalize module's number in modules.json */
+          }
+        add_dense (m, idx++, width, denses[i].out_features, denses[i].bias, a, torch);
         width = denses[i].out_features;
       }
   }
-  m->normalize = normalize;
   if (!finish_layout (m, preset, error))
     return NULL;
   vs_encoder_init_weights (m->enc, m->params, seed);
@@ -1037,13 +1067,34 @@ save_into (VsModel *m, const char *dir, GError **error)
       }
     ADD_MODULE ("1_Pooling", "Pooling");
   }
-  for (guint i = 0; i < m->denses->len; i++)
+  for (guint i = 0; i <= m->denses->len; i++)
     {
-      Dense *d = m->denses->pdata[i];
-      g_autofree char *name = g_strdup_printf ("%u_Dense", idx);
-      g_autofree char *ddir = g_build_filename (dir, name, NULL);
-      g_autofree char *dc = g_build_filename (ddir, "config.json", NULL);
-      g_autofree char *dw = g_build_filename (ddir, "model.safetensors", NULL);
+      Dense *d;
+      g_autofree char *name = NULL;
+      g_autofree char *ddir = NULL;
+      g_autofree char *dc = NULL;
+      g_autofree char *dw = NULL;
+
+      if (m->normalize && m->normalize_at == i)
+        {
+          g_autofree char *nname = g_strdup_printf ("%u_Normalize", idx);
+          g_autofree char *ndir = g_build_filename (dir, nname, NULL);
+
+          if (!make_dir (ndir, error))
+            {
+              cJSON_Delete (mods);
+              return FALSE;
+            }
+          ADD_MODULE (nname, "Normalize");
+        }
+      if (i == m->denses->len)
+        break;
+      d = m->denses->pdata[i];
+      name = g_strdup_printf ("%u_Dense", idx);
+      ddir = g_build_filename (dir, name, NULL);
+      dc = g_build_filename (ddir, "config.json", NULL);
+      dw = g_build_filename (ddir, "model.safetensors", NULL);
+      {
       VsSafeTensorOut o[2] = {
         { "linear.weight", 2, { d->out, d->in, 0, 0 }, m->params + d->w },
         { "linear.bias", 1, { d->out, 0, 0, 0 }, d->bias ? m->params + d->b : NULL },
@@ -1062,17 +1113,7 @@ save_into (VsModel *m, const char *dir, GError **error)
           return FALSE;
         }
       ADD_MODULE (name, "Dense");
-    }
-  if (m->normalize)
-    {
-      g_autofree char *name = g_strdup_printf ("%u_Normalize", idx);
-      g_autofree char *ndir = g_build_filename (dir, name, NULL);
-      if (!make_dir (ndir, error))
-        {
-          cJSON_Delete (mods);
-          return FALSE;
-        }
-      ADD_MODULE (name, "Normalize");
+      }
     }
 #undef ADD_MODULE
   p = g_build_filename (dir, "modules.json", NULL);
@@ -1165,7 +1206,7 @@ const char *vs_model_get_model_type (VsModel *m) { return vs_arch_model_type (m-
 gsize vs_model_get_max_seq_length (VsModel *m) { return m->max_seq_length; }
 const char *vs_model_get_similarity_fn_name (VsModel *m) { return m->similarity; }
 const char *vs_model_get_default_prompt_name (VsModel *m) { return m->default_prompt_name; }
-gboolean vs_model_has_normalize (VsModel *m) { return m->normalize; }
+gboolean vs_model_has_normalize (VsModel *m) { return m->normalize && m->normalize_at == m->denses->len; }
 guint vs_model_get_pooling_modes (VsModel *m) { return m->pooling_modes; }
 gboolean vs_model_get_include_prompt (VsModel *m) { return m->include_prompt; }
 void vs_model_set_include_prompt (VsModel *m, gboolean include_prompt) { m->include_prompt = include_prompt; }
@@ -1271,6 +1312,7 @@ vs_forward_free (VsForward *fw)
   g_ptr_array_unref (fw->dense_pre);
   g_ptr_array_unref (fw->dense_post);
   g_free (fw->final_in);
+  g_free (fw->norm_out);
   g_free (fw->final);
   g_free (fw);
 }
@@ -1331,8 +1373,18 @@ forward_ids (VsModel *m, const guint32 *const *ids, const guint32 *const *type_i
   for (guint i = 0; i < m->denses->len; i++)
     {
       Dense *d = m->denses->pdata[i];
-      float *pre = g_new (float, MAX (n * d->out, 1));
-      float *post = g_new (float, MAX (n * d->out, 1));
+      float *pre, *post;
+
+      if (m->normalize && m->normalize_at == i)
+        {
+          /* Normalize before this Dense: keep its input and output for backward. */
+          fw->final_in = g_memdup2 (x, MAX (n * width, 1) * sizeof (float));
+          fw->norm_out = g_new (float, MAX (n * width, 1));
+          vs_normalize_forward (fw->norm_out, x, n, width);
+          x = fw->norm_out;
+        }
+      pre = g_new (float, MAX (n * d->out, 1));
+      post = g_new (float, MAX (n * d->out, 1));
       vs_matmul_forward (pre, x, m->params + d->w, d->bias ? m->params + d->b : NULL, n, d->in, d->out);
       vs_activation_forward (d->act, post, pre, n * d->out);
       g_ptr_array_add (fw->dense_pre, pre);
@@ -1341,7 +1393,7 @@ forward_ids (VsModel *m, const guint32 *const *ids, const guint32 *const *type_i
       width = d->out;
     }
   fw->final = g_new (float, MAX (n * width, 1));
-  if (m->normalize)
+  if (m->normalize && m->normalize_at == m->denses->len)
     {
       fw->final_in = g_memdup2 (x, MAX (n * width, 1) * sizeof (float));
       vs_normalize_forward (fw->final, x, n, width);
@@ -1588,18 +1640,21 @@ vs_model_backward (VsModel *m, VsForward *fw, const float *d_out)
   g_return_if_fail (!fw->used);
   fw->used = TRUE;
   d = g_memdup2 (d_out, MAX (n * width, 1) * sizeof (float));
-  if (m->normalize)
+  if (m->normalize && m->normalize_at == m->denses->len)
     vs_normalize_backward (d, d, fw->final_in, fw->final, n, width);
   for (guint i = m->denses->len; i-- > 0;)
     {
       Dense *de = m->denses->pdata[i];
-      const float *x = i == 0 ? fw->pooled : fw->dense_post->pdata[i - 1];
+      gboolean norm_here = m->normalize && m->normalize_at == i;
+      const float *x = norm_here ? fw->norm_out : i == 0 ? fw->pooled : fw->dense_post->pdata[i - 1];
       float *dx = g_new0 (float, MAX (n * de->in, 1));
       vs_activation_backward (de->act, d, d, fw->dense_pre->pdata[i], fw->dense_post->pdata[i], n * de->out);
       vs_matmul_backward (dx, m->grads + de->w, de->bias ? m->grads + de->b : NULL, d, x,
                           m->params + de->w, n, de->in, de->out);
       g_free (d);
       d = dx;
+      if (norm_here)
+        vs_normalize_backward (d, d, fw->final_in, fw->norm_out, n, de->in);
     }
   vs_encoder_acts_output (fw->enc, &offsets, &T);
   dH = g_new0 (float, MAX (T * C, 1));
@@ -1663,4 +1718,13 @@ _vs_model_get_dense_activation (VsModel *model,
     if (dense_acts[k].act == d->act)
       return dense_acts[k].shortname;
   return NULL;
+}
+
+gint _vs_model_get_normalize_at (VsModel *model);
+
+/* Where Normalize runs: before Dense i (i == number of Dense: last); -1: none. */
+gint
+_vs_model_get_normalize_at (VsModel *model)
+{
+  return model->normalize ? (gint) model->normalize_at : -1;
 }

@@ -5,7 +5,7 @@
  *   Transformer (BERT, RoBERTa, XLM-RoBERTa, DistilBERT or MPNet encoder)
  *     -> Pooling (cls, max, mean, mean_sqrt_len_tokens, weightedmean, lasttoken; several may be combined)
  *     -> [Dense (linear + activation)] ...
- *     -> [Normalize]
+ *     -> [Normalize]            (at most one; usually last, but a Dense may follow it)
  *
  * with its tokenizer. It is read from a sentence-transformers folder
  * (modules.json ...) or a plain Hugging Face folder (config.json +
@@ -142,11 +142,14 @@ typedef struct
   gsize       out_features;
   const char *activation;
   gboolean    bias;
+  gboolean    normalize_before;  /* a Normalize module runs right before this
+                                  * Dense (sentence-transformers allows it) */
 } VsDenseSpec;
 
 /* vs_model_new_from_preset with any number of Dense modules after Pooling
  * (n_denses of them, each one's in_features the width before it), then
- * Normalize when normalize is TRUE. The recipe form of a stack is built
+ * Normalize when normalize is TRUE. One Normalize at most: at the end, or
+ * before the Dense whose normalize_before is TRUE. The recipe form of a stack is built
  * with vs_model_new_from_modules () (model/vs-module-spec.h). */
 VsModel     *vs_model_new_from_stack      (const char         *architecture,
                                            const char         *preset,
@@ -213,7 +216,8 @@ void         vs_model_set_include_prompt  (VsModel            *model,
 gsize        vs_model_get_prompt_length   (VsModel            *model,
                                            const char         *prompt,
                                            gboolean            training);
-/* Whether the stack ends with a Normalize module. */
+/* Whether the stack ends with a Normalize module (a Normalize followed by a
+ * Dense does not count: the embeddings are then not unit length). */
 gboolean     vs_model_has_normalize       (VsModel            *model);
 
 /* Inference: embeds n texts into out [n, D] in input order, batch_size texts

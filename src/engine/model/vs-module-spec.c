@@ -122,14 +122,6 @@ vs_module_spec_dimensions (gsize         hidden,
                        "modules[%d]: a stack takes one Normalize module (a second changes nothing)", i);
           return FALSE;
         }
-      if (seen_normalize && strcmp (type, "pooling") != 0)
-        {
-          /* sentence-transformers would run a Dense after Normalize; this
-           * engine's model keeps Normalize as its last step. */
-          g_set_error (error, VS_ERROR, VS_ERROR_INVALID,
-                       "modules[%d]: Normalize must be the last module (this engine runs nothing after it)", i);
-          return FALSE;
-        }
       if (strcmp (type, "pooling") == 0)
         {
           const char *mode = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (m, "mode"));
@@ -303,11 +295,13 @@ vs_model_new_from_modules (const char    *architecture,
             (gsize) cJSON_GetNumberValue (cJSON_GetObjectItemCaseSensitive (m, "out_features")),
             cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (m, "activation")),
             bias == NULL || cJSON_IsTrue (bias),
+            normalize,   /* a Normalize before this Dense */
           };
           g_array_append_val (denses, d);
+          normalize = FALSE;
         }
       else if (g_strcmp0 (type, "normalize") == 0)
-        normalize = TRUE;
+        normalize = TRUE;   /* at the end, unless a Dense follows */
     }
   return vs_model_new_from_stack (architecture, preset, tokenizer_dir, pooling,
                                   (const VsDenseSpec *) (gpointer) denses->data, denses->len,

@@ -7,9 +7,9 @@
  * Dense also takes "bias": false (default true). The order is
  * sentence-transformers': Pooling first (it makes the sentence embedding
  * every later module reads), then any number of Dense modules, each one's
- * in_features the width before it, then at most one Normalize, last (ST
- * would also run a Dense after Normalize; this engine's model cannot, so
- * such a stack is refused with that reason). Without a Pooling module mean
+ * in_features the width before it, and at most one Normalize, usually last
+ * (a Dense after it is allowed, as sentence-transformers runs the modules
+ * in order: it then reads unit-length embeddings). Without a Pooling module mean
  * pooling is implied, as the recipe does. vs_model_new_from_modules ()
  * builds a new model from such an array.
  *
