@@ -10,8 +10,11 @@
  *                       "tokenizer": "path"},
  *               "modules": [{"type": "pooling", "mode": "mean"},
  *                           {"type": "dense", "out_features": 64,
- *                            "activation": "tanh"},
+ *                            "activation": "tanh", "bias": true},
  *                           {"type": "normalize"}]},
+ *              (Pooling first, then any number of Dense modules and at
+ *               most one Normalize, in the order they run; the rules and
+ *               their reasons are model/vs-module-spec.h's)
  *     "train": {"path", "split", "columns": [in loss order], "label",
  *               "roles", "limit", "name", "loss"}   or a list of them,
  *     "eval": {"path", "split", "columns", "label", "roles", "limit"}
