@@ -276,8 +276,16 @@ test_model_page (void)
     vs_model_page_scroll_to (w.page, "modules");
     screenshot (GTK_WIDGET (window), "model-page-stack-several-dense");
 
-    /* Dense 32 up: allowed; the widths follow (256 → 32 → 64). */
+    /* Dense 32 up: allowed; the widths follow (256 → 32 → 64); the
+     * keyboard focus stays on the moved block's "up" button. */
     g_assert_true (vs_module_stack_move (modules, 2, -1));
+    {
+      GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (window));
+
+      g_assert_nonnull (focus);
+      g_assert_cmpstr (g_object_get_data (G_OBJECT (focus), "vs-move"), ==, "up");
+      g_assert_cmpint (GPOINTER_TO_INT (g_object_get_data (G_OBJECT (focus), "vs-module-index")), ==, 1);
+    }
     g_assert_null (vs_module_stack_get_refusal (modules));
     g_assert_cmpint (vs_project_get_int (w.project, "model.modules.1.out_features", 0), ==, 32);
     w.dimension = 64;
