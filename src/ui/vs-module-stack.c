@@ -285,6 +285,42 @@ on_remove_clicked (GtkButton     *button,
   vs_module_stack_remove (self, (guint) module_index (GTK_WIDGET (button)));
 }
 
+/* The engine refused a move: its reason in the label and a toast; the
+ * stack stays as it was. */
+static void
+refuse (VsModuleStack *self,
+        const char    *reason)
+{
+  GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
+
+  set_refusal (self, reason);
+  if (overlay != NULL)
+    {
+      AdwToast *toast = adw_toast_new (gtk_label_get_label (self->refusal_label));
+
+      adw_toast_set_timeout (toast, 4);
+      self->toast = toast;
+      g_object_add_weak_pointer (G_OBJECT (toast), (gpointer *) &self->toast);
+      adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), toast);
+    }
+}
+
+static void
+apply_order (VsModuleStack *self,
+             cJSON         *moved,
+             int            focus_index,
+             const char    *focus_kind)
+{
+  cJSON_Delete (self->modules);
+  self->modules = moved;
+  set_refusal (self, NULL);
+  self->focus_index = focus_index;
+  self->focus_kind = focus_kind;
+  rebuild (self);
+  self->focus_kind = NULL;
+  emit_changed (self);
+}
+
 gboolean
 vs_module_stack_move (VsModuleStack *self,
                       guint          index,
@@ -299,34 +335,162 @@ vs_module_stack_move (VsModuleStack *self,
   if (self->modules == NULL)
     return FALSE;
   /* The engine decides: a move that breaks sentence-transformers' order
-   * (or one this engine cannot run) is refused with its reason, and the
-   * stack stays as it was. */
+   * is refused with its reason, and the stack stays as it was. */
   moved = vs_module_spec_move (self->hidden, self->modules, (int) index, delta, &error);
   if (moved == NULL)
     {
-      GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
-
-      set_refusal (self, error->message);
-      if (overlay != NULL)
-        {
-          AdwToast *toast = adw_toast_new (gtk_label_get_label (self->refusal_label));
-
-          adw_toast_set_timeout (toast, 4);
-          self->toast = toast;
-          g_object_add_weak_pointer (G_OBJECT (toast), (gpointer *) &self->toast);
-          adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), toast);
-        }
+      refuse (self, error->message);
       return FALSE;
     }
-  cJSON_Delete (self->modules);
-  self->modules = moved;
-  set_refusal (self, NULL);
-  self->focus_index = (int) index + delta;
-  self->focus_kind = delta < 0 ? "up" : "down";
-  rebuild (self);
-  self->focus_kind = NULL;
-  emit_changed (self);
+  apply_order (self, moved, (int) index + delta, delta < 0 ? "up" : "down");
   return TRUE;
+}
+
+gboolean
+vs_module_stack_reorder (VsModuleStack *self,
+                         int            from,
+                         int            to)
+{
+  g_autoptr(GError) error = NULL;
+  cJSON *moved;
+
+  g_return_val_if_fail (VS_IS_MODULE_STACK (self), FALSE);
+
+  if (self->modules == NULL || from == to)
+    return FALSE;
+  moved = vs_module_spec_reorder (self->hidden, self->modules, from, to, &error);
+  if (moved == NULL)
+    {
+      refuse (self, error->message);
+      return FALSE;
+    }
+  apply_order (self, moved, -1, NULL);
+  return TRUE;
+}
+
+/* ---- drag and drop: a Dense or Normalize block onto another block ----- */
+
+typedef struct
+{
+  VsModuleStack *self;
+  int            from, to;
+} DropLater;
+
+static gboolean
+drop_later (gpointer data)
+{
+  DropLater *d = data;
+
+  /* Not after the stack left the window (its blocks are gone). */
+  if (gtk_widget_get_root (GTK_WIDGET (d->self)) != NULL)
+    vs_module_stack_reorder (d->self, d->from, d->to);
+  g_object_unref (d->self);
+  g_free (d);
+  return G_SOURCE_REMOVE;
+}
+
+static GdkContentProvider *
+on_drag_prepare (GtkDragSource *source,
+                 double         x,
+                 double         y,
+                 VsModuleStack *self)
+{
+  GtkWidget *card = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (source));
+
+  (void) x;
+  (void) y;
+  (void) self;
+  return gdk_content_provider_new_typed (G_TYPE_INT, GPOINTER_TO_INT (g_object_get_data (G_OBJECT (card),
+                                                                                          "vs-module-index")));
+}
+
+static void
+on_drag_begin (GtkDragSource *source,
+               GdkDrag       *drag,
+               VsModuleStack *self)
+{
+  GtkWidget *card = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (source));
+  g_autoptr(GdkPaintable) icon = gtk_widget_paintable_new (card);
+
+  (void) drag;
+  (void) self;
+  gtk_drag_source_set_icon (source, icon, 0, 0);
+}
+
+static gboolean
+on_drop (GtkDropTarget *target,
+         const GValue  *value,
+         double         x,
+         double         y,
+         VsModuleStack *self)
+{
+  GtkWidget *card = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (target));
+  int to = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (card), "vs-module-index"));
+  g_autoptr(GError) error = NULL;
+  cJSON *check;
+  DropLater *later;
+  int from;
+
+  (void) x;
+  (void) y;
+  if (!G_VALUE_HOLDS_INT (value) || self->modules == NULL)
+    return FALSE;
+  from = g_value_get_int (value);
+  if (from == to)
+    return FALSE;
+  /* Refused at once with the engine's reason; an allowed order is applied
+   * after the drop, as it rebuilds the blocks (this one included). */
+  check = vs_module_spec_reorder (self->hidden, self->modules, from, to, &error);
+  if (check == NULL)
+    {
+      refuse (self, error->message);
+      return FALSE;
+    }
+  cJSON_Delete (check);
+  later = g_new0 (DropLater, 1);
+  later->self = g_object_ref (self);
+  later->from = from;
+  later->to = to;
+  g_idle_add (drop_later, later);
+  return TRUE;
+}
+
+/* index: the module's place in the array (-1: the Transformer). */
+static void
+add_dnd (VsModuleStack *self,
+         GtkWidget     *card,
+         int            index,
+         gboolean       draggable)
+{
+  GtkDropTarget *target = gtk_drop_target_new (G_TYPE_INT, GDK_ACTION_MOVE);
+
+  g_object_set_data (G_OBJECT (card), "vs-module-index", GINT_TO_POINTER (index));
+  g_object_set_data (G_OBJECT (card), "vs-block", GINT_TO_POINTER (TRUE));
+  g_signal_connect (target, "drop", G_CALLBACK (on_drop), self);
+  gtk_widget_add_controller (card, GTK_EVENT_CONTROLLER (target));
+  if (draggable)
+    {
+      GtkDragSource *source = gtk_drag_source_new ();
+
+      gtk_drag_source_set_actions (source, GDK_ACTION_MOVE);
+      g_signal_connect (source, "prepare", G_CALLBACK (on_drag_prepare), self);
+      g_signal_connect (source, "drag-begin", G_CALLBACK (on_drag_begin), self);
+      gtk_widget_add_controller (card, GTK_EVENT_CONTROLLER (source));
+    }
+}
+
+GtkWidget *
+vs_module_stack_get_block (VsModuleStack *self,
+                           int            index)
+{
+  g_return_val_if_fail (VS_IS_MODULE_STACK (self), NULL);
+
+  for (GtkWidget *c = gtk_widget_get_first_child (GTK_WIDGET (self->blocks_box)); c != NULL;
+       c = gtk_widget_get_next_sibling (c))
+    if (g_object_get_data (G_OBJECT (c), "vs-block") != NULL
+        && GPOINTER_TO_INT (g_object_get_data (G_OBJECT (c), "vs-module-index")) == index)
+      return c;
+  return NULL;
 }
 
 static void
@@ -553,7 +717,9 @@ rebuild (VsModuleStack *self)
     gtk_box_remove (self->blocks_box, child);
   g_ptr_array_set_size (self->arrows, 0);
 
-  add_block (self, _("Transformer"), self->transformer, &head);
+  card = add_block (self, _("Transformer"), self->transformer, &head);
+  if (self->editable)
+    add_dnd (self, card, -1, FALSE);
   if (self->max_seq_length > 0)
     {
       GtkWidget *label = gtk_label_new (_("Maximum sequence length"));
@@ -596,6 +762,7 @@ rebuild (VsModuleStack *self)
           card = add_block (self, _("Pooling"), self->editable ? NULL : mode, &head);
           if (self->editable)
             {
+              add_dnd (self, card, i, FALSE);
               GtkWidget *flow = gtk_flow_box_new ();
 
               gtk_flow_box_set_selection_mode (GTK_FLOW_BOX (flow), GTK_SELECTION_NONE);
@@ -634,6 +801,8 @@ rebuild (VsModuleStack *self)
           if (self->editable)
             {
               GtkWidget *controls = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 18);
+
+              add_dnd (self, card, i, TRUE);
               GtkWidget *spin = gtk_spin_button_new_with_range (1, 8192, 1);
               GtkWidget *drop = gtk_drop_down_new_from_strings (vs_dense_activation_names);
               GtkWidget *sw = gtk_switch_new ();
@@ -666,9 +835,10 @@ rebuild (VsModuleStack *self)
       else if (g_strcmp0 (type, "normalize") == 0)
         {
           has_normalize = TRUE;
-          add_block (self, _("Normalize"), _("Unit length"), &head);
+          card = add_block (self, _("Normalize"), _("Unit length"), &head);
           if (self->editable)
             {
+              add_dnd (self, card, i, TRUE);
               add_move_button (self, head, i, _("Normalize"), TRUE);
               add_move_button (self, head, i, _("Normalize"), FALSE);
               add_remove_button (self, head, i, _("Normalize"));

@@ -4,7 +4,8 @@
  * width the engine computes (vs_module_spec_dimensions) written as a label
  * on every arrow. Editable for a new model: pooling modes, any number of
  * Dense modules (out features, activation, bias) and one Normalize can be
- * added, changed, removed and moved up or down; a move the engine refuses
+ * added, changed, removed and moved up or down (buttons, or a drag of the
+ * block onto another block); a move the engine refuses
  * (vs_module_spec_move) leaves the stack as it was and shows the reason in
  * a label (and a toast). Every edit emits ::changed with the new modules
  * array (the page writes it to the project). An invalid stack shows the
@@ -54,6 +55,16 @@ void         vs_module_stack_add_normalize  (VsModuleStack *self);
 gboolean     vs_module_stack_move           (VsModuleStack *self,
                                              guint          index,
                                              int            delta);
+/* modules[from] taken out and put at index to (-1: the Transformer's
+ * place, always refused), as a drag and drop of a block onto another does:
+ * TRUE when moved; FALSE when the engine refuses (reason in get_refusal). */
+gboolean     vs_module_stack_reorder        (VsModuleStack *self,
+                                             int            from,
+                                             int            to);
+/* The block (card) of modules[index], -1 for the Transformer; it carries
+ * the GtkDropTarget (and, for Dense and Normalize, the GtkDragSource). */
+GtkWidget   *vs_module_stack_get_block      (VsModuleStack *self,
+                                             int            index);
 void         vs_module_stack_remove         (VsModuleStack *self,
                                              guint          index);
 void         vs_module_stack_set_dense_bias (VsModuleStack *self,

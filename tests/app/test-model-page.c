@@ -150,6 +150,44 @@ dims_text (gsize n)
   return g_strdup_printf (n == 1 ? "%zu dimension" : "%zu dimensions", n);
 }
 
+/* Drops block from onto block to through the target's own "drop" signal. */
+static gboolean
+drop_block (VsModuleStack *modules,
+            int            from,
+            int            to)
+{
+  GtkWidget *card = vs_module_stack_get_block (modules, to);
+  g_autoptr(GListModel) controllers = NULL;
+  GtkDropTarget *target = NULL;
+  GValue value = G_VALUE_INIT;
+  gboolean accepted = FALSE;
+
+  g_assert_nonnull (card);
+  g_assert_nonnull (vs_module_stack_get_block (modules, from));
+  controllers = gtk_widget_observe_controllers (card);
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) c = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_DROP_TARGET (c))
+        target = GTK_DROP_TARGET (c);
+    }
+  g_assert_nonnull (target);
+  g_value_init (&value, G_TYPE_INT);
+  g_value_set_int (&value, from);
+  g_signal_emit_by_name (target, "drop", &value, 10.0, 10.0, &accepted);
+  g_value_unset (&value);
+  return accepted;
+}
+
+static gboolean
+normalize_first (gpointer data)
+{
+  Wait *w = data;
+
+  return g_strcmp0 (vs_project_get_string (w->project, "model.modules.1.type"), "normalize") == 0;
+}
+
 static void
 test_model_page (void)
 {
@@ -325,8 +363,23 @@ test_model_page (void)
     g_assert_false (vs_module_stack_move (modules, 0, -1));
     g_assert_true (g_str_has_prefix (vs_module_stack_get_refusal (modules), "modules[0]: the Transformer stays first"));
 
+    /* Drag and drop (the blocks' GtkDropTarget "drop", as GTK emits it):
+     * the Dense to 64 onto the Transformer is refused with the reason;
+     * Normalize onto the Dense to 32 takes its place. */
+    g_assert_false (drop_block (modules, 3, -1));
+    g_assert_true (g_str_has_prefix (vs_module_stack_get_refusal (modules),
+                                     "modules[3]: the Transformer stays first"));
+    g_assert_true (drop_block (modules, 2, 1));
+    vs_gui_wait_for (normalize_first, &w, "Normalize dropped right after Pooling");
+    w.dimension = 64;
+    vs_gui_wait_for (model_loaded, &w, "the model with Normalize right after Pooling");
+    g_assert_null (vs_module_stack_get_refusal (modules));
+    g_assert_cmpint (vs_project_get_int (w.project, "model.modules.2.out_features", 0), ==, 32);
+    g_assert_cmpstr (vs_module_stack_get_arrow_text (modules, 2), ==, t256);
+    g_assert_cmpstr (vs_module_stack_get_arrow_text (modules, 3), ==, t32);
+
     /* Remove Normalize and the Dense to 32: back to Pooling → Dense 64. */
-    vs_module_stack_remove (modules, 2);
+    vs_module_stack_remove (modules, 1);
     vs_module_stack_remove (modules, 1);
     g_assert_null (vs_module_stack_get_refusal (modules));
     g_assert_cmpint (cJSON_GetArraySize (vs_project_get (w.project, "model.modules")), ==, 2);

@@ -170,6 +170,35 @@ test_move (void)
   g_assert_true (vs_module_spec_dimensions (128, moved, &dims, &n, &error));
   g_assert_cmpuint (dims[3], ==, 64);
   g_assert_cmpuint (dims[4], ==, 32);
+  cJSON_Delete (moved);
+  g_clear_pointer (&dims, g_free);
+
+  /* Reorder (drag and drop): Normalize from the end to place 1, before
+   * both Dense modules; onto the Transformer or above Pooling: refused. */
+  moved = vs_module_spec_reorder (128, modules, 3, 1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetArrayItem (moved, 1), "type")), ==, "normalize");
+  g_assert_cmpfloat (cJSON_GetNumberValue (cJSON_GetObjectItem (cJSON_GetArrayItem (moved, 2), "out_features")), ==, 64);
+  g_assert_cmpfloat (cJSON_GetNumberValue (cJSON_GetObjectItem (cJSON_GetArrayItem (moved, 3), "out_features")), ==, 32);
+  g_assert_true (vs_module_spec_dimensions (128, moved, &dims, &n, &error));
+  g_assert_cmpuint (dims[2], ==, 128);
+  g_assert_cmpuint (dims[4], ==, 32);
+  cJSON_Delete (moved);
+  {
+    g_autoptr(GError) e1 = NULL;
+    g_autoptr(GError) e2 = NULL;
+
+    g_assert_null (vs_module_spec_reorder (128, modules, 2, -1, &e1));
+    g_assert_true (g_str_has_prefix (e1->message, "modules[2]: the Transformer stays first"));
+    g_assert_null (vs_module_spec_reorder (128, modules, 3, 0, &e2));
+    g_assert_true (g_str_has_prefix (e2->message, "modules[0]: a Normalize module comes after the Pooling module"));
+  }
+  moved = vs_module_spec_reorder (128, modules, 1, 3, &error);   /* Dense 64 to the end */
+  g_assert_no_error (error);
+  g_assert_cmpfloat (cJSON_GetNumberValue (cJSON_GetObjectItem (cJSON_GetArrayItem (moved, 1), "out_features")), ==, 32);
+  g_assert_cmpstr (cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetArrayItem (moved, 2), "type")), ==, "normalize");
+  g_assert_cmpfloat (cJSON_GetNumberValue (cJSON_GetObjectItem (cJSON_GetArrayItem (moved, 3), "out_features")), ==, 64);
+
   /* the original is untouched */
   g_assert_cmpfloat (cJSON_GetNumberValue (cJSON_GetObjectItem (cJSON_GetArrayItem (modules, 1), "out_features")), ==, 64);
   cJSON_Delete (moved);

@@ -213,35 +213,33 @@ vs_module_spec_dimensions (gsize         hidden,
 }
 
 cJSON *
-vs_module_spec_move (gsize          hidden,
-                     const cJSON   *modules,
-                     int            index,
-                     int            delta,
-                     GError       **error)
+vs_module_spec_reorder (gsize          hidden,
+                        const cJSON   *modules,
+                        int            from,
+                        int            to,
+                        GError       **error)
 {
   g_autofree gsize *dims = NULL;
   g_autoptr(GError) local = NULL;
-  cJSON *moved, *item;
+  cJSON *moved;
   int n = cJSON_IsArray (modules) ? cJSON_GetArraySize (modules) : 0;
-  int to = index + delta;
   gsize n_dims;
 
-  g_return_val_if_fail (delta == -1 || delta == 1, NULL);
-
-  if (index < 0 || index >= n)
+  if (from < 0 || from >= n)
     {
-      g_set_error (error, VS_ERROR, VS_ERROR_INVALID, "modules[%d]: no such module", index);
+      g_set_error (error, VS_ERROR, VS_ERROR_INVALID, "modules[%d]: no such module", from);
       return NULL;
     }
   if (to < 0)
     {
       g_set_error (error, VS_ERROR, VS_ERROR_INVALID,
-                   "modules[%d]: the Transformer stays first: every other module works on its output", index);
+                   "modules[%d]: the Transformer stays first: every other module works on its output", from);
       return NULL;
     }
   if (to >= n)
     {
-      g_set_error (error, VS_ERROR, VS_ERROR_INVALID, "modules[%d]: already the last module", index);
+      g_set_error (error, VS_ERROR, VS_ERROR_INVALID, "modules[%d]: no place %d in a stack of %d modules",
+                   from, to, n);
       return NULL;
     }
   /* A new array in the new order (cJSON 1.7.15's detach + insert loses
@@ -249,10 +247,17 @@ vs_module_spec_move (gsize          hidden,
   moved = cJSON_CreateArray ();
   for (int k = 0; k < n; k++)
     {
-      int from = k == to ? index : k == index ? to : k;
+      int src;
 
-      item = cJSON_Duplicate (cJSON_GetArrayItem (modules, from), TRUE);
-      cJSON_AddItemToArray (moved, item);
+      if (k == to)
+        src = from;
+      else if (from < to && k >= from && k < to)
+        src = k + 1;
+      else if (from > to && k > to && k <= from)
+        src = k - 1;
+      else
+        src = k;
+      cJSON_AddItemToArray (moved, cJSON_Duplicate (cJSON_GetArrayItem (modules, src), TRUE));
     }
   if (!vs_module_spec_dimensions (hidden, moved, &dims, &n_dims, &local))
     {
@@ -262,6 +267,25 @@ vs_module_spec_move (gsize          hidden,
       return NULL;
     }
   return moved;
+}
+
+cJSON *
+vs_module_spec_move (gsize          hidden,
+                     const cJSON   *modules,
+                     int            index,
+                     int            delta,
+                     GError       **error)
+{
+  int n = cJSON_IsArray (modules) ? cJSON_GetArraySize (modules) : 0;
+
+  g_return_val_if_fail (delta == -1 || delta == 1, NULL);
+
+  if (index >= 0 && index < n && index + delta >= n)
+    {
+      g_set_error (error, VS_ERROR, VS_ERROR_INVALID, "modules[%d]: already the last module", index);
+      return NULL;
+    }
+  return vs_module_spec_reorder (hidden, modules, index, index + delta, error);
 }
 
 VsModel *

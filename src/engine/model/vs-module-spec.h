@@ -67,6 +67,15 @@ cJSON       *vs_module_spec_move          (gsize         hidden,
                                            int           delta,
                                            GError      **error);
 
+/* The modules with modules[from] taken out and put at index to (the
+ * others shift; to -1 is the Transformer's place, which is refused), when
+ * the new order is valid; else NULL + the reason. Free with cJSON_Delete. */
+cJSON       *vs_module_spec_reorder       (gsize         hidden,
+                                           const cJSON  *modules,
+                                           int           from,
+                                           int           to,
+                                           GError      **error);
+
 /* A new model (vs_model_new_from_stack) whose stack after the Transformer
  * is the recipe's modules array (NULL: mean pooling only). NULL + the
  * reason naming "modules[i]" for an invalid stack, or the preset's errors. */
