@@ -562,6 +562,36 @@ test_cli (void)
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (run_cli (bad_act, &out, &err), !=, 0);
   g_assert_nonnull (strstr (err, "unknown Dense activation \"softmax\""));
+
+  /* --normalize between two --dense: Dense, Normalize, Dense, in that order. */
+  {
+    const char *between[] = { "new-model", "--architecture", "bert", "--preset", "tiny", "--tokenizer", tok,
+                              "--dense", "48:relu", "--normalize", "--dense", "16:identity:nobias", dir, NULL };
+    const char *twice[] = { "new-model", "--architecture", "bert", "--preset", "tiny", "--tokenizer", tok,
+                            "--normalize", "--dense", "16", "--normalize", dir, NULL };
+    g_autoptr(VsModel) m2 = NULL;
+    g_autofree char *mods_text = NULL;
+    cJSON *mods;
+
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+    g_assert_cmpint (run_cli (between, &out, &err), ==, 0);
+    m2 = vs_model_load (dir, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (vs_model_get_dimension (m2), ==, 16);
+    g_assert_false (vs_model_has_normalize (m2));
+    mods = vs_model_dup_modules_json (m2);
+    mods_text = cJSON_PrintUnformatted (mods);
+    g_assert_cmpstr (mods_text, ==, "[{\"type\":\"pooling\",\"mode\":\"mean\"},"
+                     "{\"type\":\"dense\",\"out_features\":48,\"activation\":\"relu\",\"bias\":true},"
+                     "{\"type\":\"normalize\"},"
+                     "{\"type\":\"dense\",\"out_features\":16,\"activation\":\"identity\",\"bias\":false}]");
+    cJSON_Delete (mods);
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+    g_assert_cmpint (run_cli (twice, &out, &err), ==, 2);
+    g_assert_nonnull (strstr (err, "--normalize: a stack takes one Normalize module"));
+  }
   g_assert_cmpint (system (rm), ==, 0);
 }
 
