@@ -1,10 +1,13 @@
 /* test-model-page.c: the Model page in the real window, under Xvfb.
  *
  * The demo project's new tiny BERT loads and its facts are the engine's;
- * the module stack is edited (a second pooling mode, a Dense) and the
- * arrows show the widths the engine computes, the rebuilt model agreeing;
+ * the module stack is edited (a second pooling mode, two Dense modules, one
+ * without bias, Normalize; moves by button and by drop, refused ones with
+ * the engine's reason) and the arrows show the widths the engine computes,
+ * the rebuilt model agreeing;
  * a sentence is tokenized; a folder that does not load shows the engine's
- * message while the previous model stays; a real folder loads read-only.
+ * message while the previous model stays; a real folder loads read-only
+ * and says why no layers can be added on top.
  */
 #include "config.h"
 
@@ -359,6 +362,10 @@ test_model_page (void)
     }
     vs_model_page_scroll_to (w.page, "modules");
     screenshot (GTK_WIDGET (window), "model-page-stack-refused");
+    {
+      g_autofree char *dark = vs_gui_screenshot_path ("model-page-stack-refused-dark");
+      vs_gui_save_screenshot_dark (GTK_WIDGET (window), dark);
+    }
     /* Pooling stays right after the Transformer */
     g_assert_false (vs_module_stack_move (modules, 0, -1));
     g_assert_true (g_str_has_prefix (vs_module_stack_get_refusal (modules), "modules[0]: the Transformer stays first"));
