@@ -595,6 +595,67 @@ test_cli (void)
   g_assert_cmpint (system (rm), ==, 0);
 }
 
+#define RECIPE_FMT \
+  "{\"model\": {\"new\": {\"architecture\": \"bert\", \"preset\": \"tiny\"," \
+  " \"tokenizer\": \"%s/tokenizer\"}, \"modules\": %s}," \
+  " \"train\": {\"path\": \"%s/stsb-train.csv\", \"columns\": [\"sentence1\", \"sentence2\"]," \
+  " \"label\": \"score\", \"limit\": 32}," \
+  " \"loss\": {\"name\": \"CoSENTLoss\"}," \
+  " \"args\": {\"max_steps\": 1, \"batch_size\": 16, \"save_steps\": 0, \"logging_steps\": 1}," \
+  " \"output_dir\": \"%s\"}"
+
+/* The trainer builds the recipe's stack (vs-recipe-target.c): a short run
+ * of `vectorsmith-cli train` saves Dense, Normalize, Dense in that order;
+ * a stack the rules refuse is a problem naming model.modules[i]. */
+static void
+test_train_recipe (void)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("vs-model-stack-train-XXXXXX", NULL);
+  g_autofree char *rm = g_strdup_printf ("rm -rf '%s'", tmp);
+  g_autofree char *demo = g_build_filename (g_getenv ("VS_SOURCE_DIR"), "data", "demo", NULL);
+  g_autofree char *out_dir = g_build_filename (tmp, "out", NULL);
+  g_autofree char *recipe_path = g_build_filename (tmp, "recipe.json", NULL);
+  g_autofree char *bad_path = g_build_filename (tmp, "bad.json", NULL);
+  const char *modules_ok = "[{\"type\": \"pooling\", \"mode\": \"mean\"},"
+                           " {\"type\": \"dense\", \"out_features\": 48, \"activation\": \"tanh\"},"
+                           " {\"type\": \"normalize\"},"
+                           " {\"type\": \"dense\", \"out_features\": 24, \"bias\": false}]";
+  const char *modules_bad = "[{\"type\": \"pooling\"}, {\"type\": \"normalize\"}, {\"type\": \"normalize\"}]";
+  g_autofree char *recipe = g_strdup_printf (RECIPE_FMT, demo, modules_ok, demo, out_dir);
+  g_autofree char *bad = g_strdup_printf (RECIPE_FMT, demo, modules_bad, demo, out_dir);
+  const char *train[] = { "train", recipe_path, NULL };
+  const char *train_bad[] = { "train", bad_path, NULL };
+  g_autofree char *out = NULL, *err = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VsModel) model = NULL;
+  cJSON *mods, *cfg;
+
+  g_assert_true (g_file_set_contents (recipe_path, recipe, -1, NULL));
+  g_assert_true (g_file_set_contents (bad_path, bad, -1, NULL));
+  if (run_cli (train, &out, &err) != 0)
+    g_error ("train failed: %s", err);
+  mods = read_json (out_dir, "modules.json");
+  g_assert_cmpint (cJSON_GetArraySize (mods), ==, 5);
+  g_assert_cmpstr (cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetArrayItem (mods, 2), "path")), ==, "2_Dense");
+  g_assert_cmpstr (cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetArrayItem (mods, 3), "path")), ==, "3_Normalize");
+  g_assert_cmpstr (cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetArrayItem (mods, 4), "path")), ==, "4_Dense");
+  cJSON_Delete (mods);
+  cfg = read_json (out_dir, "4_Dense/config.json");
+  g_assert_cmpfloat (cJSON_GetNumberValue (cJSON_GetObjectItem (cfg, "in_features")), ==, 48);
+  g_assert_true (cJSON_IsFalse (cJSON_GetObjectItem (cfg, "bias")));
+  cJSON_Delete (cfg);
+  model = vs_model_load (out_dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (vs_model_get_dimension (model), ==, 24);
+
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli (train_bad, &out, &err), !=, 0);
+  g_test_message ("bad recipe: %s", err);
+  g_assert_nonnull (strstr (err, "model.modules[2]: a stack takes one Normalize module"));
+  g_assert_cmpint (system (rm), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -606,5 +667,6 @@ main (int argc, char **argv)
   g_test_add_func ("/model-stack/build-invalid", test_build_invalid);
   g_test_add_func ("/model-stack/backward-normalize-between", test_backward_normalize_between);
   g_test_add_func ("/model-stack/cli", test_cli);
+  g_test_add_func ("/model-stack/train-recipe", test_train_recipe);
   return g_test_run ();
 }
