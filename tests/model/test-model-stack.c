@@ -419,6 +419,72 @@ test_build_invalid (void)
   cJSON_Delete (modules);
 }
 
+/* Layers on top of a loaded model: a folder with Pooling → Normalize gets
+ * a Dense without bias; saved, it loads back in that order, encodes the
+ * same, and matches PyTorch. The rules hold on the whole stack. */
+static void
+test_append (void)
+{
+  g_autofree char *tok = tokenizer_dir ();
+  g_autofree char *tmp = g_dir_make_tmp ("vs-model-stack-append-XXXXXX", NULL);
+  g_autofree char *rm = g_strdup_printf ("rm -rf '%s'", tmp);
+  g_autofree char *base_dir = g_build_filename (tmp, "base", NULL);
+  g_autofree char *dir = g_build_filename (tmp, "model", NULL);
+  cJSON *base = parse ("[{\"type\":\"pooling\",\"mode\":\"mean\"},{\"type\":\"normalize\"}]");
+  cJSON *top = parse ("[{\"type\":\"dense\",\"out_features\":32,\"activation\":\"identity\",\"bias\":false}]");
+  cJSON *pooling = parse ("[{\"type\":\"pooling\",\"mode\":\"cls\"}]");
+  cJSON *second_norm = parse ("[{\"type\":\"dense\",\"out_features\":8},{\"type\":\"normalize\"}]");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VsModel) model = vs_model_new_from_modules ("bert", "tiny", tok, base, 3, &error);
+  g_autoptr(VsModel) loaded = NULL, back = NULL;
+  g_autofree float *a = NULL, *b = NULL;
+  g_autofree char *text = NULL;
+  cJSON *mods;
+
+  g_assert_no_error (error);
+  g_assert_true (vs_model_save (model, base_dir, &error));
+  loaded = vs_model_load (base_dir, &error);
+  g_assert_no_error (error);
+
+  /* refused, and the model stays as it was */
+  g_assert_false (vs_model_append_modules (loaded, pooling, 1, &error));
+  g_assert_true (g_str_has_prefix (error->message, "modules[0]: only dense and normalize modules go on top"));
+  g_clear_error (&error);
+  g_assert_false (vs_model_append_modules (loaded, second_norm, 1, &error));
+  g_test_message ("%s", error->message);
+  g_assert_true (g_str_has_prefix (error->message, "modules[1]: a stack takes one Normalize module"));
+  g_clear_error (&error);
+  g_assert_cmpuint (vs_model_get_dimension (loaded), ==, 128);
+  g_assert_true (vs_model_has_normalize (loaded));
+
+  g_assert_true (vs_model_append_modules (loaded, top, 9, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (vs_model_get_dimension (loaded), ==, 32);
+  g_assert_false (vs_model_has_normalize (loaded));
+  g_assert_true (vs_model_save (loaded, dir, &error));
+  g_assert_no_error (error);
+  back = vs_model_load (dir, &error);
+  g_assert_no_error (error);
+  mods = vs_model_dup_modules_json (back);
+  text = cJSON_PrintUnformatted (mods);
+  g_assert_cmpstr (text, ==, "[{\"type\":\"pooling\",\"mode\":\"mean\"},{\"type\":\"normalize\"},"
+                   "{\"type\":\"dense\",\"out_features\":32,\"activation\":\"identity\",\"bias\":false}]");
+  cJSON_Delete (mods);
+  a = g_new (float, N_TEXTS * 32);
+  b = g_new (float, N_TEXTS * 32);
+  g_assert_true (vs_model_encode (loaded, texts, N_TEXTS, 0, FALSE, a, &error));
+  g_assert_true (vs_model_encode (back, texts, N_TEXTS, 0, FALSE, b, &error));
+  g_assert_no_error (error);
+  g_assert_true (check_close ("append save/load", b, a, N_TEXTS * 32, 1e-6, 1e-6));
+  if (have_torch ())
+    check_against_torch (back, dir, b, 32);
+  g_assert_cmpint (system (rm), ==, 0);
+  cJSON_Delete (base);
+  cJSON_Delete (top);
+  cJSON_Delete (pooling);
+  cJSON_Delete (second_norm);
+}
+
 static double
 weighted_sum (VsModel *model, const float *r, gsize D)
 {
@@ -665,6 +731,7 @@ main (int argc, char **argv)
   g_test_add_func ("/model-stack/move", test_move);
   g_test_add_func ("/model-stack/build-save-load", test_build_save_load);
   g_test_add_func ("/model-stack/build-invalid", test_build_invalid);
+  g_test_add_func ("/model-stack/append", test_append);
   g_test_add_func ("/model-stack/backward-normalize-between", test_backward_normalize_between);
   g_test_add_func ("/model-stack/cli", test_cli);
   g_test_add_func ("/model-stack/train-recipe", test_train_recipe);

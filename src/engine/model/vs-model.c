@@ -11,6 +11,7 @@
 
 #include "model/vs-encoder.h"
 #include "model/vs-model.h"
+#include "model/vs-model-info.h"
 #include "model/vs-module-spec.h"
 #include "model/vs-safetensors.h"
 #include "tensor/vs-kernels.h"
@@ -786,6 +787,24 @@ vs_model_load (const char *dir, GError **error)
 /* ------------------------------------------------------------------------ */
 /* new models */
 
+/* torch nn.Linear defaults for Dense i: U(-1/sqrt(in), 1/sqrt(in)) for
+ * weight and bias. */
+static void
+init_dense (VsModel *m, guint i, guint64 seed)
+{
+  Dense *d = m->denses->pdata[i];
+  double bound = 1.0 / sqrt ((double) d->in);
+  guint64 s = mix64 (seed ^ G_GUINT64_CONSTANT (0xd3e5e) ^ i);
+  gsize n_init = d->in * d->out + (d->bias ? d->out : 0);
+
+  for (gsize k = 0; k < n_init; k++)
+    {
+      float *dst = k < d->in * d->out ? m->params + d->w + k : m->params + d->b + (k - d->in * d->out);
+      s = mix64 (s);
+      *dst = (float) ((((double) (s >> 11)) * (1.0 / 9007199254740992.0) * 2.0 - 1.0) * bound);
+    }
+}
+
 VsModel *
 vs_model_new_from_preset (const char *architecture, const char *preset, const char *tokenizer_dir,
                           const char *pooling_mode, gsize dense_out, const char *dense_activation,
@@ -933,20 +952,7 @@ vs_model_new_from_stack (const char *architecture, const char *preset, const cha
     return NULL;
   vs_encoder_init_weights (m->enc, m->params, seed);
   for (guint i = 0; i < m->denses->len; i++)
-    {
-      /* torch nn.Linear defaults: U(-1/sqrt(in), 1/sqrt(in)) for weight and bias */
-      Dense *d = m->denses->pdata[i];
-      double bound = 1.0 / sqrt ((double) d->in);
-      guint64 s = mix64 (seed ^ G_GUINT64_CONSTANT (0xd3e5e) ^ i);
-      gsize n_init = d->in * d->out + (d->bias ? d->out : 0);
-
-      for (gsize k = 0; k < n_init; k++)
-        {
-          float *dst = k < d->in * d->out ? m->params + d->w + k : m->params + d->b + (k - d->in * d->out);
-          s = mix64 (s);
-          *dst = (float) ((((double) (s >> 11)) * (1.0 / 9007199254740992.0) * 2.0 - 1.0) * bound);
-        }
-    }
+    init_dense (m, i, seed);
   tmax = vs_tokenizer_get_max_length (m->tok);
   m->max_seq_length = tmax > 0 ? MIN (tmax, max_positions (m)) : MIN ((gsize) 512, max_positions (m));
   vs_tokenizer_set_max_length (m->tok, m->max_seq_length);
@@ -1727,4 +1733,118 @@ gint
 _vs_model_get_normalize_at (VsModel *model)
 {
   return model->normalize ? (gint) model->normalize_at : -1;
+}
+
+gboolean
+vs_model_append_modules (VsModel      *m,
+                         const cJSON  *modules,
+                         guint64       seed,
+                         GError      **error)
+{
+  cJSON *all;
+  const cJSON *item;
+  g_autofree gsize *dims = NULL;
+  gsize n_dims, width, old_total, n_old;
+  guint idx;
+  int i = 0;
+  gboolean ok;
+  float *params, *grads;
+
+  g_return_val_if_fail (m != NULL, FALSE);
+
+  if (modules == NULL)
+    return TRUE;
+  if (!cJSON_IsArray (modules))
+    {
+      g_set_error (error, VS_ERROR, VS_ERROR_INVALID, "modules: expected an array");
+      return FALSE;
+    }
+  /* The rules on the whole stack, the loaded part first, so the reasons
+   * are the same as for a new model; only Dense and Normalize go on top. */
+  all = vs_model_dup_modules_json (m);
+  n_old = (gsize) cJSON_GetArraySize (all);
+  cJSON_ArrayForEach (item, modules)
+    {
+      const char *type = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (item, "type"));
+
+      if (g_strcmp0 (type, "dense") != 0 && g_strcmp0 (type, "normalize") != 0)
+        {
+          g_set_error (error, VS_ERROR, VS_ERROR_INVALID,
+                       "modules[%d]: only dense and normalize modules go on top of a loaded model "
+                       "(it keeps its own Pooling)", i);
+          cJSON_Delete (all);
+          return FALSE;
+        }
+      cJSON_AddItemToArray (all, cJSON_Duplicate (item, TRUE));
+      i++;
+    }
+  ok = vs_module_spec_dimensions (m->enc->cfg.C, all, &dims, &n_dims, error);
+  cJSON_Delete (all);
+  if (!ok)
+    {
+      /* name the module as the recipe does: its place among those on top */
+      if (error != NULL && *error != NULL)
+        {
+          int at = -1;
+
+          if (sscanf ((*error)->message, "modules[%d]", &at) == 1 && at >= (int) n_old)
+            {
+              const char *rest = strchr ((*error)->message, ']');
+              g_autofree char *msg = g_strdup_printf ("modules[%d]%s", at - (int) n_old, rest + 1);
+
+              g_free ((*error)->message);
+              (*error)->message = g_steal_pointer (&msg);
+            }
+        }
+      return FALSE;
+    }
+
+  old_total = m->table.total;
+  width = m->dim;
+  idx = 2 + m->denses->len + (m->normalize ? 1 : 0);
+  i = 0;
+  cJSON_ArrayForEach (item, modules)
+    {
+      const char *type = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (item, "type"));
+
+      if (strcmp (type, "normalize") == 0)
+        {
+          m->normalize = TRUE;
+          m->normalize_at = m->denses->len;
+          idx++;
+        }
+      else
+        {
+          const cJSON *bias = cJSON_GetObjectItemCaseSensitive (item, "bias");
+          const char *act_name = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (item, "activation"));
+          gsize out = (gsize) cJSON_GetNumberValue (cJSON_GetObjectItemCaseSensitive (item, "out_features"));
+          VsActivation a;
+          const char *torch;
+
+          dense_act_lookup (act_name != NULL ? act_name : "tanh", &a, &torch);   /* checked above */
+          add_dense (m, idx++, width, out, bias == NULL || cJSON_IsTrue (bias), a, torch);
+          width = out;
+        }
+      i++;
+    }
+  /* The new tensors sit after the old ones: the arenas grow, old offsets hold. */
+  params = g_try_realloc (m->params, MAX (m->table.total, 1) * sizeof (float));
+  if (params != NULL)
+    m->params = params;
+  grads = params != NULL ? g_try_realloc (m->grads, MAX (m->table.total, 1) * sizeof (float)) : NULL;
+  if (grads != NULL)
+    m->grads = grads;
+  if (params == NULL || grads == NULL)
+    {
+      g_set_error (error, VS_ERROR, VS_ERROR_INVALID, "cannot allocate %" G_GSIZE_FORMAT " parameters",
+                   m->table.total);
+      return FALSE;
+    }
+  memset (m->params + old_total, 0, (m->table.total - old_total) * sizeof (float));
+  memset (m->grads + old_total, 0, (m->table.total - old_total) * sizeof (float));
+  for (guint k = 0; k < m->denses->len; k++)
+    if (((Dense *) m->denses->pdata[k])->w >= old_total)
+      init_dense (m, k, seed);
+  m->dim = width;
+  return TRUE;
 }

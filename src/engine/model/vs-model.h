@@ -71,6 +71,7 @@
  */
 #pragma once
 
+#include <cjson/cJSON.h>
 #include <glib.h>
 
 #include "tokenizer/vs-tokenizer.h"
@@ -158,6 +159,18 @@ VsModel     *vs_model_new_from_stack      (const char         *architecture,
                                            const VsDenseSpec  *denses,
                                            gsize               n_denses,
                                            gboolean            normalize,
+                                           guint64             seed,
+                                           GError            **error);
+
+/* Adds modules on top of a model's stack (a loaded one, typically): the
+ * recipe's module objects, Dense ({"type": "dense", "out_features",
+ * "activation", "bias"}; in_features the current width; torch nn.Linear
+ * init from seed) and Normalize only (the model keeps its Pooling), under
+ * the rules of model/vs-module-spec.h applied to the whole stack. FALSE +
+ * the reason naming "modules[i]" (i among the added ones); the model is
+ * then unchanged. */
+gboolean     vs_model_append_modules      (VsModel            *model,
+                                           const cJSON        *modules,
                                            guint64             seed,
                                            GError            **error);
 
