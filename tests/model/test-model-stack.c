@@ -670,9 +670,18 @@ test_cli (void)
   " \"args\": {\"max_steps\": 1, \"batch_size\": 16, \"save_steps\": 0, \"logging_steps\": 1}," \
   " \"output_dir\": \"%s\"}"
 
+#define RECIPE_TOP_FMT \
+  "{\"model\": {\"path\": \"%s\", \"modules\": %s}," \
+  " \"train\": {\"path\": \"%s/stsb-train.csv\", \"columns\": [\"sentence1\", \"sentence2\"]," \
+  " \"label\": \"score\", \"limit\": 32}," \
+  " \"loss\": {\"name\": \"CoSENTLoss\"}," \
+  " \"args\": {\"max_steps\": 1, \"batch_size\": 16, \"save_steps\": 0, \"logging_steps\": 1}," \
+  " \"output_dir\": \"%s\"}"
+
 /* The trainer builds the recipe's stack (vs-recipe-target.c): a short run
  * of `vectorsmith-cli train` saves Dense, Normalize, Dense in that order;
- * a stack the rules refuse is a problem naming model.modules[i]. */
+ * a stack the rules refuse is a problem naming model.modules[i]; a
+ * {"path", "modules"} recipe trains a Dense on top of a loaded model. */
 static void
 test_train_recipe (void)
 {
@@ -719,6 +728,42 @@ test_train_recipe (void)
   g_assert_cmpint (run_cli (train_bad, &out, &err), !=, 0);
   g_test_message ("bad recipe: %s", err);
   g_assert_nonnull (strstr (err, "model.modules[2]: a stack takes one Normalize module"));
+
+  /* {"path": the trained folder, "modules": [...]}: a Dense on top of it. */
+  {
+    g_autofree char *top_dir = g_build_filename (tmp, "top", NULL);
+    g_autofree char *top_path = g_build_filename (tmp, "top.json", NULL);
+    g_autofree char *pool_path = g_build_filename (tmp, "pool.json", NULL);
+    g_autofree char *top = g_strdup_printf (RECIPE_TOP_FMT, out_dir,
+                                            "[{\"type\": \"dense\", \"out_features\": 8, \"activation\": \"relu\"}]",
+                                            demo, top_dir);
+    g_autofree char *pool = g_strdup_printf (RECIPE_TOP_FMT, out_dir, "[{\"type\": \"pooling\"}]", demo, top_dir);
+    const char *train_top[] = { "train", top_path, NULL };
+    const char *train_pool[] = { "train", pool_path, NULL };
+    g_autoptr(VsModel) on_top = NULL;
+
+    g_assert_true (g_file_set_contents (top_path, top, -1, NULL));
+    g_assert_true (g_file_set_contents (pool_path, pool, -1, NULL));
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+    if (run_cli (train_top, &out, &err) != 0)
+      g_error ("train on top failed: %s", err);
+    mods = read_json (top_dir, "modules.json");
+    g_assert_cmpint (cJSON_GetArraySize (mods), ==, 6);
+    g_assert_cmpstr (cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetArrayItem (mods, 5), "path")), ==, "5_Dense");
+    cJSON_Delete (mods);
+    cfg = read_json (top_dir, "5_Dense/config.json");
+    g_assert_cmpfloat (cJSON_GetNumberValue (cJSON_GetObjectItem (cfg, "in_features")), ==, 24);
+    cJSON_Delete (cfg);
+    on_top = vs_model_load (top_dir, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (vs_model_get_dimension (on_top), ==, 8);
+
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+    g_assert_cmpint (run_cli (train_pool, &out, &err), !=, 0);
+    g_assert_nonnull (strstr (err, "model.modules[0]: only dense and normalize modules go on top of a loaded model"));
+  }
   g_assert_cmpint (system (rm), ==, 0);
 }
 

@@ -24,6 +24,14 @@ vs_recipe_build_model (const VsRecipe *recipe,
         model = vs_model_load (dir, &local);
       else
         model = NULL;
+      /* {"path": …, "modules": […]}: Dense / Normalize on top of it. */
+      if (model != NULL && recipe->modules != NULL
+          && !vs_model_append_modules (model, recipe->modules, recipe->args.seed, &local))
+        {
+          vs_model_free (model);
+          g_propagate_prefixed_error (error, g_steal_pointer (&local), "model.");
+          return NULL;
+        }
     }
   else
     {
