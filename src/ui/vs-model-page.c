@@ -69,6 +69,7 @@ struct _VsModelPage
   char          *tokenizer_kind;
   VsModelCardFacts *card;
   gboolean       is_new;         /* the loaded model is the project's new one */
+  cJSON         *base_modules;   /* a loaded model's own stack (without the layers on top) */
   char          *pulling_id;     /* the Hub model being pulled, or NULL */
   gboolean       saw_progress;   /* byte progress arrived during the last pull */
   gboolean       disposed;       /* callbacks after dispose touch no widget */
@@ -93,7 +94,8 @@ typedef struct
   char     *source;        /* folder or Hub id as resolved against the project; NULL: new */
   char     *display;       /* what the user wrote */
   char     *architecture, *preset, *tokenizer;
-  cJSON    *modules;         /* model.modules (owned copy), or NULL */
+  cJSON    *modules;         /* model.modules (owned copy), or NULL: a new model's
+                              * stack, or the layers on top of a loaded one */
   gint64    max_seq_length;  /* args.max_seq_length, or -1 */
 } LoadRequest;
 
@@ -103,6 +105,7 @@ typedef struct
   VsModelRef       *ref;
   char             *tokenizer_kind;
   VsModelCardFacts *card;
+  cJSON            *base;    /* a loaded model's own modules, before the layers on top */
 } LoadResult;
 
 static void
@@ -127,6 +130,7 @@ load_result_free (gpointer data)
   g_clear_pointer (&res->ref, vs_model_ref_unref);
   g_free (res->tokenizer_kind);
   vs_model_card_facts_free (res->card);
+  cJSON_Delete (res->base);
   g_free (res);
 }
 
@@ -155,6 +159,10 @@ load_worker (VsTask        *task,
         goto fail;
       model = vs_model_load (dir, error);
       if (model == NULL)
+        goto fail;
+      res->base = vs_model_dup_modules_json (model);
+      /* {"path": …, "modules": […]}: the recipe's layers on top */
+      if (req->modules != NULL && !vs_model_append_modules (model, req->modules, 42, error))
         goto fail;
       res->card = vs_model_card_facts_read (dir, NULL);
       res->tokenizer_kind = vs_tokenizer_kind_from_path (dir, NULL);
@@ -247,6 +255,8 @@ on_loaded (GObject      *source,
   g_clear_pointer (&self->card, vs_model_card_facts_free);
   self->card = g_steal_pointer (&res->card);
   self->is_new = vs_model_ref_get_dir (res->ref) == NULL;
+  cJSON_Delete (self->base_modules);
+  self->base_modules = g_steal_pointer (&res->base);
   vs_project_set_model (self->project, res->ref);
   load_result_free (res);
   update_facts (self);
@@ -270,6 +280,14 @@ start_load (VsModelPage *self)
     {
       req->source = vs_project_dup_resolved_path (self->project, "model");
       req->display = g_strdup (node->valuestring);
+    }
+  else if (cJSON_IsObject (node) && cJSON_IsString (cJSON_GetObjectItemCaseSensitive (node, "path")))
+    {
+      const cJSON *top = cJSON_GetObjectItemCaseSensitive (node, "modules");
+
+      req->source = vs_project_dup_resolved_path (self->project, "model.path");
+      req->display = g_strdup (cJSON_GetObjectItemCaseSensitive (node, "path")->valuestring);
+      req->modules = top != NULL ? cJSON_Duplicate (top, TRUE) : NULL;
     }
   else if (cJSON_IsObject (node) && cJSON_GetObjectItemCaseSensitive (node, "new") != NULL)
     {
@@ -425,11 +443,15 @@ update_stack (VsModelPage *self)
                                  cJSON_GetObjectItemCaseSensitive (node, "modules"), TRUE);
   else
     {
-      cJSON *modules = vs_model_dup_modules_json (model);
+      /* A loaded model: its own stack fixed, the recipe's layers on top
+       * ({"path": …, "modules": […]}) editable. */
+      const cJSON *top = cJSON_IsObject (node) ? cJSON_GetObjectItemCaseSensitive (node, "modules") : NULL;
+      cJSON *own = self->base_modules != NULL ? NULL : vs_model_dup_modules_json (model);
 
-      vs_module_stack_set_modules (self->module_stack, arch_title (vs_model_get_model_type (model)),
-                                   vs_model_get_hidden_size (model), modules, FALSE);
-      cJSON_Delete (modules);
+      vs_module_stack_set_modules_on_top (self->module_stack, arch_title (vs_model_get_model_type (model)),
+                                          vs_model_get_hidden_size (model),
+                                          own != NULL ? own : self->base_modules, top);
+      cJSON_Delete (own);
     }
 }
 
@@ -555,9 +577,33 @@ static void
 on_modules_changed (VsModelPage *self,
                     const cJSON *modules)
 {
+  const cJSON *node;
+  const char *path;
+  cJSON *value;
+
   if (self->project == NULL)
     return;
-  vs_project_set (self->project, "model.modules", cJSON_Duplicate (modules, TRUE));
+  node = vs_project_get (self->project, "model");
+  if (self->is_new || cJSON_IsObject (cJSON_GetObjectItemCaseSensitive (node, "new")))
+    {
+      vs_project_set (self->project, "model.modules", cJSON_Duplicate (modules, TRUE));
+      return;
+    }
+  /* A loaded model: the layers on top go to {"path": …, "modules": […]};
+   * none left, the plain folder or Hub id again. */
+  path = cJSON_IsString (node) ? node->valuestring
+         : cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (node, "path"));
+  if (path == NULL)
+    return;
+  if (cJSON_GetArraySize (modules) == 0)
+    value = cJSON_CreateString (path);
+  else
+    {
+      value = cJSON_CreateObject ();
+      cJSON_AddStringToObject (value, "path", path);
+      cJSON_AddItemToObject (value, "modules", cJSON_Duplicate (modules, TRUE));
+    }
+  vs_project_set (self->project, "model", value);
 }
 
 static void
@@ -1175,6 +1221,7 @@ vs_model_page_finalize (GObject *object)
   VsModelPage *self = VS_MODEL_PAGE (object);
 
   g_free (self->tokenizer_kind);
+  cJSON_Delete (self->base_modules);
   g_free (self->pulling_id);
   vs_model_card_facts_free (self->card);
   G_OBJECT_CLASS (vs_model_page_parent_class)->finalize (object);

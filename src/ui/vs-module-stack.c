@@ -23,6 +23,7 @@ struct _VsModuleStack
   gsize       hidden;
   cJSON      *modules;       /* owned copy */
   gboolean    editable;
+  guint       n_locked;      /* the first modules are a loaded model's own */
   gsize       max_seq_length;
   gboolean    implied;       /* no Pooling module: a mean block is shown */
   gboolean    rebuilding;    /* controls set from the model: no ::changed */
@@ -110,7 +111,19 @@ static void
 emit_changed (VsModuleStack *self)
 {
   update_dimensions (self);
-  if (!self->rebuilding)
+  if (self->rebuilding)
+    return;
+  if (self->n_locked > 0)
+    {
+      /* On top of a loaded model: only the layers added on top. */
+      cJSON *top = cJSON_CreateArray ();
+
+      for (int k = (int) self->n_locked; k < cJSON_GetArraySize (self->modules); k++)
+        cJSON_AddItemToArray (top, cJSON_Duplicate (cJSON_GetArrayItem (self->modules, k), TRUE));
+      g_signal_emit (self, signals[CHANGED], 0, top);
+      cJSON_Delete (top);
+    }
+  else
     g_signal_emit (self, signals[CHANGED], 0, self->modules);
 }
 
@@ -169,6 +182,8 @@ set_pooling_mode (VsModuleStack *self,
 
   g_return_if_fail (VS_IS_MODULE_STACK (self));
 
+  if (self->n_locked > 0)
+    return;   /* a loaded model keeps its Pooling */
   pooling = ensure_pooling (self);
   current = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (pooling, "mode"));
   bits = vs_pooling_modes_from_string (current != NULL ? current : "mean");
@@ -206,8 +221,9 @@ vs_module_stack_add_dense (VsModuleStack *self,
   cJSON_AddNumberToObject (dense, "out_features", (double) out_features);
   cJSON_AddStringToObject (dense, "activation", "tanh");
   cJSON_AddBoolToObject (dense, "bias", TRUE);
-  /* Dense modules go before Normalize, which stays last. */
-  if (find_module (self, "normalize", &at) != NULL)
+  /* Dense modules go before Normalize, which usually stays last (a loaded
+   * model's own Normalize stays where it is: the Dense goes on top). */
+  if (find_module (self, "normalize", &at) != NULL && at >= (int) self->n_locked)
     cJSON_InsertItemInArray (self->modules, at, dense);
   else
     cJSON_AddItemToArray (self->modules, dense);
@@ -270,7 +286,7 @@ vs_module_stack_remove (VsModuleStack *self,
 {
   g_return_if_fail (VS_IS_MODULE_STACK (self));
 
-  if (self->modules == NULL || index >= (guint) cJSON_GetArraySize (self->modules))
+  if (self->modules == NULL || index >= (guint) cJSON_GetArraySize (self->modules) || index < self->n_locked)
     return;
   cJSON_DeleteItemFromArray (self->modules, (int) index);
   set_refusal (self, NULL);
@@ -336,7 +352,10 @@ vs_module_stack_move (VsModuleStack *self,
     return FALSE;
   /* The engine decides: a move that breaks sentence-transformers' order
    * is refused with its reason, and the stack stays as it was. */
-  moved = vs_module_spec_move (self->hidden, self->modules, (int) index, delta, &error);
+  moved = self->n_locked > 0
+    ? vs_module_spec_reorder_above (self->hidden, self->modules, (int) self->n_locked, (int) index,
+                                    (int) index + delta, &error)
+    : vs_module_spec_move (self->hidden, self->modules, (int) index, delta, &error);
   if (moved == NULL)
     {
       refuse (self, error->message);
@@ -358,7 +377,7 @@ vs_module_stack_reorder (VsModuleStack *self,
 
   if (self->modules == NULL || from == to)
     return FALSE;
-  moved = vs_module_spec_reorder (self->hidden, self->modules, from, to, &error);
+  moved = vs_module_spec_reorder_above (self->hidden, self->modules, (int) self->n_locked, from, to, &error);
   if (moved == NULL)
     {
       refuse (self, error->message);
@@ -440,7 +459,7 @@ on_drop (GtkDropTarget *target,
     return FALSE;
   /* Refused at once with the engine's reason; an allowed order is applied
    * after the drop, as it rebuilds the blocks (this one included). */
-  check = vs_module_spec_reorder (self->hidden, self->modules, from, to, &error);
+  check = vs_module_spec_reorder_above (self->hidden, self->modules, (int) self->n_locked, from, to, &error);
   if (check == NULL)
     {
       refuse (self, error->message);
@@ -512,7 +531,7 @@ vs_module_stack_set_dense_bias (VsModuleStack *self,
 
   g_return_if_fail (VS_IS_MODULE_STACK (self));
 
-  m = self->modules != NULL ? cJSON_GetArrayItem (self->modules, (int) index) : NULL;
+  m = self->modules != NULL && index >= self->n_locked ? cJSON_GetArrayItem (self->modules, (int) index) : NULL;
   if (m == NULL)
     return;
   cJSON_DeleteItemFromObjectCaseSensitive (m, "bias");
@@ -726,7 +745,7 @@ rebuild (VsModuleStack *self)
 
       gtk_widget_add_css_class (label, "dim-label");
       gtk_box_append (GTK_BOX (head), label);
-      if (self->editable)
+      if (self->editable && self->n_locked == 0)
         {
           GtkWidget *spin = gtk_spin_button_new_with_range (8, 8192, 8);
 
@@ -753,16 +772,19 @@ rebuild (VsModuleStack *self)
   cJSON_ArrayForEach (m, self->modules)
     {
       const char *type = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (m, "type"));
+      /* a loaded model's own modules are shown, not edited */
+      gboolean edit = self->editable && i >= (int) self->n_locked;
 
       if (g_strcmp0 (type, "pooling") == 0)
         {
           const char *mode = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (m, "mode"));
           guint bits = vs_pooling_modes_from_string (mode != NULL ? mode : "mean");
 
-          card = add_block (self, _("Pooling"), self->editable ? NULL : mode, &head);
+          card = add_block (self, _("Pooling"), edit ? NULL : mode, &head);
           if (self->editable)
+            add_dnd (self, card, i, FALSE);
+          if (edit)
             {
-              add_dnd (self, card, i, FALSE);
               GtkWidget *flow = gtk_flow_box_new ();
 
               gtk_flow_box_set_selection_mode (GTK_FLOW_BOX (flow), GTK_SELECTION_NONE);
@@ -797,12 +819,12 @@ rebuild (VsModuleStack *self)
             /* Translators: %s is an activation function name, e.g. "tanh" */
             : g_strdup_printf (_("Linear layer without bias, then %s"), act);
           /* Editable: the controls say it (and stay current as they change). */
-          card = add_block (self, _("Dense"), self->editable ? _("Linear layer and activation") : subtitle, &head);
+          card = add_block (self, _("Dense"), edit ? _("Linear layer and activation") : subtitle, &head);
           if (self->editable)
+            add_dnd (self, card, i, edit);
+          if (edit)
             {
               GtkWidget *controls = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 18);
-
-              add_dnd (self, card, i, TRUE);
               GtkWidget *spin = gtk_spin_button_new_with_range (1, 8192, 1);
               GtkWidget *drop = gtk_drop_down_new_from_strings (vs_dense_activation_names);
               GtkWidget *sw = gtk_switch_new ();
@@ -837,8 +859,9 @@ rebuild (VsModuleStack *self)
           has_normalize = TRUE;
           card = add_block (self, _("Normalize"), _("Unit length"), &head);
           if (self->editable)
+            add_dnd (self, card, i, edit);
+          if (edit)
             {
-              add_dnd (self, card, i, TRUE);
               add_move_button (self, head, i, _("Normalize"), TRUE);
               add_move_button (self, head, i, _("Normalize"), FALSE);
               add_remove_button (self, head, i, _("Normalize"));
@@ -851,7 +874,12 @@ rebuild (VsModuleStack *self)
   (void) card;
 
   gtk_widget_set_visible (self->add_box, self->editable);
-  gtk_widget_set_visible (GTK_WIDGET (self->read_only_label), !self->editable);
+  gtk_label_set_label (self->read_only_label,
+                       self->n_locked > 0
+                       ? _("The first blocks are the loaded model’s own, from its modules.json, and stay as they "
+                           "are. Dense and Normalize layers you add go on top of them.")
+                       : _("Read from the model folder’s modules.json."));
+  gtk_widget_set_visible (GTK_WIDGET (self->read_only_label), !self->editable || self->n_locked > 0);
   /* Any number of Dense modules; one Normalize. */
   gtk_widget_set_sensitive (self->add_normalize_button, !has_normalize);
   update_dimensions (self);
@@ -870,6 +898,7 @@ vs_module_stack_set_modules (VsModuleStack *self,
   /* The same stack coming back from the project: keep the controls (and
    * the focus in them), refresh only the widths. */
   if (self->modules != NULL && hidden == self->hidden && editable == self->editable
+      && self->n_locked == 0
       && g_strcmp0 (transformer, self->transformer) == 0
       && cJSON_Compare (self->modules, modules != NULL ? modules : self->modules, TRUE)
       && modules != NULL)
@@ -882,8 +911,45 @@ vs_module_stack_set_modules (VsModuleStack *self,
   set_refusal (self, NULL);
   self->hidden = hidden;
   self->editable = editable;
+  self->n_locked = 0;
   cJSON_Delete (self->modules);
   self->modules = modules != NULL ? cJSON_Duplicate (modules, TRUE) : cJSON_CreateArray ();
+  rebuild (self);
+}
+
+void
+vs_module_stack_set_modules_on_top (VsModuleStack *self,
+                                    const char    *transformer,
+                                    gsize          hidden,
+                                    const cJSON   *base,
+                                    const cJSON   *top)
+{
+  cJSON *all;
+  const cJSON *m;
+  guint n_base;
+
+  g_return_if_fail (VS_IS_MODULE_STACK (self));
+
+  all = base != NULL ? cJSON_Duplicate (base, TRUE) : cJSON_CreateArray ();
+  n_base = (guint) cJSON_GetArraySize (all);
+  cJSON_ArrayForEach (m, top)
+    cJSON_AddItemToArray (all, cJSON_Duplicate (m, TRUE));
+  /* The same stack coming back from the project: keep the controls. */
+  if (self->modules != NULL && self->editable && self->n_locked == n_base && hidden == self->hidden
+      && g_strcmp0 (transformer, self->transformer) == 0 && cJSON_Compare (self->modules, all, TRUE))
+    {
+      cJSON_Delete (all);
+      update_dimensions (self);
+      return;
+    }
+  g_free (self->transformer);
+  self->transformer = g_strdup (transformer);
+  set_refusal (self, NULL);
+  self->hidden = hidden;
+  self->editable = TRUE;
+  self->n_locked = n_base;
+  cJSON_Delete (self->modules);
+  self->modules = all;
   rebuild (self);
 }
 
@@ -908,6 +974,7 @@ vs_module_stack_clear (VsModuleStack *self)
   g_return_if_fail (VS_IS_MODULE_STACK (self));
 
   g_clear_pointer (&self->modules, cJSON_Delete);
+  self->n_locked = 0;
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->blocks_box))) != NULL)
     gtk_box_remove (self->blocks_box, child);
   g_ptr_array_set_size (self->arrows, 0);

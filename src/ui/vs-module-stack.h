@@ -9,8 +9,9 @@
  * (vs_module_spec_move) leaves the stack as it was and shows the reason in
  * a label (and a toast). Every edit emits ::changed with the new modules
  * array (the page writes it to the project). An invalid stack shows the
- * engine's reason. Read-only (a loaded folder's stack) it says why no
- * layers can be added: the recipe takes modules only for a new model.
+ * engine's reason. A loaded model's stack is shown with its own modules
+ * fixed and Dense / Normalize layers editable on top of them (the recipe's
+ * {"path", "modules"}); ::changed then carries only the layers on top.
  */
 #pragma once
 
@@ -43,6 +44,13 @@ const cJSON *vs_module_stack_get_modules    (VsModuleStack *self);
 const char  *vs_module_stack_get_arrow_text (VsModuleStack *self,
                                              guint          i);
 const char  *vs_module_stack_get_error      (VsModuleStack *self);
+/* A loaded model's stack: base (its own modules, shown fixed; copied) with
+ * top (the recipe's layers on top, editable; copied; NULL: none). */
+void         vs_module_stack_set_modules_on_top (VsModuleStack *self,
+                                                 const char    *transformer,
+                                                 gsize          hidden,
+                                                 const cJSON   *base,
+                                                 const cJSON   *top);
 /* Test-facing edits, the same the controls make. */
 void         vs_module_stack_set_pooling_mode (VsModuleStack *self,
                                                const char    *mode,
@@ -72,7 +80,8 @@ void         vs_module_stack_set_dense_bias (VsModuleStack *self,
                                              gboolean       bias);
 /* Why the last move was refused (the engine's message), or NULL. */
 const char  *vs_module_stack_get_refusal    (VsModuleStack *self);
-/* The read-only stack's note on adding layers, or NULL when editable. */
+/* The note under a loaded model's stack (its own modules stay, layers go
+ * on top), or NULL for a new model's. */
 const char  *vs_module_stack_get_read_only_note (VsModuleStack *self);
 
 G_END_DECLS

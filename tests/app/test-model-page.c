@@ -463,12 +463,41 @@ test_model_page (void)
     /* Transformer, Pooling, Dense (the fixture's 2_Dense): the last arrow is the model's dimension. */
     last = dims_text (vs_model_get_dimension (model));
     g_assert_cmpstr (vs_module_stack_get_arrow_text (modules, 2), ==, last);
-    /* Read-only, and it says why no layers can be added on top. */
+    /* Its own modules stay; the note says layers go on top. */
     g_assert_nonnull (vs_module_stack_get_read_only_note (modules));
-    g_assert_nonnull (strstr (vs_module_stack_get_read_only_note (modules), "only to a new model"));
+    g_assert_nonnull (strstr (vs_module_stack_get_read_only_note (modules), "stay as they are"));
     screenshot (GTK_WIDGET (window), "model-page-folder");
     vs_model_page_scroll_to (w.page, "modules");
     screenshot (GTK_WIDGET (window), "model-page-folder-stack");
+
+    /* A Dense on top: the project says {"path", "modules"} and the engine
+     * builds the folder's model with it. */
+    {
+      gsize own = vs_model_get_dimension (model);
+      g_autofree char *t_own = dims_text (own);
+      g_autofree char *t8 = dims_text (8);
+
+      vs_module_stack_add_dense (modules, 8);
+      g_assert_cmpstr (vs_project_get_string (w.project, "model.path"), ==, dir);
+      g_assert_cmpint (vs_project_get_int (w.project, "model.modules.0.out_features", 0), ==, 8);
+      w.dimension = 8;
+      vs_gui_wait_for (model_loaded, &w, "the folder's model with a Dense to 8 on top");
+      g_assert_nonnull (vs_model_ref_get_dir (vs_project_get_model (w.project)));
+      g_assert_cmpstr (vs_model_page_get_fact (w.page, "dimension"), ==, "8");
+      g_assert_cmpstr (vs_module_stack_get_arrow_text (modules, 3), ==, t_own);   /* its Normalize */
+      g_assert_cmpstr (vs_module_stack_get_arrow_text (modules, 4), ==, t8);
+      /* into the model's own modules: refused with the engine's reason */
+      g_assert_false (vs_module_stack_move (modules, 3, -1));
+      g_assert_true (g_str_has_prefix (vs_module_stack_get_refusal (modules),
+                                       "modules[2]: the loaded model's own modules stay as they are"));
+      vs_model_page_scroll_to (w.page, "modules");
+      screenshot (GTK_WIDGET (window), "model-page-folder-on-top");
+      /* the layer removed: the plain folder again */
+      vs_module_stack_remove (modules, 3);
+      g_assert_cmpstr (vs_project_get_string (w.project, "model"), ==, dir);
+      w.dimension = own;
+      vs_gui_wait_for (model_loaded, &w, "the folder's own model again");
+    }
   }
 
   /* 6. The Hub: a fake Hub (tests/hub/fake-hub.c) serves a model we push

@@ -199,6 +199,23 @@ test_move (void)
   g_assert_cmpstr (cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetArrayItem (moved, 2), "type")), ==, "normalize");
   g_assert_cmpfloat (cJSON_GetNumberValue (cJSON_GetObjectItem (cJSON_GetArrayItem (moved, 3), "out_features")), ==, 64);
 
+  cJSON_Delete (moved);
+
+  /* On top of a loaded model (its own first 2 modules stay): the top ones
+   * move among themselves, not into the model's own. */
+  {
+    g_autoptr(GError) e1 = NULL;
+    g_autoptr(GError) e2 = NULL;
+
+    g_assert_null (vs_module_spec_reorder_above (128, modules, 2, 3, 1, &e1));
+    g_assert_true (g_str_has_prefix (e1->message, "modules[1]: the loaded model's own modules stay as they are"));
+    g_assert_null (vs_module_spec_reorder_above (128, modules, 2, 1, 3, &e2));
+    g_assert_true (g_str_has_prefix (e2->message, "modules[1]: the loaded model's own modules stay as they are"));
+    moved = vs_module_spec_reorder_above (128, modules, 2, 3, 2, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetArrayItem (moved, 2), "type")), ==, "normalize");
+  }
+
   /* the original is untouched */
   g_assert_cmpfloat (cJSON_GetNumberValue (cJSON_GetObjectItem (cJSON_GetArrayItem (modules, 1), "out_features")), ==, 64);
   cJSON_Delete (moved);

@@ -238,8 +238,11 @@ vs_module_spec_reorder (gsize          hidden,
     }
   if (to >= n)
     {
-      g_set_error (error, VS_ERROR, VS_ERROR_INVALID, "modules[%d]: no place %d in a stack of %d modules",
-                   from, to, n);
+      if (to == n && from == n - 1)
+        g_set_error (error, VS_ERROR, VS_ERROR_INVALID, "modules[%d]: already the last module", from);
+      else
+        g_set_error (error, VS_ERROR, VS_ERROR_INVALID, "modules[%d]: no place %d in a stack of %d modules",
+                     from, to, n);
       return NULL;
     }
   /* A new array in the new order (cJSON 1.7.15's detach + insert loses
@@ -267,6 +270,24 @@ vs_module_spec_reorder (gsize          hidden,
       return NULL;
     }
   return moved;
+}
+
+cJSON *
+vs_module_spec_reorder_above (gsize          hidden,
+                              const cJSON   *modules,
+                              int            n_fixed,
+                              int            from,
+                              int            to,
+                              GError       **error)
+{
+  if (n_fixed > 0 && from >= 0 && (from < n_fixed || (to >= 0 && to < n_fixed)))
+    {
+      g_set_error (error, VS_ERROR, VS_ERROR_INVALID,
+                   "modules[%d]: the loaded model's own modules stay as they are; layers go on top of them",
+                   from < n_fixed ? from : to);
+      return NULL;
+    }
+  return vs_module_spec_reorder (hidden, modules, from, to, error);
 }
 
 cJSON *

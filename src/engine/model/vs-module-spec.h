@@ -76,6 +76,16 @@ cJSON       *vs_module_spec_reorder       (gsize         hidden,
                                            int           to,
                                            GError      **error);
 
+/* vs_module_spec_reorder on a loaded model with layers on top: modules[0]
+ * to modules[n_fixed - 1] are the model's own and neither move nor take
+ * another module's place (refused with that reason). */
+cJSON       *vs_module_spec_reorder_above (gsize         hidden,
+                                           const cJSON  *modules,
+                                           int           n_fixed,
+                                           int           from,
+                                           int           to,
+                                           GError      **error);
+
 /* A new model (vs_model_new_from_stack) whose stack after the Transformer
  * is the recipe's modules array (NULL: mean pooling only). NULL + the
  * reason naming "modules[i]" for an invalid stack, or the preset's errors. */
