@@ -4,7 +4,8 @@
  * (a folder or Hub id through vs_hub_resolve_model_with + vs_model_load, or
  * a new model through vs_model_new_from_modules), shares it through
  * vs_project_set_model, and shows what the engine says about it: its facts,
- * its module stack (editable for a new model) and how its tokenizer splits a
+ * its module stack (editable for a new model; a loaded one takes layers on
+ * top through {"path", "modules"}) and how its tokenizer splits a
  * sentence. A model that does not load shows the engine's message in the
  * banner and the previous model stays.
  */
