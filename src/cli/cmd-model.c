@@ -1,7 +1,15 @@
 /* cmd-model.c: `new-model` and `encode`.
  *
  *   vectorsmith-cli new-model --architecture bert --preset tiny --tokenizer DIR [--pooling MODE]
- *                             [--dense N [--dense-activation tanh]] [--normalize] [--seed S] OUT_DIR
+ *                             [--dense OUT[:ACT][:nobias]]... [--dense-activation tanh]
+ *                             [--normalize] [--seed S] OUT_DIR
+ *
+ * --dense may be repeated: each adds a Dense module after the previous one
+ * (in_features = the width before it), e.g. --dense 256:tanh --dense 64:identity:nobias.
+ * ACT defaults to --dense-activation (itself tanh). --normalize adds the
+ * Normalize module where it stands among the --dense flags (last when it
+ * comes after them all): --dense 256 --normalize --dense 64 runs Dense,
+ * Normalize, Dense, as sentence-transformers would.
  *   vectorsmith-cli encode MODEL [--batch-size N] [--max-length N] [--normalize] [--threads N] < texts
  *
  * encode reads one text per stdin line and prints one JSON array of floats
@@ -20,6 +28,20 @@
 #include "vs-engine.h"
 #include "vs-error.h"
 
+/* --dense and --normalize in the order given (a NULL entry: Normalize). */
+static gboolean
+on_stack_option (const char  *name,
+                 const char  *value,
+                 gpointer     data,
+                 GError     **error)
+{
+  GPtrArray *order = data;
+
+  (void) error;
+  g_ptr_array_add (order, strcmp (name, "--normalize") == 0 ? NULL : g_strdup (value));
+  return TRUE;
+}
+
 static int
 usage (GOptionContext *ctx, const char *name, const char *message)
 {
@@ -34,18 +56,24 @@ vs_cli_new_model (int argc, char **argv)
 {
   g_autofree char *arch = NULL, *preset = NULL, *tokenizer = NULL, *pooling = NULL, *dense_act = NULL;
   g_autofree char *tokenizer_dir = NULL;
-  gboolean normalize = FALSE;
-  gint64 seed = 42, dense = 0;
+  g_autoptr(GPtrArray) order = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GArray) denses = g_array_new (FALSE, TRUE, sizeof (VsDenseSpec));
+  g_autoptr(GPtrArray) dense_parts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  gboolean normalize = FALSE, normalize_seen = FALSE;
+  gint64 seed = 42;
   GOptionEntry entries[] = {
     { "architecture", 0, 0, G_OPTION_ARG_STRING, &arch, "bert, roberta, xlm-roberta, distilbert or mpnet", "A" },
     { "preset", 0, 0, G_OPTION_ARG_STRING, &preset, "tiny, small, mini or base", "P" },
     { "tokenizer", 0, 0, G_OPTION_ARG_FILENAME, &tokenizer, "Folder with the tokenizer files", "DIR" },
     { "pooling", 0, 0, G_OPTION_ARG_STRING, &pooling,
       "mean (default), cls, max, mean_sqrt_len_tokens, weightedmean or lasttoken", "MODE" },
-    { "dense", 0, 0, G_OPTION_ARG_INT64, &dense, "Add a Dense module with N outputs", "N" },
+    { "dense", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer) on_stack_option,
+      "Add a Dense module with OUT outputs, activation ACT, without bias if :nobias (repeatable)",
+      "OUT[:ACT][:nobias]" },
     { "dense-activation", 0, 0, G_OPTION_ARG_STRING, &dense_act,
       "Dense activation: tanh (default), identity, relu, gelu, sigmoid", "F" },
-    { "normalize", 0, 0, G_OPTION_ARG_NONE, &normalize, "Add a Normalize module", NULL },
+    { "normalize", 0, G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, (gpointer) on_stack_option,
+      "Add a Normalize module (here among the --dense flags; last after them all)", NULL },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed of the initialisation (default 42)", "S" },
     { NULL }
   };
@@ -57,22 +85,62 @@ vs_cli_new_model (int argc, char **argv)
   gsize n_params;
 
   g_option_context_set_summary (ctx, "Create a randomly initialised sentence-transformers model folder.");
-  g_option_context_add_main_entries (ctx, entries, NULL);
+  {
+    GOptionGroup *group = g_option_group_new ("new-model", "", "", order, NULL);
+
+    g_option_group_add_entries (group, entries);
+    g_option_context_set_main_group (ctx, group);
+  }
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     return usage (ctx, argv[0], error->message);
   if (argc != 2)
     return usage (ctx, argv[0], "expected one OUT_DIR");
   if (arch == NULL || preset == NULL || tokenizer == NULL)
     return usage (ctx, argv[0], "--architecture, --preset and --tokenizer are required");
-  if (dense < 0 || dense > 1000000)
-    return usage (ctx, argv[0], "--dense must be between 0 and 1000000");
+  for (guint i = 0; i < order->len; i++)
+    {
+      const char *spec = g_ptr_array_index (order, i);
+      char **parts;
+      VsDenseSpec d = { 0, dense_act, TRUE, normalize };
+      guint64 out = 0;
+      g_autofree char *why = NULL;
+
+      if (spec == NULL)
+        {
+          if (normalize_seen)
+            return usage (ctx, argv[0], "--normalize: a stack takes one Normalize module");
+          normalize = normalize_seen = TRUE;   /* before the next --dense, or last */
+          continue;
+        }
+      normalize = FALSE;
+      parts = g_strsplit (spec, ":", -1);
+      g_ptr_array_add (dense_parts, parts);
+      if (!g_ascii_string_to_unsigned (parts[0], 10, 1, 1000000, &out, NULL))
+        why = g_strdup_printf ("--dense %s: OUT must be an integer between 1 and 1000000", spec);
+      for (guint k = 1; why == NULL && parts[k] != NULL; k++)
+        {
+          if (strcmp (parts[k], "nobias") == 0)
+            d.bias = FALSE;
+          else if (strcmp (parts[k], "bias") == 0)
+            d.bias = TRUE;
+          else if (k == 1)
+            d.activation = parts[k];
+          else
+            why = g_strdup_printf ("--dense %s: expected OUT[:ACT][:nobias]", spec);
+        }
+      if (why != NULL)
+        return usage (ctx, argv[0], why);
+      d.out_features = (gsize) out;
+      g_array_append_val (denses, d);
+    }
 
   /* The tokenizer may come from a Hub model (its tokenizer files are pulled). */
   tokenizer_dir = vs_hub_resolve_model (tokenizer, &error);
   if (tokenizer_dir == NULL)
     return vs_cli_fail (argv[0], error);
-  model = vs_model_new_from_preset (arch, preset, tokenizer_dir, pooling, (gsize) dense, dense_act,
-                                    normalize, (guint64) seed, &error);
+  model = vs_model_new_from_stack (arch, preset, tokenizer_dir, pooling,
+                                   (const VsDenseSpec *) (gpointer) denses->data, denses->len,
+                                   normalize, (guint64) seed, &error);
   if (model == NULL || !vs_model_save (model, argv[1], &error))
     return vs_cli_fail (argv[0], error);
 

@@ -20,7 +20,7 @@ static const VsCliCommand commands[] = {
   { "tokenize", vs_cli_tokenize,
     "TOKENIZER [--max-length N] [--pair] [--no-special-tokens]  (texts on stdin)" },
   { "new-model", vs_cli_new_model,
-    "--architecture A --preset P --tokenizer DIR [--pooling MODE] [--normalize] [--seed S] OUT_DIR" },
+    "--architecture A --preset P --tokenizer DIR [--pooling MODE] [--dense OUT[:ACT][:nobias]]... [--normalize] [--seed S] OUT_DIR" },
   { "encode", vs_cli_encode,
     "MODEL [--batch-size N] [--max-length N] [--normalize] [--threads N]  (texts on stdin)" },
   { "inspect", vs_cli_inspect, "DATASET [--split S] [--rows N]" },

@@ -281,6 +281,16 @@ on_loss_row_activated (VsLossPage    *self,
 /* ---- the rows of losses ------------------------------------------------ */
 
 static void
+on_row_action (GtkWidget     *row,
+               GVariant      *parameter,
+               GSimpleAction *action)
+{
+  (void) parameter;
+  (void) action;
+  gtk_widget_activate (row);
+}
+
+static void
 add_loss_row (VsLossPage       *self,
               const VsLossInfo *info,
               const VsLossFit  *fit,
@@ -309,6 +319,17 @@ add_loss_row (VsLossPage       *self,
                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, sub->str,
                                   -1);
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+  {
+    /* GTK 4.8 gives a list box row no AT-SPI action (and no GrabFocus), so
+     * a screen reader could not choose a loss: the row's "row.activate"
+     * action, which AT-SPI lists, does what a click or Enter does. */
+    g_autoptr(GSimpleActionGroup) group = g_simple_action_group_new ();
+    g_autoptr(GSimpleAction) activate = g_simple_action_new ("activate", NULL);
+
+    g_signal_connect_object (activate, "activate", G_CALLBACK (on_row_action), row, G_CONNECT_SWAPPED);
+    g_action_map_add_action (G_ACTION_MAP (group), G_ACTION (activate));
+    gtk_widget_insert_action_group (row, "row", G_ACTION_GROUP (group));
+  }
   if (dimmed)
     gtk_widget_add_css_class (row, "dim-label");
   if (g_strcmp0 (chosen, info->name) == 0 || (info->is_wrapper && is_wrapped (self)))

@@ -2,9 +2,10 @@
  *
  * Shows the project's "model": loads it on a worker whenever the key changes
  * (a folder or Hub id through vs_hub_resolve_model_with + vs_model_load, or
- * a new model through vs_model_new_from_preset), shares it through
+ * a new model through vs_model_new_from_modules), shares it through
  * vs_project_set_model, and shows what the engine says about it: its facts,
- * its module stack (editable for a new model) and how its tokenizer splits a
+ * its module stack (editable for a new model; a loaded one takes layers on
+ * top through {"path", "modules"}) and how its tokenizer splits a
  * sentence. A model that does not load shows the engine's message in the
  * banner and the previous model stays.
  */
@@ -69,6 +70,7 @@ struct _VsModelPage
   char          *tokenizer_kind;
   VsModelCardFacts *card;
   gboolean       is_new;         /* the loaded model is the project's new one */
+  cJSON         *base_modules;   /* a loaded model's own stack (without the layers on top) */
   char          *pulling_id;     /* the Hub model being pulled, or NULL */
   gboolean       saw_progress;   /* byte progress arrived during the last pull */
   gboolean       disposed;       /* callbacks after dispose touch no widget */
@@ -93,9 +95,8 @@ typedef struct
   char     *source;        /* folder or Hub id as resolved against the project; NULL: new */
   char     *display;       /* what the user wrote */
   char     *architecture, *preset, *tokenizer;
-  char     *pooling, *activation;
-  gsize     dense_out;
-  gboolean  normalize;
+  cJSON    *modules;         /* model.modules (owned copy), or NULL: a new model's
+                              * stack, or the layers on top of a loaded one */
   gint64    max_seq_length;  /* args.max_seq_length, or -1 */
 } LoadRequest;
 
@@ -105,6 +106,7 @@ typedef struct
   VsModelRef       *ref;
   char             *tokenizer_kind;
   VsModelCardFacts *card;
+  cJSON            *base;    /* a loaded model's own modules, before the layers on top */
 } LoadResult;
 
 static void
@@ -117,8 +119,7 @@ load_request_free (gpointer data)
   g_free (req->architecture);
   g_free (req->preset);
   g_free (req->tokenizer);
-  g_free (req->pooling);
-  g_free (req->activation);
+  cJSON_Delete (req->modules);
   g_free (req);
 }
 
@@ -130,6 +131,7 @@ load_result_free (gpointer data)
   g_clear_pointer (&res->ref, vs_model_ref_unref);
   g_free (res->tokenizer_kind);
   vs_model_card_facts_free (res->card);
+  cJSON_Delete (res->base);
   g_free (res);
 }
 
@@ -159,6 +161,10 @@ load_worker (VsTask        *task,
       model = vs_model_load (dir, error);
       if (model == NULL)
         goto fail;
+      res->base = vs_model_dup_modules_json (model);
+      /* {"path": …, "modules": […]}: the recipe's layers on top */
+      if (req->modules != NULL && !vs_model_append_modules (model, req->modules, 42, error))
+        goto fail;
       res->card = vs_model_card_facts_read (dir, NULL);
       res->tokenizer_kind = vs_tokenizer_kind_from_path (dir, NULL);
     }
@@ -167,9 +173,8 @@ load_worker (VsTask        *task,
       tok_dir = vs_hub_resolve_model_with (hub, req->tokenizer, error);
       if (tok_dir == NULL)
         goto fail;
-      model = vs_model_new_from_preset (req->architecture, req->preset, tok_dir,
-                                        req->pooling, req->dense_out, req->activation,
-                                        req->normalize, 42, error);
+      model = vs_model_new_from_modules (req->architecture, req->preset, tok_dir,
+                                         req->modules, 42, error);
       if (model == NULL)
         goto fail;
       res->tokenizer_kind = vs_tokenizer_kind_from_path (tok_dir, NULL);
@@ -251,6 +256,8 @@ on_loaded (GObject      *source,
   g_clear_pointer (&self->card, vs_model_card_facts_free);
   self->card = g_steal_pointer (&res->card);
   self->is_new = vs_model_ref_get_dir (res->ref) == NULL;
+  cJSON_Delete (self->base_modules);
+  self->base_modules = g_steal_pointer (&res->base);
   vs_project_set_model (self->project, res->ref);
   load_result_free (res);
   update_facts (self);
@@ -275,12 +282,19 @@ start_load (VsModelPage *self)
       req->source = vs_project_dup_resolved_path (self->project, "model");
       req->display = g_strdup (node->valuestring);
     }
+  else if (cJSON_IsObject (node) && cJSON_IsString (cJSON_GetObjectItemCaseSensitive (node, "path")))
+    {
+      const cJSON *top = cJSON_GetObjectItemCaseSensitive (node, "modules");
+
+      req->source = vs_project_dup_resolved_path (self->project, "model.path");
+      req->display = g_strdup (cJSON_GetObjectItemCaseSensitive (node, "path")->valuestring);
+      req->modules = top != NULL ? cJSON_Duplicate (top, TRUE) : NULL;
+    }
   else if (cJSON_IsObject (node) && cJSON_GetObjectItemCaseSensitive (node, "new") != NULL)
     {
       const cJSON *modules = cJSON_GetObjectItemCaseSensitive (node, "modules");
       g_autoptr(GError) error = NULL;
       g_autofree gsize *dims = NULL;
-      const cJSON *m;
       gsize n;
 
       /* The engine's rules first: an invalid stack is not built. */
@@ -293,20 +307,7 @@ start_load (VsModelPage *self)
       req->architecture = g_strdup (vs_project_get_string (self->project, "model.new.architecture"));
       req->preset = g_strdup (vs_project_get_string (self->project, "model.new.preset"));
       req->tokenizer = vs_project_dup_resolved_path (self->project, "model.new.tokenizer");
-      cJSON_ArrayForEach (m, modules)
-        {
-          const char *type = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (m, "type"));
-
-          if (g_strcmp0 (type, "pooling") == 0)
-            req->pooling = g_strdup (cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (m, "mode")));
-          else if (g_strcmp0 (type, "dense") == 0)
-            {
-              req->dense_out = (gsize) cJSON_GetNumberValue (cJSON_GetObjectItemCaseSensitive (m, "out_features"));
-              req->activation = g_strdup (cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (m, "activation")));
-            }
-          else if (g_strcmp0 (type, "normalize") == 0)
-            req->normalize = TRUE;
-        }
+      req->modules = modules != NULL ? cJSON_Duplicate (modules, TRUE) : NULL;
       if (req->architecture == NULL || req->preset == NULL || req->tokenizer == NULL)
         {
           load_request_free (req);
@@ -443,11 +444,15 @@ update_stack (VsModelPage *self)
                                  cJSON_GetObjectItemCaseSensitive (node, "modules"), TRUE);
   else
     {
-      cJSON *modules = vs_model_dup_modules_json (model);
+      /* A loaded model: its own stack fixed, the recipe's layers on top
+       * ({"path": …, "modules": […]}) editable. */
+      const cJSON *top = cJSON_IsObject (node) ? cJSON_GetObjectItemCaseSensitive (node, "modules") : NULL;
+      cJSON *own = self->base_modules != NULL ? NULL : vs_model_dup_modules_json (model);
 
-      vs_module_stack_set_modules (self->module_stack, arch_title (vs_model_get_model_type (model)),
-                                   vs_model_get_hidden_size (model), modules, FALSE);
-      cJSON_Delete (modules);
+      vs_module_stack_set_modules_on_top (self->module_stack, arch_title (vs_model_get_model_type (model)),
+                                          vs_model_get_hidden_size (model),
+                                          own != NULL ? own : self->base_modules, top);
+      cJSON_Delete (own);
     }
 }
 
@@ -573,9 +578,33 @@ static void
 on_modules_changed (VsModelPage *self,
                     const cJSON *modules)
 {
+  const cJSON *node;
+  const char *path;
+  cJSON *value;
+
   if (self->project == NULL)
     return;
-  vs_project_set (self->project, "model.modules", cJSON_Duplicate (modules, TRUE));
+  node = vs_project_get (self->project, "model");
+  if (self->is_new || cJSON_IsObject (cJSON_GetObjectItemCaseSensitive (node, "new")))
+    {
+      vs_project_set (self->project, "model.modules", cJSON_Duplicate (modules, TRUE));
+      return;
+    }
+  /* A loaded model: the layers on top go to {"path": …, "modules": […]};
+   * none left, the plain folder or Hub id again. */
+  path = cJSON_IsString (node) ? node->valuestring
+         : cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (node, "path"));
+  if (path == NULL)
+    return;
+  if (cJSON_GetArraySize (modules) == 0)
+    value = cJSON_CreateString (path);
+  else
+    {
+      value = cJSON_CreateObject ();
+      cJSON_AddStringToObject (value, "path", path);
+      cJSON_AddItemToObject (value, "modules", cJSON_Duplicate (modules, TRUE));
+    }
+  vs_project_set (self->project, "model", value);
 }
 
 static void
@@ -1193,6 +1222,7 @@ vs_model_page_finalize (GObject *object)
   VsModelPage *self = VS_MODEL_PAGE (object);
 
   g_free (self->tokenizer_kind);
+  cJSON_Delete (self->base_modules);
   g_free (self->pulling_id);
   vs_model_card_facts_free (self->card);
   G_OBJECT_CLASS (vs_model_page_parent_class)->finalize (object);

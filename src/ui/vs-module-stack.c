@@ -13,6 +13,8 @@ struct _VsModuleStack
 
   GtkBox     *blocks_box;
   GtkLabel   *error_label;
+  GtkLabel   *refusal_label;
+  GtkLabel   *read_only_label;
   GtkWidget  *add_box;
   GtkWidget  *add_dense_button;
   GtkWidget  *add_normalize_button;
@@ -21,11 +23,16 @@ struct _VsModuleStack
   gsize       hidden;
   cJSON      *modules;       /* owned copy */
   gboolean    editable;
+  guint       n_locked;      /* the first modules are a loaded model's own */
   gsize       max_seq_length;
   gboolean    implied;       /* no Pooling module: a mean block is shown */
   gboolean    rebuilding;    /* controls set from the model: no ::changed */
   GPtrArray  *arrows;        /* GtkLabel*, one after each block */
   char       *error;
+  char       *refusal;       /* why the last move was refused, or NULL */
+  AdwToast   *toast;         /* weak: the refusal's toast while shown */
+  int         focus_index;   /* after a rebuild, focus this module's ... */
+  const char *focus_kind;    /* ... "up" / "down" button (NULL: none) */
 };
 
 G_DEFINE_FINAL_TYPE (VsModuleStack, vs_module_stack, GTK_TYPE_BOX)
@@ -74,10 +81,49 @@ update_dimensions (VsModuleStack *self)
 }
 
 static void
+set_refusal (VsModuleStack *self,
+             const char    *reason)
+{
+  g_free (self->refusal);
+  self->refusal = g_strdup (reason);
+  if (reason != NULL)
+    {
+      /* Translators: %s is the engine's reason, e.g. "modules[1]: Normalize must be the last module" */
+      g_autofree char *text = g_strdup_printf (_("Not moved: %s"), reason);
+
+      gtk_label_set_label (self->refusal_label, text);
+    }
+  else
+    gtk_label_set_label (self->refusal_label, "");
+  gtk_widget_set_visible (GTK_WIDGET (self->refusal_label), reason != NULL);
+  /* A refusal's toast is stale once the stack changes. */
+  if (self->toast != NULL)
+    {
+      AdwToast *toast = self->toast;
+
+      g_object_remove_weak_pointer (G_OBJECT (toast), (gpointer *) &self->toast);
+      self->toast = NULL;
+      adw_toast_dismiss (toast);
+    }
+}
+
+static void
 emit_changed (VsModuleStack *self)
 {
   update_dimensions (self);
-  if (!self->rebuilding)
+  if (self->rebuilding)
+    return;
+  if (self->n_locked > 0)
+    {
+      /* On top of a loaded model: only the layers added on top. */
+      cJSON *top = cJSON_CreateArray ();
+
+      for (int k = (int) self->n_locked; k < cJSON_GetArraySize (self->modules); k++)
+        cJSON_AddItemToArray (top, cJSON_Duplicate (cJSON_GetArrayItem (self->modules, k), TRUE));
+      g_signal_emit (self, signals[CHANGED], 0, top);
+      cJSON_Delete (top);
+    }
+  else
     g_signal_emit (self, signals[CHANGED], 0, self->modules);
 }
 
@@ -136,6 +182,8 @@ set_pooling_mode (VsModuleStack *self,
 
   g_return_if_fail (VS_IS_MODULE_STACK (self));
 
+  if (self->n_locked > 0)
+    return;   /* a loaded model keeps its Pooling */
   pooling = ensure_pooling (self);
   current = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (pooling, "mode"));
   bits = vs_pooling_modes_from_string (current != NULL ? current : "mean");
@@ -172,11 +220,14 @@ vs_module_stack_add_dense (VsModuleStack *self,
   cJSON_AddStringToObject (dense, "type", "dense");
   cJSON_AddNumberToObject (dense, "out_features", (double) out_features);
   cJSON_AddStringToObject (dense, "activation", "tanh");
-  /* Dense modules go before Normalize, which stays last. */
-  if (find_module (self, "normalize", &at) != NULL)
+  cJSON_AddBoolToObject (dense, "bias", TRUE);
+  /* Dense modules go before Normalize, which usually stays last (a loaded
+   * model's own Normalize stays where it is: the Dense goes on top). */
+  if (find_module (self, "normalize", &at) != NULL && at >= (int) self->n_locked)
     cJSON_InsertItemInArray (self->modules, at, dense);
   else
     cJSON_AddItemToArray (self->modules, dense);
+  set_refusal (self, NULL);
   rebuild (self);
   emit_changed (self);
 }
@@ -198,10 +249,23 @@ vs_module_stack_add_normalize (VsModuleStack *self)
   emit_changed (self);
 }
 
+/* The width the stack ends with now (the Transformer's when unknown). */
+static gsize
+current_width (VsModuleStack *self)
+{
+  g_autofree gsize *dims = NULL;
+  gsize n = 0;
+
+  if (vs_module_spec_dimensions (self->hidden, self->modules, &dims, &n, NULL) && n > 0)
+    return dims[n - 1];
+  return self->hidden > 0 ? self->hidden : 128;
+}
+
 static void
 on_add_dense_clicked (VsModuleStack *self)
 {
-  vs_module_stack_add_dense (self, self->hidden > 0 ? self->hidden : 128);
+  /* A new Dense halves the width: the usual projection to a smaller embedding. */
+  vs_module_stack_add_dense (self, MAX (current_width (self) / 2, 1));
 }
 
 static void
@@ -216,12 +280,281 @@ module_index (GtkWidget *w)
   return GPOINTER_TO_INT (g_object_get_data (G_OBJECT (w), "vs-module-index"));
 }
 
+void
+vs_module_stack_remove (VsModuleStack *self,
+                        guint          index)
+{
+  g_return_if_fail (VS_IS_MODULE_STACK (self));
+
+  if (self->modules == NULL || index >= (guint) cJSON_GetArraySize (self->modules) || index < self->n_locked)
+    return;
+  cJSON_DeleteItemFromArray (self->modules, (int) index);
+  set_refusal (self, NULL);
+  rebuild (self);
+  emit_changed (self);
+}
+
 static void
 on_remove_clicked (GtkButton     *button,
                    VsModuleStack *self)
 {
-  cJSON_DeleteItemFromArray (self->modules, module_index (GTK_WIDGET (button)));
+  vs_module_stack_remove (self, (guint) module_index (GTK_WIDGET (button)));
+}
+
+/* The engine refused a move: its reason in the label and a toast; the
+ * stack stays as it was. */
+static void
+refuse (VsModuleStack *self,
+        const char    *reason)
+{
+  GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
+
+  set_refusal (self, reason);
+  if (overlay != NULL)
+    {
+      AdwToast *toast = adw_toast_new (gtk_label_get_label (self->refusal_label));
+
+      adw_toast_set_timeout (toast, 4);
+      self->toast = toast;
+      g_object_add_weak_pointer (G_OBJECT (toast), (gpointer *) &self->toast);
+      adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), toast);
+    }
+}
+
+static void
+apply_order (VsModuleStack *self,
+             cJSON         *moved,
+             int            focus_index,
+             const char    *focus_kind)
+{
+  cJSON_Delete (self->modules);
+  self->modules = moved;
+  set_refusal (self, NULL);
+  self->focus_index = focus_index;
+  self->focus_kind = focus_kind;
   rebuild (self);
+  self->focus_kind = NULL;
+  emit_changed (self);
+}
+
+gboolean
+vs_module_stack_move (VsModuleStack *self,
+                      guint          index,
+                      int            delta)
+{
+  g_autoptr(GError) error = NULL;
+  cJSON *moved;
+
+  g_return_val_if_fail (VS_IS_MODULE_STACK (self), FALSE);
+  g_return_val_if_fail (delta == -1 || delta == 1, FALSE);
+
+  if (self->modules == NULL)
+    return FALSE;
+  /* The engine decides: a move that breaks sentence-transformers' order
+   * is refused with its reason, and the stack stays as it was. */
+  moved = self->n_locked > 0
+    ? vs_module_spec_reorder_above (self->hidden, self->modules, (int) self->n_locked, (int) index,
+                                    (int) index + delta, &error)
+    : vs_module_spec_move (self->hidden, self->modules, (int) index, delta, &error);
+  if (moved == NULL)
+    {
+      refuse (self, error->message);
+      return FALSE;
+    }
+  apply_order (self, moved, (int) index + delta, delta < 0 ? "up" : "down");
+  return TRUE;
+}
+
+gboolean
+vs_module_stack_reorder (VsModuleStack *self,
+                         int            from,
+                         int            to)
+{
+  g_autoptr(GError) error = NULL;
+  cJSON *moved;
+
+  g_return_val_if_fail (VS_IS_MODULE_STACK (self), FALSE);
+
+  if (self->modules == NULL || from == to)
+    return FALSE;
+  moved = vs_module_spec_reorder_above (self->hidden, self->modules, (int) self->n_locked, from, to, &error);
+  if (moved == NULL)
+    {
+      refuse (self, error->message);
+      return FALSE;
+    }
+  apply_order (self, moved, -1, NULL);
+  return TRUE;
+}
+
+/* ---- drag and drop: a Dense or Normalize block onto another block ----- */
+
+typedef struct
+{
+  VsModuleStack *self;
+  int            from, to;
+} DropLater;
+
+static gboolean
+drop_later (gpointer data)
+{
+  DropLater *d = data;
+
+  /* Not after the stack left the window (its blocks are gone). */
+  if (gtk_widget_get_root (GTK_WIDGET (d->self)) != NULL)
+    vs_module_stack_reorder (d->self, d->from, d->to);
+  g_object_unref (d->self);
+  g_free (d);
+  return G_SOURCE_REMOVE;
+}
+
+static GdkContentProvider *
+on_drag_prepare (GtkDragSource *source,
+                 double         x,
+                 double         y,
+                 VsModuleStack *self)
+{
+  GtkWidget *card = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (source));
+
+  (void) x;
+  (void) y;
+  (void) self;
+  return gdk_content_provider_new_typed (G_TYPE_INT, GPOINTER_TO_INT (g_object_get_data (G_OBJECT (card),
+                                                                                          "vs-module-index")));
+}
+
+static void
+on_drag_begin (GtkDragSource *source,
+               GdkDrag       *drag,
+               VsModuleStack *self)
+{
+  GtkWidget *card = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (source));
+  g_autoptr(GdkPaintable) icon = gtk_widget_paintable_new (card);
+
+  (void) drag;
+  (void) self;
+  gtk_drag_source_set_icon (source, icon, 0, 0);
+}
+
+static gboolean
+on_drop (GtkDropTarget *target,
+         const GValue  *value,
+         double         x,
+         double         y,
+         VsModuleStack *self)
+{
+  GtkWidget *card = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (target));
+  int to = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (card), "vs-module-index"));
+  g_autoptr(GError) error = NULL;
+  cJSON *check;
+  DropLater *later;
+  int from;
+
+  (void) x;
+  (void) y;
+  if (!G_VALUE_HOLDS_INT (value) || self->modules == NULL)
+    return FALSE;
+  from = g_value_get_int (value);
+  if (from == to)
+    return FALSE;
+  /* Refused at once with the engine's reason; an allowed order is applied
+   * after the drop, as it rebuilds the blocks (this one included). */
+  check = vs_module_spec_reorder_above (self->hidden, self->modules, (int) self->n_locked, from, to, &error);
+  if (check == NULL)
+    {
+      refuse (self, error->message);
+      return FALSE;
+    }
+  cJSON_Delete (check);
+  later = g_new0 (DropLater, 1);
+  later->self = g_object_ref (self);
+  later->from = from;
+  later->to = to;
+  g_idle_add (drop_later, later);
+  return TRUE;
+}
+
+/* index: the module's place in the array (-1: the Transformer). */
+static void
+add_dnd (VsModuleStack *self,
+         GtkWidget     *card,
+         int            index,
+         gboolean       draggable)
+{
+  GtkDropTarget *target = gtk_drop_target_new (G_TYPE_INT, GDK_ACTION_MOVE);
+
+  g_object_set_data (G_OBJECT (card), "vs-module-index", GINT_TO_POINTER (index));
+  g_object_set_data (G_OBJECT (card), "vs-block", GINT_TO_POINTER (TRUE));
+  g_signal_connect (target, "drop", G_CALLBACK (on_drop), self);
+  gtk_widget_add_controller (card, GTK_EVENT_CONTROLLER (target));
+  if (draggable)
+    {
+      GtkDragSource *source = gtk_drag_source_new ();
+
+      gtk_drag_source_set_actions (source, GDK_ACTION_MOVE);
+      g_signal_connect (source, "prepare", G_CALLBACK (on_drag_prepare), self);
+      g_signal_connect (source, "drag-begin", G_CALLBACK (on_drag_begin), self);
+      gtk_widget_add_controller (card, GTK_EVENT_CONTROLLER (source));
+    }
+}
+
+GtkWidget *
+vs_module_stack_get_block (VsModuleStack *self,
+                           int            index)
+{
+  g_return_val_if_fail (VS_IS_MODULE_STACK (self), NULL);
+
+  for (GtkWidget *c = gtk_widget_get_first_child (GTK_WIDGET (self->blocks_box)); c != NULL;
+       c = gtk_widget_get_next_sibling (c))
+    if (g_object_get_data (G_OBJECT (c), "vs-block") != NULL
+        && GPOINTER_TO_INT (g_object_get_data (G_OBJECT (c), "vs-module-index")) == index)
+      return c;
+  return NULL;
+}
+
+static void
+on_move_clicked (GtkButton     *button,
+                 VsModuleStack *self)
+{
+  const char *kind = g_object_get_data (G_OBJECT (button), "vs-move");
+
+  vs_module_stack_move (self, (guint) module_index (GTK_WIDGET (button)),
+                        g_strcmp0 (kind, "up") == 0 ? -1 : 1);
+}
+
+void
+vs_module_stack_set_dense_bias (VsModuleStack *self,
+                                guint          index,
+                                gboolean       bias)
+{
+  cJSON *m;
+
+  g_return_if_fail (VS_IS_MODULE_STACK (self));
+
+  m = self->modules != NULL && index >= self->n_locked ? cJSON_GetArrayItem (self->modules, (int) index) : NULL;
+  if (m == NULL)
+    return;
+  cJSON_DeleteItemFromObjectCaseSensitive (m, "bias");
+  cJSON_AddBoolToObject (m, "bias", bias);
+  if (!self->rebuilding)
+    {
+      rebuild (self);
+      emit_changed (self);
+    }
+}
+
+static void
+on_bias_toggled (GtkSwitch     *sw,
+                 GParamSpec    *pspec,
+                 VsModuleStack *self)
+{
+  cJSON *m = cJSON_GetArrayItem (self->modules, module_index (GTK_WIDGET (sw)));
+
+  (void) pspec;
+  if (self->rebuilding || m == NULL)
+    return;
+  cJSON_DeleteItemFromObjectCaseSensitive (m, "bias");
+  cJSON_AddBoolToObject (m, "bias", gtk_switch_get_active (sw));
   emit_changed (self);
 }
 
@@ -345,10 +678,56 @@ add_remove_button (VsModuleStack *self,
 }
 
 static void
+add_move_button (VsModuleStack *self,
+                 GtkWidget     *head,
+                 int            index,
+                 const char    *what,
+                 gboolean       up)
+{
+  GtkWidget *button = gtk_button_new_from_icon_name (up ? "go-up-symbolic" : "go-down-symbolic");
+  g_autofree char *name = up
+    /* Translators: %s is a module name, "Dense" or "Normalize" */
+    ? g_strdup_printf (_("Move %s Up"), what)
+    /* Translators: %s is a module name, "Dense" or "Normalize" */
+    : g_strdup_printf (_("Move %s Down"), what);
+
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (button, "flat");
+  gtk_widget_set_tooltip_text (button, name);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+  g_object_set_data (G_OBJECT (button), "vs-module-index", GINT_TO_POINTER (index));
+  g_object_set_data (G_OBJECT (button), "vs-move", (gpointer) (up ? "up" : "down"));
+  g_signal_connect (button, "clicked", G_CALLBACK (on_move_clicked), self);
+  gtk_box_append (GTK_BOX (head), button);
+  /* Keyboard users keep their place on the moved block's button. */
+  if (self->focus_kind != NULL && self->focus_index == index
+      && g_strcmp0 (self->focus_kind, up ? "up" : "down") == 0)
+    gtk_widget_grab_focus (button);
+}
+
+/* A caption over a control in a block, labelling it for screen readers. */
+static GtkWidget *
+add_labelled (GtkWidget  *box,
+              const char *caption,
+              GtkWidget  *control)
+{
+  GtkWidget *field = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *label = gtk_label_new (caption);
+
+  gtk_widget_add_css_class (label, "dim-label");
+  gtk_widget_set_valign (control, GTK_ALIGN_CENTER);
+  gtk_accessible_update_relation (GTK_ACCESSIBLE (control), GTK_ACCESSIBLE_RELATION_LABELLED_BY, label, NULL, -1);
+  gtk_box_append (GTK_BOX (field), label);
+  gtk_box_append (GTK_BOX (field), control);
+  gtk_box_append (GTK_BOX (box), field);
+  return control;
+}
+
+static void
 rebuild (VsModuleStack *self)
 {
   GtkWidget *child, *head, *card;
-  gboolean has_dense = FALSE, has_normalize = FALSE;
+  gboolean has_normalize = FALSE;
   const cJSON *m;
   int i = 0;
 
@@ -357,14 +736,16 @@ rebuild (VsModuleStack *self)
     gtk_box_remove (self->blocks_box, child);
   g_ptr_array_set_size (self->arrows, 0);
 
-  add_block (self, _("Transformer"), self->transformer, &head);
+  card = add_block (self, _("Transformer"), self->transformer, &head);
+  if (self->editable)
+    add_dnd (self, card, -1, FALSE);
   if (self->max_seq_length > 0)
     {
       GtkWidget *label = gtk_label_new (_("Maximum sequence length"));
 
       gtk_widget_add_css_class (label, "dim-label");
       gtk_box_append (GTK_BOX (head), label);
-      if (self->editable)
+      if (self->editable && self->n_locked == 0)
         {
           GtkWidget *spin = gtk_spin_button_new_with_range (8, 8192, 8);
 
@@ -391,14 +772,18 @@ rebuild (VsModuleStack *self)
   cJSON_ArrayForEach (m, self->modules)
     {
       const char *type = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (m, "type"));
+      /* a loaded model's own modules are shown, not edited */
+      gboolean edit = self->editable && i >= (int) self->n_locked;
 
       if (g_strcmp0 (type, "pooling") == 0)
         {
           const char *mode = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (m, "mode"));
           guint bits = vs_pooling_modes_from_string (mode != NULL ? mode : "mean");
 
-          card = add_block (self, _("Pooling"), self->editable ? NULL : mode, &head);
+          card = add_block (self, _("Pooling"), edit ? NULL : mode, &head);
           if (self->editable)
+            add_dnd (self, card, i, FALSE);
+          if (edit)
             {
               GtkWidget *flow = gtk_flow_box_new ();
 
@@ -423,45 +808,64 @@ rebuild (VsModuleStack *self)
         {
           const cJSON *of = cJSON_GetObjectItemCaseSensitive (m, "out_features");
           const char *act = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (m, "activation"));
+          gboolean bias = !cJSON_IsFalse (cJSON_GetObjectItemCaseSensitive (m, "bias"));
+          g_autofree char *subtitle = NULL;
 
-          has_dense = TRUE;
-          card = add_block (self, _("Dense"), _("Linear layer and activation"), &head);
+          if (act == NULL)
+            act = "tanh";
+          subtitle = bias
+            /* Translators: %s is an activation function name, e.g. "tanh" */
+            ? g_strdup_printf (_("Linear layer with bias, then %s"), act)
+            /* Translators: %s is an activation function name, e.g. "tanh" */
+            : g_strdup_printf (_("Linear layer without bias, then %s"), act);
+          /* Editable: the controls say it (and stay current as they change). */
+          card = add_block (self, _("Dense"), edit ? _("Linear layer and activation") : subtitle, &head);
           if (self->editable)
+            add_dnd (self, card, i, edit);
+          if (edit)
             {
+              GtkWidget *controls = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 18);
               GtkWidget *spin = gtk_spin_button_new_with_range (1, 8192, 1);
               GtkWidget *drop = gtk_drop_down_new_from_strings (vs_dense_activation_names);
-              GtkWidget *out_label = gtk_label_new (_("Out features"));
-              GtkWidget *act_label = gtk_label_new (_("Activation"));
+              GtkWidget *sw = gtk_switch_new ();
               guint sel = 0;
 
+              gtk_widget_set_margin_start (controls, 12);
+              gtk_widget_set_margin_end (controls, 12);
+              gtk_widget_set_margin_bottom (controls, 12);
               gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), cJSON_IsNumber (of) ? of->valuedouble : 1);
-              gtk_widget_set_valign (spin, GTK_ALIGN_CENTER);
-              gtk_accessible_update_relation (GTK_ACCESSIBLE (spin), GTK_ACCESSIBLE_RELATION_LABELLED_BY, out_label, NULL, -1);
               g_object_set_data (G_OBJECT (spin), "vs-module-index", GINT_TO_POINTER (i));
               g_signal_connect (spin, "value-changed", G_CALLBACK (on_out_features_changed), self);
+              add_labelled (controls, _("Out features"), spin);
               for (guint k = 0; vs_dense_activation_names[k] != NULL; k++)
                 if (g_strcmp0 (act, vs_dense_activation_names[k]) == 0)
                   sel = k;
               gtk_drop_down_set_selected (GTK_DROP_DOWN (drop), sel);
-              gtk_widget_set_valign (drop, GTK_ALIGN_CENTER);
-              gtk_accessible_update_relation (GTK_ACCESSIBLE (drop), GTK_ACCESSIBLE_RELATION_LABELLED_BY, act_label, NULL, -1);
               g_object_set_data (G_OBJECT (drop), "vs-module-index", GINT_TO_POINTER (i));
               g_signal_connect (drop, "notify::selected", G_CALLBACK (on_activation_changed), self);
-              gtk_widget_add_css_class (out_label, "dim-label");
-              gtk_widget_add_css_class (act_label, "dim-label");
-              gtk_box_append (GTK_BOX (head), out_label);
-              gtk_box_append (GTK_BOX (head), spin);
-              gtk_box_append (GTK_BOX (head), act_label);
-              gtk_box_append (GTK_BOX (head), drop);
+              add_labelled (controls, _("Activation"), drop);
+              gtk_switch_set_active (GTK_SWITCH (sw), bias);
+              g_object_set_data (G_OBJECT (sw), "vs-module-index", GINT_TO_POINTER (i));
+              g_signal_connect (sw, "notify::active", G_CALLBACK (on_bias_toggled), self);
+              add_labelled (controls, _("Bias"), sw);
+              gtk_box_append (GTK_BOX (card), controls);
+              add_move_button (self, head, i, _("Dense"), TRUE);
+              add_move_button (self, head, i, _("Dense"), FALSE);
               add_remove_button (self, head, i, _("Dense"));
             }
         }
       else if (g_strcmp0 (type, "normalize") == 0)
         {
           has_normalize = TRUE;
-          add_block (self, _("Normalize"), _("Unit length"), &head);
+          card = add_block (self, _("Normalize"), _("Unit length"), &head);
           if (self->editable)
-            add_remove_button (self, head, i, _("Normalize"));
+            add_dnd (self, card, i, edit);
+          if (edit)
+            {
+              add_move_button (self, head, i, _("Normalize"), TRUE);
+              add_move_button (self, head, i, _("Normalize"), FALSE);
+              add_remove_button (self, head, i, _("Normalize"));
+            }
         }
       else
         add_block (self, type != NULL ? type : _("Unknown module"), NULL, &head);
@@ -470,7 +874,13 @@ rebuild (VsModuleStack *self)
   (void) card;
 
   gtk_widget_set_visible (self->add_box, self->editable);
-  gtk_widget_set_sensitive (self->add_dense_button, !has_dense);
+  gtk_label_set_label (self->read_only_label,
+                       self->n_locked > 0
+                       ? _("The first blocks are the loaded model’s own, from its modules.json, and stay as they "
+                           "are. Dense and Normalize layers you add go on top of them.")
+                       : _("Read from the model folder’s modules.json."));
+  gtk_widget_set_visible (GTK_WIDGET (self->read_only_label), !self->editable || self->n_locked > 0);
+  /* Any number of Dense modules; one Normalize. */
   gtk_widget_set_sensitive (self->add_normalize_button, !has_normalize);
   update_dimensions (self);
   self->rebuilding = FALSE;
@@ -488,6 +898,7 @@ vs_module_stack_set_modules (VsModuleStack *self,
   /* The same stack coming back from the project: keep the controls (and
    * the focus in them), refresh only the widths. */
   if (self->modules != NULL && hidden == self->hidden && editable == self->editable
+      && self->n_locked == 0
       && g_strcmp0 (transformer, self->transformer) == 0
       && cJSON_Compare (self->modules, modules != NULL ? modules : self->modules, TRUE)
       && modules != NULL)
@@ -497,10 +908,48 @@ vs_module_stack_set_modules (VsModuleStack *self,
     }
   g_free (self->transformer);
   self->transformer = g_strdup (transformer);
+  set_refusal (self, NULL);
   self->hidden = hidden;
   self->editable = editable;
+  self->n_locked = 0;
   cJSON_Delete (self->modules);
   self->modules = modules != NULL ? cJSON_Duplicate (modules, TRUE) : cJSON_CreateArray ();
+  rebuild (self);
+}
+
+void
+vs_module_stack_set_modules_on_top (VsModuleStack *self,
+                                    const char    *transformer,
+                                    gsize          hidden,
+                                    const cJSON   *base,
+                                    const cJSON   *top)
+{
+  cJSON *all;
+  const cJSON *m;
+  guint n_base;
+
+  g_return_if_fail (VS_IS_MODULE_STACK (self));
+
+  all = base != NULL ? cJSON_Duplicate (base, TRUE) : cJSON_CreateArray ();
+  n_base = (guint) cJSON_GetArraySize (all);
+  cJSON_ArrayForEach (m, top)
+    cJSON_AddItemToArray (all, cJSON_Duplicate (m, TRUE));
+  /* The same stack coming back from the project: keep the controls. */
+  if (self->modules != NULL && self->editable && self->n_locked == n_base && hidden == self->hidden
+      && g_strcmp0 (transformer, self->transformer) == 0 && cJSON_Compare (self->modules, all, TRUE))
+    {
+      cJSON_Delete (all);
+      update_dimensions (self);
+      return;
+    }
+  g_free (self->transformer);
+  self->transformer = g_strdup (transformer);
+  set_refusal (self, NULL);
+  self->hidden = hidden;
+  self->editable = TRUE;
+  self->n_locked = n_base;
+  cJSON_Delete (self->modules);
+  self->modules = all;
   rebuild (self);
 }
 
@@ -525,12 +974,15 @@ vs_module_stack_clear (VsModuleStack *self)
   g_return_if_fail (VS_IS_MODULE_STACK (self));
 
   g_clear_pointer (&self->modules, cJSON_Delete);
+  self->n_locked = 0;
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->blocks_box))) != NULL)
     gtk_box_remove (self->blocks_box, child);
   g_ptr_array_set_size (self->arrows, 0);
   gtk_widget_set_visible (self->add_box, FALSE);
   gtk_widget_set_visible (GTK_WIDGET (self->error_label), FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->read_only_label), FALSE);
   g_clear_pointer (&self->error, g_free);
+  set_refusal (self, NULL);
 }
 
 const cJSON *
@@ -557,6 +1009,22 @@ vs_module_stack_get_error (VsModuleStack *self)
   return self->error;
 }
 
+const char *
+vs_module_stack_get_refusal (VsModuleStack *self)
+{
+  g_return_val_if_fail (VS_IS_MODULE_STACK (self), NULL);
+  return self->refusal;
+}
+
+const char *
+vs_module_stack_get_read_only_note (VsModuleStack *self)
+{
+  g_return_val_if_fail (VS_IS_MODULE_STACK (self), NULL);
+  if (!gtk_widget_get_visible (GTK_WIDGET (self->read_only_label)))
+    return NULL;
+  return gtk_label_get_label (self->read_only_label);
+}
+
 GtkWidget *
 vs_module_stack_new (void)
 {
@@ -570,6 +1038,9 @@ vs_module_stack_finalize (GObject *object)
 
   g_free (self->transformer);
   g_free (self->error);
+  if (self->toast != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (self->toast), (gpointer *) &self->toast);
+  g_free (self->refusal);
   cJSON_Delete (self->modules);
   g_ptr_array_unref (self->arrows);
   G_OBJECT_CLASS (vs_module_stack_parent_class)->finalize (object);
@@ -595,6 +1066,8 @@ vs_module_stack_class_init (VsModuleStackClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/vectorsmith/Vectorsmith/ui/vs-module-stack.ui");
   gtk_widget_class_bind_template_child (widget_class, VsModuleStack, blocks_box);
   gtk_widget_class_bind_template_child (widget_class, VsModuleStack, error_label);
+  gtk_widget_class_bind_template_child (widget_class, VsModuleStack, refusal_label);
+  gtk_widget_class_bind_template_child (widget_class, VsModuleStack, read_only_label);
   gtk_widget_class_bind_template_child (widget_class, VsModuleStack, add_box);
   gtk_widget_class_bind_template_child (widget_class, VsModuleStack, add_dense_button);
   gtk_widget_class_bind_template_child (widget_class, VsModuleStack, add_normalize_button);

@@ -426,7 +426,10 @@ rebase_document (cJSON      *doc,
 
   rebase_path (doc, "model", old_base, FALSE);
   if (cJSON_IsObject (model))
-    rebase_path (cJSON_GetObjectItemCaseSensitive (model, "new"), "tokenizer", old_base, FALSE);
+    {
+      rebase_path (cJSON_GetObjectItemCaseSensitive (model, "new"), "tokenizer", old_base, FALSE);
+      rebase_path (model, "path", old_base, FALSE);   /* {"path": …, "modules": […]} */
+    }
   if (cJSON_IsArray (train))
     cJSON_ArrayForEach (item, train)
       rebase_dataset (item, old_base);

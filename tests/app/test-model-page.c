@@ -1,10 +1,13 @@
 /* test-model-page.c: the Model page in the real window, under Xvfb.
  *
  * The demo project's new tiny BERT loads and its facts are the engine's;
- * the module stack is edited (a second pooling mode, a Dense) and the
- * arrows show the widths the engine computes, the rebuilt model agreeing;
+ * the module stack is edited (a second pooling mode, two Dense modules, one
+ * without bias, Normalize; moves by button and by drop, refused ones with
+ * the engine's reason) and the arrows show the widths the engine computes,
+ * the rebuilt model agreeing;
  * a sentence is tokenized; a folder that does not load shows the engine's
- * message while the previous model stays; a real folder loads read-only.
+ * message while the previous model stays; a real folder loads read-only
+ * and says why no layers can be added on top.
  */
 #include "config.h"
 
@@ -150,6 +153,44 @@ dims_text (gsize n)
   return g_strdup_printf (n == 1 ? "%zu dimension" : "%zu dimensions", n);
 }
 
+/* Drops block from onto block to through the target's own "drop" signal. */
+static gboolean
+drop_block (VsModuleStack *modules,
+            int            from,
+            int            to)
+{
+  GtkWidget *card = vs_module_stack_get_block (modules, to);
+  g_autoptr(GListModel) controllers = NULL;
+  GtkDropTarget *target = NULL;
+  GValue value = G_VALUE_INIT;
+  gboolean accepted = FALSE;
+
+  g_assert_nonnull (card);
+  g_assert_nonnull (vs_module_stack_get_block (modules, from));
+  controllers = gtk_widget_observe_controllers (card);
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) c = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_DROP_TARGET (c))
+        target = GTK_DROP_TARGET (c);
+    }
+  g_assert_nonnull (target);
+  g_value_init (&value, G_TYPE_INT);
+  g_value_set_int (&value, from);
+  g_signal_emit_by_name (target, "drop", &value, 10.0, 10.0, &accepted);
+  g_value_unset (&value);
+  return accepted;
+}
+
+static gboolean
+normalize_first (gpointer data)
+{
+  Wait *w = data;
+
+  return g_strcmp0 (vs_project_get_string (w->project, "model.modules.1.type"), "normalize") == 0;
+}
+
 static void
 test_model_page (void)
 {
@@ -244,6 +285,118 @@ test_model_page (void)
     screenshot (GTK_WIDGET (window), "model-page-stack");
   }
 
+  /* 2b. Several Dense modules, one without bias, then Normalize; moves
+   * the engine allows change the widths, the others are refused with the
+   * engine's reason and change nothing. */
+  {
+    g_autofree char *t256 = dims_text (256);
+    g_autofree char *t64 = dims_text (64);
+    g_autofree char *t32 = dims_text (32);
+    g_autofree char *before = NULL;
+    cJSON *built;
+
+    vs_module_stack_add_dense (modules, 32);
+    vs_module_stack_set_dense_bias (modules, 2, FALSE);
+    g_assert_false (vs_project_get_bool (w.project, "model.modules.2.bias", TRUE));
+    vs_module_stack_add_normalize (modules);
+    g_assert_cmpstr (vs_project_get_string (w.project, "model.modules.3.type"), ==, "normalize");
+    w.dimension = 32;
+    vs_gui_wait_for (model_loaded, &w, "the model with Dense 64 → Dense 32 (no bias) → Normalize");
+    model = vs_model_ref_get_model (vs_project_get_model (w.project));
+    g_assert_true (vs_model_has_normalize (model));
+    built = vs_model_dup_modules_json (model);
+    /* the model the engine built: 2 Dense, the second without bias */
+    g_assert_cmpint (cJSON_GetArraySize (built), ==, 4);
+    g_assert_true (cJSON_IsTrue (cJSON_GetObjectItem (cJSON_GetArrayItem (built, 1), "bias")));
+    g_assert_true (cJSON_IsFalse (cJSON_GetObjectItem (cJSON_GetArrayItem (built, 2), "bias")));
+    cJSON_Delete (built);
+    g_assert_cmpstr (vs_module_stack_get_arrow_text (modules, 1), ==, t256);
+    g_assert_cmpstr (vs_module_stack_get_arrow_text (modules, 2), ==, t64);
+    g_assert_cmpstr (vs_module_stack_get_arrow_text (modules, 3), ==, t32);
+    g_assert_cmpstr (vs_module_stack_get_arrow_text (modules, 4), ==, t32);
+    vs_model_page_scroll_to (w.page, "modules");
+    screenshot (GTK_WIDGET (window), "model-page-stack-several-dense");
+
+    /* Dense 32 up: allowed; the widths follow (256 → 32 → 64); the
+     * keyboard focus stays on the moved block's "up" button. */
+    g_assert_true (vs_module_stack_move (modules, 2, -1));
+    {
+      GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (window));
+
+      g_assert_nonnull (focus);
+      g_assert_cmpstr (g_object_get_data (G_OBJECT (focus), "vs-move"), ==, "up");
+      g_assert_cmpint (GPOINTER_TO_INT (g_object_get_data (G_OBJECT (focus), "vs-module-index")), ==, 1);
+    }
+    g_assert_null (vs_module_stack_get_refusal (modules));
+    g_assert_cmpint (vs_project_get_int (w.project, "model.modules.1.out_features", 0), ==, 32);
+    w.dimension = 64;
+    vs_gui_wait_for (model_loaded, &w, "the model with the two Dense swapped");
+    g_assert_cmpstr (vs_module_stack_get_arrow_text (modules, 2), ==, t32);
+    g_assert_cmpstr (vs_module_stack_get_arrow_text (modules, 3), ==, t64);
+
+    /* Normalize up, before the Dense to 64: allowed (sentence-transformers
+     * runs the modules in order); the stack no longer ends unit length. */
+    g_assert_true (vs_module_stack_move (modules, 3, -1));
+    g_assert_cmpstr (vs_project_get_string (w.project, "model.modules.2.type"), ==, "normalize");
+    w.dimension = 64;
+    vs_gui_wait_for (model_loaded, &w, "the model with Normalize between the two Dense");
+    model = vs_model_ref_get_model (vs_project_get_model (w.project));
+    g_assert_false (vs_model_has_normalize (model));
+    built = vs_model_dup_modules_json (model);
+    g_assert_cmpstr (cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetArrayItem (built, 2), "type")), ==, "normalize");
+    cJSON_Delete (built);
+    g_assert_cmpstr (vs_module_stack_get_arrow_text (modules, 2), ==, t32);
+    g_assert_cmpstr (vs_module_stack_get_arrow_text (modules, 3), ==, t32);
+    g_assert_cmpstr (vs_module_stack_get_arrow_text (modules, 4), ==, t64);
+    vs_model_page_scroll_to (w.page, "modules");
+    screenshot (GTK_WIDGET (window), "model-page-stack-normalize-between");
+
+    /* A Dense above Pooling: refused with the engine's reason, nothing changes. */
+    before = cJSON_PrintUnformatted (vs_project_get (w.project, "model.modules"));
+    g_assert_false (vs_module_stack_move (modules, 1, -1));
+    g_assert_true (g_str_has_prefix (vs_module_stack_get_refusal (modules),
+                                     "modules[0]: a Dense module comes after the Pooling module"));
+    {
+      g_autofree char *after = cJSON_PrintUnformatted (vs_project_get (w.project, "model.modules"));
+      g_assert_cmpstr (after, ==, before);
+    }
+    vs_model_page_scroll_to (w.page, "modules");
+    screenshot (GTK_WIDGET (window), "model-page-stack-refused");
+    {
+      g_autofree char *dark = vs_gui_screenshot_path ("model-page-stack-refused-dark");
+      vs_gui_save_screenshot_dark (GTK_WIDGET (window), dark);
+    }
+    /* Pooling stays right after the Transformer */
+    g_assert_false (vs_module_stack_move (modules, 0, -1));
+    g_assert_true (g_str_has_prefix (vs_module_stack_get_refusal (modules), "modules[0]: the Transformer stays first"));
+
+    /* Drag and drop (the blocks' GtkDropTarget "drop", as GTK emits it):
+     * the Dense to 64 onto the Transformer is refused with the reason;
+     * Normalize onto the Dense to 32 takes its place. */
+    g_assert_false (drop_block (modules, 3, -1));
+    g_assert_true (g_str_has_prefix (vs_module_stack_get_refusal (modules),
+                                     "modules[3]: the Transformer stays first"));
+    g_assert_true (drop_block (modules, 2, 1));
+    vs_gui_wait_for (normalize_first, &w, "Normalize dropped right after Pooling");
+    w.dimension = 64;
+    vs_gui_wait_for (model_loaded, &w, "the model with Normalize right after Pooling");
+    g_assert_null (vs_module_stack_get_refusal (modules));
+    g_assert_cmpint (vs_project_get_int (w.project, "model.modules.2.out_features", 0), ==, 32);
+    g_assert_cmpstr (vs_module_stack_get_arrow_text (modules, 2), ==, t256);
+    g_assert_cmpstr (vs_module_stack_get_arrow_text (modules, 3), ==, t32);
+
+    /* Remove Normalize and the Dense to 32: back to Pooling → Dense 64. */
+    vs_module_stack_remove (modules, 1);
+    vs_module_stack_remove (modules, 1);
+    g_assert_null (vs_module_stack_get_refusal (modules));
+    g_assert_cmpint (cJSON_GetArraySize (vs_project_get (w.project, "model.modules")), ==, 2);
+    w.dimension = 64;
+    vs_gui_wait_for (model_loaded, &w, "the stack back to one Dense");
+    g_assert_false (vs_model_has_normalize (vs_model_ref_get_model (vs_project_get_model (w.project))));
+    g_assert_cmpint (vs_project_get_int (w.project, "model.modules.1.out_features", 0), ==, 64);
+    g_assert_null (vs_module_stack_get_read_only_note (modules));
+  }
+
   /* The new model follows args.max_seq_length (the Transformer block's limit). */
   vs_project_set_int (w.project, "args.max_seq_length", 32);
   vs_gui_wait_for (max_seq_is_32, &w, "the model with max_seq_length 32");
@@ -310,9 +463,41 @@ test_model_page (void)
     /* Transformer, Pooling, Dense (the fixture's 2_Dense): the last arrow is the model's dimension. */
     last = dims_text (vs_model_get_dimension (model));
     g_assert_cmpstr (vs_module_stack_get_arrow_text (modules, 2), ==, last);
+    /* Its own modules stay; the note says layers go on top. */
+    g_assert_nonnull (vs_module_stack_get_read_only_note (modules));
+    g_assert_nonnull (strstr (vs_module_stack_get_read_only_note (modules), "stay as they are"));
     screenshot (GTK_WIDGET (window), "model-page-folder");
     vs_model_page_scroll_to (w.page, "modules");
     screenshot (GTK_WIDGET (window), "model-page-folder-stack");
+
+    /* A Dense on top: the project says {"path", "modules"} and the engine
+     * builds the folder's model with it. */
+    {
+      gsize own = vs_model_get_dimension (model);
+      g_autofree char *t_own = dims_text (own);
+      g_autofree char *t8 = dims_text (8);
+
+      vs_module_stack_add_dense (modules, 8);
+      g_assert_cmpstr (vs_project_get_string (w.project, "model.path"), ==, dir);
+      g_assert_cmpint (vs_project_get_int (w.project, "model.modules.0.out_features", 0), ==, 8);
+      w.dimension = 8;
+      vs_gui_wait_for (model_loaded, &w, "the folder's model with a Dense to 8 on top");
+      g_assert_nonnull (vs_model_ref_get_dir (vs_project_get_model (w.project)));
+      g_assert_cmpstr (vs_model_page_get_fact (w.page, "dimension"), ==, "8");
+      g_assert_cmpstr (vs_module_stack_get_arrow_text (modules, 3), ==, t_own);   /* its Normalize */
+      g_assert_cmpstr (vs_module_stack_get_arrow_text (modules, 4), ==, t8);
+      /* into the model's own modules: refused with the engine's reason */
+      g_assert_false (vs_module_stack_move (modules, 3, -1));
+      g_assert_true (g_str_has_prefix (vs_module_stack_get_refusal (modules),
+                                       "modules[2]: the loaded model's own modules stay as they are"));
+      vs_model_page_scroll_to (w.page, "modules");
+      screenshot (GTK_WIDGET (window), "model-page-folder-on-top");
+      /* the layer removed: the plain folder again */
+      vs_module_stack_remove (modules, 3);
+      g_assert_cmpstr (vs_project_get_string (w.project, "model"), ==, dir);
+      w.dimension = own;
+      vs_gui_wait_for (model_loaded, &w, "the folder's own model again");
+    }
   }
 
   /* 6. The Hub: a fake Hub (tests/hub/fake-hub.c) serves a model we push

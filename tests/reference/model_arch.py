@@ -11,7 +11,7 @@ Importable (the trainer's reference reuses it):
 
     import model_arch as ma
     st = ma.SentenceTransformer.load("some/folder")            # ST folder or plain HF folder
-    st = ma.SentenceTransformer(ma.build_encoder(config_dict), pooling=["mean"], dense=[(in, out, "tanh")],
+    st = ma.SentenceTransformer(ma.build_encoder(config_dict), pooling=["mean"], dense=[(in, out, "tanh"[, bias])],
                                 normalize=True)
     emb = st.forward_ids(list_of_id_lists, list_of_type_id_lists)  # [n, D]
     st.save("out/folder")                                      # F32 safetensors, ST layout
@@ -539,18 +539,21 @@ class Dense(nn.Module):
 
 class SentenceTransformer(nn.Module):
     def __init__(self, encoder, pooling=("mean",), dense=(), normalize=False, max_seq_length=None,
-                 do_lower_case=False, include_prompt=True):
+                 do_lower_case=False, include_prompt=True, normalize_at=None):
+        """normalize_at: Normalize runs before dense[normalize_at] (None: after the last Dense)."""
         super().__init__()
         self.include_prompt = include_prompt
         self.encoder = encoder
         self.pooling = list(pooling)
-        self.dense = nn.ModuleList([Dense(i, o, a) for (i, o, a) in dense])
+        # (in, out, act) or (in, out, act, bias): sentence-transformers' Dense(bias=...)
+        self.dense = nn.ModuleList([Dense(*d) for d in dense])
         self.normalize = normalize
+        self.normalize_at = len(self.dense) if normalize_at is None else normalize_at
         self.max_seq_length = max_seq_length or 256
         self.do_lower_case = do_lower_case
 
     def dense_index(self, k):
-        return 2 + k
+        return 2 + k + (1 if self.normalize and self.normalize_at <= k else 0)
 
     def named_parameters_hf(self):
         """(name, parameter) with the C engine's table names."""
@@ -578,9 +581,12 @@ class SentenceTransformer(nn.Module):
                 TT[i, : len(x)] = torch.tensor(types[i])
         te = self.encoder(I, M, TT)
         x = pool(te, M, self.pooling, prompt_length, self.include_prompt)
-        for d in self.dense:
+        # sentence-transformers runs the modules in order (nn.Sequential)
+        for k, d in enumerate(self.dense):
+            if self.normalize and self.normalize_at == k:
+                x = F.normalize(x, p=2, dim=1)
             x = d(x)
-        if self.normalize:
+        if self.normalize and self.normalize_at == len(self.dense):
             x = F.normalize(x, p=2, dim=1)
         return x
 
@@ -620,10 +626,11 @@ class SentenceTransformer(nn.Module):
                               {n: p for n, p in d.state_dict().items()}, dtype)
             mods.append({"idx": idx, "name": str(idx), "path": sub, "type": "sentence_transformers.models.Dense"})
         if self.normalize:
-            idx = 2 + len(self.dense)
+            idx = 2 + self.normalize_at
             sub = "%d_Normalize" % idx
             os.makedirs(os.path.join(path, sub), exist_ok=True)
             mods.append({"idx": idx, "name": str(idx), "path": sub, "type": "sentence_transformers.models.Normalize"})
+        mods.sort(key=lambda m: m["idx"])
         with open(os.path.join(path, "modules.json"), "w") as f:
             json.dump(mods, f, indent=2)
         with open(os.path.join(path, "config_sentence_transformers.json"), "w") as f:
@@ -654,6 +661,7 @@ class SentenceTransformer(nn.Module):
         if missing or unexpected:
             raise ValueError("missing %s unexpected %s" % (missing, unexpected))
         pooling, dense, normalize, msl, lower, incl = ["mean"], [], False, 256, False, True
+        normalize_at = None
         mpath = os.path.join(path, "modules.json")
         dense_paths = []
         if os.path.exists(mpath):
@@ -671,16 +679,17 @@ class SentenceTransformer(nn.Module):
                     with open(os.path.join(sub, "config.json")) as f:
                         dc = json.load(f)
                     act = [k for k, v in DENSE_ACTS.items() if v[0] == dc.get("activation_function")][0]
-                    dense.append((dc["in_features"], dc["out_features"], act))
+                    dense.append((dc["in_features"], dc["out_features"], act, dc.get("bias", True)))
                     dense_paths.append(sub)
                 elif kind == "Normalize":
                     normalize = True
+                    normalize_at = len(dense)
         sb = os.path.join(path, "sentence_bert_config.json")
         if os.path.exists(sb):
             with open(sb) as f:
                 s = json.load(f)
             msl, lower = s.get("max_seq_length", 256), s.get("do_lower_case", False)
-        st = cls(enc, pooling, dense, normalize, msl, lower, incl).to(dtype)
+        st = cls(enc, pooling, dense, normalize, msl, lower, incl, normalize_at).to(dtype)
         for d, sub in zip(st.dense, dense_paths):
             dsd = read_safetensors(os.path.join(sub, "model.safetensors"))
             d.load_state_dict({k: v.to(dtype) for k, v in dsd.items()})

@@ -11,6 +11,9 @@
 gsize _vs_model_get_n_layers (VsModel *model);
 gsize _vs_model_get_n_heads  (VsModel *model);
 gsize _vs_model_get_n_dense  (VsModel *model);
+gint _vs_model_get_normalize_at (VsModel *model);
+const char *_vs_model_get_dense_activation (VsModel *model,
+                                            gsize    i);
 gsize _vs_model_get_dense_out (VsModel *model,
                                gsize    i);
 gboolean _vs_model_get_dense_has_bias (VsModel *model,
@@ -231,13 +234,21 @@ vs_model_dup_modules_json (VsModel *model)
   n = _vs_model_get_n_dense (model);
   for (gsize i = 0; i < n; i++)
     {
+      if (_vs_model_get_normalize_at (model) == (gint) i)
+        {
+          m = cJSON_CreateObject ();
+          cJSON_AddStringToObject (m, "type", "normalize");
+          cJSON_AddItemToArray (modules, m);
+        }
       m = cJSON_CreateObject ();
       cJSON_AddStringToObject (m, "type", "dense");
       cJSON_AddNumberToObject (m, "out_features", (double) _vs_model_get_dense_out (model, i));
+      if (_vs_model_get_dense_activation (model, i) != NULL)
+        cJSON_AddStringToObject (m, "activation", _vs_model_get_dense_activation (model, i));
       cJSON_AddBoolToObject (m, "bias", _vs_model_get_dense_has_bias (model, i));
       cJSON_AddItemToArray (modules, m);
     }
-  if (vs_model_has_normalize (model))
+  if (_vs_model_get_normalize_at (model) == (gint) n)
     {
       m = cJSON_CreateObject ();
       cJSON_AddStringToObject (m, "type", "normalize");

@@ -11,6 +11,7 @@
 
 #include "model/vs-encoder.h"
 #include "model/vs-model.h"
+#include "model/vs-model-info.h"
 #include "model/vs-module-spec.h"
 #include "model/vs-safetensors.h"
 #include "tensor/vs-kernels.h"
@@ -37,6 +38,8 @@ struct _VsModel
   gboolean      include_prompt;
   GPtrArray    *denses;        /* Dense* */
   gboolean      normalize;
+  guint         normalize_at;  /* Normalize runs before denses[normalize_at]
+                                * (== denses->len: last, the usual place) */
   gsize         max_seq_length;
   gboolean      do_lower_case;
   char         *similarity;
@@ -58,6 +61,7 @@ struct _VsForward
   GPtrArray     *dense_pre;  /* float* [n, out] per Dense */
   GPtrArray     *dense_post;
   float         *final_in;   /* input of Normalize, or NULL */
+  float         *norm_out;   /* [n, width] output of a Normalize before a Dense, or NULL */
   float         *final;      /* [n, D] */
   gboolean       used;
 };
@@ -733,7 +737,7 @@ vs_model_load (const char *dir, GError **error)
             seen_pool = TRUE;
             width = vs_pooling_count_modes (m->pooling_modes) * m->enc->cfg.C;
           }
-        else if (strcmp (cls, "Dense") == 0 && seen_pool && !m->normalize)
+        else if (strcmp (cls, "Dense") == 0 && seen_pool)
           {
             if (!load_dense_config (m, index, sub, width, error))
               {
@@ -744,11 +748,17 @@ vs_model_load (const char *dir, GError **error)
             g_ptr_array_add (dense_dirs, g_strdup (sub));
           }
         else if (strcmp (cls, "Normalize") == 0 && seen_pool && !m->normalize)
-          m->normalize = TRUE;
+          {
+            /* sentence-transformers runs the modules in order: a Dense
+             * after Normalize reads the unit-length embedding. */
+            m->normalize = TRUE;
+            m->normalize_at = m->denses->len;
+          }
         else
           {
             g_set_error (error, VS_ERROR, VS_ERROR_UNSUPPORTED,
-                         "%s: module %u (%s) is not supported here (Transformer, Pooling, Dense, Normalize in that order)",
+                         "%s: module %u (%s) is not supported here (Transformer, Pooling, then Dense "
+                         "modules and at most one Normalize)",
                          mpath, k - 1, type->valuestring);
             ok = FALSE;
             break;
@@ -777,10 +787,39 @@ vs_model_load (const char *dir, GError **error)
 /* ------------------------------------------------------------------------ */
 /* new models */
 
+/* torch nn.Linear defaults for Dense i: U(-1/sqrt(in), 1/sqrt(in)) for
+ * weight and bias. */
+static void
+init_dense (VsModel *m, guint i, guint64 seed)
+{
+  Dense *d = m->denses->pdata[i];
+  double bound = 1.0 / sqrt ((double) d->in);
+  guint64 s = mix64 (seed ^ G_GUINT64_CONSTANT (0xd3e5e) ^ i);
+  gsize n_init = d->in * d->out + (d->bias ? d->out : 0);
+
+  for (gsize k = 0; k < n_init; k++)
+    {
+      float *dst = k < d->in * d->out ? m->params + d->w + k : m->params + d->b + (k - d->in * d->out);
+      s = mix64 (s);
+      *dst = (float) ((((double) (s >> 11)) * (1.0 / 9007199254740992.0) * 2.0 - 1.0) * bound);
+    }
+}
+
 VsModel *
 vs_model_new_from_preset (const char *architecture, const char *preset, const char *tokenizer_dir,
                           const char *pooling_mode, gsize dense_out, const char *dense_activation,
                           gboolean normalize, guint64 seed, GError **error)
+{
+  VsDenseSpec dense = { dense_out, dense_activation, TRUE };
+
+  return vs_model_new_from_stack (architecture, preset, tokenizer_dir, pooling_mode,
+                                  &dense, dense_out > 0 ? 1 : 0, normalize, seed, error);
+}
+
+VsModel *
+vs_model_new_from_stack (const char *architecture, const char *preset, const char *tokenizer_dir,
+                         const char *pooling_mode, const VsDenseSpec *denses, gsize n_denses,
+                         gboolean normalize, guint64 seed, GError **error)
 {
   static const struct { const char *name; gsize layers, C, H; } presets[] = {
     { "tiny", 2, 128, 2 }, { "small", 4, 256, 4 }, { "mini", 6, 384, 12 }, { "base", 12, 768, 12 },
@@ -859,35 +898,61 @@ vs_model_new_from_preset (const char *architecture, const char *preset, const ch
       return NULL;
     }
   m->enc = vs_encoder_new (&cfg, vs_encoder_config_to_json (&cfg), &m->table);
-  if (dense_out > 0)
-    {
-      VsActivation a;
-      const char *torch;
-      if (!dense_act_lookup (dense_activation != NULL ? dense_activation : "tanh", &a, &torch))
-        {
-          g_set_error (error, VS_ERROR, VS_ERROR_INVALID,
-                       "unknown Dense activation \"%s\" (tanh, identity, relu, gelu, sigmoid)", dense_activation);
-          return NULL;
-        }
-      add_dense (m, 2, vs_pooling_count_modes (m->pooling_modes) * cfg.C, dense_out, TRUE, a, torch);
-    }
-  m->normalize = normalize;
+  {
+    /* Dense in_features = the width before it: Pooling's, then the
+     * previous Dense's out_features. Modules are numbered as saved:
+     * 0 Transformer, 1 Pooling, 2.. Dense. */
+    gsize width = vs_pooling_count_modes (m->pooling_modes) * cfg.C;
+    guint idx = 2;
+
+    m->normalize = normalize;
+    m->normalize_at = (guint) n_denses;
+    for (gsize i = 0; i < n_denses; i++)
+      {
+        const char *name = denses[i].activation != NULL ? denses[i].activation : "tanh";
+        VsActivation a;
+        const char *torch;
+
+        if (denses[i].out_features == 0 || denses[i].out_features > 1000000)
+          {
+            g_set_error (error, VS_ERROR, VS_ERROR_INVALID,
+                         "Dense module %" G_GSIZE_FORMAT ": out_features must be between 1 and 1000000", i);
+            return NULL;
+          }
+        if (!dense_act_lookup (name, &a, &torch))
+          {
+            g_set_error (error, VS_ERROR, VS_ERROR_INVALID,
+                         "unknown Dense activation \"%s\" (tanh, identity, relu, gelu, sigmoid)", name);
+            return NULL;
+          }
+        if (denses[i].normalize_before)
+          {
+            if (m->normalize && m->normalize_at != (guint) n_denses)
+              {
+                g_set_error (error, VS_ERROR, VS_ERROR_INVALID,
+                             "Dense module %" G_GSIZE_FORMAT ": a stack takes one Normalize module", i);
+                return NULL;
+              }
+            if (normalize)
+              {
+                g_set_error (error, VS_ERROR, VS_ERROR_INVALID,
+                             "Dense module %" G_GSIZE_FORMAT ": Normalize before it and at the end: a stack "
+                             "takes one Normalize module", i);
+                return NULL;
+              }
+            m->normalize = TRUE;
+            m->normalize_at = (guint) i;
+            idx++;   /* the Normalize module's number in modules.json */
+          }
+        add_dense (m, idx++, width, denses[i].out_features, denses[i].bias, a, torch);
+        width = denses[i].out_features;
+      }
+  }
   if (!finish_layout (m, preset, error))
     return NULL;
   vs_encoder_init_weights (m->enc, m->params, seed);
   for (guint i = 0; i < m->denses->len; i++)
-    {
-      /* torch nn.Linear defaults: U(-1/sqrt(in), 1/sqrt(in)) for weight and bias */
-      Dense *d = m->denses->pdata[i];
-      double bound = 1.0 / sqrt ((double) d->in);
-      guint64 s = mix64 (seed ^ G_GUINT64_CONSTANT (0xd3e5e) ^ i);
-      for (gsize k = 0; k < d->in * d->out + d->out; k++)
-        {
-          float *dst = k < d->in * d->out ? m->params + d->w + k : m->params + d->b + (k - d->in * d->out);
-          s = mix64 (s);
-          *dst = (float) ((((double) (s >> 11)) * (1.0 / 9007199254740992.0) * 2.0 - 1.0) * bound);
-        }
-    }
+    init_dense (m, i, seed);
   tmax = vs_tokenizer_get_max_length (m->tok);
   m->max_seq_length = tmax > 0 ? MIN (tmax, max_positions (m)) : MIN ((gsize) 512, max_positions (m));
   vs_tokenizer_set_max_length (m->tok, m->max_seq_length);
@@ -1008,13 +1073,34 @@ save_into (VsModel *m, const char *dir, GError **error)
       }
     ADD_MODULE ("1_Pooling", "Pooling");
   }
-  for (guint i = 0; i < m->denses->len; i++)
+  for (guint i = 0; i <= m->denses->len; i++)
     {
-      Dense *d = m->denses->pdata[i];
-      g_autofree char *name = g_strdup_printf ("%u_Dense", idx);
-      g_autofree char *ddir = g_build_filename (dir, name, NULL);
-      g_autofree char *dc = g_build_filename (ddir, "config.json", NULL);
-      g_autofree char *dw = g_build_filename (ddir, "model.safetensors", NULL);
+      Dense *d;
+      g_autofree char *name = NULL;
+      g_autofree char *ddir = NULL;
+      g_autofree char *dc = NULL;
+      g_autofree char *dw = NULL;
+
+      if (m->normalize && m->normalize_at == i)
+        {
+          g_autofree char *nname = g_strdup_printf ("%u_Normalize", idx);
+          g_autofree char *ndir = g_build_filename (dir, nname, NULL);
+
+          if (!make_dir (ndir, error))
+            {
+              cJSON_Delete (mods);
+              return FALSE;
+            }
+          ADD_MODULE (nname, "Normalize");
+        }
+      if (i == m->denses->len)
+        break;
+      d = m->denses->pdata[i];
+      name = g_strdup_printf ("%u_Dense", idx);
+      ddir = g_build_filename (dir, name, NULL);
+      dc = g_build_filename (ddir, "config.json", NULL);
+      dw = g_build_filename (ddir, "model.safetensors", NULL);
+      {
       VsSafeTensorOut o[2] = {
         { "linear.weight", 2, { d->out, d->in, 0, 0 }, m->params + d->w },
         { "linear.bias", 1, { d->out, 0, 0, 0 }, d->bias ? m->params + d->b : NULL },
@@ -1033,17 +1119,7 @@ save_into (VsModel *m, const char *dir, GError **error)
           return FALSE;
         }
       ADD_MODULE (name, "Dense");
-    }
-  if (m->normalize)
-    {
-      g_autofree char *name = g_strdup_printf ("%u_Normalize", idx);
-      g_autofree char *ndir = g_build_filename (dir, name, NULL);
-      if (!make_dir (ndir, error))
-        {
-          cJSON_Delete (mods);
-          return FALSE;
-        }
-      ADD_MODULE (name, "Normalize");
+      }
     }
 #undef ADD_MODULE
   p = g_build_filename (dir, "modules.json", NULL);
@@ -1136,7 +1212,7 @@ const char *vs_model_get_model_type (VsModel *m) { return vs_arch_model_type (m-
 gsize vs_model_get_max_seq_length (VsModel *m) { return m->max_seq_length; }
 const char *vs_model_get_similarity_fn_name (VsModel *m) { return m->similarity; }
 const char *vs_model_get_default_prompt_name (VsModel *m) { return m->default_prompt_name; }
-gboolean vs_model_has_normalize (VsModel *m) { return m->normalize; }
+gboolean vs_model_has_normalize (VsModel *m) { return m->normalize && m->normalize_at == m->denses->len; }
 guint vs_model_get_pooling_modes (VsModel *m) { return m->pooling_modes; }
 gboolean vs_model_get_include_prompt (VsModel *m) { return m->include_prompt; }
 void vs_model_set_include_prompt (VsModel *m, gboolean include_prompt) { m->include_prompt = include_prompt; }
@@ -1242,6 +1318,7 @@ vs_forward_free (VsForward *fw)
   g_ptr_array_unref (fw->dense_pre);
   g_ptr_array_unref (fw->dense_post);
   g_free (fw->final_in);
+  g_free (fw->norm_out);
   g_free (fw->final);
   g_free (fw);
 }
@@ -1302,8 +1379,18 @@ forward_ids (VsModel *m, const guint32 *const *ids, const guint32 *const *type_i
   for (guint i = 0; i < m->denses->len; i++)
     {
       Dense *d = m->denses->pdata[i];
-      float *pre = g_new (float, MAX (n * d->out, 1));
-      float *post = g_new (float, MAX (n * d->out, 1));
+      float *pre, *post;
+
+      if (m->normalize && m->normalize_at == i)
+        {
+          /* Normalize before this Dense: keep its input and output for backward. */
+          fw->final_in = g_memdup2 (x, MAX (n * width, 1) * sizeof (float));
+          fw->norm_out = g_new (float, MAX (n * width, 1));
+          vs_normalize_forward (fw->norm_out, x, n, width);
+          x = fw->norm_out;
+        }
+      pre = g_new (float, MAX (n * d->out, 1));
+      post = g_new (float, MAX (n * d->out, 1));
       vs_matmul_forward (pre, x, m->params + d->w, d->bias ? m->params + d->b : NULL, n, d->in, d->out);
       vs_activation_forward (d->act, post, pre, n * d->out);
       g_ptr_array_add (fw->dense_pre, pre);
@@ -1312,7 +1399,7 @@ forward_ids (VsModel *m, const guint32 *const *ids, const guint32 *const *type_i
       width = d->out;
     }
   fw->final = g_new (float, MAX (n * width, 1));
-  if (m->normalize)
+  if (m->normalize && m->normalize_at == m->denses->len)
     {
       fw->final_in = g_memdup2 (x, MAX (n * width, 1) * sizeof (float));
       vs_normalize_forward (fw->final, x, n, width);
@@ -1559,18 +1646,21 @@ vs_model_backward (VsModel *m, VsForward *fw, const float *d_out)
   g_return_if_fail (!fw->used);
   fw->used = TRUE;
   d = g_memdup2 (d_out, MAX (n * width, 1) * sizeof (float));
-  if (m->normalize)
+  if (m->normalize && m->normalize_at == m->denses->len)
     vs_normalize_backward (d, d, fw->final_in, fw->final, n, width);
   for (guint i = m->denses->len; i-- > 0;)
     {
       Dense *de = m->denses->pdata[i];
-      const float *x = i == 0 ? fw->pooled : fw->dense_post->pdata[i - 1];
+      gboolean norm_here = m->normalize && m->normalize_at == i;
+      const float *x = norm_here ? fw->norm_out : i == 0 ? fw->pooled : fw->dense_post->pdata[i - 1];
       float *dx = g_new0 (float, MAX (n * de->in, 1));
       vs_activation_backward (de->act, d, d, fw->dense_pre->pdata[i], fw->dense_post->pdata[i], n * de->out);
       vs_matmul_backward (dx, m->grads + de->w, de->bias ? m->grads + de->b : NULL, d, x,
                           m->params + de->w, n, de->in, de->out);
       g_free (d);
       d = dx;
+      if (norm_here)
+        vs_normalize_backward (d, d, fw->final_in, fw->norm_out, n, de->in);
     }
   vs_encoder_acts_output (fw->enc, &offsets, &T);
   dH = g_new0 (float, MAX (T * C, 1));
@@ -1618,4 +1708,143 @@ _vs_model_get_dense_has_bias (VsModel *model,
                               gsize    i)
 {
   return ((Dense *) g_ptr_array_index (model->denses, i))->b != G_MAXSIZE;
+}
+
+const char *_vs_model_get_dense_activation (VsModel *model,
+                                            gsize    i);
+
+/* The short name ("tanh") of Dense i's activation. */
+const char *
+_vs_model_get_dense_activation (VsModel *model,
+                                gsize    i)
+{
+  Dense *d = g_ptr_array_index (model->denses, i);
+
+  for (gsize k = 0; k < G_N_ELEMENTS (dense_acts); k++)
+    if (dense_acts[k].act == d->act)
+      return dense_acts[k].shortname;
+  return NULL;
+}
+
+gint _vs_model_get_normalize_at (VsModel *model);
+
+/* Where Normalize runs: before Dense i (i == number of Dense: last); -1: none. */
+gint
+_vs_model_get_normalize_at (VsModel *model)
+{
+  return model->normalize ? (gint) model->normalize_at : -1;
+}
+
+gboolean
+vs_model_append_modules (VsModel      *m,
+                         const cJSON  *modules,
+                         guint64       seed,
+                         GError      **error)
+{
+  cJSON *all;
+  const cJSON *item;
+  g_autofree gsize *dims = NULL;
+  gsize n_dims, width, old_total, n_old;
+  guint idx;
+  int i = 0;
+  gboolean ok;
+  float *params, *grads;
+
+  g_return_val_if_fail (m != NULL, FALSE);
+
+  if (modules == NULL)
+    return TRUE;
+  if (!cJSON_IsArray (modules))
+    {
+      g_set_error (error, VS_ERROR, VS_ERROR_INVALID, "modules: expected an array");
+      return FALSE;
+    }
+  /* The rules on the whole stack, the loaded part first, so the reasons
+   * are the same as for a new model; only Dense and Normalize go on top. */
+  all = vs_model_dup_modules_json (m);
+  n_old = (gsize) cJSON_GetArraySize (all);
+  cJSON_ArrayForEach (item, modules)
+    {
+      const char *type = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (item, "type"));
+
+      if (g_strcmp0 (type, "dense") != 0 && g_strcmp0 (type, "normalize") != 0)
+        {
+          g_set_error (error, VS_ERROR, VS_ERROR_INVALID,
+                       "modules[%d]: only dense and normalize modules go on top of a loaded model "
+                       "(it keeps its own Pooling)", i);
+          cJSON_Delete (all);
+          return FALSE;
+        }
+      cJSON_AddItemToArray (all, cJSON_Duplicate (item, TRUE));
+      i++;
+    }
+  ok = vs_module_spec_dimensions (m->enc->cfg.C, all, &dims, &n_dims, error);
+  cJSON_Delete (all);
+  if (!ok)
+    {
+      /* name the module as the recipe does: its place among those on top */
+      if (error != NULL && *error != NULL)
+        {
+          int at = -1;
+
+          if (sscanf ((*error)->message, "modules[%d]", &at) == 1 && at >= (int) n_old)
+            {
+              const char *rest = strchr ((*error)->message, ']');
+              g_autofree char *msg = g_strdup_printf ("modules[%d]%s", at - (int) n_old, rest + 1);
+
+              g_free ((*error)->message);
+              (*error)->message = g_steal_pointer (&msg);
+            }
+        }
+      return FALSE;
+    }
+
+  old_total = m->table.total;
+  width = m->dim;
+  idx = 2 + m->denses->len + (m->normalize ? 1 : 0);
+  i = 0;
+  cJSON_ArrayForEach (item, modules)
+    {
+      const char *type = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (item, "type"));
+
+      if (strcmp (type, "normalize") == 0)
+        {
+          m->normalize = TRUE;
+          m->normalize_at = m->denses->len;
+          idx++;
+        }
+      else
+        {
+          const cJSON *bias = cJSON_GetObjectItemCaseSensitive (item, "bias");
+          const char *act_name = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (item, "activation"));
+          gsize out = (gsize) cJSON_GetNumberValue (cJSON_GetObjectItemCaseSensitive (item, "out_features"));
+          VsActivation a;
+          const char *torch;
+
+          dense_act_lookup (act_name != NULL ? act_name : "tanh", &a, &torch);   /* checked above */
+          add_dense (m, idx++, width, out, bias == NULL || cJSON_IsTrue (bias), a, torch);
+          width = out;
+        }
+      i++;
+    }
+  /* The new tensors sit after the old ones: the arenas grow, old offsets hold. */
+  params = g_try_realloc (m->params, MAX (m->table.total, 1) * sizeof (float));
+  if (params != NULL)
+    m->params = params;
+  grads = params != NULL ? g_try_realloc (m->grads, MAX (m->table.total, 1) * sizeof (float)) : NULL;
+  if (grads != NULL)
+    m->grads = grads;
+  if (params == NULL || grads == NULL)
+    {
+      g_set_error (error, VS_ERROR, VS_ERROR_INVALID, "cannot allocate %" G_GSIZE_FORMAT " parameters",
+                   m->table.total);
+      return FALSE;
+    }
+  memset (m->params + old_total, 0, (m->table.total - old_total) * sizeof (float));
+  memset (m->grads + old_total, 0, (m->table.total - old_total) * sizeof (float));
+  for (guint k = 0; k < m->denses->len; k++)
+    if (((Dense *) m->denses->pdata[k])->w >= old_total)
+      init_dense (m, k, seed);
+  m->dim = width;
+  return TRUE;
 }

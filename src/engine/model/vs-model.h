@@ -5,7 +5,7 @@
  *   Transformer (BERT, RoBERTa, XLM-RoBERTa, DistilBERT or MPNet encoder)
  *     -> Pooling (cls, max, mean, mean_sqrt_len_tokens, weightedmean, lasttoken; several may be combined)
  *     -> [Dense (linear + activation)] ...
- *     -> [Normalize]
+ *     -> [Normalize]            (at most one; usually last, but a Dense may follow it)
  *
  * with its tokenizer. It is read from a sentence-transformers folder
  * (modules.json ...) or a plain Hugging Face folder (config.json +
@@ -71,6 +71,7 @@
  */
 #pragma once
 
+#include <cjson/cJSON.h>
 #include <glib.h>
 
 #include "tokenizer/vs-tokenizer.h"
@@ -134,6 +135,45 @@ VsModel     *vs_model_new_from_preset     (const char         *architecture,
                                            guint64             seed,
                                            GError            **error);
 
+/* One Dense module of a new model: out_features (≥ 1), activation (NULL =
+ * "tanh"; also "identity", "relu", "gelu", "sigmoid") and whether its
+ * linear layer has a bias (sentence-transformers' Dense(bias=...)). */
+typedef struct
+{
+  gsize       out_features;
+  const char *activation;
+  gboolean    bias;
+  gboolean    normalize_before;  /* a Normalize module runs right before this
+                                  * Dense (sentence-transformers allows it) */
+} VsDenseSpec;
+
+/* vs_model_new_from_preset with any number of Dense modules after Pooling
+ * (n_denses of them, each one's in_features the width before it), then
+ * Normalize when normalize is TRUE. One Normalize at most: at the end, or
+ * before the Dense whose normalize_before is TRUE. The recipe form of a stack is built
+ * with vs_model_new_from_modules () (model/vs-module-spec.h). */
+VsModel     *vs_model_new_from_stack      (const char         *architecture,
+                                           const char         *preset,
+                                           const char         *tokenizer_dir,
+                                           const char         *pooling_mode,
+                                           const VsDenseSpec  *denses,
+                                           gsize               n_denses,
+                                           gboolean            normalize,
+                                           guint64             seed,
+                                           GError            **error);
+
+/* Adds modules on top of a model's stack (a loaded one, typically): the
+ * recipe's module objects, Dense ({"type": "dense", "out_features",
+ * "activation", "bias"}; in_features the current width; torch nn.Linear
+ * init from seed) and Normalize only (the model keeps its Pooling), under
+ * the rules of model/vs-module-spec.h applied to the whole stack. FALSE +
+ * the reason naming "modules[i]" (i among the added ones); the model is
+ * then unchanged. */
+gboolean     vs_model_append_modules      (VsModel            *model,
+                                           const cJSON        *modules,
+                                           guint64             seed,
+                                           GError            **error);
+
 /* Writes a complete sentence-transformers folder at dir: written into a
  * temporary folder beside dir, then renamed over it (an existing dir is
  * replaced). FALSE + error on failure; dir is then untouched. */
@@ -189,7 +229,8 @@ void         vs_model_set_include_prompt  (VsModel            *model,
 gsize        vs_model_get_prompt_length   (VsModel            *model,
                                            const char         *prompt,
                                            gboolean            training);
-/* Whether the stack ends with a Normalize module. */
+/* Whether the stack ends with a Normalize module (a Normalize followed by a
+ * Dense does not count: the embeddings are then not unit length). */
 gboolean     vs_model_has_normalize       (VsModel            *model);
 
 /* Inference: embeds n texts into out [n, D] in input order, batch_size texts

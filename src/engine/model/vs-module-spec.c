@@ -81,7 +81,7 @@ vs_module_spec_dimensions (gsize         hidden,
                            GError      **error)
 {
   g_autoptr(GArray) dims = g_array_new (FALSE, FALSE, sizeof (gsize));
-  gboolean seen_pooling = FALSE, seen_dense = FALSE, seen_normalize = FALSE;
+  gboolean seen_pooling = FALSE, seen_normalize = FALSE;
   gsize dim = hidden;
   const cJSON *m;
   int i = 0;
@@ -116,10 +116,10 @@ vs_module_spec_dimensions (gsize         hidden,
                        "modules[%d]: expected an object with a \"type\"", i);
           return FALSE;
         }
-      if (seen_normalize)
+      if (seen_normalize && strcmp (type, "normalize") == 0)
         {
           g_set_error (error, VS_ERROR, VS_ERROR_INVALID,
-                       "modules[%d]: nothing may follow the Normalize module", i);
+                       "modules[%d]: a stack takes one Normalize module (a second changes nothing)", i);
           return FALSE;
         }
       if (strcmp (type, "pooling") == 0)
@@ -127,7 +127,7 @@ vs_module_spec_dimensions (gsize         hidden,
           const char *mode = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (m, "mode"));
           guint bits;
 
-          if (seen_pooling)
+          if (seen_pooling || i > 0)
             {
               g_set_error (error, VS_ERROR, VS_ERROR_INVALID,
                            "modules[%d]: only one Pooling module, right after the Transformer", i);
@@ -157,17 +157,12 @@ vs_module_spec_dimensions (gsize         hidden,
         {
           const cJSON *of = cJSON_GetObjectItemCaseSensitive (m, "out_features");
           const cJSON *act = cJSON_GetObjectItemCaseSensitive (m, "activation");
+          const cJSON *bias = cJSON_GetObjectItemCaseSensitive (m, "bias");
 
           if (!seen_pooling)
             {
               g_set_error (error, VS_ERROR, VS_ERROR_INVALID,
                            "modules[%d]: a Dense module comes after the Pooling module", i);
-              return FALSE;
-            }
-          if (seen_dense)
-            {
-              g_set_error (error, VS_ERROR, VS_ERROR_INVALID,
-                           "modules[%d]: a new model takes at most one Dense module", i);
               return FALSE;
             }
           if (!cJSON_IsNumber (of) || of->valuedouble < 1 || of->valuedouble != floor (of->valuedouble)
@@ -184,7 +179,12 @@ vs_module_spec_dimensions (gsize         hidden,
                            "modules[%d].activation: expected tanh, identity, relu, gelu or sigmoid", i);
               return FALSE;
             }
-          seen_dense = TRUE;
+          if (bias != NULL && !cJSON_IsBool (bias))
+            {
+              g_set_error (error, VS_ERROR, VS_ERROR_INVALID,
+                           "modules[%d].bias: expected true or false", i);
+              return FALSE;
+            }
           dim = (gsize) of->valuedouble;
         }
       else if (strcmp (type, "normalize") == 0)
@@ -210,4 +210,145 @@ vs_module_spec_dimensions (gsize         hidden,
   *n_out = dims->len;
   *dims_out = (gsize *) g_array_free (g_steal_pointer (&dims), FALSE);
   return TRUE;
+}
+
+cJSON *
+vs_module_spec_reorder (gsize          hidden,
+                        const cJSON   *modules,
+                        int            from,
+                        int            to,
+                        GError       **error)
+{
+  g_autofree gsize *dims = NULL;
+  g_autoptr(GError) local = NULL;
+  cJSON *moved;
+  int n = cJSON_IsArray (modules) ? cJSON_GetArraySize (modules) : 0;
+  gsize n_dims;
+
+  if (from < 0 || from >= n)
+    {
+      g_set_error (error, VS_ERROR, VS_ERROR_INVALID, "modules[%d]: no such module", from);
+      return NULL;
+    }
+  if (to < 0)
+    {
+      g_set_error (error, VS_ERROR, VS_ERROR_INVALID,
+                   "modules[%d]: the Transformer stays first: every other module works on its output", from);
+      return NULL;
+    }
+  if (to >= n)
+    {
+      if (to == n && from == n - 1)
+        g_set_error (error, VS_ERROR, VS_ERROR_INVALID, "modules[%d]: already the last module", from);
+      else
+        g_set_error (error, VS_ERROR, VS_ERROR_INVALID, "modules[%d]: no place %d in a stack of %d modules",
+                     from, to, n);
+      return NULL;
+    }
+  /* A new array in the new order (cJSON 1.7.15's detach + insert loses
+   * items at the array's ends). */
+  moved = cJSON_CreateArray ();
+  for (int k = 0; k < n; k++)
+    {
+      int src;
+
+      if (k == to)
+        src = from;
+      else if (from < to && k >= from && k < to)
+        src = k + 1;
+      else if (from > to && k > to && k <= from)
+        src = k - 1;
+      else
+        src = k;
+      cJSON_AddItemToArray (moved, cJSON_Duplicate (cJSON_GetArrayItem (modules, src), TRUE));
+    }
+  if (!vs_module_spec_dimensions (hidden, moved, &dims, &n_dims, &local))
+    {
+      /* The reason is the rule the new order breaks, told at the new place. */
+      g_propagate_error (error, g_steal_pointer (&local));
+      cJSON_Delete (moved);
+      return NULL;
+    }
+  return moved;
+}
+
+cJSON *
+vs_module_spec_reorder_above (gsize          hidden,
+                              const cJSON   *modules,
+                              int            n_fixed,
+                              int            from,
+                              int            to,
+                              GError       **error)
+{
+  if (n_fixed > 0 && from >= 0 && (from < n_fixed || (to >= 0 && to < n_fixed)))
+    {
+      g_set_error (error, VS_ERROR, VS_ERROR_INVALID,
+                   "modules[%d]: the loaded model's own modules stay as they are; layers go on top of them",
+                   from < n_fixed ? from : to);
+      return NULL;
+    }
+  return vs_module_spec_reorder (hidden, modules, from, to, error);
+}
+
+cJSON *
+vs_module_spec_move (gsize          hidden,
+                     const cJSON   *modules,
+                     int            index,
+                     int            delta,
+                     GError       **error)
+{
+  int n = cJSON_IsArray (modules) ? cJSON_GetArraySize (modules) : 0;
+
+  g_return_val_if_fail (delta == -1 || delta == 1, NULL);
+
+  if (index >= 0 && index < n && index + delta >= n)
+    {
+      g_set_error (error, VS_ERROR, VS_ERROR_INVALID, "modules[%d]: already the last module", index);
+      return NULL;
+    }
+  return vs_module_spec_reorder (hidden, modules, index, index + delta, error);
+}
+
+VsModel *
+vs_model_new_from_modules (const char    *architecture,
+                           const char    *preset,
+                           const char    *tokenizer_dir,
+                           const cJSON   *modules,
+                           guint64        seed,
+                           GError       **error)
+{
+  g_autofree gsize *dims = NULL;
+  g_autoptr(GArray) denses = g_array_new (FALSE, TRUE, sizeof (VsDenseSpec));
+  const char *pooling = NULL;
+  gboolean normalize = FALSE;
+  const cJSON *m;
+  gsize n;
+
+  /* The rules first, on a width that only the order matters for. */
+  if (!vs_module_spec_dimensions (128, modules, &dims, &n, error))
+    return NULL;
+  cJSON_ArrayForEach (m, modules)
+    {
+      const char *type = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (m, "type"));
+
+      if (g_strcmp0 (type, "pooling") == 0)
+        pooling = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (m, "mode"));
+      else if (g_strcmp0 (type, "dense") == 0)
+        {
+          const cJSON *bias = cJSON_GetObjectItemCaseSensitive (m, "bias");
+          VsDenseSpec d = {
+            (gsize) cJSON_GetNumberValue (cJSON_GetObjectItemCaseSensitive (m, "out_features")),
+            cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (m, "activation")),
+            bias == NULL || cJSON_IsTrue (bias),
+            normalize,   /* a Normalize before this Dense */
+          };
+          g_array_append_val (denses, d);
+          normalize = FALSE;
+        }
+      else if (g_strcmp0 (type, "normalize") == 0)
+        normalize = TRUE;   /* at the end, unless a Dense follows */
+    }
+  return vs_model_new_from_stack (architecture, preset, tokenizer_dir, pooling,
+                                  (const VsDenseSpec *) (gpointer) denses->data, denses->len,
+                                  normalize, seed, error);
 }

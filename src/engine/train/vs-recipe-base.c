@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "hub/vs-hub.h"
+#include "model/vs-module-spec.h"
 #include "train/vs-recipe-base.h"
 #include "vs-error.h"
 
@@ -23,47 +24,33 @@ vs_recipe_build_model (const VsRecipe *recipe,
         model = vs_model_load (dir, &local);
       else
         model = NULL;
+      /* {"path": …, "modules": […]}: Dense / Normalize on top of it. */
+      if (model != NULL && recipe->modules != NULL
+          && !vs_model_append_modules (model, recipe->modules, recipe->args.seed, &local))
+        {
+          vs_model_free (model);
+          g_propagate_prefixed_error (error, g_steal_pointer (&local), "model.");
+          return NULL;
+        }
     }
   else
     {
-      const char *pooling = NULL;
-      const char *activation = NULL;
-      gsize dense_out = 0;
-      gboolean normalize = FALSE;
-      guint n_dense = 0;
-      const cJSON *m;
-      g_autofree char *tok_dir = NULL;
+      g_autofree char *tok_dir = vs_hub_resolve_model (recipe->new_tokenizer, &local);
 
-      cJSON_ArrayForEach (m, recipe->modules)
-        {
-          const char *type = cJSON_GetStringValue (cJSON_GetObjectItem (m, "type"));
-
-          if (g_strcmp0 (type, "pooling") == 0)
-            pooling = cJSON_GetStringValue (cJSON_GetObjectItem (m, "mode"));
-          else if (g_strcmp0 (type, "dense") == 0)
-            {
-              dense_out = (gsize) cJSON_GetNumberValue (cJSON_GetObjectItem (m, "out_features"));
-              activation = cJSON_GetStringValue (cJSON_GetObjectItem (m, "activation"));
-              n_dense++;
-            }
-          else if (g_strcmp0 (type, "normalize") == 0)
-            normalize = TRUE;
-        }
-      if (n_dense > 1)
-        {
-          g_set_error_literal (error, VS_ERROR, VS_ERROR_INVALID,
-                               "model.modules: a new model takes at most one dense module");
-          return NULL;
-        }
-      tok_dir = vs_hub_resolve_model (recipe->new_tokenizer, &local);
       if (tok_dir == NULL)
         {
           g_propagate_prefixed_error (error, g_steal_pointer (&local), "model.new.tokenizer: ");
           return NULL;
         }
-      model = vs_model_new_from_preset (recipe->new_architecture, recipe->new_preset,
-                                        tok_dir, pooling, dense_out, activation,
-                                        normalize, recipe->args.seed, &local);
+      /* Any stack the module rules allow (model/vs-module-spec.h): several
+       * Dense modules, with or without bias, and Normalize. */
+      model = vs_model_new_from_modules (recipe->new_architecture, recipe->new_preset,
+                                         tok_dir, recipe->modules, recipe->args.seed, &local);
+      if (model == NULL && g_str_has_prefix (local->message, "modules"))
+        {
+          g_propagate_prefixed_error (error, g_steal_pointer (&local), "model.");
+          return NULL;
+        }
     }
   if (model == NULL)
     {

@@ -360,6 +360,42 @@ append_dataset (GString               *s,
     }
 }
 
+/* The recipe's Dense and Normalize modules appended to a Python list
+ * `modules` in their order; `dim` holds the width so far (Normalize has no
+ * get_sentence_embedding_dimension of its own). */
+static void
+append_dense_normalize (GString     *s,
+                        const cJSON *modules)
+{
+  const cJSON *m;
+
+  cJSON_ArrayForEach (m, modules)
+    {
+      const char *type = cJSON_GetStringValue (cJSON_GetObjectItem (m, "type"));
+
+      if (g_strcmp0 (type, "dense") == 0)
+        {
+          const char *act = cJSON_GetStringValue (cJSON_GetObjectItem (m, "activation"));
+          static const char *const acts[][2] = {
+            { "tanh", "torch.nn.Tanh()" }, { "identity", "torch.nn.Identity()" },
+            { "relu", "torch.nn.ReLU()" }, { "gelu", "torch.nn.GELU()" }, { "sigmoid", "torch.nn.Sigmoid()" },
+          };
+          const char *py = "torch.nn.Tanh()";
+
+          for (guint i = 0; i < G_N_ELEMENTS (acts); i++)
+            if (g_strcmp0 (act, acts[i][0]) == 0)
+              py = acts[i][1];
+          g_string_append_printf (s, "modules.append(models.Dense(dim, %.0f, %sactivation_function=%s))\n"
+                                  "dim = %.0f\n",
+                                  cJSON_GetNumberValue (cJSON_GetObjectItem (m, "out_features")),
+                                  cJSON_IsFalse (cJSON_GetObjectItem (m, "bias")) ? "bias=False, " : "", py,
+                                  cJSON_GetNumberValue (cJSON_GetObjectItem (m, "out_features")));
+        }
+      else if (g_strcmp0 (type, "normalize") == 0)
+        g_string_append (s, "modules.append(models.Normalize())\n");
+    }
+}
+
 static void
 append_model (GString        *s,
               const VsRecipe *recipe)
@@ -376,6 +412,14 @@ append_model (GString        *s,
       g_string_append (s, "model = SentenceTransformer(");
       append_str (s, recipe->model);
       g_string_append (s, ")\n");
+      if (cJSON_GetArraySize (recipe->modules) > 0)
+        {
+          /* Layers on top of the loaded stack. */
+          g_string_append (s, "modules = list(model)\n"
+                              "dim = model.get_sentence_embedding_dimension()\n");
+          append_dense_normalize (s, recipe->modules);
+          g_string_append (s, "model = SentenceTransformer(modules=modules)\n");
+        }
       return;
     }
   for (guint i = 0; i < G_N_ELEMENTS (presets); i++)
@@ -434,29 +478,8 @@ append_model (GString        *s,
       }
     g_string_append (s, "))\n");
   }
-  cJSON_ArrayForEach (m, recipe->modules)
-    {
-      const char *type = cJSON_GetStringValue (cJSON_GetObjectItem (m, "type"));
-
-      if (g_strcmp0 (type, "dense") == 0)
-        {
-          const char *act = cJSON_GetStringValue (cJSON_GetObjectItem (m, "activation"));
-          static const char *const acts[][2] = {
-            { "tanh", "torch.nn.Tanh()" }, { "identity", "torch.nn.Identity()" },
-            { "relu", "torch.nn.ReLU()" }, { "gelu", "torch.nn.GELU()" }, { "sigmoid", "torch.nn.Sigmoid()" },
-          };
-          const char *py = "torch.nn.Tanh()";
-
-          for (guint i = 0; i < G_N_ELEMENTS (acts); i++)
-            if (g_strcmp0 (act, acts[i][0]) == 0)
-              py = acts[i][1];
-          g_string_append_printf (s, "modules.append(models.Dense(modules[-1].get_sentence_embedding_dimension(), "
-                                  "%.0f, activation_function=%s))\n",
-                                  cJSON_GetNumberValue (cJSON_GetObjectItem (m, "out_features")), py);
-        }
-      else if (g_strcmp0 (type, "normalize") == 0)
-        g_string_append (s, "modules.append(models.Normalize())\n");
-    }
+  g_string_append (s, "dim = modules[-1].get_sentence_embedding_dimension()\n");
+  append_dense_normalize (s, recipe->modules);
   g_string_append (s, "model = SentenceTransformer(modules=modules)\n");
 }
 

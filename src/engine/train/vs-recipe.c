@@ -872,8 +872,6 @@ parse_model (Checker     *ck,
       const cJSON *m;
       int i = 0;
 
-      if (recipe->model != NULL)
-        problem (ck, "model.modules: only for a new model");
       if (!cJSON_IsArray (item))
         {
           problem (ck, "model.modules: expected an array");
@@ -888,12 +886,20 @@ parse_model (Checker     *ck,
           else if (!g_strv_contains (module_types, type->valuestring))
             problem (ck, "model.modules[%d].type: expected pooling, dense or normalize (got “%s”)",
                      i, type->valuestring);
+          else if (recipe->model != NULL && strcmp (type->valuestring, "pooling") == 0)
+            /* {"path": …, "modules": […]}: layers on top of a loaded model */
+            problem (ck, "model.modules[%d]: only dense and normalize modules go on top of a loaded model "
+                     "(it keeps its own Pooling)", i);
           else if (strcmp (type->valuestring, "dense") == 0)
             {
               const cJSON *of = cJSON_GetObjectItemCaseSensitive (m, "out_features");
 
+              const cJSON *bias = cJSON_GetObjectItemCaseSensitive (m, "bias");
+
               if (!is_integer (of) || of->valuedouble < 1)
                 problem (ck, "model.modules[%d].out_features: expected a positive integer", i);
+              if (bias != NULL && !cJSON_IsBool (bias))
+                problem (ck, "model.modules[%d].bias: expected true or false", i);
             }
           i++;
         }

@@ -10,8 +10,13 @@
  *                       "tokenizer": "path"},
  *               "modules": [{"type": "pooling", "mode": "mean"},
  *                           {"type": "dense", "out_features": 64,
- *                            "activation": "tanh"},
+ *                            "activation": "tanh", "bias": true},
  *                           {"type": "normalize"}]},
+ *              (Pooling first, then any number of Dense modules and at
+ *               most one Normalize, in the order they run; the rules and
+ *               their reasons are model/vs-module-spec.h's)
+ *            | {"path": "folder or Hub id", "modules": [dense / normalize …]}
+ *              (layers on top of a loaded model's own stack)
  *     "train": {"path", "split", "columns": [in loss order], "label",
  *               "roles", "limit", "name", "loss"}   or a list of them,
  *     "eval": {"path", "split", "columns", "label", "roles", "limit"}
@@ -161,7 +166,8 @@ typedef struct
   char            *new_architecture;
   char            *new_preset;
   char            *new_tokenizer;
-  cJSON           *modules;         /* array of module objects for a new model, or NULL */
+  cJSON           *modules;         /* array of module objects for a new model (or, for a
+                                     * loaded one, the Dense / Normalize put on top), or NULL */
   GPtrArray       *train;           /* VsRecipeDataset*, at least one */
   VsRecipeDataset *eval;            /* or NULL */
   VsRecipeLoss    *loss;            /* default loss (CoSENTLoss when absent) */
