@@ -719,7 +719,10 @@ add_labelled (GtkWidget  *box,
   gtk_accessible_update_relation (GTK_ACCESSIBLE (control), GTK_ACCESSIBLE_RELATION_LABELLED_BY, label, NULL, -1);
   gtk_box_append (GTK_BOX (field), label);
   gtk_box_append (GTK_BOX (field), control);
-  gtk_box_append (GTK_BOX (box), field);
+  if (GTK_IS_FLOW_BOX (box))
+    gtk_flow_box_append (GTK_FLOW_BOX (box), field);
+  else
+    gtk_box_append (GTK_BOX (box), field);
   return control;
 }
 
@@ -744,6 +747,10 @@ rebuild (VsModuleStack *self)
       GtkWidget *label = gtk_label_new (_("Maximum sequence length"));
 
       gtk_widget_add_css_class (label, "dim-label");
+      /* Wraps in a narrow window rather than widening it. */
+      gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+      gtk_label_set_justify (GTK_LABEL (label), GTK_JUSTIFY_RIGHT);
+      gtk_label_set_xalign (GTK_LABEL (label), 1);
       gtk_box_append (GTK_BOX (head), label);
       if (self->editable && self->n_locked == 0)
         {
@@ -824,12 +831,17 @@ rebuild (VsModuleStack *self)
             add_dnd (self, card, i, edit);
           if (edit)
             {
-              GtkWidget *controls = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 18);
+              /* A flow box: the three fields wrap in a narrow window. */
+              GtkWidget *controls = gtk_flow_box_new ();
               GtkWidget *spin = gtk_spin_button_new_with_range (1, 8192, 1);
               GtkWidget *drop = gtk_drop_down_new_from_strings (vs_dense_activation_names);
               GtkWidget *sw = gtk_switch_new ();
               guint sel = 0;
 
+              gtk_flow_box_set_selection_mode (GTK_FLOW_BOX (controls), GTK_SELECTION_NONE);
+              gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (controls), 3);
+              gtk_flow_box_set_column_spacing (GTK_FLOW_BOX (controls), 18);
+              gtk_flow_box_set_row_spacing (GTK_FLOW_BOX (controls), 6);
               gtk_widget_set_margin_start (controls, 12);
               gtk_widget_set_margin_end (controls, 12);
               gtk_widget_set_margin_bottom (controls, 12);
