@@ -453,7 +453,15 @@ test_model_page (void)
     g_autofree char *dim = NULL;
     g_autofree char *last = NULL;
 
-    vs_model_page_open_folder (w.page, dir);
+    /* Dropped from the file manager: a file is refused with a word, the
+     * folder loads. */
+    {
+      g_autofree char *config = g_build_filename (dir, "config.json", NULL);
+
+      g_assert_false (vs_gui_drop_file (GTK_WIDGET (w.page), config));
+      vs_gui_wait_for (banner_shown, &w, "the banner for a dropped file");
+    }
+    g_assert_true (vs_gui_drop_file (GTK_WIDGET (w.page), dir));
     w.dimension = 0;
     vs_gui_wait_for (dir_loaded, &w, "the bert fixture to load");
     g_assert_null (vs_model_page_get_banner_message (w.page));

@@ -170,6 +170,38 @@ vs_gui_resize (GtkWidget *window,
   g_log_set_always_fatal (fatal);
 }
 
+gboolean
+vs_gui_drop_file (GtkWidget  *widget,
+                  const char *path)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  GtkDropTarget *target = NULL;
+  GValue value = G_VALUE_INIT;
+  gboolean accepted = FALSE;
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) c = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_DROP_TARGET (c))
+        {
+          gsize n_types = 0;
+          const GType *types = gtk_drop_target_get_gtypes (GTK_DROP_TARGET (c), &n_types);
+
+          for (gsize t = 0; t < n_types; t++)
+            if (types[t] == G_TYPE_FILE)
+              target = GTK_DROP_TARGET (c);
+        }
+    }
+  g_assert_nonnull (target);
+  g_value_init (&value, G_TYPE_FILE);
+  g_value_set_object (&value, file);
+  g_signal_emit_by_name (target, "drop", &value, 10.0, 10.0, &accepted);
+  g_value_unset (&value);
+  return accepted;
+}
+
 char *
 vs_gui_screenshot_path (const char *name)
 {

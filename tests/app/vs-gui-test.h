@@ -35,6 +35,10 @@ char     *vs_gui_screenshot_path          (const char    *name);
 void      vs_gui_resize                   (GtkWidget     *window,
                                            int            width,
                                            int            height);
+/* Drops a file on widget through its GtkDropTarget for files, as GTK does
+ * when a file is dragged there from the file manager; the handler's answer. */
+gboolean  vs_gui_drop_file                (GtkWidget     *widget,
+                                           const char    *path);
 /* Iterates the main context until the widget's window painted a frame. */
 void      vs_gui_wait_for_frame           (GtkWidget     *widget);
 /* The same in the dark style (libadwaita's forced dark), then back. */
