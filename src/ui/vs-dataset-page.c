@@ -1782,6 +1782,12 @@ vs_dataset_page_get_cancel_button (VsDatasetPage *self)
   return self->cancel_button;
 }
 
+AdwEntryRow *
+vs_dataset_page_get_hub_entry (VsDatasetPage *self)
+{
+  return self->hub_entry;
+}
+
 GtkLabel *
 vs_dataset_page_get_loading_label (VsDatasetPage *self)
 {

@@ -61,6 +61,8 @@ GtkLabel  *vs_dataset_page_get_loading_label (VsDatasetPage *self);
 GtkButton *vs_dataset_page_get_swap_button (VsDatasetPage *self);
 GtkLabel  *vs_dataset_page_get_swap_label (VsDatasetPage *self);
 GtkDropDown *vs_dataset_page_get_split_dropdown (VsDatasetPage *self);
+/* The "Hub dataset id or folder" entry (apply opens what it names). */
+AdwEntryRow *vs_dataset_page_get_hub_entry (VsDatasetPage *self);
 GtkSpinButton *vs_dataset_page_get_limit_spin (VsDatasetPage *self);
 GtkSpinButton *vs_dataset_page_get_seed_spin (VsDatasetPage *self);
 GtkSpinButton *vs_dataset_page_get_ratio_spin (VsDatasetPage *self);

@@ -32,6 +32,8 @@ typedef struct
   GtkWidget     *window;
 } Fixture;
 
+static const char *fake_hub_path;
+
 static gboolean
 page_is_idle (gpointer data)
 {
@@ -675,6 +677,65 @@ test_dataset_page (void)
     g_test_message ("scrolled back to the start in %.1f ms", (g_get_monotonic_time () - start) / 1000.0);
   }
 
+  /* A Hub dataset id: the fake Hub (tests/hub/fake-hub.c) serves
+   * testuser/tiny-dataset with a Parquet conversion (default/train and
+   * default/test); the page pulls it into the cache, loads "train" and
+   * offers both splits. */
+  if (fake_hub_path != NULL)
+    {
+      g_autoptr(GSubprocess) proc = NULL;
+      g_autoptr(GDataInputStream) out = NULL;
+      g_autofree char *line = NULL;
+      g_autofree char *tmp = g_dir_make_tmp ("vs-dataset-page-hub-XXXXXX", NULL);
+      g_autofree char *hf_home = g_build_filename (tmp, "hf", NULL);
+      g_autofree char *parquet = g_build_filename (shared, "parquet", "alltypes_plain.parquet", NULL);
+      g_autoptr(VsDataset) expected = vs_dataset_load (parquet, NULL, &error);
+      GtkDropDown *splits = vs_dataset_page_get_split_dropdown (f.page);
+      char *sp;
+
+      g_assert_no_error (error);
+      proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+                               fake_hub_path, "--parquet", parquet, NULL);
+      g_assert_no_error (error);
+      out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
+      line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+      g_assert_no_error (error);
+      sp = strchr (line, ' ');
+      g_assert_nonnull (sp);
+      *sp = '\0';
+      g_setenv ("HF_ENDPOINT", line, TRUE);
+      g_setenv ("HF_HOME", hf_home, TRUE);
+      g_unsetenv ("HF_HUB_CACHE");
+
+      gtk_editable_set_text (GTK_EDITABLE (vs_dataset_page_get_hub_entry (f.page)), "testuser/tiny-dataset");
+      g_signal_emit_by_name (vs_dataset_page_get_hub_entry (f.page), "apply");
+      g_assert_true (vs_dataset_page_get_busy (f.page));
+      vs_gui_wait_for (page_is_idle, &f, "the Hub dataset to load");
+      g_assert_false (vs_dataset_page_get_banner_shown (f.page));
+      g_assert_cmpuint (vs_dataset_get_n_rows (vs_dataset_ref_get_dataset (vs_project_get_dataset (f.project))), ==,
+                        vs_dataset_get_n_rows (expected));
+      g_assert_cmpuint (vs_dataset_get_n_columns (vs_dataset_ref_get_dataset (vs_project_get_dataset (f.project))), ==,
+                        vs_dataset_get_n_columns (expected));
+      g_assert_cmpstr (vs_project_get_string (f.project, "train.path"), ==, "testuser/tiny-dataset");
+      g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (splits)), ==, 2);
+      screenshot (&f, "dataset-hub");
+
+      /* A dataset the Hub does not have: the engine's words, the table kept. */
+      {
+        VsDatasetRef *before = vs_project_get_dataset (f.project);
+
+        gtk_editable_set_text (GTK_EDITABLE (vs_dataset_page_get_hub_entry (f.page)), "testuser/no-such-dataset");
+        g_signal_emit_by_name (vs_dataset_page_get_hub_entry (f.page), "apply");
+        vs_gui_wait_for (page_is_idle_with_banner, &f, "the banner for a missing Hub dataset");
+        g_test_message ("banner: %s", gtk_label_get_text (vs_dataset_page_get_banner_label (f.page)));
+        g_assert_nonnull (strstr (gtk_label_get_text (vs_dataset_page_get_banner_label (f.page)), "no-such-dataset"));
+        g_assert_true (vs_project_get_dataset (f.project) == before);
+      }
+      g_unsetenv ("HF_ENDPOINT");
+      g_output_stream_close (g_subprocess_get_stdin_pipe (proc), NULL, NULL);
+      g_subprocess_wait (proc, NULL, NULL);
+    }
+
   /* A project without a dataset: the empty state, the old table gone. */
   g_assert_true (vs_project_load_from_data (f.project, "{\"model\": {\"new\": {\"architecture\": \"bert\", \"preset\": \"tiny\"}}, "
                                             "\"loss\": {\"name\": \"CoSENTLoss\"}}", NULL, NULL, &error));
@@ -693,6 +754,9 @@ main (int argc,
 {
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   gtk_test_init (&argc, &argv, NULL);
+  /* The fake Hub's program, when meson passes it. */
+  if (argc > 1)
+    fake_hub_path = argv[1];
   adw_init ();
   g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
   g_test_add_func ("/app/dataset-page", test_dataset_page);
