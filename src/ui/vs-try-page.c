@@ -34,6 +34,9 @@
 /* At most this many typed sentences are compared. */
 #define MAX_SENTENCES 32
 
+/* Below this window width the matrices and result lists stack. */
+#define NARROW_WIDTH 720
+
 /* ---- shared between the main thread and workers ------------------------- */
 
 /* A search corpus and its embeddings (unit rows) per model. Filled by one
@@ -120,6 +123,12 @@ struct _VsTryPage
   VsProject      *project;
   GCancellable   *cancellable;
   gboolean        disposed;
+
+  /* narrow windows: the side-by-side boxes stack below NARROW_WIDTH */
+  GdkSurface     *surface;          /* watched for its width (not owned) */
+  gulong          surface_width_handler;
+  guint           reflow_idle;
+  gboolean        narrow;
 
   /* the models, and what each was built from */
   VsModelRef     *base;
@@ -593,6 +602,93 @@ update_summary (VsTryPage *self)
   gtk_widget_set_visible (GTK_WIDGET (self->summary_label), TRUE);
 }
 
+
+/* ---- narrow windows ---- */
+
+/* Side by side when wide: the matrices share the width (one alone keeps its
+ * own); stacked when narrow, each as wide as the page. */
+static void
+layout_maps (VsTryPage *self)
+{
+  gboolean beside = !self->narrow && self->sims[1] != NULL;
+
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (self->maps_box),
+                                  self->narrow ? GTK_ORIENTATION_VERTICAL : GTK_ORIENTATION_HORIZONTAL);
+  gtk_box_set_homogeneous (GTK_BOX (self->maps_box), beside);
+  gtk_widget_set_halign (GTK_WIDGET (self->maps_box), beside || self->narrow ? GTK_ALIGN_FILL : GTK_ALIGN_START);
+}
+
+/* GTK 4.8 has no breakpoints: the window's surface says how wide it is, and
+ * the matrices and the two result lists stack below NARROW_WIDTH. */
+static void
+reflow (VsTryPage *self)
+{
+  gboolean narrow;
+
+  if (self->surface == NULL)
+    return;
+  narrow = gdk_surface_get_width (self->surface) < NARROW_WIDTH;
+  if (narrow == self->narrow)
+    return;
+  self->narrow = narrow;
+  layout_maps (self);
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (self->results_box),
+                                  narrow ? GTK_ORIENTATION_VERTICAL : GTK_ORIENTATION_HORIZONTAL);
+  gtk_box_set_homogeneous (GTK_BOX (self->results_box), !narrow);
+}
+
+/* The surface's width changes in the middle of the frame's layout: the
+ * boxes turn at the next idle, outside it. */
+static gboolean
+reflow_idle (gpointer data)
+{
+  VsTryPage *self = data;
+
+  self->reflow_idle = 0;
+  reflow (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+queue_reflow (VsTryPage *self)
+{
+  if (self->reflow_idle == 0)
+    self->reflow_idle = g_idle_add (reflow_idle, self);
+}
+
+static void
+vs_try_page_realize (GtkWidget *widget)
+{
+  VsTryPage *self = VS_TRY_PAGE (widget);
+
+  GTK_WIDGET_CLASS (vs_try_page_parent_class)->realize (widget);
+  self->surface = gtk_native_get_surface (gtk_widget_get_native (widget));
+  if (self->surface != NULL)
+    self->surface_width_handler = g_signal_connect_swapped (self->surface, "notify::width",
+                                                            G_CALLBACK (queue_reflow), self);
+  reflow (self);
+}
+
+static void
+vs_try_page_unrealize (GtkWidget *widget)
+{
+  VsTryPage *self = VS_TRY_PAGE (widget);
+
+  if (self->surface != NULL)
+    g_clear_signal_handler (&self->surface_width_handler, self->surface);
+  self->surface = NULL;
+  g_clear_handle_id (&self->reflow_idle, g_source_remove);
+  GTK_WIDGET_CLASS (vs_try_page_parent_class)->unrealize (widget);
+}
+
+gboolean
+vs_try_page_get_narrow (VsTryPage *self)
+{
+  g_return_val_if_fail (VS_IS_TRY_PAGE (self), FALSE);
+
+  return self->narrow;
+}
+
 static void
 show_matrices (VsTryPage *self)
 {
@@ -633,8 +729,7 @@ show_matrices (VsTryPage *self)
         m = MAX (m, fabs (self->sims[2][i]));
       vs_heatmap_set_range (self->maps[2], -m, m, TRUE);
     }
-  gtk_box_set_homogeneous (GTK_BOX (self->maps_box), self->sims[1] != NULL);
-  gtk_widget_set_halign (GTK_WIDGET (self->maps_box), self->sims[1] != NULL ? GTK_ALIGN_FILL : GTK_ALIGN_START);
+  layout_maps (self);
   gtk_widget_set_visible (self->maps_box, self->sims[0] != NULL);
 }
 
@@ -2195,6 +2290,8 @@ vs_try_page_class_init (VsTryPageClass *klass)
 
   object_class->dispose = vs_try_page_dispose;
   object_class->finalize = vs_try_page_finalize;
+  widget_class->realize = vs_try_page_realize;
+  widget_class->unrealize = vs_try_page_unrealize;
   object_class->get_property = vs_try_page_get_property;
   object_class->set_property = vs_try_page_set_property;
 

@@ -170,6 +170,20 @@ vs_gui_resize (GtkWidget *window,
   g_log_set_always_fatal (fatal);
 }
 
+void
+vs_gui_resize_no_wait (GtkWidget *window,
+                       int        width,
+                       int        height)
+{
+  /* The same toolkit warning as in vs_gui_resize () above. */
+  GLogLevelFlags fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
+  vs_gui_wait_for_frame (window);
+  vs_gui_wait_for_frame (window);
+  g_log_set_always_fatal (fatal);
+}
+
 char *
 vs_gui_screenshot_path (const char *name)
 {

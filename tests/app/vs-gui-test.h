@@ -35,6 +35,11 @@ char     *vs_gui_screenshot_path          (const char    *name);
 void      vs_gui_resize                   (GtkWidget     *window,
                                            int            width,
                                            int            height);
+/* The same without waiting for the width: asks for it and lets two frames
+ * be drawn (the window stays as wide as its widest page allows). */
+void      vs_gui_resize_no_wait           (GtkWidget     *window,
+                                           int            width,
+                                           int            height);
 /* Iterates the main context until the widget's window painted a frame. */
 void      vs_gui_wait_for_frame           (GtkWidget     *widget);
 /* The same in the dark style (libadwaita's forced dark), then back. */
