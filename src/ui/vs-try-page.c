@@ -605,21 +605,18 @@ update_summary (VsTryPage *self)
 
 /* ---- narrow windows ---- */
 
-/* Side by side when wide: the matrices share the width (one alone keeps its
- * own); stacked when narrow, each as wide as the page. */
+/* The matrices sit side by side in a flow box that wraps them one below
+ * the other when narrow: three to a line share the width; the base model's
+ * alone keeps a third of it. */
 static void
 layout_maps (VsTryPage *self)
 {
-  gboolean beside = !self->narrow && self->sims[1] != NULL;
-
-  gtk_orientable_set_orientation (GTK_ORIENTABLE (self->maps_box),
-                                  self->narrow ? GTK_ORIENTATION_VERTICAL : GTK_ORIENTATION_HORIZONTAL);
-  gtk_box_set_homogeneous (GTK_BOX (self->maps_box), beside);
-  gtk_widget_set_halign (GTK_WIDGET (self->maps_box), beside || self->narrow ? GTK_ALIGN_FILL : GTK_ALIGN_START);
+  gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (self->maps_box), self->narrow ? 1 : 3);
 }
 
 /* GTK 4.8 has no breakpoints: the window's surface says how wide it is, and
- * the matrices and the two result lists stack below NARROW_WIDTH. */
+ * the two result lists (and the matrices, which wrap by themselves when
+ * they no longer fit) stack below NARROW_WIDTH. */
 static void
 reflow (VsTryPage *self)
 {
@@ -714,6 +711,7 @@ show_matrices (VsTryPage *self)
       if (i < 2)
         vs_heatmap_set_range (self->maps[i], lo, 1.0, FALSE);
       gtk_widget_set_visible (GTK_WIDGET (self->maps[i]), self->sims[i] != NULL);
+      gtk_widget_set_visible (gtk_widget_get_parent (GTK_WIDGET (self->maps[i])), self->sims[i] != NULL);
       /* The page scrolls, so it is allocated its minimum height: ask for
        * the natural one, where cells are large enough to print values. */
       gtk_widget_set_size_request (GTK_WIDGET (self->maps[i]), -1, -1);
@@ -729,7 +727,6 @@ show_matrices (VsTryPage *self)
         m = MAX (m, fabs (self->sims[2][i]));
       vs_heatmap_set_range (self->maps[2], -m, m, TRUE);
     }
-  layout_maps (self);
   gtk_widget_set_visible (self->maps_box, self->sims[0] != NULL);
 }
 
@@ -2364,7 +2361,10 @@ vs_try_page_init (VsTryPage *self)
       vs_heatmap_set_title (self->maps[i], titles[i]);
       gtk_widget_set_hexpand (GTK_WIDGET (self->maps[i]), TRUE);
       gtk_widget_set_visible (GTK_WIDGET (self->maps[i]), FALSE);
-      gtk_box_append (GTK_BOX (self->maps_box), GTK_WIDGET (self->maps[i]));
+      gtk_flow_box_append (GTK_FLOW_BOX (self->maps_box), GTK_WIDGET (self->maps[i]));
+      /* Only the controls inside take the focus, not their cells. */
+      gtk_widget_set_focusable (gtk_widget_get_parent (GTK_WIDGET (self->maps[i])), FALSE);
+      gtk_widget_set_visible (gtk_widget_get_parent (GTK_WIDGET (self->maps[i])), FALSE);
     }
   self->dims_chart = VS_CHART (vs_chart_new ());
   gtk_widget_set_size_request (GTK_WIDGET (self->dims_chart), -1, 240);

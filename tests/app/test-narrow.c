@@ -15,45 +15,6 @@
 
 #include "vs-gui-test.h"
 
-static int
-min_width (GtkWidget *widget)
-{
-  int min = 0, nat = 0;
-
-  gtk_widget_measure (widget, GTK_ORIENTATION_HORIZONTAL, -1, &min, &nat, NULL, NULL);
-  return min;
-}
-
-/* Prints the widgets whose minimum width exceeds limit and none of whose
- * children does: the ones that hold the page wide. */
-static void
-print_culprits (GtkWidget *widget,
-                int        limit,
-                int        depth)
-{
-  gboolean child_over = FALSE;
-
-  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
-    if (gtk_widget_get_visible (c) && min_width (c) > limit)
-      {
-        child_over = TRUE;
-        print_culprits (c, limit, depth + 1);
-      }
-  if (!child_over)
-    {
-      g_autoptr(GString) chain = g_string_new (NULL);
-
-      for (GtkWidget *w = widget; w != NULL && depth-- >= 0; w = gtk_widget_get_parent (w))
-        {
-          const char *id = gtk_buildable_get_buildable_id (GTK_BUILDABLE (w));
-
-          g_string_append_printf (chain, " < %s%s%s(%d)", G_OBJECT_TYPE_NAME (w),
-                                  id ? "#" : "", id ? id : "", min_width (w));
-        }
-      g_test_message ("too wide:%s", chain->str);
-    }
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -81,17 +42,17 @@ main (int   argc,
       adw_view_stack_set_visible_child_name (stack, pages[i]);
       vs_gui_wait_for (vs_gui_widget_is_mapped, page, "the page to be mapped");
       vs_gui_wait_for_frame (GTK_WIDGET (window));
-      g_print ("%s: min width %d\n", pages[i], min_width (page));
+      g_print ("%s: min width %d\n", pages[i], vs_gui_get_min_width (page));
       {
         g_autofree char *name = g_strdup_printf ("wide-%s", pages[i]);
         g_autofree char *path = vs_gui_screenshot_path (name);
 
         vs_gui_save_screenshot (GTK_WIDGET (window), path);
       }
-      print_culprits (page, 200, 0);
+      vs_gui_print_wide_widgets (page, 360);
     }
   for (GtkWidget *c = gtk_widget_get_first_child (GTK_WIDGET (stack)); c; c = gtk_widget_get_next_sibling (c))
-    g_print ("stack child %s: %d\n", G_OBJECT_TYPE_NAME (c), min_width (c));
+    g_print ("stack child %s: %d\n", G_OBJECT_TYPE_NAME (c), vs_gui_get_min_width (c));
   vs_gui_resize_no_wait (GTK_WIDGET (window), 360, 720);
   g_print ("window width %d\n", gtk_widget_get_width (GTK_WIDGET (window)));
   for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
@@ -105,8 +66,8 @@ main (int   argc,
       vs_gui_wait_for_frame (GTK_WIDGET (window));
       vs_gui_wait_for_frame (GTK_WIDGET (window));
       vs_gui_wait_for_frame (GTK_WIDGET (window));
-      g_print ("%s: narrow min width %d\n", pages[i], min_width (page));
-      print_culprits (page, 300, 0);
+      g_print ("%s: narrow min width %d\n", pages[i], vs_gui_get_min_width (page));
+      vs_gui_print_wide_widgets (page, 360);
       vs_gui_save_screenshot (GTK_WIDGET (window), path);
     }
   gtk_window_destroy (window);
