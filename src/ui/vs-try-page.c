@@ -97,6 +97,7 @@ struct _VsTryPage
   GtkLabel       *summary_label;
   GtkWidget      *maps_box;
   VsHeatmap      *maps[3];         /* base, trained, difference */
+  GtkWidget      *map_cells[3];    /* their GtkFlowBoxChild (not owned) */
   VsChart        *dims_chart;
   GtkWidget      *search_group;
   AdwActionRow   *corpus_row;
@@ -711,7 +712,7 @@ show_matrices (VsTryPage *self)
       if (i < 2)
         vs_heatmap_set_range (self->maps[i], lo, 1.0, FALSE);
       gtk_widget_set_visible (GTK_WIDGET (self->maps[i]), self->sims[i] != NULL);
-      gtk_widget_set_visible (gtk_widget_get_parent (GTK_WIDGET (self->maps[i])), self->sims[i] != NULL);
+      gtk_widget_set_visible (self->map_cells[i], self->sims[i] != NULL);
       /* The page scrolls, so it is allocated its minimum height: ask for
        * the natural one, where cells are large enough to print values. */
       gtk_widget_set_size_request (GTK_WIDGET (self->maps[i]), -1, -1);
@@ -2361,10 +2362,21 @@ vs_try_page_init (VsTryPage *self)
       vs_heatmap_set_title (self->maps[i], titles[i]);
       gtk_widget_set_hexpand (GTK_WIDGET (self->maps[i]), TRUE);
       gtk_widget_set_visible (GTK_WIDGET (self->maps[i]), FALSE);
-      gtk_flow_box_append (GTK_FLOW_BOX (self->maps_box), GTK_WIDGET (self->maps[i]));
+      /* The flow box puts as many to a line as fit at their natural
+       * width; a matrix asks for its minimum there (cells of 24 px) and
+       * grows into the width its line gives it. */
+      {
+        GtkWidget *fit = gtk_scrolled_window_new ();
+
+        gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (fit), GTK_POLICY_NEVER, GTK_POLICY_NEVER);
+        gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (fit), TRUE);
+        gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (fit), GTK_WIDGET (self->maps[i]));
+        gtk_flow_box_append (GTK_FLOW_BOX (self->maps_box), fit);
+        self->map_cells[i] = gtk_widget_get_parent (fit);
+      }
       /* Only the controls inside take the focus, not their cells. */
-      gtk_widget_set_focusable (gtk_widget_get_parent (GTK_WIDGET (self->maps[i])), FALSE);
-      gtk_widget_set_visible (gtk_widget_get_parent (GTK_WIDGET (self->maps[i])), FALSE);
+      gtk_widget_set_focusable (self->map_cells[i], FALSE);
+      gtk_widget_set_visible (self->map_cells[i], FALSE);
     }
   self->dims_chart = VS_CHART (vs_chart_new ());
   gtk_widget_set_size_request (GTK_WIDGET (self->dims_chart), -1, 240);
