@@ -603,7 +603,6 @@ update_summary (VsTryPage *self)
   gtk_widget_set_visible (GTK_WIDGET (self->summary_label), TRUE);
 }
 
-
 /* ---- narrow windows ---- */
 
 /* The matrices sit side by side in a flow box that wraps them one below
@@ -2288,10 +2287,10 @@ vs_try_page_class_init (VsTryPageClass *klass)
 
   object_class->dispose = vs_try_page_dispose;
   object_class->finalize = vs_try_page_finalize;
-  widget_class->realize = vs_try_page_realize;
-  widget_class->unrealize = vs_try_page_unrealize;
   object_class->get_property = vs_try_page_get_property;
   object_class->set_property = vs_try_page_set_property;
+  widget_class->realize = vs_try_page_realize;
+  widget_class->unrealize = vs_try_page_unrealize;
 
   properties[PROP_PROJECT] =
     g_param_spec_object ("project", NULL, NULL, VS_TYPE_PROJECT,
