@@ -61,6 +61,18 @@ shot (Fixture    *f,
   vs_gui_save_screenshot (GTK_WIDGET (f->window), path);
 }
 
+/* Where the trained model's matrix sits relative to the base model's. */
+static graphene_point_t
+trained_map_offset (VsTryPage *page)
+{
+  graphene_point_t p = GRAPHENE_POINT_INIT (0, 0);
+
+  g_assert_true (gtk_widget_compute_point (vs_try_page_get_heatmap (page, VS_TRY_MATRIX_TRAINED),
+                                           vs_try_page_get_heatmap (page, VS_TRY_MATRIX_BASE),
+                                           &GRAPHENE_POINT_INIT (0, 0), &p));
+  return p;
+}
+
 static gboolean
 page_narrow (gpointer data)
 {
@@ -553,6 +565,9 @@ test_try_page (void)
     vs_gui_print_wide_widgets (GTK_WIDGET (f.page), 360);
     g_test_message ("try page minimum width: %d side by side, %d stacked", wide_min, min);
     g_assert_cmpint (min, <=, 360);
+    /* The trained model's matrix below the base model's, not beside it. */
+    g_assert_cmpfloat (trained_map_offset (f.page).x, ==, 0);
+    g_assert_cmpfloat (trained_map_offset (f.page).y, >, 0);
     g_test_message ("window width asked 360, got %d", gtk_widget_get_width (GTK_WIDGET (f.window)));
     vs_try_page_scroll_to (f.page, NULL);
     shot (&f, "try-page-narrow");
@@ -561,6 +576,9 @@ test_try_page (void)
     shot (&f, "try-page-narrow-search");
     vs_gui_resize_no_wait (GTK_WIDGET (f.window), 1100, 860);
     vs_gui_wait_for (page_wide, f.page, "the try page to put its matrices side by side");
+    vs_gui_wait_for_frame (GTK_WIDGET (f.window));
+    g_assert_cmpfloat (trained_map_offset (f.page).y, ==, 0);
+    g_assert_cmpfloat (trained_map_offset (f.page).x, >, 0);
   }
 
   /* A corpus file that cannot be read: the engine's message, naming it,
