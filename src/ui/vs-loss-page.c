@@ -773,7 +773,8 @@ add_param_row (VsLossPage            *self,
           pr->editor = gtk_entry_new ();
           gtk_widget_set_valign (pr->editor, GTK_ALIGN_CENTER);
           gtk_widget_set_hexpand (pr->editor, TRUE);
-          gtk_editable_set_width_chars (GTK_EDITABLE (pr->editor), 28);
+          /* Small enough for a phone's width; it grows with the row. */
+          gtk_editable_set_width_chars (GTK_EDITABLE (pr->editor), 12);
           gtk_entry_set_placeholder_text (GTK_ENTRY (pr->editor),
                                           param->type == VS_LOSS_PARAM_STRING
                                             ? _("Model folder or Hub id")

@@ -34,6 +34,9 @@
 /* At most this many typed sentences are compared. */
 #define MAX_SENTENCES 32
 
+/* Below this window width the matrices and result lists stack. */
+#define NARROW_WIDTH 720
+
 /* ---- shared between the main thread and workers ------------------------- */
 
 /* A search corpus and its embeddings (unit rows) per model. Filled by one
@@ -94,6 +97,7 @@ struct _VsTryPage
   GtkLabel       *summary_label;
   GtkWidget      *maps_box;
   VsHeatmap      *maps[3];         /* base, trained, difference */
+  GtkWidget      *map_cells[3];    /* their GtkFlowBoxChild (not owned) */
   VsChart        *dims_chart;
   GtkWidget      *search_group;
   AdwActionRow   *corpus_row;
@@ -120,6 +124,12 @@ struct _VsTryPage
   VsProject      *project;
   GCancellable   *cancellable;
   gboolean        disposed;
+
+  /* narrow windows: the side-by-side boxes stack below NARROW_WIDTH */
+  GdkSurface     *surface;          /* watched for its width (not owned) */
+  gulong          surface_width_handler;
+  guint           reflow_idle;
+  gboolean        narrow;
 
   /* the models, and what each was built from */
   VsModelRef     *base;
@@ -593,6 +603,89 @@ update_summary (VsTryPage *self)
   gtk_widget_set_visible (GTK_WIDGET (self->summary_label), TRUE);
 }
 
+/* ---- narrow windows ---- */
+
+/* The matrices sit side by side in a flow box that wraps them one below
+ * the other when narrow: three to a line share the width; the base model's
+ * alone keeps a third of it. */
+static void
+layout_maps (VsTryPage *self)
+{
+  gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (self->maps_box), self->narrow ? 1 : 3);
+}
+
+/* GTK 4.8 has no breakpoints: the window's surface says how wide it is, and
+ * the two result lists (and the matrices, which wrap by themselves when
+ * they no longer fit) stack below NARROW_WIDTH. */
+static void
+reflow (VsTryPage *self)
+{
+  gboolean narrow;
+
+  if (self->surface == NULL)
+    return;
+  narrow = gdk_surface_get_width (self->surface) < NARROW_WIDTH;
+  if (narrow == self->narrow)
+    return;
+  self->narrow = narrow;
+  layout_maps (self);
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (self->results_box),
+                                  narrow ? GTK_ORIENTATION_VERTICAL : GTK_ORIENTATION_HORIZONTAL);
+  gtk_box_set_homogeneous (GTK_BOX (self->results_box), !narrow);
+}
+
+/* The surface's width changes in the middle of the frame's layout: the
+ * boxes turn at the next idle, outside it. */
+static gboolean
+reflow_idle (gpointer data)
+{
+  VsTryPage *self = data;
+
+  self->reflow_idle = 0;
+  reflow (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+queue_reflow (VsTryPage *self)
+{
+  if (self->reflow_idle == 0)
+    self->reflow_idle = g_idle_add (reflow_idle, self);
+}
+
+static void
+vs_try_page_realize (GtkWidget *widget)
+{
+  VsTryPage *self = VS_TRY_PAGE (widget);
+
+  GTK_WIDGET_CLASS (vs_try_page_parent_class)->realize (widget);
+  self->surface = gtk_native_get_surface (gtk_widget_get_native (widget));
+  if (self->surface != NULL)
+    self->surface_width_handler = g_signal_connect_swapped (self->surface, "notify::width",
+                                                            G_CALLBACK (queue_reflow), self);
+  reflow (self);
+}
+
+static void
+vs_try_page_unrealize (GtkWidget *widget)
+{
+  VsTryPage *self = VS_TRY_PAGE (widget);
+
+  if (self->surface != NULL)
+    g_clear_signal_handler (&self->surface_width_handler, self->surface);
+  self->surface = NULL;
+  g_clear_handle_id (&self->reflow_idle, g_source_remove);
+  GTK_WIDGET_CLASS (vs_try_page_parent_class)->unrealize (widget);
+}
+
+gboolean
+vs_try_page_get_narrow (VsTryPage *self)
+{
+  g_return_val_if_fail (VS_IS_TRY_PAGE (self), FALSE);
+
+  return self->narrow;
+}
+
 static void
 show_matrices (VsTryPage *self)
 {
@@ -618,6 +711,7 @@ show_matrices (VsTryPage *self)
       if (i < 2)
         vs_heatmap_set_range (self->maps[i], lo, 1.0, FALSE);
       gtk_widget_set_visible (GTK_WIDGET (self->maps[i]), self->sims[i] != NULL);
+      gtk_widget_set_visible (self->map_cells[i], self->sims[i] != NULL);
       /* The page scrolls, so it is allocated its minimum height: ask for
        * the natural one, where cells are large enough to print values. */
       gtk_widget_set_size_request (GTK_WIDGET (self->maps[i]), -1, -1);
@@ -633,8 +727,6 @@ show_matrices (VsTryPage *self)
         m = MAX (m, fabs (self->sims[2][i]));
       vs_heatmap_set_range (self->maps[2], -m, m, TRUE);
     }
-  gtk_box_set_homogeneous (GTK_BOX (self->maps_box), self->sims[1] != NULL);
-  gtk_widget_set_halign (GTK_WIDGET (self->maps_box), self->sims[1] != NULL ? GTK_ALIGN_FILL : GTK_ALIGN_START);
   gtk_widget_set_visible (self->maps_box, self->sims[0] != NULL);
 }
 
@@ -2197,6 +2289,8 @@ vs_try_page_class_init (VsTryPageClass *klass)
   object_class->finalize = vs_try_page_finalize;
   object_class->get_property = vs_try_page_get_property;
   object_class->set_property = vs_try_page_set_property;
+  widget_class->realize = vs_try_page_realize;
+  widget_class->unrealize = vs_try_page_unrealize;
 
   properties[PROP_PROJECT] =
     g_param_spec_object ("project", NULL, NULL, VS_TYPE_PROJECT,
@@ -2267,7 +2361,21 @@ vs_try_page_init (VsTryPage *self)
       vs_heatmap_set_title (self->maps[i], titles[i]);
       gtk_widget_set_hexpand (GTK_WIDGET (self->maps[i]), TRUE);
       gtk_widget_set_visible (GTK_WIDGET (self->maps[i]), FALSE);
-      gtk_box_append (GTK_BOX (self->maps_box), GTK_WIDGET (self->maps[i]));
+      /* The flow box puts as many to a line as fit at their natural
+       * width; a matrix asks for its minimum there (cells of 24 px) and
+       * grows into the width its line gives it. */
+      {
+        GtkWidget *fit = gtk_scrolled_window_new ();
+
+        gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (fit), GTK_POLICY_NEVER, GTK_POLICY_NEVER);
+        gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (fit), TRUE);
+        gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (fit), GTK_WIDGET (self->maps[i]));
+        gtk_flow_box_append (GTK_FLOW_BOX (self->maps_box), fit);
+        self->map_cells[i] = gtk_widget_get_parent (fit);
+      }
+      /* Only the controls inside take the focus, not their cells. */
+      gtk_widget_set_focusable (self->map_cells[i], FALSE);
+      gtk_widget_set_visible (self->map_cells[i], FALSE);
     }
   self->dims_chart = VS_CHART (vs_chart_new ());
   gtk_widget_set_size_request (GTK_WIDGET (self->dims_chart), -1, 240);

@@ -78,6 +78,9 @@ char       *vs_try_page_dup_metric       (VsTryPage   *self,
 GtkWidget  *vs_try_page_get_metric_delta (VsTryPage   *self,
                                           guint        i);
 GtkLabel   *vs_try_page_get_eval_status_label (VsTryPage *self);
+/* Whether the window is narrow enough that the matrices and the result
+ * lists are stacked instead of side by side. */
+gboolean    vs_try_page_get_narrow       (VsTryPage   *self);
 /* Matryoshka: evaluates at each of the loss's matryoshka_dims, as the
  * Evaluate button does; then the primary metric's name and its value per
  * dimension (n values, dims the dimensions) for a model. */

@@ -69,6 +69,13 @@ shot (Fixture    *f,
   vs_gui_save_screenshot (GTK_WIDGET (f->window), path);
 }
 
+/* Narrower than the 1000 px window it started in. */
+static gboolean
+page_narrower (gpointer data)
+{
+  return gtk_widget_get_width (GTK_WIDGET (data)) < 900;
+}
+
 static void
 test_loss_page (void)
 {
@@ -261,6 +268,21 @@ test_loss_page (void)
   {
     g_autofree char *dark = vs_gui_screenshot_path ("loss-page-case4-mnrl-dark");
     vs_gui_save_screenshot_dark (GTK_WIDGET (f.window), dark);
+  }
+  /* Narrow: the filled page fits a phone's 360 px. */
+  {
+    g_autofree char *dark = vs_gui_screenshot_path ("loss-page-narrow-dark");
+    int min = vs_gui_get_min_width (GTK_WIDGET (f.page));
+
+    vs_gui_print_wide_widgets (GTK_WIDGET (f.page), 360);
+    g_test_message ("loss page minimum width: %d", min);
+    g_assert_cmpint (min, <=, 360);
+    vs_gui_resize_no_wait (GTK_WIDGET (f.window), 360, 720);
+    vs_gui_wait_for (page_narrower, f.page, "the loss page to take a narrower width");
+    g_test_message ("window width asked 360, got %d", gtk_widget_get_width (GTK_WIDGET (f.window)));
+    shot (&f, "loss-page-narrow");
+    vs_gui_save_screenshot_dark (GTK_WIDGET (f.window), dark);
+    vs_gui_resize_no_wait (GTK_WIDGET (f.window), 1000, 780);
   }
   g_signal_emit_by_name (vs_loss_page_get_suggest_button (f.page), "clicked");
   g_assert_cmpstr (vs_project_get_string (f.project, "evaluator.name"), ==, "triplet");

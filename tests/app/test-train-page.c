@@ -181,6 +181,18 @@ on_tick (GtkWidget     *widget,
   return G_SOURCE_CONTINUE;
 }
 
+/* The last button sits below the first: the controls wrapped into rows. */
+static gboolean
+buttons_wrapped (gpointer data)
+{
+  Fixture *f = data;
+  graphene_point_t p;
+
+  return gtk_widget_compute_point (vs_train_page_get_button (f->page, "cancel"),
+                                   vs_train_page_get_button (f->page, "start"),
+                                   &GRAPHENE_POINT_INIT (0, 0), &p) && p.y > 0;
+}
+
 static void
 activate (Fixture    *f,
           const char *action)
@@ -533,6 +545,25 @@ test_train_page (void)
     spin (300);   /* the new style reaches every widget on the next frames */
     shot (&f, "train-page-error-dark");
     adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+  }
+
+  /* Narrow: the filled page fits a phone's 360 px; its buttons wrap. */
+  {
+    g_autofree char *dark = vs_gui_screenshot_path ("train-page-narrow-dark");
+    int min = vs_gui_get_min_width (GTK_WIDGET (f.page));
+
+    vs_gui_print_wide_widgets (GTK_WIDGET (f.page), 360);
+    g_test_message ("train page minimum width: %d", min);
+    g_assert_cmpint (min, <=, 360);
+    vs_gui_resize_no_wait (GTK_WIDGET (f.window), 360, 720);
+    vs_gui_wait_for (buttons_wrapped, &f, "the train buttons to wrap");
+    g_test_message ("window width asked 360, got %d", gtk_widget_get_width (GTK_WIDGET (f.window)));
+    vs_train_page_scroll_to (f.page, vs_train_page_get_button (f.page, "start"));
+    shot (&f, "train-page-narrow");
+    vs_gui_save_screenshot_dark (GTK_WIDGET (f.window), dark);
+    vs_train_page_scroll_to (f.page, vs_train_page_get_chart (f.page, "loss"));
+    shot (&f, "train-page-narrow-charts");
+    vs_gui_resize_no_wait (GTK_WIDGET (f.window), 1000, 800);
   }
 
   /* 5. Closing while training asks first; Stop and Save ends the run with

@@ -61,6 +61,30 @@ shot (Fixture    *f,
   vs_gui_save_screenshot (GTK_WIDGET (f->window), path);
 }
 
+/* Where the trained model's matrix sits relative to the base model's. */
+static graphene_point_t
+trained_map_offset (VsTryPage *page)
+{
+  graphene_point_t p = GRAPHENE_POINT_INIT (0, 0);
+
+  g_assert_true (gtk_widget_compute_point (vs_try_page_get_heatmap (page, VS_TRY_MATRIX_TRAINED),
+                                           vs_try_page_get_heatmap (page, VS_TRY_MATRIX_BASE),
+                                           &GRAPHENE_POINT_INIT (0, 0), &p));
+  return p;
+}
+
+static gboolean
+page_narrow (gpointer data)
+{
+  return vs_try_page_get_narrow (data);
+}
+
+static gboolean
+page_wide (gpointer data)
+{
+  return !vs_try_page_get_narrow (data);
+}
+
 static gboolean
 page_idle (gpointer data)
 {
@@ -526,6 +550,36 @@ test_try_page (void)
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
   shot (&f, "try-page-dark");
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+
+  /* Narrow: the three matrices and the two result lists stack, and the
+   * filled page fits a phone's 360 px. */
+  {
+    g_autofree char *dark = vs_gui_screenshot_path ("try-page-narrow-dark");
+    int wide_min = vs_gui_get_min_width (GTK_WIDGET (f.page));
+    int min;
+
+    vs_gui_resize_no_wait (GTK_WIDGET (f.window), 360, 720);
+    vs_gui_wait_for (page_narrow, f.page, "the try page to stack its matrices");
+    vs_gui_wait_for_frame (GTK_WIDGET (f.window));
+    min = vs_gui_get_min_width (GTK_WIDGET (f.page));
+    vs_gui_print_wide_widgets (GTK_WIDGET (f.page), 360);
+    g_test_message ("try page minimum width: %d side by side, %d stacked", wide_min, min);
+    g_assert_cmpint (min, <=, 360);
+    /* The trained model's matrix below the base model's, not beside it. */
+    g_assert_cmpfloat (trained_map_offset (f.page).x, ==, 0);
+    g_assert_cmpfloat (trained_map_offset (f.page).y, >, 0);
+    g_test_message ("window width asked 360, got %d", gtk_widget_get_width (GTK_WIDGET (f.window)));
+    vs_try_page_scroll_to (f.page, NULL);
+    shot (&f, "try-page-narrow");
+    vs_gui_save_screenshot_dark (GTK_WIDGET (f.window), dark);
+    vs_try_page_scroll_to (f.page, "search");
+    shot (&f, "try-page-narrow-search");
+    vs_gui_resize_no_wait (GTK_WIDGET (f.window), 1100, 860);
+    vs_gui_wait_for (page_wide, f.page, "the try page to put its matrices side by side");
+    vs_gui_wait_for_frame (GTK_WIDGET (f.window));
+    g_assert_cmpfloat (trained_map_offset (f.page).y, ==, 0);
+    g_assert_cmpfloat (trained_map_offset (f.page).x, >, 0);
+  }
 
   /* A corpus file that cannot be read: the engine's message, naming it,
    * in the banner; the results shown stay. */

@@ -202,6 +202,73 @@ vs_gui_drop_file (GtkWidget  *widget,
   return accepted;
 }
 
+void
+vs_gui_resize_no_wait (GtkWidget *window,
+                       int        width,
+                       int        height)
+{
+  /* The same toolkit warning as in vs_gui_resize () above. */
+  GLogLevelFlags fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
+  vs_gui_wait_for_frame (window);
+  vs_gui_wait_for_frame (window);
+  g_log_set_always_fatal (fatal);
+}
+
+int
+vs_gui_get_min_width (GtkWidget *widget)
+{
+  int min = 0, nat = 0;
+
+  gtk_widget_measure (widget, GTK_ORIENTATION_HORIZONTAL, -1, &min, &nat, NULL, NULL);
+  return min;
+}
+
+/* Prints the innermost widgets that hold the page wider than limit: those
+ * none of whose children exceeds it or carries its width (a child within
+ * its margins, 24 px). */
+static void
+print_wide_widgets (GtkWidget *widget,
+                    int        limit,
+                    int        depth)
+{
+  int own = vs_gui_get_min_width (widget);
+  gboolean child_over = FALSE;
+
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      int min = gtk_widget_get_visible (c) ? vs_gui_get_min_width (c) : 0;
+
+      if (min > limit || (min > 0 && min >= own - 24))
+        {
+          child_over = TRUE;
+          print_wide_widgets (c, limit, depth + 1);
+        }
+    }
+  if (!child_over)
+    {
+      g_autoptr(GString) chain = g_string_new (NULL);
+
+      for (GtkWidget *w = widget; w != NULL && depth-- >= 0; w = gtk_widget_get_parent (w))
+        {
+          const char *id = gtk_buildable_get_buildable_id (GTK_BUILDABLE (w));
+
+          g_string_append_printf (chain, " < %s%s%s(%d)", G_OBJECT_TYPE_NAME (w),
+                                  id ? "#" : "", id ? id : "", vs_gui_get_min_width (w));
+        }
+      g_test_message ("too wide:%s", chain->str);
+    }
+}
+
+void
+vs_gui_print_wide_widgets (GtkWidget *widget,
+                           int        limit)
+{
+  if (vs_gui_get_min_width (widget) > limit)
+    print_wide_widgets (widget, limit, 0);
+}
+
 char *
 vs_gui_screenshot_path (const char *name)
 {

@@ -39,6 +39,17 @@ void      vs_gui_resize                   (GtkWidget     *window,
  * when a file is dragged there from the file manager; the handler's answer. */
 gboolean  vs_gui_drop_file                (GtkWidget     *widget,
                                            const char    *path);
+/* The same without waiting for the width: asks for it and lets two frames
+ * be drawn (the window stays as wide as its widest page allows). */
+void      vs_gui_resize_no_wait           (GtkWidget     *window,
+                                           int            width,
+                                           int            height);
+/* The widget's minimum width (gtk_widget_measure, horizontal, for any height). */
+int       vs_gui_get_min_width            (GtkWidget     *widget);
+/* When the widget is wider than limit at its minimum, g_test_message ()s
+ * the innermost widgets that hold it so, each with its ancestors. */
+void      vs_gui_print_wide_widgets       (GtkWidget     *widget,
+                                           int            limit);
 /* Iterates the main context until the widget's window painted a frame. */
 void      vs_gui_wait_for_frame           (GtkWidget     *widget);
 /* The same in the dark style (libadwaita's forced dark), then back. */
