@@ -51,6 +51,8 @@ struct _VsDatasetPage
   AdwBin          parent_instance;
 
   GtkPaned       *content_paned;
+  GtkWidget      *native;           /* the window, watched for its realize */
+  gulong          native_realize_handler;
   GdkSurface     *surface;          /* watched for its width (not owned) */
   gulong          surface_width_handler;
   guint           reflow_idle;
@@ -1920,7 +1922,8 @@ reflow (VsDatasetPage *self)
   gboolean narrow;
   GtkOrientation wanted;
 
-  if (self->surface == NULL)
+  /* A surface not yet shown is 1 px wide: no width to follow yet. */
+  if (self->surface == NULL || gdk_surface_get_width (self->surface) <= 1)
     return;
   narrow = gdk_surface_get_width (self->surface) < NARROW_WIDTH;
   wanted = narrow ? GTK_ORIENTATION_VERTICAL : GTK_ORIENTATION_HORIZONTAL;
@@ -1951,29 +1954,54 @@ queue_reflow (VsDatasetPage *self)
     self->reflow_idle = g_idle_add (reflow_idle, self);
 }
 
+/* The window's surface exists once the window is realized, which may be
+ * before or after this page joins it (a page not shown yet still sets the
+ * window's minimum width, so it must reflow too). */
 static void
-vs_dataset_page_realize (GtkWidget *widget)
+watch_surface (VsDatasetPage *self)
 {
-  VsDatasetPage *self = VS_DATASET_PAGE (widget);
+  GtkNative *native = gtk_widget_get_native (GTK_WIDGET (self));
+  GdkSurface *surface = native != NULL ? gtk_native_get_surface (native) : NULL;
 
-  GTK_WIDGET_CLASS (vs_dataset_page_parent_class)->realize (widget);
-  self->surface = gtk_native_get_surface (gtk_widget_get_native (widget));
+  if (surface == NULL || surface == self->surface)
+    return;
   if (self->surface != NULL)
-    self->surface_width_handler = g_signal_connect_swapped (self->surface, "notify::width",
-                                                            G_CALLBACK (queue_reflow), self);
+    g_clear_signal_handler (&self->surface_width_handler, self->surface);
+  self->surface = surface;
+  self->surface_width_handler = g_signal_connect_swapped (surface, "notify::width",
+                                                          G_CALLBACK (queue_reflow), self);
   reflow (self);
 }
 
 static void
-vs_dataset_page_unrealize (GtkWidget *widget)
+vs_dataset_page_root (GtkWidget *widget)
+{
+  VsDatasetPage *self = VS_DATASET_PAGE (widget);
+  GtkNative *native;
+
+  GTK_WIDGET_CLASS (vs_dataset_page_parent_class)->root (widget);
+  native = gtk_widget_get_native (widget);
+  if (native == NULL)
+    return;
+  self->native = GTK_WIDGET (native);
+  self->native_realize_handler = g_signal_connect_swapped (native, "realize",
+                                                           G_CALLBACK (watch_surface), self);
+  watch_surface (self);
+}
+
+static void
+vs_dataset_page_unroot (GtkWidget *widget)
 {
   VsDatasetPage *self = VS_DATASET_PAGE (widget);
 
+  if (self->native != NULL)
+    g_clear_signal_handler (&self->native_realize_handler, self->native);
+  self->native = NULL;
   if (self->surface != NULL)
     g_clear_signal_handler (&self->surface_width_handler, self->surface);
   self->surface = NULL;
   g_clear_handle_id (&self->reflow_idle, g_source_remove);
-  GTK_WIDGET_CLASS (vs_dataset_page_parent_class)->unrealize (widget);
+  GTK_WIDGET_CLASS (vs_dataset_page_parent_class)->unroot (widget);
 }
 
 gboolean
@@ -1992,8 +2020,8 @@ vs_dataset_page_class_init (VsDatasetPageClass *klass)
   object_class->finalize = vs_dataset_page_finalize;
   object_class->get_property = vs_dataset_page_get_property;
   object_class->set_property = vs_dataset_page_set_property;
-  widget_class->realize = vs_dataset_page_realize;
-  widget_class->unrealize = vs_dataset_page_unrealize;
+  widget_class->root = vs_dataset_page_root;
+  widget_class->unroot = vs_dataset_page_unroot;
 
   properties[PROP_PROJECT] =
     g_param_spec_object ("project", NULL, NULL,
