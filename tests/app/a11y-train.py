@@ -1,0 +1,277 @@
+#!/usr/bin/python3
+"""The Train page through the accessibility tree (AT-SPI), as a screen
+reader user works it: every control named; Start pressed through its AT-SPI
+action; the progress text read as it changes ("Step N of M", N growing);
+Pause read as paused with the step kept; Resume; the final state with the
+engine's metric; each chart's name and its values as the description; the
+checkpoints list's rows.
+
+The demo project is copied with a short run (max_steps, eval_steps,
+save_steps small, output_dir in a temporary folder) and opened as the app's
+file argument. Run like a11y-walk.py (whose helpers it uses) inside
+`xvfb-run dbus-run-session`, with the app as argv[1].
+"""
+import importlib.util
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEMO = os.path.join(HERE, "..", "..", "data", "demo")
+spec = importlib.util.spec_from_file_location("a11y_walk", os.path.join(HERE, "a11y-walk.py"))
+walk = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(walk)
+pyatspi = walk.pyatspi
+
+MAX_STEPS = 30
+EVAL_STEPS = 10
+SAVE_STEPS = 10
+STEP_RE = re.compile(r"^Step (\d+) of (\d+)")
+
+
+def write_recipe(tmp):
+    """The demo recipe with absolute data paths and a short run."""
+    with open(os.path.join(DEMO, "recipe.json"), encoding="utf-8") as f:
+        recipe = json.load(f)
+    demo = os.path.abspath(DEMO)
+    recipe["model"]["new"]["tokenizer"] = os.path.join(demo, recipe["model"]["new"]["tokenizer"])
+    for part in ("train", "eval"):
+        recipe[part]["path"] = os.path.join(demo, recipe[part]["path"])
+    recipe["args"].update({"max_steps": MAX_STEPS, "eval_steps": EVAL_STEPS,
+                           "save_steps": SAVE_STEPS, "logging_steps": 5})
+    recipe["output_dir"] = os.path.join(tmp, "model")
+    path = os.path.join(tmp, "a11y-train.vectorsmith.json")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(recipe, f, indent=2)
+    return path
+
+
+def text_of(node):
+    try:
+        text = node.queryText()
+        return text.getText(0, text.characterCount)
+    except Exception:
+        return node.name or ""
+
+
+def find_label(page, what, predicate):
+    """The label whose text matches predicate (found once, then polled)."""
+    def find():
+        for n, _ in walk.walk(page):
+            if n.getRole() == pyatspi.ROLE_LABEL and predicate(text_of(n)):
+                return n
+        return None
+    node = walk.wait(what, find)
+    print(f"ok: page Train: {what}: {text_of(node)!r}", flush=True)
+    return node
+
+
+def check_no_mnemonics(page, where):
+    """A screen reader says a name as it is: "_Pause" would be read with its
+    underscore, so no button's name may carry a mnemonic marker."""
+    bad = [n.name for n, _ in walk.walk(page)
+           if n.getRole() in walk.CONTROL_ROLES and n.name
+           and any(w.startswith("_") for w in n.name.split())]
+    if bad:
+        walk.fail(f"page {where}: control names with a mnemonic underscore: {bad}")
+    print(f"ok: page {where}: no control name carries a mnemonic underscore", flush=True)
+
+
+def find_button(page, what, word, exclude=()):
+    """A push button whose name has word (GTK 4.8's bridge may join the
+    button's label and its child's text, so words are compared)."""
+    def find():
+        for n, _ in walk.walk(page):
+            if n.getRole() != pyatspi.ROLE_PUSH_BUTTON:
+                continue
+            words = (n.name or "").split()
+            if word in words and not any(x in words for x in exclude):
+                return n
+        return None
+    button = walk.wait(what, find)
+    print(f"ok: page Train: {what} is named {button.name!r}", flush=True)
+    return button
+
+
+def sensitive(node):
+    return node.getState().contains(pyatspi.STATE_SENSITIVE)
+
+
+def press(button, what):
+    walk.wait(f"{what} to be enabled", lambda: sensitive(button))
+    action = button.queryAction()
+    if action.nActions < 1:
+        walk.fail(f"{what} has no AT-SPI action")
+    action.doAction(0)
+    print(f"ok: page Train: pressed {what} through its AT-SPI action", flush=True)
+
+
+def step_of(label):
+    m = STEP_RE.match(text_of(label))
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="vs-a11y-train-")
+    recipe = write_recipe(tmp)
+    env = dict(os.environ)
+    env.pop("NO_AT_BRIDGE", None)
+    env.pop("GTK_A11Y", None)
+    env["GSETTINGS_BACKEND"] = "memory"
+    for attempt in range(5):
+        proc = subprocess.Popen([sys.argv[1], recipe], env=env)
+        try:
+            proc.wait(timeout=3)
+        except subprocess.TimeoutExpired:
+            break
+        print(f"note: the app exited with status {proc.returncode} at start; starting it again", flush=True)
+        time.sleep(1)
+    try:
+        def app_on_bus():
+            if proc.poll() is not None:
+                walk.fail(f"the app exited with status {proc.returncode} before it showed a window")
+            return walk.find_app("vectorsmith")
+
+        app = walk.wait("the app on the accessibility bus", app_on_bus)
+        window = walk.wait("the main window", lambda: app.childCount > 0 and app.getChildAtIndex(0))
+        walk.show_page(window, "Train")
+        page = walk.find_page(window, "VsTrainPage")
+
+        # Idle: the opened recipe's run, every control named.
+        state = find_label(page, "the state", lambda t: t == "Ready to train")
+        progress = find_label(page, "the progress text", lambda t: t == "Not started")
+        walk.check_controls(page, "Train")
+        slider = walk.wait("the smoothing slider",
+                           lambda: next((n for n, _ in walk.walk(page)
+                                         if n.getRole() == pyatspi.ROLE_SLIDER), None))
+        print(f"ok: page Train: the smoothing slider is named {slider.name!r}, "
+              f"value {slider.queryValue().currentValue:.2f}", flush=True)
+        check_no_mnemonics(page, "Train")
+        start = find_button(page, "the Start button", "Start")
+        pause = find_button(page, "the Pause button", "Pause")
+        resume = find_button(page, "the Resume button", "Resume", exclude=("from",))
+        for button, name in ((start, "Start Training"), (pause, "Pause"), (resume, "Resume")):
+            # GTK 4.8's bridge appends the label child's text to the name.
+            if button.name not in (name, f"{name} {name}"):
+                walk.fail(f"the button {name!r} is named {button.name!r}")
+        find_button(page, "the Stop and Save button", "Stop")
+        find_button(page, "the Cancel button", "Cancel")
+
+        # Start: the progress text counts the steps up.
+        press(start, "Start")
+        first = walk.wait("the progress text to read “Step N of M” with N ≥ 1",
+                          lambda: (step_of(progress) or (0, 0))[0] >= 1 and step_of(progress))
+        if first[1] != MAX_STEPS:
+            walk.fail(f"the progress text {text_of(progress)!r} counts to {first[1]}, not max_steps {MAX_STEPS}")
+        print(f"ok: page Train: progress reads {text_of(progress)!r}", flush=True)
+
+        # Pause as early as possible, so the run cannot end first.
+        press(pause, "Pause")
+        walk.wait("the state to read “Paused”",
+                  lambda: text_of(state) == "Paused"
+                  or (text_of(state).startswith("Finished")
+                      and walk.fail(f"the run finished before Pause took effect: {text_of(state)!r}")))
+        paused_at = step_of(progress)
+        if paused_at is None or paused_at[0] < first[0] or paused_at[0] >= MAX_STEPS:
+            walk.fail(f"paused, the progress text reads {text_of(progress)!r}")
+        print(f"ok: page Train: paused: state {text_of(state)!r}, progress {text_of(progress)!r}", flush=True)
+        # The step stays while paused: watched for a while, polling.
+        deadline = time.monotonic() + 2.0
+        while time.monotonic() < deadline:
+            if step_of(progress) != paused_at or text_of(state) != "Paused":
+                walk.fail(f"paused at {paused_at[0]}, the page now reads "
+                          f"{text_of(state)!r} / {text_of(progress)!r}")
+            time.sleep(0.1)
+        print(f"ok: page Train: the step stays at {paused_at[0]} while paused", flush=True)
+        walk.check_controls(page, "Train (paused)")
+
+        # Resume: the count goes on past the paused step, to the end.
+        press(resume, "Resume")
+        seen = [paused_at[0]]
+
+        def finished():
+            s = step_of(progress)
+            if s is not None and s[0] != seen[-1]:
+                if s[0] < seen[-1]:
+                    walk.fail(f"the step went back from {seen[-1]} to {s[0]}")
+                seen.append(s[0])
+            t = text_of(state)
+            if t.startswith("Training failed"):
+                walk.fail(f"the run failed: {t!r}")
+            return t.startswith("Finished") and t
+        final = walk.wait("the state to read “Finished”", finished)
+        last = step_of(progress)
+        if last is None or last[0] != MAX_STEPS:
+            walk.fail(f"finished, the progress text reads {text_of(progress)!r}, not step {MAX_STEPS}")
+        if len(seen) < 2:
+            walk.fail(f"the progress text did not change after Resume (steps seen: {seen})")
+        print(f"ok: page Train: steps read after Resume: {seen} → {last[0]}", flush=True)
+        m = re.match(r"^Finished · (.+) (-?\d+\.\d{4})$", final)
+        if not m:
+            walk.fail(f"the final state {final!r} names no metric and value")
+        metric, value = m.group(1), m.group(2)
+        print(f"ok: page Train: the final state reads {final!r}", flush=True)
+
+        # The charts: named by their title, the values as the description.
+        charts = {}
+
+        def read_charts():
+            for n, _ in walk.walk(page):
+                if n.getRole() == pyatspi.ROLE_IMAGE and n.name and n.name != "GtkImage":
+                    charts[n.name] = n.description or ""
+            return all(charts.get(t) for t in ("Loss", "Evaluation Metrics", "Learning Rate", "Gradient Norm"))
+        walk.wait("the four charts with a description", read_charts)
+        for title, description in charts.items():
+            print(f"ok: page Train: chart {title!r}: {description[:160]!r}", flush=True)
+        if not re.search(r"\d", charts["Loss"]):
+            walk.fail(f"the Loss chart's description has no values: {charts['Loss']!r}")
+        # The summary rounds to 3 significant digits: the same value, rounded.
+        series = re.search(re.escape(metric) + r": (\d+) points, last (-?[\d.e+-]+) at step (\d+)",
+                           charts["Evaluation Metrics"])
+        if not series:
+            walk.fail(f"the Evaluation Metrics chart has no series {metric!r}: {charts['Evaluation Metrics']!r}")
+        if f"{float(series.group(2)):.3g}" != f"{float(value):.3g}" or int(series.group(3)) != MAX_STEPS:
+            walk.fail(f"the Evaluation Metrics chart gives {metric} {series.group(2)} at step "
+                      f"{series.group(3)}, the state {value} at step {MAX_STEPS}")
+        # A baseline before training and one evaluation every EVAL_STEPS.
+        if int(series.group(1)) != 1 + MAX_STEPS // EVAL_STEPS:
+            walk.fail(f"the Evaluation Metrics chart has {series.group(1)} points of {metric}, "
+                      f"not {1 + MAX_STEPS // EVAL_STEPS}")
+        print(f"ok: page Train: the Evaluation Metrics chart gives the final {metric} "
+              f"{series.group(2)} (state: {value})", flush=True)
+
+        # The checkpoints: one row per saved step, its Resume button named.
+        group = walk.wait("the checkpoints list",
+                          lambda: next((n for n, _ in walk.walk(page)
+                                        if n.getRole() == pyatspi.ROLE_LIST and n.name == "Checkpoints"), None))
+        want = [f"Step {s}" for s in range(SAVE_STEPS, MAX_STEPS + 1, SAVE_STEPS)]
+
+        def rows():
+            texts = walk.texts_under(group)
+            return all(w in texts for w in want) and texts
+        texts = walk.wait(f"the checkpoint rows {want}", rows)
+        print(f"ok: page Train: the checkpoints list reads {texts[:12]!r}", flush=True)
+        names = [n.name for n, _ in walk.walk(group) if n.getRole() == pyatspi.ROLE_PUSH_BUTTON]
+        for s in range(SAVE_STEPS, MAX_STEPS + 1, SAVE_STEPS):
+            if not any(name and f"Resume from step {s}" in name for name in names):
+                walk.fail(f"no button “Resume from step {s}” in the checkpoints list (buttons: {names})")
+        print(f"ok: page Train: the checkpoints' buttons: {names}", flush=True)
+        walk.check_controls(page, "Train (finished)")
+        check_no_mnemonics(page, "Train (finished)")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("a11y train: all checks passed", flush=True)
+
+
+if __name__ == "__main__":
+    main()
