@@ -116,6 +116,26 @@ def step_of(label):
     return (int(m.group(1)), int(m.group(2))) if m else None
 
 
+def read_events(tmp):
+    """The engine's own record of the run (output_dir/events.jsonl)."""
+    path = os.path.join(tmp, "model", "events.jsonl")
+    try:
+        with open(path, encoding="utf-8") as f:
+            return [json.loads(line) for line in f if line.strip()]
+    except OSError as e:
+        walk.fail(f"the engine's event log {path} cannot be read: {e}")
+
+
+def same_3g(shown, value):
+    """The summaries give 3 significant digits."""
+    return f"{float(shown):.3g}" == f"{float(value):.3g}"
+
+
+def chart_last(description, series):
+    m = re.search(re.escape(series) + r": (\d+) points, last (-?[\d.e+-]+) at step (\d+)", description)
+    return (int(m.group(1)), m.group(2), int(m.group(3))) if m else None
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="vs-a11y-train-")
     recipe = write_recipe(tmp)
@@ -188,6 +208,10 @@ def main():
                           f"{text_of(state)!r} / {text_of(progress)!r}")
             time.sleep(0.1)
         print(f"ok: page Train: the step stays at {paused_at[0]} while paused", flush=True)
+        stats = find_label(page, "the speed, CPU and memory",
+                           lambda t: re.match(r"^\d+ examples/s", t) is not None)
+        if not re.search(r"CPU \d+ % · memory \S", text_of(stats)):
+            walk.fail(f"paused, the speed label reads {text_of(stats)!r}: no CPU and memory")
         walk.check_controls(page, "Train (paused)")
 
         # Resume: the count goes on past the paused step, to the end.
@@ -217,6 +241,28 @@ def main():
         metric, value = m.group(1), m.group(2)
         print(f"ok: page Train: the final state reads {final!r}", flush=True)
 
+        # The engine's record of the run: the page said what it did.
+        events = read_events(tmp)
+        steps = [e for e in events if e.get("event") == "step"]
+        done = [e for e in events if e.get("event") == "done"]
+        if len(steps) != MAX_STEPS or not done:
+            walk.fail(f"the engine logged {len(steps)} steps and {len(done)} done events")
+        primary = done[-1]["primary_metric"]
+        # The page names a metric without the evaluator's "eval_" prefix.
+        if metric not in (primary, primary.removeprefix("eval_")) or f"{done[-1]['metrics'][primary]:.4f}" != value:
+            walk.fail(f"the page reads {metric} {value}, the engine logged {primary} "
+                      f"{done[-1]['metrics'][primary]!r}")
+        print(f"ok: page Train: the final state matches the engine's {primary} "
+              f"{done[-1]['metrics'][primary]!r}", flush=True)
+        bar = next((n for n, _ in walk.walk(page) if n.getRole() == pyatspi.ROLE_PROGRESS_BAR), None)
+        if bar is None or not bar.name:
+            walk.fail("no named progress bar on the Train page")
+        value_iface = bar.queryValue()
+        if abs(value_iface.currentValue - value_iface.maximumValue) > 1e-6:
+            walk.fail(f"finished, the progress bar {bar.name!r} is at {value_iface.currentValue} "
+                      f"of {value_iface.maximumValue}")
+        print(f"ok: page Train: the progress bar {bar.name!r} is full", flush=True)
+
         # The charts: named by their title, the values as the description.
         charts = {}
 
@@ -228,22 +274,32 @@ def main():
         walk.wait("the four charts with a description", read_charts)
         for title, description in charts.items():
             print(f"ok: page Train: chart {title!r}: {description[:160]!r}", flush=True)
-        if not re.search(r"\d", charts["Loss"]):
-            walk.fail(f"the Loss chart's description has no values: {charts['Loss']!r}")
+        for title, series, key in (("Learning Rate", "Learning rate", "lr"),
+                                   ("Gradient Norm", "Gradient norm", "grad_norm")):
+            got = chart_last(charts[title], series)
+            if got is None or got[0] != MAX_STEPS or got[2] != MAX_STEPS \
+               or not same_3g(got[1], steps[-1][key]):
+                walk.fail(f"the {title} chart reads {charts[title]!r}; the engine logged "
+                          f"{MAX_STEPS} steps, the last {key} {steps[-1][key]!r}")
+            print(f"ok: page Train: the {title} chart matches the engine's last {key} "
+                  f"{steps[-1][key]!r}", flush=True)
+        got = chart_last(charts["Loss"], "Training loss")
+        if got is None or got[0] != MAX_STEPS:
+            walk.fail(f"the Loss chart's description has no {MAX_STEPS} training loss points: {charts['Loss']!r}")
         # The summary rounds to 3 significant digits: the same value, rounded.
-        series = re.search(re.escape(metric) + r": (\d+) points, last (-?[\d.e+-]+) at step (\d+)",
-                           charts["Evaluation Metrics"])
+        series = chart_last(charts["Evaluation Metrics"], metric)
         if not series:
             walk.fail(f"the Evaluation Metrics chart has no series {metric!r}: {charts['Evaluation Metrics']!r}")
-        if f"{float(series.group(2)):.3g}" != f"{float(value):.3g}" or int(series.group(3)) != MAX_STEPS:
-            walk.fail(f"the Evaluation Metrics chart gives {metric} {series.group(2)} at step "
-                      f"{series.group(3)}, the state {value} at step {MAX_STEPS}")
+        if not same_3g(series[1], value) or series[2] != MAX_STEPS:
+            walk.fail(f"the Evaluation Metrics chart gives {metric} {series[1]} at step "
+                      f"{series[2]}, the state {value} at step {MAX_STEPS}")
         # A baseline before training and one evaluation every EVAL_STEPS.
-        if int(series.group(1)) != 1 + MAX_STEPS // EVAL_STEPS:
-            walk.fail(f"the Evaluation Metrics chart has {series.group(1)} points of {metric}, "
-                      f"not {1 + MAX_STEPS // EVAL_STEPS}")
+        n_evals = len([e for e in events if e.get("event") == "eval"])
+        if series[0] != n_evals or n_evals != 1 + MAX_STEPS // EVAL_STEPS:
+            walk.fail(f"the Evaluation Metrics chart has {series[0]} points of {metric}; the engine "
+                      f"logged {n_evals} evaluations, the recipe asks for {1 + MAX_STEPS // EVAL_STEPS}")
         print(f"ok: page Train: the Evaluation Metrics chart gives the final {metric} "
-              f"{series.group(2)} (state: {value})", flush=True)
+              f"{series[1]} over {n_evals} evaluations (state: {value})", flush=True)
 
         # The checkpoints: one row per saved step, its Resume button named.
         group = walk.wait("the checkpoints list",
@@ -261,6 +317,9 @@ def main():
             if not any(name and f"Resume from step {s}" in name for name in names):
                 walk.fail(f"no button “Resume from step {s}” in the checkpoints list (buttons: {names})")
         print(f"ok: page Train: the checkpoints' buttons: {names}", flush=True)
+        for s in range(SAVE_STEPS, MAX_STEPS + 1, SAVE_STEPS):
+            if not os.path.isdir(os.path.join(tmp, "model", f"checkpoint-{s}")):
+                walk.fail(f"the page lists step {s}, but the engine wrote no checkpoint-{s}")
         walk.check_controls(page, "Train (finished)")
         check_no_mnemonics(page, "Train (finished)")
     finally:
