@@ -51,6 +51,17 @@ def write_recipe(tmp):
     return path
 
 
+def plain_name(name):
+    """GTK 4.8's bridge repeats a name ("Pause Pause": the accessible label,
+    then the text of the label it is labelled by or holds): said once."""
+    name = name or ""
+    words = name.split()
+    half = len(words) // 2
+    if len(words) % 2 == 0 and half > 0 and words[:half] == words[half:]:
+        return " ".join(words[:half])
+    return name
+
+
 def text_of(node):
     try:
         text = node.queryText()
@@ -80,6 +91,36 @@ def check_no_mnemonics(page, where):
     if bad:
         walk.fail(f"page {where}: control names with a mnemonic underscore: {bad}")
     print(f"ok: page {where}: no control name carries a mnemonic underscore", flush=True)
+
+
+def count_controls(page):
+    """The form's fields are there to be named: entries for the numbers and
+    texts, switches or check boxes for the flags, combo boxes for choices."""
+    counts = {}
+    for n, _ in walk.walk(page):
+        if n.getRole() in walk.CONTROL_ROLES:
+            counts[n.getRoleName()] = counts.get(n.getRoleName(), 0) + 1
+    print(f"ok: page Train: controls by role: {counts}", flush=True)
+    return counts
+
+
+def form_fields(page):
+    """The form's text fields (GTK 4.8 gives a GtkEntry the role "text", which
+    a11y-walk.py's control roles leave out): {name: text}; fails on one
+    without a name."""
+    fields, unnamed = {}, []
+    for n, path in walk.walk(page):
+        if n.getRole() != pyatspi.ROLE_TEXT or not n.getState().contains(pyatspi.STATE_EDITABLE):
+            continue
+        if not walk.has_name(n):
+            unnamed.append(" > ".join(path[-3:]))
+        else:
+            fields[plain_name(n.name)] = text_of(n)
+    if unnamed:
+        walk.fail(f"page Train: {len(unnamed)} text field(s) without an accessible name:\n  "
+                  + "\n  ".join(unnamed[:20]))
+    print(f"ok: page Train: {len(fields)} named text fields: {fields}", flush=True)
+    return fields
 
 
 def find_button(page, what, word, exclude=()):
@@ -166,6 +207,14 @@ def main():
         state = find_label(page, "the state", lambda t: t == "Ready to train")
         progress = find_label(page, "the progress text", lambda t: t == "Not started")
         walk.check_controls(page, "Train")
+        count_controls(page)
+        fields = form_fields(page)
+        for name, want in (("Maximum Steps", str(MAX_STEPS)), ("Evaluation Steps", str(EVAL_STEPS)),
+                           ("Save Steps", str(SAVE_STEPS)), ("Batch Size", "16")):
+            if fields.get(name) != want:
+                walk.fail(f"the field {name!r} reads {fields.get(name)!r}, the opened recipe has {want}")
+        print("ok: page Train: the form reads the opened recipe's max_steps, eval_steps, "
+              "save_steps and batch_size", flush=True)
         slider = walk.wait("the smoothing slider",
                            lambda: next((n for n, _ in walk.walk(page)
                                          if n.getRole() == pyatspi.ROLE_SLIDER), None))
@@ -176,8 +225,7 @@ def main():
         pause = find_button(page, "the Pause button", "Pause")
         resume = find_button(page, "the Resume button", "Resume", exclude=("from",))
         for button, name in ((start, "Start Training"), (pause, "Pause"), (resume, "Resume")):
-            # GTK 4.8's bridge appends the label child's text to the name.
-            if button.name not in (name, f"{name} {name}"):
+            if plain_name(button.name) != name:
                 walk.fail(f"the button {name!r} is named {button.name!r}")
         find_button(page, "the Stop and Save button", "Stop")
         find_button(page, "the Cancel button", "Cancel")
