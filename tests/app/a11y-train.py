@@ -4,7 +4,10 @@ reader user works it: every control named; Start pressed through its AT-SPI
 action; the progress text read as it changes ("Step N of M", N growing);
 Pause read as paused with the step kept; Resume; the final state with the
 engine's metric; each chart's name and its values as the description; the
-checkpoints list's rows.
+checkpoints list's rows; then a learning rate the engine cannot train with
+typed into its field, and the engine's error read in the state and in the
+error banner. What the page says is checked against the engine's own event
+log (output_dir/events.jsonl) and checkpoint folders.
 
 The demo project is copied with a short run (max_steps, eval_steps,
 save_steps small, output_dir in a temporary folder) and opened as the app's
@@ -177,6 +180,22 @@ def chart_last(description, series):
     return (int(m.group(1)), m.group(2), int(m.group(3))) if m else None
 
 
+def set_field(page, name, value):
+    """Types value into the named text field through AT-SPI's EditableText."""
+    for n, _ in walk.walk(page):
+        if n.getRole() == pyatspi.ROLE_TEXT and n.getState().contains(pyatspi.STATE_EDITABLE) \
+           and plain_name(n.name) == name:
+            try:
+                editable = n.queryEditableText()
+            except NotImplementedError:
+                walk.fail(f"the field {name!r} cannot be edited through AT-SPI")
+            editable.setTextContents(value)
+            walk.wait(f"the field {name!r} to read {value!r}", lambda: text_of(n) == value)
+            print(f"ok: page Train: typed {value!r} into {name!r}", flush=True)
+            return n
+    walk.fail(f"no text field {name!r}")
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="vs-a11y-train-")
     recipe = write_recipe(tmp)
@@ -275,8 +294,14 @@ def main():
             t = text_of(state)
             if t.startswith("Training failed"):
                 walk.fail(f"the run failed: {t!r}")
-            return t.startswith("Finished") and t
-        final = walk.wait("the state to read “Finished”", finished)
+            if t.startswith("Finished") and t not in finals:
+                finals.append(t)
+            # The metric may follow the bare "Finished" a moment later.
+            return re.match(r"^Finished · .+ -?\d+\.\d{4}$", t) and t
+        finals = []
+        final = walk.wait("the state to read “Finished · METRIC VALUE”", finished)
+        if len(finals) > 1:
+            print(f"note: page Train: the state read {finals[:-1]} before {final!r}", flush=True)
         last = step_of(progress)
         if last is None or last[0] != MAX_STEPS:
             walk.fail(f"finished, the progress text reads {text_of(progress)!r}, not step {MAX_STEPS}")
@@ -370,6 +395,33 @@ def main():
                 walk.fail(f"the page lists step {s}, but the engine wrote no checkpoint-{s}")
         walk.check_controls(page, "Train (finished)")
         check_no_mnemonics(page, "Train (finished)")
+
+        # A run the engine refuses: its message in the state and the banner.
+        set_field(page, "Learning Rate", "1e30")
+        press(start, "Start (learning rate 1e30)")
+
+        left = []
+
+        def failed():
+            t = text_of(state)
+            if t != final:
+                left.append(t)     # the new run has begun
+            if left and t.startswith("Finished"):
+                walk.fail(f"the run with learning rate 1e30 finished: {t!r}")
+            return t.startswith("Training failed: ") and t
+        failure = walk.wait("the state to read “Training failed: …”", failed)
+        message = failure[len("Training failed: "):]
+        errors = [e for e in read_events(tmp) if e.get("event") == "error"]
+        if not errors or errors[-1].get("message") != message:
+            walk.fail(f"the state {failure!r} does not give the engine's logged error "
+                      f"{errors[-1].get('message') if errors else None!r}")
+        print(f"ok: page Train: the state reads {failure!r}", flush=True)
+        banner = find_label(page, "the error banner", lambda t: t.startswith(message + "\n"))
+        dismiss = find_button(page, "the banner's dismiss button", "Dismiss")
+        if plain_name(dismiss.name) != "Dismiss the error":
+            walk.fail(f"the banner's dismiss button is named {dismiss.name!r}")
+        walk.check_controls(page, "Train (failed)")
+        check_no_mnemonics(page, "Train (failed)")
     finally:
         proc.terminate()
         try:
