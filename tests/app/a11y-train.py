@@ -54,15 +54,16 @@ def write_recipe(tmp):
     return path
 
 
-def plain_name(name):
-    """GTK 4.8's bridge repeats a name ("Pause Pause": the accessible label,
-    then the text of the label it is labelled by or holds): said once."""
-    name = name or ""
-    words = name.split()
+def doubled(name):
+    """GTK 4.8's bridge joins the accessible label and the labels a widget is
+    labelled by: "Pause Pause" is read twice."""
+    words = (name or "").split()
     half = len(words) // 2
-    if len(words) % 2 == 0 and half > 0 and words[:half] == words[half:]:
-        return " ".join(words[:half])
-    return name
+    return len(words) % 2 == 0 and half > 0 and words[:half] == words[half:]
+
+
+def plain_name(name):
+    return name or ""
 
 
 def text_of(node):
@@ -93,7 +94,11 @@ def check_no_mnemonics(page, where):
            and any(w.startswith("_") for w in n.name.split())]
     if bad:
         walk.fail(f"page {where}: control names with a mnemonic underscore: {bad}")
-    print(f"ok: page {where}: no control name carries a mnemonic underscore", flush=True)
+    twice = [n.name for n, _ in walk.walk(page)
+             if (n.getRole() in walk.CONTROL_ROLES or n.getRole() == pyatspi.ROLE_TEXT) and doubled(n.name)]
+    if twice:
+        walk.fail(f"page {where}: control names said twice: {twice}")
+    print(f"ok: page {where}: no control name carries a mnemonic underscore or is said twice", flush=True)
 
 
 def count_controls(page):
@@ -104,6 +109,9 @@ def count_controls(page):
         if n.getRole() in walk.CONTROL_ROLES:
             counts[n.getRoleName()] = counts.get(n.getRoleName(), 0) + 1
     print(f"ok: page Train: controls by role: {counts}", flush=True)
+    print("ok: page Train: switches and choices: "
+          + str([n.name for n, _ in walk.walk(page)
+                 if n.getRole() in (pyatspi.ROLE_COMBO_BOX, pyatspi.ROLE_CHECK_BOX)]), flush=True)
     return counts
 
 
@@ -387,7 +395,7 @@ def main():
         print(f"ok: page Train: the checkpoints list reads {texts[:12]!r}", flush=True)
         names = [n.name for n, _ in walk.walk(group) if n.getRole() == pyatspi.ROLE_PUSH_BUTTON]
         for s in range(SAVE_STEPS, MAX_STEPS + 1, SAVE_STEPS):
-            if not any(name and f"Resume from step {s}" in name for name in names):
+            if f"Resume from step {s}" not in names:
                 walk.fail(f"no button “Resume from step {s}” in the checkpoints list (buttons: {names})")
         print(f"ok: page Train: the checkpoints' buttons: {names}", flush=True)
         for s in range(SAVE_STEPS, MAX_STEPS + 1, SAVE_STEPS):
