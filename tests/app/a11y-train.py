@@ -68,8 +68,15 @@ def plain_name(name):
 
 def text_of(node):
     try:
+        # characterCount, read first, may be the previous text's ("Training"
+        # cut "Finished · …" to "Finished"): read until the count holds.
         text = node.queryText()
-        return text.getText(0, text.characterCount)
+        for _ in range(20):
+            count = text.characterCount
+            value = text.getText(0, count)
+            if text.characterCount == count:
+                return value
+        return value
     except Exception:
         return node.name or ""
 
@@ -304,7 +311,6 @@ def main():
                 walk.fail(f"the run failed: {t!r}")
             if t.startswith("Finished") and t not in finals:
                 finals.append(t)
-            # The metric may follow the bare "Finished" a moment later.
             return re.match(r"^Finished · .+ -?\d+\.\d{4}$", t) and t
         finals = []
         final = walk.wait("the state to read “Finished · METRIC VALUE”", finished)
