@@ -346,6 +346,15 @@ set_phase (VsTrainPage  *self,
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
 }
 
+/* GTK 4.8 joins a widget's accessible label and the labels it is labelled by
+ * into its name, so a button or field that has its own label would be read
+ * twice ("Pause Pause"): with the label set, the relation goes. */
+static void
+name_once (GtkWidget *widget)
+{
+  gtk_accessible_reset_relation (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
+}
+
 static void
 show_error (VsTrainPage *self,
             const char  *text)
@@ -1348,6 +1357,7 @@ checkpoint_row_add (VsTrainPage            *self,
   /* Translators: the accessible name of a checkpoint's Resume button. */
   a11y = g_strdup_printf (_("Resume from step %s"), n);
   gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, a11y, -1);
+  name_once (button);
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
   gtk_list_box_prepend (self->checkpoints_list, row);
 }
@@ -1671,6 +1681,8 @@ build_arg_row (VsTrainPage   *self,
                                     GTK_ACCESSIBLE_PROPERTY_LABEL, title,
                                     GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, subtitle,
                                     -1);
+  if (ar->editor != ar->row)
+    name_once (ar->editor);
   g_object_set_data (G_OBJECT (ar->row), "arg-key", (gpointer) spec->key);
   g_ptr_array_add (self->arg_rows, ar);
   return ar->row;
@@ -2158,6 +2170,11 @@ vs_train_page_init (VsTrainPage *self)
   self->arg_rows = g_ptr_array_new_with_free_func (arg_row_free);
   self->rate = vs_step_rate_new (20);
   gtk_widget_init_template (GTK_WIDGET (self));
+  name_once (self->start_button);
+  name_once (self->pause_button);
+  name_once (self->resume_button);
+  name_once (self->stop_button);
+  name_once (self->cancel_button);
   build_form (self);
   setup_charts (self);
   show_checkpoints (self, NULL);
