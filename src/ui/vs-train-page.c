@@ -2138,6 +2138,12 @@ vs_train_page_class_init (VsTrainPageClass *klass)
   gtk_widget_class_install_action (widget_class, "train.resume-from", "s", resume_from_action);
   gtk_widget_class_install_action (widget_class, "train.stop", NULL, stop_action);
   gtk_widget_class_install_action (widget_class, "train.cancel", NULL, cancel_action);
+  /* Ctrl+Return starts; Ctrl+P pauses, or resumes a paused run (only one
+   * of the two actions is enabled at a time, and a disabled one lets the
+   * key through to the other). */
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK, "train.start", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_p, GDK_CONTROL_MASK, "train.pause", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_p, GDK_CONTROL_MASK, "train.resume", NULL);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/vectorsmith/Vectorsmith/ui/vs-train-page.ui");
   gtk_widget_class_bind_template_child (widget_class, VsTrainPage, scroller);
