@@ -1,8 +1,8 @@
 /* test-share-page.c: the Share page in the real window, under Xvfb, against
  * the fake Hub of tests/hub.
  *
- * The demo project is trained once with the engine (into a temp folder);
- * then, through the page: signed out, a refused token in plain words, sign
+ * The whole flow in one window: the demo project trains through the Train
+ * page's Start (into a temp folder); then, through the Share page: signed out, a refused token in plain words, sign
  * in (the token file when the session has no Secret Service; the keyring
  * when run by with-keyring.sh), the user and
  * orgs of whoami, repo names checked, the engine's card with broken and
@@ -27,6 +27,7 @@
 
 #include "vs-application.h"
 #include "vs-share-page.h"
+#include "vs-train-page.h"
 #include "vs-token-store.h"
 #include "vs-window.h"
 
@@ -188,47 +189,21 @@ push_for_error (void)
   return vs_share_page_get_banner_title (page);
 }
 
-/* ---- training the demo (the engine, on a worker thread) ---------------------- */
+/* ---- training the demo (the Train page) -------------------------------------- */
 
-static gpointer
-train_thread (gpointer data)
+static gboolean
+train_can_start (gpointer data)
 {
-  VsTrainer *trainer = data;
-  g_autoptr(GError) error = NULL;
-
-  if (!vs_trainer_run (trainer, &error))
-    return g_strdup (error->message);
-  return NULL;
+  return gtk_widget_get_mapped (GTK_WIDGET (data)) &&
+         vs_train_page_get_phase (VS_TRAIN_PAGE (data)) == VS_TRAIN_PHASE_IDLE &&
+         gtk_widget_is_sensitive (vs_train_page_get_button (VS_TRAIN_PAGE (data), "start"));
 }
 
-static void
-train_demo (const char *output_dir)
+static gboolean
+train_ended (gpointer data)
 {
-  g_autofree char *recipe_path = vs_window_find_demo_recipe ();
-  g_autofree char *demo_dir = g_path_get_dirname (recipe_path);
-  g_autofree char *text = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(cJSON) json = NULL;
-  g_autofree char *edited = NULL;
-  g_autoptr(VsRecipe) recipe = NULL;
-  g_autoptr(VsTrainer) trainer = NULL;
-  GThread *thread;
-  char *failure;
-
-  g_assert_true (g_file_get_contents (recipe_path, &text, NULL, &error));
-  json = cJSON_Parse (text);
-  g_assert_nonnull (json);
-  cJSON_ReplaceItemInObject (json, "output_dir", cJSON_CreateString (output_dir));
-  cJSON_ReplaceItemInObject (cJSON_GetObjectItem (json, "args"), "epochs", cJSON_CreateNumber (1));
-  edited = cJSON_Print (json);
-  recipe = vs_recipe_parse (edited, strlen (edited), "demo recipe", demo_dir, &error);
-  g_assert_no_error (error);
-  trainer = vs_trainer_new_from_recipe (recipe, &error);
-  g_assert_no_error (error);
-  thread = g_thread_new ("train", train_thread, trainer);
-  failure = g_thread_join (thread);
-  if (failure != NULL)
-    g_error ("training the demo failed: %s", failure);
+  return vs_train_page_get_phase (VS_TRAIN_PAGE (data)) == VS_TRAIN_PHASE_IDLE &&
+         !vs_train_page_get_running (VS_TRAIN_PAGE (data));
 }
 
 /* ---- the token scan ---------------------------------------------------------- */
@@ -348,9 +323,34 @@ test_share_page (gconstpointer data)
 
   g_test_message ("the token goes to %s", keyring ? "the keyring" : "the token file");
 
-  /* 0. The engine trains the demo into a temp folder; a second LFS file
-   * (an export a user may add) makes "finished files" of a push countable. */
-  train_demo (out_dir);
+  g_free (fake_request ("POST", "/_test/config", "{\"whoami_orgs\": [\"testorg\"]}"));
+
+  app = vs_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_settings_set (vs_application_get_settings (app), "window-size", "(ii)", 1000, 1150);
+  g_application_activate (G_APPLICATION (app));
+  window = gtk_application_get_active_window (GTK_APPLICATION (app));
+  g_assert_true (VS_IS_WINDOW (window));
+  vs_gui_wait_for (vs_gui_widget_is_mapped, window, "the main window to be mapped");
+  stack = vs_window_get_stack (VS_WINDOW (window));
+  project = vs_window_get_project (VS_WINDOW (window));
+
+  /* 0. The whole flow in one window: the demo trains through the Train
+   * page's Start into a temp folder, then the Share page pushes it. A
+   * second LFS file (an export a user may add) makes "finished files" of a
+   * push countable. */
+  {
+    VsTrainPage *train_page = VS_TRAIN_PAGE (adw_view_stack_get_child_by_name (stack, "train"));
+
+    vs_project_set_string (project, "output_dir", out_dir);
+    vs_project_set_int (project, "args.epochs", 1);
+    adw_view_stack_set_visible_child_name (stack, "train");
+    vs_gui_wait_for (train_can_start, train_page, "the Train page to allow Start");
+    gtk_widget_activate_action (GTK_WIDGET (train_page), "train.start", NULL);
+    g_assert_cmpint (vs_train_page_get_phase (train_page), !=, VS_TRAIN_PHASE_IDLE);
+    vs_gui_wait_for (train_ended, train_page, "the demo to train through the Train page");
+  }
   g_assert_true (g_file_test (weights, G_FILE_TEST_IS_REGULAR));
   {
     g_autofree char *onnx_dir = g_path_get_dirname (onnx);
@@ -363,20 +363,8 @@ test_share_page (gconstpointer data)
   }
   weights_sha = file_sha256 (weights);
   onnx_sha = file_sha256 (onnx);
-  g_free (fake_request ("POST", "/_test/config", "{\"whoami_orgs\": [\"testorg\"]}"));
-
-  app = vs_application_new ();
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_settings_set (vs_application_get_settings (app), "window-size", "(ii)", 1000, 1150);
-  g_application_activate (G_APPLICATION (app));
-  window = gtk_application_get_active_window (GTK_APPLICATION (app));
-  g_assert_true (VS_IS_WINDOW (window));
-  vs_gui_wait_for (vs_gui_widget_is_mapped, window, "the main window to be mapped");
-  stack = vs_window_get_stack (VS_WINDOW (window));
   adw_view_stack_set_visible_child_name (stack, "share");
   page = VS_SHARE_PAGE (adw_view_stack_get_child_by_name (stack, "share"));
-  project = vs_window_get_project (VS_WINDOW (window));
   g_assert_true (vs_share_page_get_project (page) == project);
 
   /* 1. Signed out; the demo's output folder has no model yet, then ours. */
