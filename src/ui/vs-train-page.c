@@ -260,6 +260,9 @@ struct _VsTrainPage
 
   /* the output folder's checkpoints */
   char         *last_checkpoint;
+  /* The newest checkpoint of the run going on: one it wrote, or the one it
+   * resumed from (an older run's in the same folder is not its own). */
+  char         *run_checkpoint;
   guint         n_checkpoints;
   guint         history_generation;
 };
@@ -614,6 +617,11 @@ handle_event (VsTrainPage *self,
       g_autofree char *title = g_strdup_printf (_("Checkpoint at step %s"), n);
 
       add_log_row (self, title, path, FALSE);
+      if (live && path != NULL)
+        {
+          g_free (self->run_checkpoint);
+          self->run_checkpoint = g_strdup (path);
+        }
       if (live)
         refresh_checkpoints (self);
     }
@@ -919,8 +927,7 @@ on_joined (GObject      *source,
     }
   if (self->ended && self->failed)
     {
-      g_autofree char *ckpt = self->run_output_dir != NULL
-                              ? vs_trainer_find_checkpoint (self->run_output_dir) : NULL;
+      const char *ckpt = self->run_checkpoint;
       g_autofree char *text = NULL;
 
       if (ckpt != NULL)
@@ -1131,6 +1138,8 @@ start_run (VsTrainPage *self,
   g_clear_pointer (&self->primary_metric, g_free);
   g_free (self->run_output_dir);
   self->run_output_dir = dup_output_dir (self);
+  g_free (self->run_checkpoint);
+  self->run_checkpoint = g_strdup (resume_from);
   self->total_steps = 0;
   self->steps_per_epoch = 0;
   self->step = 0;
@@ -2109,6 +2118,7 @@ vs_train_page_finalize (GObject *object)
   g_free (self->fail_message);
   g_free (self->run_output_dir);
   g_free (self->last_checkpoint);
+  g_free (self->run_checkpoint);
   G_OBJECT_CLASS (vs_train_page_parent_class)->finalize (object);
 }
 

@@ -431,6 +431,11 @@ def main():
                       f"{errors[-1].get('message') if errors else None!r}")
         print(f"ok: page Train: the state reads {failure!r}", flush=True)
         banner = find_label(page, "the error banner", lambda t: t.startswith(message + "\n"))
+        # The run failed before writing a checkpoint: the folder's checkpoints
+        # are the earlier run's, and the banner must not offer them as this
+        # run's last good one.
+        if "checkpoint-" in text_of(banner):
+            walk.fail(f"the banner names an earlier run's checkpoint: {text_of(banner)!r}")
         dismiss = find_button(page, "the banner's dismiss button", "Dismiss")
         if plain_name(dismiss.name) != "Dismiss the error":
             walk.fail(f"the banner's dismiss button is named {dismiss.name!r}")
