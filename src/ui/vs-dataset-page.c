@@ -19,6 +19,7 @@
 
 #include "vs-dataset-page.h"
 #include "vs-histogram.h"
+#include "vs-layout.h"
 #include "vs-row-model.h"
 #include "vs-task.h"
 
@@ -51,11 +52,7 @@ struct _VsDatasetPage
   AdwBin          parent_instance;
 
   GtkPaned       *content_paned;
-  GtkWidget      *native;           /* the window, watched for its realize */
-  gulong          native_realize_handler;
-  GdkSurface     *surface;          /* watched for its width (not owned) */
-  gulong          surface_width_handler;
-  guint           reflow_idle;
+  VsNarrowWatch   narrow_watch;
 
   VsProject      *project;
   VsRowModel     *rows;
@@ -1914,93 +1911,31 @@ vs_dataset_page_finalize (GObject *object)
 
 /* ---- narrow windows ---- */
 
-/* GTK 4.8 has no breakpoints: the window's surface says how wide it is
- * (maximized or not), and the paned turns vertical below NARROW_WIDTH. */
+/* The paned turns vertical below NARROW_WIDTH (vs-layout.h). */
 static void
-reflow (VsDatasetPage *self)
+reflow (GtkWidget *widget,
+        gboolean   narrow)
 {
-  gboolean narrow;
-  GtkOrientation wanted;
+  VsDatasetPage *self = VS_DATASET_PAGE (widget);
+  int height = vs_narrow_watch_get_height (&self->narrow_watch);
 
-  /* A surface not yet shown is 1 px wide: no width to follow yet. */
-  if (self->surface == NULL || gdk_surface_get_width (self->surface) <= 1)
-    return;
-  narrow = gdk_surface_get_width (self->surface) < NARROW_WIDTH;
-  wanted = narrow ? GTK_ORIENTATION_VERTICAL : GTK_ORIENTATION_HORIZONTAL;
-  if (gtk_orientable_get_orientation (GTK_ORIENTABLE (self->content_paned)) == wanted)
-    return;
-  gtk_orientable_set_orientation (GTK_ORIENTABLE (self->content_paned), wanted);
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (self->content_paned),
+                                  narrow ? GTK_ORIENTATION_VERTICAL : GTK_ORIENTATION_HORIZONTAL);
   /* Settings first: most of the height for them, the table below. */
-  gtk_paned_set_position (self->content_paned,
-                          narrow ? MAX (240, gdk_surface_get_height (self->surface) * 11 / 20) : 420);
-}
-
-/* The surface's width changes in the middle of the frame's layout: the
- * paned turns at the next idle, outside it. */
-static gboolean
-reflow_idle (gpointer data)
-{
-  VsDatasetPage *self = data;
-
-  self->reflow_idle = 0;
-  reflow (self);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-queue_reflow (VsDatasetPage *self)
-{
-  if (self->reflow_idle == 0)
-    self->reflow_idle = g_idle_add (reflow_idle, self);
-}
-
-/* The window's surface exists once the window is realized, which may be
- * before or after this page joins it (a page not shown yet still sets the
- * window's minimum width, so it must reflow too). */
-static void
-watch_surface (VsDatasetPage *self)
-{
-  GtkNative *native = gtk_widget_get_native (GTK_WIDGET (self));
-  GdkSurface *surface = native != NULL ? gtk_native_get_surface (native) : NULL;
-
-  if (surface == NULL || surface == self->surface)
-    return;
-  if (self->surface != NULL)
-    g_clear_signal_handler (&self->surface_width_handler, self->surface);
-  self->surface = surface;
-  self->surface_width_handler = g_signal_connect_swapped (surface, "notify::width",
-                                                          G_CALLBACK (queue_reflow), self);
-  reflow (self);
+  gtk_paned_set_position (self->content_paned, narrow ? MAX (240, height * 11 / 20) : 420);
 }
 
 static void
 vs_dataset_page_root (GtkWidget *widget)
 {
-  VsDatasetPage *self = VS_DATASET_PAGE (widget);
-  GtkNative *native;
-
   GTK_WIDGET_CLASS (vs_dataset_page_parent_class)->root (widget);
-  native = gtk_widget_get_native (widget);
-  if (native == NULL)
-    return;
-  self->native = GTK_WIDGET (native);
-  self->native_realize_handler = g_signal_connect_swapped (native, "realize",
-                                                           G_CALLBACK (watch_surface), self);
-  watch_surface (self);
+  vs_narrow_watch_attach (&VS_DATASET_PAGE (widget)->narrow_watch);
 }
 
 static void
 vs_dataset_page_unroot (GtkWidget *widget)
 {
-  VsDatasetPage *self = VS_DATASET_PAGE (widget);
-
-  if (self->native != NULL)
-    g_clear_signal_handler (&self->native_realize_handler, self->native);
-  self->native = NULL;
-  if (self->surface != NULL)
-    g_clear_signal_handler (&self->surface_width_handler, self->surface);
-  self->surface = NULL;
-  g_clear_handle_id (&self->reflow_idle, g_source_remove);
+  vs_narrow_watch_detach (&VS_DATASET_PAGE (widget)->narrow_watch);
   GTK_WIDGET_CLASS (vs_dataset_page_parent_class)->unroot (widget);
 }
 
@@ -2079,6 +2014,7 @@ vs_dataset_page_init (VsDatasetPage *self)
   GtkDropTarget *drop;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  vs_narrow_watch_init (&self->narrow_watch, GTK_WIDGET (self), NARROW_WIDTH, reflow);
 
   self->role_rows = g_ptr_array_new ();
   self->role_dropdowns = g_ptr_array_new ();

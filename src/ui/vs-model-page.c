@@ -19,6 +19,7 @@
 #include "vs-error.h"
 
 #include "vs-model-page.h"
+#include "vs-layout.h"
 #include "vs-module-stack.h"
 #include "vs-task.h"
 
@@ -1139,8 +1140,6 @@ vs_model_page_scroll_to (VsModelPage *self,
                          const char  *section)
 {
   GtkWidget *target = NULL;
-  GtkAdjustment *adj;
-  graphene_point_t p;
 
   g_return_if_fail (VS_IS_MODEL_PAGE (self));
 
@@ -1148,15 +1147,7 @@ vs_model_page_scroll_to (VsModelPage *self,
     target = self->modules_group;
   else if (g_strcmp0 (section, "tokenize") == 0)
     target = self->tokenize_group;
-  adj = gtk_scrolled_window_get_vadjustment (self->scroller);
-  if (target == NULL)
-    {
-      gtk_adjustment_set_value (adj, 0);
-      return;
-    }
-  if (gtk_widget_compute_point (target, gtk_scrolled_window_get_child (self->scroller),
-                                &GRAPHENE_POINT_INIT (0, 0), &p))
-    gtk_adjustment_set_value (adj, p.y - 12);
+  vs_scroll_to_widget (self->scroller, target);
 }
 
 static void

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "vs-share-page.h"
+#include "vs-layout.h"
 
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
@@ -1436,8 +1437,6 @@ vs_share_page_scroll_to (VsSharePage *self,
                          const char  *section)
 {
   GtkWidget *target = NULL;
-  GtkAdjustment *adj;
-  graphene_point_t p;
 
   g_return_if_fail (VS_IS_SHARE_PAGE (self));
 
@@ -1447,15 +1446,7 @@ vs_share_page_scroll_to (VsSharePage *self,
     target = GTK_WIDGET (self->card_group);
   else if (g_strcmp0 (section, "push") == 0)
     target = GTK_WIDGET (self->push_button);
-  adj = gtk_scrolled_window_get_vadjustment (self->scroller);
-  if (target == NULL)
-    {
-      gtk_adjustment_set_value (adj, 0);
-      return;
-    }
-  if (gtk_widget_compute_point (target, gtk_scrolled_window_get_child (self->scroller),
-                                &GRAPHENE_POINT_INIT (0, 0), &p))
-    gtk_adjustment_set_value (adj, p.y - 12);
+  vs_scroll_to_widget (self->scroller, target);
 }
 
 /* ---- GObject ------------------------------------------------------------------ */

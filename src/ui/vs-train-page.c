@@ -11,6 +11,7 @@
 
 #include "vs-chart.h"
 #include "vs-task.h"
+#include "vs-layout.h"
 #include "vs-train-page.h"
 
 /* At most this many rows in the run log (the file keeps everything). */
@@ -2031,11 +2032,7 @@ void
 vs_train_page_scroll_to (VsTrainPage *self,
                          GtkWidget   *widget)
 {
-  GtkWidget *child = gtk_scrolled_window_get_child (self->scroller);
-  graphene_point_t p;
-
-  if (gtk_widget_compute_point (widget, child, &GRAPHENE_POINT_INIT (0, 0), &p))
-    gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (self->scroller), MAX (0, p.y - 12));
+  vs_scroll_to_widget (self->scroller, widget);
 }
 
 /* ---- GObject ------------------------------------------------------------ */

@@ -28,6 +28,7 @@
 
 #include "vs-chart.h"
 #include "vs-heatmap.h"
+#include "vs-layout.h"
 #include "vs-task.h"
 #include "vs-try-page.h"
 
@@ -126,10 +127,7 @@ struct _VsTryPage
   gboolean        disposed;
 
   /* narrow windows: the side-by-side boxes stack below NARROW_WIDTH */
-  GdkSurface     *surface;          /* watched for its width (not owned) */
-  gulong          surface_width_handler;
-  guint           reflow_idle;
-  gboolean        narrow;
+  VsNarrowWatch   narrow_watch;
 
   /* the models, and what each was built from */
   VsModelRef     *base;
@@ -611,71 +609,36 @@ update_summary (VsTryPage *self)
 static void
 layout_maps (VsTryPage *self)
 {
-  gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (self->maps_box), self->narrow ? 1 : 3);
+  gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (self->maps_box),
+                                          vs_narrow_watch_is_narrow (&self->narrow_watch) ? 1 : 3);
 }
 
-/* GTK 4.8 has no breakpoints: the window's surface says how wide it is, and
- * the two result lists (and the matrices, which wrap by themselves when
- * they no longer fit) stack below NARROW_WIDTH. */
+/* The two result lists (and the matrices, which wrap by themselves when
+ * they no longer fit) stack below NARROW_WIDTH (vs-layout.h). */
 static void
-reflow (VsTryPage *self)
+reflow (GtkWidget *widget,
+        gboolean   narrow)
 {
-  gboolean narrow;
+  VsTryPage *self = VS_TRY_PAGE (widget);
 
-  if (self->surface == NULL)
-    return;
-  narrow = gdk_surface_get_width (self->surface) < NARROW_WIDTH;
-  if (narrow == self->narrow)
-    return;
-  self->narrow = narrow;
   layout_maps (self);
   gtk_orientable_set_orientation (GTK_ORIENTABLE (self->results_box),
                                   narrow ? GTK_ORIENTATION_VERTICAL : GTK_ORIENTATION_HORIZONTAL);
   gtk_box_set_homogeneous (GTK_BOX (self->results_box), !narrow);
 }
 
-/* The surface's width changes in the middle of the frame's layout: the
- * boxes turn at the next idle, outside it. */
-static gboolean
-reflow_idle (gpointer data)
+static void
+vs_try_page_root (GtkWidget *widget)
 {
-  VsTryPage *self = data;
-
-  self->reflow_idle = 0;
-  reflow (self);
-  return G_SOURCE_REMOVE;
+  GTK_WIDGET_CLASS (vs_try_page_parent_class)->root (widget);
+  vs_narrow_watch_attach (&VS_TRY_PAGE (widget)->narrow_watch);
 }
 
 static void
-queue_reflow (VsTryPage *self)
+vs_try_page_unroot (GtkWidget *widget)
 {
-  if (self->reflow_idle == 0)
-    self->reflow_idle = g_idle_add (reflow_idle, self);
-}
-
-static void
-vs_try_page_realize (GtkWidget *widget)
-{
-  VsTryPage *self = VS_TRY_PAGE (widget);
-
-  GTK_WIDGET_CLASS (vs_try_page_parent_class)->realize (widget);
-  self->surface = gtk_native_get_surface (gtk_widget_get_native (widget));
-  if (self->surface != NULL)
-    self->surface_width_handler = g_signal_connect_swapped (self->surface, "notify::width",
-                                                            G_CALLBACK (queue_reflow), self);
-  reflow (self);
-}
-
-static void
-vs_try_page_unrealize (GtkWidget *widget)
-{
-  VsTryPage *self = VS_TRY_PAGE (widget);
-
-  if (self->surface != NULL)
-    g_clear_signal_handler (&self->surface_width_handler, self->surface);
-  self->surface = NULL;
-  g_clear_handle_id (&self->reflow_idle, g_source_remove);
-  GTK_WIDGET_CLASS (vs_try_page_parent_class)->unrealize (widget);
+  vs_narrow_watch_detach (&VS_TRY_PAGE (widget)->narrow_watch);
+  GTK_WIDGET_CLASS (vs_try_page_parent_class)->unroot (widget);
 }
 
 gboolean
@@ -683,7 +646,7 @@ vs_try_page_get_narrow (VsTryPage *self)
 {
   g_return_val_if_fail (VS_IS_TRY_PAGE (self), FALSE);
 
-  return self->narrow;
+  return vs_narrow_watch_is_narrow (&self->narrow_watch);
 }
 
 static void
@@ -2154,9 +2117,6 @@ vs_try_page_scroll_to (VsTryPage  *self,
                        const char *section)
 {
   GtkWidget *target = NULL;
-  GtkWidget *content;
-  GtkAdjustment *adj;
-  graphene_point_t p;
 
   g_return_if_fail (VS_IS_TRY_PAGE (self));
 
@@ -2168,18 +2128,7 @@ vs_try_page_scroll_to (VsTryPage  *self,
     target = self->dims_group;
   else if (g_strcmp0 (section, "reproduce") == 0)
     target = GTK_WIDGET (self->output_row);
-  adj = gtk_scrolled_window_get_vadjustment (self->scroller);
-  if (target == NULL)
-    {
-      gtk_adjustment_set_value (adj, 0);
-      return;
-    }
-  /* In the content's coordinates (the viewport's own ones move with it). */
-  content = gtk_scrolled_window_get_child (self->scroller);
-  if (GTK_IS_VIEWPORT (content))
-    content = gtk_viewport_get_child (GTK_VIEWPORT (content));
-  if (gtk_widget_compute_point (target, content, &GRAPHENE_POINT_INIT (0, 0), &p))
-    gtk_adjustment_set_value (adj, p.y - 12);
+  vs_scroll_to_widget (self->scroller, target);
 }
 
 /* ---- GObject ------------------------------------------------------------ */
@@ -2289,8 +2238,8 @@ vs_try_page_class_init (VsTryPageClass *klass)
   object_class->finalize = vs_try_page_finalize;
   object_class->get_property = vs_try_page_get_property;
   object_class->set_property = vs_try_page_set_property;
-  widget_class->realize = vs_try_page_realize;
-  widget_class->unrealize = vs_try_page_unrealize;
+  widget_class->root = vs_try_page_root;
+  widget_class->unroot = vs_try_page_unroot;
 
   properties[PROP_PROJECT] =
     g_param_spec_object ("project", NULL, NULL, VS_TYPE_PROJECT,
@@ -2354,6 +2303,7 @@ vs_try_page_init (VsTryPage *self)
   const char *titles[3] = { _("Base model"), _("Trained model"), _("Difference (trained − base)") };
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  vs_narrow_watch_init (&self->narrow_watch, GTK_WIDGET (self), NARROW_WIDTH, reflow);
   self->cancellable = g_cancellable_new ();
   for (guint i = 0; i < 3; i++)
     {
