@@ -64,7 +64,10 @@ watch_surface (VsNarrowWatch *watch)
     return;
   if (watch->surface != NULL)
     g_clear_signal_handler (&watch->width_handler, watch->surface);
-  watch->surface = surface;
+  g_clear_object (&watch->surface);
+  /* Held: the window may drop its surface (unrealize) before the page is
+   * unrooted, and the handler is disconnected from it then. */
+  watch->surface = g_object_ref (surface);
   watch->width_handler = g_signal_connect_swapped (surface, "notify::width",
                                                    G_CALLBACK (queue_check), watch);
   check_width (watch);
@@ -91,7 +94,7 @@ vs_narrow_watch_detach (VsNarrowWatch *watch)
   watch->native = NULL;
   if (watch->surface != NULL)
     g_clear_signal_handler (&watch->width_handler, watch->surface);
-  watch->surface = NULL;
+  g_clear_object (&watch->surface);
   g_clear_handle_id (&watch->idle, g_source_remove);
 }
 

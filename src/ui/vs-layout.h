@@ -26,7 +26,7 @@ typedef struct
   VsNarrowFunc  func;
   GtkWidget    *native;        /* the window, watched for its realize */
   gulong        realize_handler;
-  GdkSurface   *surface;       /* watched for its width (not owned) */
+  GdkSurface   *surface;       /* watched for its width (a reference) */
   gulong        width_handler;
   guint         idle;
   int           narrow;        /* -1 before the first known width */
