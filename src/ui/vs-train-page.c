@@ -2151,6 +2151,10 @@ vs_train_page_class_init (VsTrainPageClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK, "train.start", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_p, GDK_CONTROL_MASK, "train.pause", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_p, GDK_CONTROL_MASK, "train.resume", NULL);
+  /* Shift+F5 stops and saves, Ctrl+Shift+F5 cancels: the keys GNOME Builder
+   * stops a running program with. */
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, GDK_SHIFT_MASK, "train.stop", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "train.cancel", NULL);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/vectorsmith/Vectorsmith/ui/vs-train-page.ui");
   gtk_widget_class_bind_template_child (widget_class, VsTrainPage, scroller);

@@ -705,6 +705,8 @@ test_dataset_page (void)
       *sp = '\0';
       g_setenv ("HF_ENDPOINT", line, TRUE);
       g_setenv ("HF_HOME", hf_home, TRUE);
+      /* A canary: the page pulls with it, and no artefact may hold it. */
+      g_setenv ("HF_TOKEN", "hf_test_write", TRUE);
       g_unsetenv ("HF_HUB_CACHE");
 
       gtk_editable_set_text (GTK_EDITABLE (vs_dataset_page_get_hub_entry (f.page)), "testuser/tiny-dataset");
@@ -732,8 +734,11 @@ test_dataset_page (void)
         g_assert_true (vs_project_get_dataset (f.project) == before);
       }
       g_unsetenv ("HF_ENDPOINT");
+      g_unsetenv ("HF_TOKEN");
       g_output_stream_close (g_subprocess_get_stdin_pipe (proc), NULL, NULL);
       g_subprocess_wait (proc, NULL, NULL);
+      vs_gui_keep_artefacts ("dataset-page", "hub", tmp);
+      vs_gui_keep_settings ("dataset-page", vs_application_get_settings (VS_APPLICATION (g_application_get_default ())));
     }
 
   /* A project without a dataset: the empty state, the old table gone. */

@@ -589,6 +589,9 @@ test_model_page (void)
       g_assert_cmpuint (vs_model_page_get_n_hub_results (w.page), ==, 0);
       g_test_message ("Hub down: %s", vs_model_page_get_hub_status (w.page));
       screenshot (GTK_WIDGET (window), "model-page-hub-error");
+      vs_gui_keep_artefacts ("model-page", "hub", tmp);
+      vs_gui_keep_settings ("model-page", vs_application_get_settings (VS_APPLICATION (g_application_get_default ())));
+      g_unsetenv ("HF_TOKEN");
     }
 
   /* 7. New from scratch: a DistilBERT with the demo tokenizer; the project

@@ -677,6 +677,7 @@ test_share_page (gconstpointer data)
     g_assert_cmpuint (n_holders, ==, keyring ? 0 : 2);   /* token, stored_tokens */
     g_assert_null (strstr (doc, TOKEN));
     assert_no_token_in_settings (app);
+    vs_gui_keep_settings ("share-page", vs_application_get_settings (app));
   }
 
   /* 12. Sign out: the token file goes; nothing holds the token any more. */
@@ -799,6 +800,7 @@ main (int argc,
   rc = g_test_run ();
   g_output_stream_close (g_subprocess_get_stdin_pipe (proc), NULL, NULL);
   g_subprocess_wait (proc, NULL, NULL);
+  vs_gui_keep_artefacts ("share-page", "tmp", tmp);
   rm_rf (tmp);
   return rc;
 }

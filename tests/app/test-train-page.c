@@ -619,6 +619,8 @@ test_train_page (void)
   }
 
   gtk_widget_remove_tick_callback (GTK_WIDGET (f.window), tick_id);
+  vs_gui_keep_artefacts ("train-page", "tmp", f.tmp);
+  vs_gui_keep_settings ("train-page", vs_application_get_settings (VS_APPLICATION (g_application_get_default ())));
   vs_remove_tree (f.tmp, NULL);
   g_free (f.tmp);
 }
@@ -628,6 +630,9 @@ main (int   argc,
       char *argv[])
 {
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  /* A canary: the app holds a Hub token the whole run, and no file the run
+   * writes (events, checkpoints, the recipe, the card) may hold it. */
+  g_setenv ("HF_TOKEN", "hf_test_write", TRUE);
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
   g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);

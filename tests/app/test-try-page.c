@@ -622,6 +622,8 @@ test_try_page (void)
     shot (&f, "try-page-error");
   }
 
+  vs_gui_keep_artefacts ("try-page", "output", f.output_dir);
+  vs_gui_keep_settings ("try-page", vs_application_get_settings (VS_APPLICATION (g_application_get_default ())));
   gtk_window_destroy (f.window);
   g_free (f.output_dir);
 }
@@ -631,6 +633,9 @@ main (int   argc,
       char *argv[])
 {
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  /* A canary: the app holds a Hub token the whole run, and no file it
+   * writes (the exported script, the saved recipe) may hold it. */
+  g_setenv ("HF_TOKEN", "hf_test_write", TRUE);
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
   g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);

@@ -448,11 +448,370 @@ test_unsaved_question (void)
   g_rmdir (dir);
 }
 
+/* The file chooser the window is showing (GtkFileChooserNative falls back to
+ * a GtkFileChooserDialog outside a sandbox), or NULL. */
+static GtkFileChooser *
+find_chooser (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) w = g_list_model_get_item (toplevels, i);
+
+      if (GTK_IS_FILE_CHOOSER_DIALOG (w) && gtk_widget_get_visible (GTK_WIDGET (w)))
+        return GTK_FILE_CHOOSER (w);
+    }
+  return NULL;
+}
+
+static gboolean
+chooser_has_file (gpointer data)
+{
+  g_autoptr(GFile) file = gtk_file_chooser_get_file (data);
+  return file != NULL && g_file_equal (file, g_object_get_data (data, "vs-test-file"));
+}
+
+static gboolean
+chooser_is_shown (gpointer data)
+{
+  return find_chooser () != NULL;
+}
+
+/* The chooser's name entry: the editable showing the suggested name. */
+static GtkWidget *
+find_name_entry (GtkWidget  *widget,
+                 const char *name)
+{
+  if (GTK_IS_ENTRY (widget) && gtk_widget_get_mapped (widget) &&
+      g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (widget)), name) == 0)
+    return widget;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_name_entry (c, name);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Picks path in the chooser as a user would (its folder, then its name for
+ * Save, or the file for Open) and presses the chooser's accept button. */
+static void
+choose (const char *path,
+        const char *expect_action_title)
+{
+  GtkFileChooser *chooser;
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) error = NULL;
+
+  vs_gui_wait_for (chooser_is_shown, NULL, "the file chooser");
+  chooser = find_chooser ();
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (chooser)), ==, expect_action_title);
+  /* Once it is up and has taken what the window gave it (the suggested
+   * name), put the folder and the name in, as the user would. */
+  vs_gui_wait_for (vs_gui_widget_is_mapped, chooser, "the chooser to be mapped");
+  vs_gui_wait_for_frame (GTK_WIDGET (chooser));
+  if (gtk_file_chooser_get_action (chooser) == GTK_FILE_CHOOSER_ACTION_SAVE)
+    {
+      /* Typed into the name entry: a whole path goes to its folder. */
+      GtkWidget *entry = find_name_entry (GTK_WIDGET (chooser), gtk_file_chooser_get_current_name (chooser));
+      g_assert_nonnull (entry);
+      gtk_editable_set_text (GTK_EDITABLE (entry), path);
+    }
+  else
+    {
+      g_assert_true (gtk_file_chooser_set_file (chooser, file, &error));
+      g_assert_no_error (error);
+    }
+  g_object_set_data (G_OBJECT (chooser), "vs-test-file", file);
+  vs_gui_wait_for (chooser_has_file, chooser, "the chooser to take the file");
+  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+}
+
+/* The header's subtitle: where the project lives, or that it has changes. */
+static const char *
+header_subtitle (GtkWidget *widget)
+{
+  if (ADW_IS_VIEW_SWITCHER_TITLE (widget))
+    return adw_view_switcher_title_get_subtitle (ADW_VIEW_SWITCHER_TITLE (widget));
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      const char *s = header_subtitle (c);
+      if (s != NULL)
+        return s;
+    }
+  return NULL;
+}
+
+static gboolean
+project_is_saved (gpointer data)
+{
+  return vs_project_get_file (data) != NULL && !vs_project_get_dirty (data);
+}
+
+static gboolean
+project_has_file (gpointer data)
+{
+  return vs_project_get_file (data) != NULL;
+}
+
+static gboolean
+question_or_chooser_is_shown (gpointer data)
+{
+  return find_question () != NULL || find_chooser () != NULL;
+}
+
+/* Save As writes the project where the file chooser says, Open reads it back
+ * the same; the title follows the file and its dirty state; the unsaved
+ * question comes before Open only when there are changes. */
+static void
+test_save_as_round_trip (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("vs-save-as-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "round trip.vectorsmith.json", NULL);
+  g_autoptr(VsApplication) app = new_test_app ("SaveAsTest", NULL);
+  g_autofree char *saved_text = NULL;
+  cJSON *before;
+  cJSON *saved;
+  VsWindow *window;
+  VsProject *project;
+
+  g_application_activate (G_APPLICATION (app));
+  window = VS_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  vs_gui_wait_for (vs_gui_widget_is_mapped, window, "the window to be mapped");
+  project = vs_window_get_project (window);
+
+  /* The demo, changed: the title says so. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.open-demo", NULL);
+  g_assert_null (find_question ());
+  vs_project_set_string (project, "loss.name", "MultipleNegativesRankingLoss");
+  vs_project_set_string (project, "output_dir", "round-trip-output");
+  g_assert_true (vs_project_get_dirty (project));
+  g_assert_cmpstr (header_subtitle (GTK_WIDGET (window)), ==, "Unsaved changes");
+  before = cJSON_Duplicate (vs_project_get_document (project), TRUE);
+
+  /* Save As through the chooser: the file holds the document, the title
+   * names it and is clean, the project now lives there. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.save-project-as", NULL);
+  choose (path, "Save the Project");
+  vs_gui_wait_for (project_is_saved, project, "the project to be saved");
+  g_assert_true (g_file_get_contents (path, &saved_text, NULL, &error));
+  g_assert_no_error (error);
+  saved = cJSON_Parse (saved_text);
+  g_assert_nonnull (saved);
+  /* Saved elsewhere, the demo's relative paths now name the same files
+   * from the new folder: the file holds the project's document as it is
+   * now, and everything else is as it was. */
+  g_assert_true (cJSON_Compare (saved, vs_project_get_document (project), TRUE));
+  g_assert_cmpstr (cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetObjectItem (saved, "loss"), "name")), ==,
+                   "MultipleNegativesRankingLoss");
+  {
+    const char *train = cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetObjectItem (saved, "train"), "path"));
+    g_assert_nonnull (train);
+    g_assert_true (g_path_is_absolute (train));
+    g_assert_true (g_file_test (train, G_FILE_TEST_IS_REGULAR));
+  }
+  cJSON_Delete (saved);
+  cJSON_Delete (before);
+  before = cJSON_Duplicate (vs_project_get_document (project), TRUE);
+  g_assert_cmpstr (vs_project_get_file (project), ==, path);
+  g_assert_false (vs_project_get_dirty (project));
+  g_assert_cmpstr (header_subtitle (GTK_WIDGET (window)), ==, dir);
+  {
+    g_autofree char *title = g_strdup_printf ("%s — Vectorsmith", vs_project_get_string (project, "name"));
+    g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, title);
+  }
+
+  /* A new project, then Open through the chooser: no question (nothing
+   * changed), and the project comes back equal to what was saved. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.new-project", NULL);
+  g_assert_null (find_question ());
+  g_assert_null (vs_project_get_file (project));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.open-project", NULL);
+  vs_gui_wait_for (question_or_chooser_is_shown, NULL, "the file chooser");
+  g_assert_null (find_question ());
+  choose (path, "Open a Project");
+  vs_gui_wait_for (project_has_file, project, "the project to be opened");
+  g_assert_cmpstr (vs_project_get_file (project), ==, path);
+  g_assert_false (vs_project_get_dirty (project));
+  g_assert_true (cJSON_Compare (vs_project_get_document (project), before, TRUE));
+  g_assert_cmpstr (vs_project_get_string (project, "loss.name"), ==, "MultipleNegativesRankingLoss");
+
+  /* Changed again: Open asks first; Cancel in the chooser keeps the change. */
+  vs_project_set_string (project, "output_dir", "changed-again");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.open-project", NULL);
+  answer ("discard");
+  vs_gui_wait_for (chooser_is_shown, NULL, "the file chooser after Discard");
+  gtk_dialog_response (GTK_DIALOG (find_chooser ()), GTK_RESPONSE_CANCEL);
+  g_assert_cmpstr (vs_project_get_file (project), ==, path);
+
+  /* Save (Ctrl+S) of an opened project writes to its own file, no chooser. */
+  vs_project_set_string (project, "output_dir", "saved-in-place");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.save-project", NULL);
+  g_assert_null (find_chooser ());
+  g_clear_pointer (&saved_text, g_free);
+  g_assert_true (g_file_get_contents (path, &saved_text, NULL, &error));
+  g_assert_nonnull (strstr (saved_text, "saved-in-place"));
+  g_assert_false (vs_project_get_dirty (project));
+
+  vs_gui_keep_artefacts ("window", "save-as", dir);
+  vs_gui_keep_settings ("window", vs_application_get_settings (app));
+  cJSON_Delete (before);
+  destroy_windows (GTK_APPLICATION (app));
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* Every shortcut of the widgets' own bindings (window, pages) as
+ * "ACTION TRIGGER" lines, from their shortcut controllers. */
+static void
+collect_bindings (GtkWidget *widget,
+                  GPtrArray *out)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) c = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (c))
+        continue;
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (c)); j++)
+        {
+          g_autoptr(GtkShortcut) sc = g_list_model_get_item (G_LIST_MODEL (c), j);
+          GtkShortcutAction *action = gtk_shortcut_get_action (sc);
+          g_autofree char *trigger = gtk_shortcut_trigger_to_string (gtk_shortcut_get_trigger (sc));
+
+          if (GTK_IS_NAMED_ACTION (action))
+            g_ptr_array_add (out, g_strdup_printf ("%s %s", gtk_named_action_get_action_name (GTK_NAMED_ACTION (action)),
+                                                   trigger));
+        }
+    }
+}
+
+static gboolean
+binding_has_trigger (GPtrArray  *bindings,
+                     const char *action,
+                     const char *accel)
+{
+  g_autoptr(GtkShortcutTrigger) want = gtk_shortcut_trigger_parse_string (accel);
+
+  g_assert_nonnull (want);
+  for (guint i = 0; i < bindings->len; i++)
+    {
+      const char *line = bindings->pdata[i];
+      const char *sp = strchr (line, ' ');
+      g_autofree char *name = g_strndup (line, (gsize) (sp - line));
+      g_autoptr(GtkShortcutTrigger) have = gtk_shortcut_trigger_parse_string (sp + 1);
+
+      if ((action == NULL || strcmp (name, action) == 0) && have != NULL && gtk_shortcut_trigger_equal (have, want))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The shortcuts window tells the truth: each key it lists is really bound
+ * (to the window, a page or the application), and each key the window and
+ * the pages bind is listed there. */
+static void
+test_shortcuts_window (void)
+{
+  g_autoptr(VsApplication) app = new_test_app ("ShortcutsTest", NULL);
+  g_autoptr(GtkBuilder) builder = NULL;
+  g_autoptr(GPtrArray) bindings = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) listed = g_ptr_array_new_with_free_func (g_free);
+  GSList *objects;
+  VsWindow *window;
+  AdwViewStack *stack;
+
+  g_application_activate (G_APPLICATION (app));
+  window = VS_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  stack = vs_window_get_stack (window);
+  collect_bindings (GTK_WIDGET (window), bindings);
+  collect_bindings (adw_view_stack_get_child_by_name (stack, "train"), bindings);
+  collect_bindings (adw_view_stack_get_child_by_name (stack, "try"), bindings);
+  {
+    g_auto(GStrv) actions = gtk_application_list_action_descriptions (GTK_APPLICATION (app));
+    for (guint i = 0; actions[i] != NULL; i++)
+      {
+        g_autofree char *name = NULL;
+        g_auto(GStrv) accels = NULL;
+
+        name = g_strndup (actions[i], strcspn (actions[i], ":("));
+        accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app), actions[i]);
+        for (guint j = 0; accels[j] != NULL; j++)
+          g_ptr_array_add (bindings, g_strdup_printf ("%s %s", name, accels[j]));
+      }
+  }
+  g_assert_cmpuint (bindings->len, >=, 15);
+
+  builder = gtk_builder_new_from_resource ("/io/github/vectorsmith/Vectorsmith/gtk/help-overlay.ui");
+  objects = gtk_builder_get_objects (builder);
+  for (GSList *l = objects; l != NULL; l = l->next)
+    {
+      g_autofree char *title = NULL;
+      g_autofree char *accel = NULL;
+      g_autofree char *action = NULL;
+
+      if (!GTK_IS_SHORTCUTS_SHORTCUT (l->data))
+        continue;
+      g_object_get (l->data, "title", &title, "accelerator", &accel, "action-name", &action, NULL);
+      if (action != NULL)
+        {
+          /* Listed by action: the window shows whatever it is bound to. */
+          gboolean bound = FALSE;
+          for (guint i = 0; i < bindings->len && !bound; i++)
+            bound = g_str_has_prefix (bindings->pdata[i], action) &&
+                    ((const char *) bindings->pdata[i])[strlen (action)] == ' ';
+          if (!bound && strcmp (action, "win.show-help-overlay") != 0)
+            g_error ("the shortcuts window lists \"%s\" (%s), which no key is bound to", title, action);
+          g_ptr_array_add (listed, g_strdup (action));
+        }
+      else
+        {
+          g_assert_nonnull (accel);
+          if (!binding_has_trigger (bindings, NULL, accel))
+            g_error ("the shortcuts window lists %s for \"%s\", which nothing binds", accel, title);
+          g_ptr_array_add (listed, g_strdup (accel));
+        }
+    }
+  g_slist_free (objects);
+
+  for (guint i = 0; i < bindings->len; i++)
+    {
+      const char *line = bindings->pdata[i];
+      const char *sp = strchr (line, ' ');
+      g_autofree char *name = g_strndup (line, (gsize) (sp - line));
+      g_autoptr(GtkShortcutTrigger) have = gtk_shortcut_trigger_parse_string (sp + 1);
+      gboolean found = FALSE;
+
+      for (guint j = 0; j < listed->len && !found; j++)
+        {
+          g_autoptr(GtkShortcutTrigger) want = NULL;
+
+          if (strcmp (listed->pdata[j], name) == 0)
+            found = TRUE;
+          else if ((want = gtk_shortcut_trigger_parse_string (listed->pdata[j])) != NULL)
+            found = have != NULL && gtk_shortcut_trigger_equal (have, want);
+        }
+      if (!found)
+        g_error ("%s is bound to %s but the shortcuts window does not list it", sp + 1, name);
+    }
+  g_assert_true (binding_has_trigger (bindings, "train.stop", "<Shift>F5"));
+  g_assert_true (binding_has_trigger (bindings, "train.cancel", "<Control><Shift>F5"));
+  destroy_windows (GTK_APPLICATION (app));
+}
+
 int
 main (int argc,
       char *argv[])
 {
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  /* A canary: the app holds a Hub token, and no project file or setting the
+   * tests make it write may hold it (gui-token-scan reads them). */
+  g_setenv ("HF_TOKEN", "hf_test_write", TRUE);
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
   /* A screenshot mid-transition would show two states at once. */
@@ -461,5 +820,7 @@ main (int argc,
   g_test_add_func ("/app/open-files", test_open_files);
   g_test_add_func ("/app/start-page", test_start_page);
   g_test_add_func ("/app/unsaved-question", test_unsaved_question);
+  g_test_add_func ("/app/save-as-round-trip", test_save_as_round_trip);
+  g_test_add_func ("/app/shortcuts-window", test_shortcuts_window);
   return g_test_run ();
 }

@@ -1,5 +1,11 @@
-/* vs-gui-test.c: what every GUI test needs: waiting without sleeping, screenshots. */
+/* vs-gui-test.c: what every GUI test needs: waiting without sleeping,
+ * screenshots, keeping artefacts for the token scan. */
 #include "config.h"
+
+#include <string.h>
+#include <sys/stat.h>
+
+#include <glib/gstdio.h>
 
 #include "vs-gui-test.h"
 
@@ -297,4 +303,89 @@ vs_gui_screenshot_path (const char *name)
 
   g_mkdir_with_parents (dir, 0755);
   return g_build_filename (dir, file, NULL);
+}
+
+/* ---- artefacts for the token scan ------------------------------------------- */
+
+#define VS_GUI_ARTEFACT_MAX_BYTES (8 * 1024 * 1024)
+
+static char *
+artefact_dir (const char *test)
+{
+  return g_build_filename (g_getenv ("VS_BUILD_DIR") != NULL ? g_getenv ("VS_BUILD_DIR") : ".",
+                           "tests", "gui-artefacts", test, NULL);
+}
+
+static void
+copy_artefacts (const char *from,
+                const char *to)
+{
+  g_autoptr(GDir) dir = g_dir_open (from, 0, NULL);
+  const char *name;
+
+  if (dir == NULL)
+    return;
+  g_mkdir_with_parents (to, 0755);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *src = g_build_filename (from, name, NULL);
+      g_autofree char *dst = g_build_filename (to, name, NULL);
+      GStatBuf st;
+
+      if (g_lstat (src, &st) != 0 || S_ISLNK (st.st_mode))
+        continue;
+      if (S_ISDIR (st.st_mode))
+        {
+          copy_artefacts (src, dst);
+          continue;
+        }
+      if (!S_ISREG (st.st_mode) || st.st_size > VS_GUI_ARTEFACT_MAX_BYTES ||
+          strcmp (name, "token") == 0 || strcmp (name, "stored_tokens") == 0)
+        continue;
+      {
+        g_autofree char *data = NULL;
+        gsize len;
+        g_autoptr(GError) error = NULL;
+
+        if (!g_file_get_contents (src, &data, &len, NULL))
+          continue;
+        if (!g_file_set_contents (dst, data, (gssize) len, &error))
+          g_error ("keeping %s: %s", src, error->message);
+      }
+    }
+}
+
+void
+vs_gui_keep_artefacts (const char *test,
+                       const char *label,
+                       const char *dir)
+{
+  g_autofree char *root = artefact_dir (test);
+  g_autofree char *to = g_build_filename (root, label, NULL);
+
+  copy_artefacts (dir, to);
+}
+
+void
+vs_gui_keep_settings (const char *test,
+                      GSettings  *settings)
+{
+  g_autofree char *root = artefact_dir (test);
+  g_autofree char *path = g_build_filename (root, "settings.txt", NULL);
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_auto(GStrv) keys = NULL;
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_object_get (settings, "settings-schema", &schema, NULL);
+  keys = g_settings_schema_list_keys (schema);
+  for (guint i = 0; keys[i] != NULL; i++)
+    {
+      g_autoptr(GVariant) v = g_settings_get_value (settings, keys[i]);
+      g_autofree char *s = g_variant_print (v, FALSE);
+      g_string_append_printf (text, "%s=%s\n", keys[i], s);
+    }
+  g_mkdir_with_parents (root, 0755);
+  if (!g_file_set_contents (path, text->str, (gssize) text->len, &error))
+    g_error ("keeping the settings: %s", error->message);
 }

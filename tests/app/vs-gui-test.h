@@ -56,4 +56,18 @@ void      vs_gui_wait_for_frame           (GtkWidget     *widget);
 void      vs_gui_save_screenshot_dark     (GtkWidget     *widget,
                                            const char    *path);
 
+/* Copies what a test wrote under dir (recipes, cards, event logs, configs,
+ * the token-file stand-in of the keyring…) to
+ * $VS_BUILD_DIR/tests/gui-artefacts/TEST/LABEL/, before the test removes
+ * it, so the suite-wide token scan (gui-token-scan) reads every artefact of
+ * every GUI test. Files over 8 MB (weights) are left out; so are the token
+ * file and stored_tokens, whose job is to hold the token. */
+void      vs_gui_keep_artefacts           (const char    *test,
+                                           const char    *label,
+                                           const char    *dir);
+/* Writes every key of the app's settings (and their values) to
+ * $VS_BUILD_DIR/tests/gui-artefacts/TEST/settings.txt for the same scan. */
+void      vs_gui_keep_settings            (const char    *test,
+                                           GSettings     *settings);
+
 G_END_DECLS
