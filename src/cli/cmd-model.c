@@ -10,10 +10,14 @@
  * Normalize module where it stands among the --dense flags (last when it
  * comes after them all): --dense 256 --normalize --dense 64 runs Dense,
  * Normalize, Dense, as sentence-transformers would.
- *   vectorsmith-cli encode MODEL [--batch-size N] [--max-length N] [--normalize] [--threads N] < texts
+ *   vectorsmith-cli encode MODEL [--batch-size N] [--max-length N] [--normalize] [--threads N]
+ *                          [--precision float32|int8|uint8|binary|ubinary] [--calibration FILE] < texts
  *
  * encode reads one text per stdin line and prints one JSON array of floats
- * (%.9g) per line, in input order.
+ * (%.9g) per line, in input order; with a --precision other than float32,
+ * one JSON array of integers (sentence-transformers' quantize_embeddings:
+ * int8/uint8 ranges from the texts of --calibration FILE, one a line, else
+ * from all the input's embeddings).
  */
 #include "config.h"
 
@@ -24,6 +28,7 @@
 
 #include "hub/vs-hub.h"
 #include "model/vs-model.h"
+#include "model/vs-quantize.h"
 #include "vs-cli.h"
 #include "vs-engine.h"
 #include "vs-error.h"
@@ -184,13 +189,88 @@ print_rows (const float *emb, gsize n, gsize D, gsize first_line, GError **error
   return TRUE;
 }
 
+static gboolean
+print_quantized_rows (const float *emb, gsize n, gsize D, VsPrecision precision,
+                      const float *ranges, gsize first_line, GError **error)
+{
+  gsize row_bytes = vs_precision_row_bytes (precision, D);
+  g_autofree guint8 *q = NULL;
+  g_autoptr(GString) s = g_string_new (NULL);
+
+  for (gsize i = 0; i < n * D; i++)
+    if (!isfinite (emb[i]))
+      {
+        g_set_error (error, VS_ERROR, VS_ERROR_NUMERIC, "line %" G_GSIZE_FORMAT ": the embedding is not finite",
+                     first_line + i / D + 1);
+        return FALSE;
+      }
+  q = g_malloc (MAX (n * row_bytes, 1));
+  if (!vs_quantize_embeddings (emb, n, D, precision, ranges, q, error))
+    return FALSE;
+  for (gsize i = 0; i < n; i++)
+    {
+      g_string_truncate (s, 0);
+      g_string_append_c (s, '[');
+      for (gsize k = 0; k < row_bytes; k++)
+        {
+          guint8 b = q[i * row_bytes + k];
+          g_string_append_printf (s, k ? ",%d" : "%d", vs_precision_is_signed (precision) ? (int) (gint8) b : (int) b);
+        }
+      g_string_append (s, "]\n");
+      fwrite (s->str, 1, s->len, stdout);
+    }
+  return TRUE;
+}
+
+/* The int8/uint8 ranges over the embeddings of the texts of path (one a
+ * line, blank lines skipped), encoded as the input is. */
+static gboolean
+calibration_ranges (VsModel *model, const char *prompt, const char *path, gsize batch_size,
+                    gboolean normalize, float *ranges, GError **error)
+{
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GPtrArray) texts = g_ptr_array_new ();
+  g_autofree float *emb = NULL;
+  gsize D = vs_model_get_dimension (model);
+
+  if (!g_file_get_contents (path, &text, NULL, error))
+    return FALSE;
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_strchomp (lines[i]);
+      if (lines[i][0] != '\0')
+        g_ptr_array_add (texts, lines[i]);
+    }
+  if (texts->len == 0)
+    {
+      g_set_error (error, VS_ERROR, VS_ERROR_INVALID, "%s: the calibration file has no texts", path);
+      return FALSE;
+    }
+  emb = g_new (float, texts->len * D);
+  if (!vs_model_encode_with_prompt (model, prompt, (const char *const *) texts->pdata, texts->len,
+                                    batch_size, normalize, emb, error))
+    {
+      g_prefix_error (error, "%s: ", path);
+      return FALSE;
+    }
+  vs_quantize_ranges (emb, texts->len, D, ranges);
+  return TRUE;
+}
+
 int
 vs_cli_encode (int argc, char **argv)
 {
   gint64 batch_size = 32, max_length = 0, threads = 0;
   gboolean normalize = FALSE;
-  g_autofree char *prompt_opt = NULL, *prompt_name = NULL;
+  g_autofree char *prompt_opt = NULL, *prompt_name = NULL, *precision_name = NULL, *calibration = NULL;
   const char *prompt = NULL;
+  VsPrecision precision = VS_PRECISION_FLOAT32;
+  g_autofree float *ranges = NULL;
+  /* int8/uint8 without calibration: the ranges come from every embedding of
+   * the input, so they are all kept and printed at the end */
+  g_autoptr(GArray) all = NULL;
   GOptionEntry entries[] = {
     { "batch-size", 0, 0, G_OPTION_ARG_INT64, &batch_size, "Texts per forward pass (default 32)", "N" },
     { "prompt", 0, 0, G_OPTION_ARG_STRING, &prompt_opt, "Prepend this prompt to every text", "TEXT" },
@@ -199,6 +279,10 @@ vs_cli_encode (int argc, char **argv)
     { "max-length", 0, 0, G_OPTION_ARG_INT64, &max_length, "Token limit per text (default: the model's)", "N" },
     { "normalize", 0, 0, G_OPTION_ARG_NONE, &normalize, "L2-normalise the embeddings", NULL },
     { "threads", 0, 0, G_OPTION_ARG_INT64, &threads, "Threads (default: one per core)", "N" },
+    { "precision", 0, 0, G_OPTION_ARG_STRING, &precision_name,
+      "float32 (default), int8, uint8, binary or ubinary (sentence-transformers' quantize_embeddings)", "P" },
+    { "calibration", 0, 0, G_OPTION_ARG_FILENAME, &calibration,
+      "int8/uint8 ranges from the embeddings of this file's texts, one a line (default: from the input's)", "FILE" },
     { NULL }
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new ("MODEL < texts");
@@ -220,6 +304,10 @@ vs_cli_encode (int argc, char **argv)
     return usage (ctx, argv[0], "expected one MODEL (folder or Hub id)");
   if (batch_size < 1 || batch_size > 1000000 || max_length < 0 || threads < 0 || threads > 4096)
     return usage (ctx, argv[0], "--batch-size, --max-length and --threads must be positive");
+  if (precision_name != NULL && !vs_precision_from_string (precision_name, &precision, &error))
+    return usage (ctx, argv[0], error->message);
+  if (calibration != NULL && !vs_precision_needs_ranges (precision))
+    return usage (ctx, argv[0], "--calibration goes with --precision int8 or uint8");
 
   vs_engine_set_threads ((guint) threads);
   /* MODEL may be a Hub id: pulled into the shared cache first. */
@@ -255,6 +343,24 @@ vs_cli_encode (int argc, char **argv)
     prompt = vs_model_get_prompt (model, vs_model_get_default_prompt_name (model));
   D = vs_model_get_dimension (model);
   emb = g_new (float, (gsize) batch_size * D);
+  if ((precision == VS_PRECISION_BINARY || precision == VS_PRECISION_UBINARY) && D % 8 != 0)
+    {
+      g_set_error (&error, VS_ERROR, VS_ERROR_INVALID,
+                   "%s precision needs an embedding dimension that is a multiple of 8; this model's is %" G_GSIZE_FORMAT,
+                   precision_name, D);
+      return vs_cli_fail (argv[0], error);
+    }
+  if (vs_precision_needs_ranges (precision))
+    {
+      ranges = g_new (float, 2 * D);
+      if (calibration != NULL)
+        {
+          if (!calibration_ranges (model, prompt, calibration, (gsize) batch_size, normalize, ranges, &error))
+            return vs_cli_fail (argv[0], error);
+        }
+      else
+        all = g_array_new (FALSE, FALSE, sizeof (float));
+    }
 
   for (;;)
     {
@@ -267,9 +373,16 @@ vs_cli_encode (int argc, char **argv)
         }
       if (batch->len > 0 && (len < 0 || batch->len == (guint) batch_size))
         {
-          if (!vs_model_encode_with_prompt (model, prompt, (const char *const *) batch->pdata, batch->len,
-                                            (gsize) batch_size, normalize, emb, &error) ||
-              !print_rows (emb, batch->len, D, done, &error))
+          gboolean ok = vs_model_encode_with_prompt (model, prompt, (const char *const *) batch->pdata, batch->len,
+                                                     (gsize) batch_size, normalize, emb, &error);
+
+          if (ok && all != NULL)
+            g_array_append_vals (all, emb, batch->len * D);
+          else if (ok && precision != VS_PRECISION_FLOAT32)
+            ok = print_quantized_rows (emb, batch->len, D, precision, ranges, done, &error);
+          else if (ok)
+            ok = print_rows (emb, batch->len, D, done, &error);
+          if (!ok)
             {
               free (line);
               g_prefix_error (&error, "lines %" G_GSIZE_FORMAT "-%" G_GSIZE_FORMAT ": ", done + 1, done + batch->len);
@@ -282,6 +395,12 @@ vs_cli_encode (int argc, char **argv)
         break;
     }
   free (line);
+  if (all != NULL && done > 0)
+    {
+      vs_quantize_ranges ((const float *) (gpointer) all->data, done, D, ranges);
+      if (!print_quantized_rows ((const float *) (gpointer) all->data, done, D, precision, ranges, 0, &error))
+        return vs_cli_fail (argv[0], error);
+    }
   if (fflush (stdout) != 0)
     {
       g_set_error (&error, VS_ERROR, VS_ERROR_IO, "cannot write the output");

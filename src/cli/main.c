@@ -22,7 +22,7 @@ static const VsCliCommand commands[] = {
   { "new-model", vs_cli_new_model,
     "--architecture A --preset P --tokenizer DIR [--pooling MODE] [--dense OUT[:ACT][:nobias]]... [--normalize] [--seed S] OUT_DIR" },
   { "encode", vs_cli_encode,
-    "MODEL [--batch-size N] [--max-length N] [--normalize] [--threads N]  (texts on stdin)" },
+    "MODEL [--batch-size N] [--max-length N] [--normalize] [--threads N] [--precision P] [--calibration FILE]  (texts on stdin)" },
   { "inspect", vs_cli_inspect, "DATASET [--split S] [--rows N]" },
   { "mine-negatives", vs_cli_mine_negatives, "MODEL DATASET -o OUT.jsonl" },
   { "evaluate", vs_cli_evaluate,
