@@ -801,6 +801,10 @@ python_body (const VsRecipe *recipe,
     g_string_append (s, "# The recipe turns shuffling off; the trainer's samplers always shuffle\n"
                         "# (a custom batch_sampler function can keep the file order).\n");
 
+  if (multi && recipe->eval != NULL)
+    g_string_append (s, "# With a loss per dataset the trainer needs the eval set's name: the first\n"
+                        "# dataset's loss gives eval_loss.\n"
+                        "eval_dataset = {\"dataset_0\": eval_dataset}\n");
   if (multi)
     {
       g_string_append (s, "train_dataset = {");
