@@ -266,9 +266,8 @@ vs_cli_train (int    argc,
     recipe->args.max_steps = max_steps;
   if (export_python != NULL)
     {
-      g_autofree char *script = vs_recipe_to_python (recipe);
-
-      if (!g_file_set_contents (export_python, script, -1, &error))
+      /* The same as `vectorsmith-cli export-script RECIPE -o SCRIPT.py`. */
+      if (!vs_recipe_export_script (recipe, export_python, &error))
         return vs_cli_fail (argv[0], error);
       printf ("wrote %s\n", export_python);
       return 0;

@@ -36,6 +36,7 @@ static const VsCliCommand commands[] = {
   { "push", vs_cli_push, "MODEL_DIR REPO_ID [--private] [--message M] [--create-pr]" },
   { "whoami", vs_cli_whoami, "" },
   { "login", vs_cli_login, "(token on stdin)" },
+  { "export-script", vs_cli_export_script, "RECIPE [-o train.py] [--output-dir DIR]" },
 };
 
 int

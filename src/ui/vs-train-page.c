@@ -217,6 +217,7 @@ struct _VsTrainPage
   GtkWidget    *resume_button;
   GtkWidget    *stop_button;
   GtkWidget    *cancel_button;
+  GtkWidget    *export_button;
 
   GPtrArray    *arg_rows;      /* ArgRow */
   gboolean      updating;
@@ -1249,6 +1250,77 @@ stop_action (GtkWidget  *widget,
   vs_train_page_stop (VS_TRAIN_PAGE (widget));
 }
 
+/* ---- Export Training Script… ------------------------------------------ */
+
+gboolean
+vs_train_page_export_script (VsTrainPage  *self,
+                             const char   *path,
+                             GError      **error)
+{
+  const VsRecipe *recipe;
+
+  g_return_val_if_fail (VS_IS_TRAIN_PAGE (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  recipe = self->project != NULL ? vs_project_get_recipe (self->project) : NULL;
+  if (recipe == NULL)
+    {
+      const char *const *problems = self->project != NULL ? vs_project_get_problems (self->project) : NULL;
+
+      g_set_error (error, VS_ERROR, VS_ERROR_INVALID, _("The recipe has problems: %s"),
+                   problems != NULL && problems[0] != NULL ? problems[0] : _("no project"));
+      return FALSE;
+    }
+  /* The engine's exporter, as `vectorsmith-cli export-script` and the Try
+   * page use it: paths relative to the script, written atomically. */
+  return vs_recipe_export_script (recipe, path, error);
+}
+
+static void
+on_export_chosen (GtkNativeDialog *dialog,
+                  int              response,
+                  gpointer         user_data)
+{
+  g_autoptr(VsTrainPage) self = user_data;
+
+  if (response == GTK_RESPONSE_ACCEPT && gtk_widget_get_root (GTK_WIDGET (self)) != NULL)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
+      g_autoptr(GError) error = NULL;
+
+      if (path != NULL && !vs_train_page_export_script (self, path, &error))
+        show_error (self, error->message);
+      else if (path != NULL)
+        {
+          GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
+
+          show_error (self, NULL);
+          if (overlay != NULL)
+            adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay),
+                                         adw_toast_new (_("Training script exported")));
+        }
+    }
+  g_object_unref (dialog);
+}
+
+static void
+export_script_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  VsTrainPage *self = VS_TRAIN_PAGE (widget);
+  GtkRoot *root = gtk_widget_get_root (widget);
+  GtkFileChooserNative *dialog;
+
+  dialog = gtk_file_chooser_native_new (_("Export Training Script"), GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), "train.py");
+  g_signal_connect (dialog, "response", G_CALLBACK (on_export_chosen), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
 static void
 cancel_action (GtkWidget  *widget,
                const char *action_name,
@@ -2016,6 +2088,8 @@ vs_train_page_get_button (VsTrainPage *self,
     return self->stop_button;
   if (g_strcmp0 (name, "cancel") == 0)
     return self->cancel_button;
+  if (g_strcmp0 (name, "export") == 0)
+    return self->export_button;
   return NULL;
 }
 
@@ -2145,6 +2219,7 @@ vs_train_page_class_init (VsTrainPageClass *klass)
   gtk_widget_class_install_action (widget_class, "train.resume-from", "s", resume_from_action);
   gtk_widget_class_install_action (widget_class, "train.stop", NULL, stop_action);
   gtk_widget_class_install_action (widget_class, "train.cancel", NULL, cancel_action);
+  gtk_widget_class_install_action (widget_class, "train.export-script", NULL, export_script_action);
   /* Ctrl+Return starts; Ctrl+P pauses, or resumes a paused run (only one
    * of the two actions is enabled at a time, and a disabled one lets the
    * key through to the other). */
@@ -2178,6 +2253,7 @@ vs_train_page_class_init (VsTrainPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, VsTrainPage, resume_button);
   gtk_widget_class_bind_template_child (widget_class, VsTrainPage, stop_button);
   gtk_widget_class_bind_template_child (widget_class, VsTrainPage, cancel_button);
+  gtk_widget_class_bind_template_child (widget_class, VsTrainPage, export_button);
   gtk_widget_class_bind_template_callback (widget_class, on_error_dismiss);
 }
 
@@ -2192,6 +2268,7 @@ vs_train_page_init (VsTrainPage *self)
   name_once (self->resume_button);
   name_once (self->stop_button);
   name_once (self->cancel_button);
+  name_once (self->export_button);
   build_form (self);
   setup_charts (self);
   show_checkpoints (self, NULL);

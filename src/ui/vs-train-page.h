@@ -75,10 +75,17 @@ GtkLabel    *vs_train_page_get_problems_label (VsTrainPage *self);
 /* The editor of args.KEY (GtkEntry, GtkSwitch or the AdwComboRow). */
 GtkWidget   *vs_train_page_get_arg_editor     (VsTrainPage *self,
                                                const char  *key);
-/* The button of "start", "pause", "resume", "stop" or "cancel" (its
- * sensitivity follows its action's). */
+/* The button of "start", "pause", "resume", "stop", "cancel" or "export"
+ * (its sensitivity follows its action's). */
 GtkWidget   *vs_train_page_get_button         (VsTrainPage *self,
                                                const char  *name);
+/* What Export Training Script… writes after its save dialog: the
+ * project's recipe as a sentence-transformers script at path
+ * (vs_recipe_export_script). FALSE with the engine's error (or the
+ * recipe's first problem). */
+gboolean     vs_train_page_export_script (VsTrainPage  *self,
+                                          const char   *path,
+                                          GError      **error);
 /* Fault injection for the next run (vs_trainer_set_fault). */
 void         vs_train_page_set_fault    (VsTrainPage    *self,
                                          VsTrainerFault  fault,

@@ -1683,8 +1683,6 @@ vs_try_page_export_python (VsTryPage   *self,
                            GError     **error)
 {
   const VsRecipe *recipe;
-  g_autofree char *script = NULL;
-  g_autoptr(GError) local = NULL;
 
   g_return_val_if_fail (VS_IS_TRY_PAGE (self), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
@@ -1698,13 +1696,10 @@ vs_try_page_export_python (VsTryPage   *self,
                    problems != NULL && problems[0] != NULL ? problems[0] : _("no project"));
       return FALSE;
     }
-  script = vs_recipe_to_python (recipe);
-  /* g_file_set_contents writes a temporary file and renames it: atomic. */
-  if (!g_file_set_contents_full (path, script, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, &local))
-    {
-      g_set_error (error, VS_ERROR, VS_ERROR_IO, "%s: %s", path, local->message);
-      return FALSE;
-    }
+  /* The same engine function as `vectorsmith-cli export-script` and the
+   * Train page: paths relative to the script, written atomically. */
+  if (!vs_recipe_export_script (recipe, path, error))
+    return FALSE;
   return TRUE;
 }
 

@@ -618,6 +618,45 @@ test_train_page (void)
     log_clear (&log);
   }
 
+  /* Export Training Script…: the button's action is enabled; what its save
+   * dialog's answer runs writes a script that compiles and whose --help
+   * runs without sentence-transformers; a missing folder is the engine's
+   * error naming the file, and nothing is written. */
+  {
+    GtkWidget *button = vs_train_page_get_button (f.page, "export");
+    g_autofree char *script = g_build_filename (f.tmp, "train.py", NULL);
+    g_autofree char *bad = g_build_filename (f.tmp, "missing", "train.py", NULL);
+    g_autofree char *text = NULL;
+    g_autofree char *out = NULL;
+    const char *compile[] = { "/usr/bin/python3", "-m", "py_compile", script, NULL };
+    const char *help[] = { "/usr/bin/python3", script, "--help", NULL };
+    int status = -1;
+
+    g_assert_nonnull (button);
+    g_assert_true (gtk_widget_is_sensitive (button));
+    g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (button)), ==, "train.export-script");
+    g_assert_true (vs_train_page_export_script (f.page, script, &error));
+    g_assert_no_error (error);
+    g_assert_true (g_file_get_contents (script, &text, NULL, NULL));
+    g_assert_nonnull (strstr (text, "SentenceTransformerTrainer("));
+    g_assert_null (strstr (text, f.tmp));
+    g_assert_true (g_spawn_sync (NULL, (char **) compile, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL,
+                                 &status, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (status, ==, 0);
+    g_assert_true (g_spawn_sync (NULL, (char **) help, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, NULL,
+                                 &status, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (status, ==, 0);
+    g_assert_nonnull (strstr (out, "--output-dir"));
+
+    g_assert_false (vs_train_page_export_script (f.page, bad, &error));
+    g_assert_error (error, VS_ERROR, VS_ERROR_NOT_FOUND);
+    g_assert_nonnull (strstr (error->message, bad));
+    g_clear_error (&error);
+    g_assert_false (g_file_test (bad, G_FILE_TEST_EXISTS));
+  }
+
   gtk_widget_remove_tick_callback (GTK_WIDGET (f.window), tick_id);
   vs_gui_keep_artefacts ("train-page", "tmp", f.tmp);
   vs_gui_keep_settings ("train-page", vs_application_get_settings (VS_APPLICATION (g_application_get_default ())));

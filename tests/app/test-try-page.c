@@ -526,7 +526,7 @@ test_try_page (void)
   {
     g_autofree char *script_path = g_build_filename (f.output_dir, "train.py", NULL);
     g_autofree char *script = NULL;
-    g_autofree char *expected = vs_recipe_to_python (vs_project_get_recipe (f.project));
+    g_autofree char *expected = vs_recipe_to_python_for (vs_project_get_recipe (f.project), f.output_dir);
 
     g_assert_cmpstr (vs_try_page_get_command (f.page), ==, "Save the project to get its command line");
     g_assert_true (vs_try_page_export_python (f.page, script_path, &error));

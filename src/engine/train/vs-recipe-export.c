@@ -98,10 +98,61 @@ append_str (GString    *s,
   cJSON_Delete (v);
 }
 
+/* path relative to dir ("." when equal), both absolute. */
+static char *
+relative_to (const char *dir,
+             const char *path)
+{
+  g_autofree char *cdir = g_canonicalize_filename (dir, NULL);
+  g_autofree char *cpath = g_canonicalize_filename (path, NULL);
+  g_auto(GStrv) d = g_strsplit (cdir, G_DIR_SEPARATOR_S, -1);
+  g_auto(GStrv) p = g_strsplit (cpath, G_DIR_SEPARATOR_S, -1);
+  GString *out = g_string_new (NULL);
+  guint i = 0;
+
+  while (d[i] != NULL && p[i] != NULL && strcmp (d[i], p[i]) == 0)
+    i++;
+  for (guint k = i; d[k] != NULL; k++)
+    if (d[k][0] != '\0')
+      g_string_append (out, out->len > 0 ? "/.." : "..");
+  for (guint k = i; p[k] != NULL; k++)
+    if (p[k][0] != '\0')
+      {
+        if (out->len > 0)
+          g_string_append_c (out, '/');
+        g_string_append (out, p[k]);
+      }
+  if (out->len == 0)
+    g_string_append_c (out, '.');
+  return g_string_free (out, FALSE);
+}
+
+/* A path as Python: an absolute one (a local file the recipe resolved)
+ * as str(HERE / "relative/to/the/script"), so that no machine path is
+ * baked in; anything else (a Hub id) as written. */
+static void
+append_path (GString    *s,
+             const char *path,
+             const char *dir)
+{
+  g_autofree char *rel = NULL;
+
+  if (path == NULL || !g_path_is_absolute (path))
+    {
+      append_str (s, path);
+      return;
+    }
+  rel = relative_to (dir, path);
+  g_string_append (s, "str(HERE / ");
+  append_str (s, rel);
+  g_string_append_c (s, ')');
+}
+
 /* The Python expression of a loss parameter whose JSON form is a name of a
  * function or enum member in sentence-transformers. */
 static void
 append_loss_param (GString     *s,
+                   const char  *dir,
                    const char  *loss,
                    const char  *key,
                    const cJSON *value)
@@ -122,7 +173,7 @@ append_loss_param (GString     *s,
   else if (v != NULL && strcmp (key, "guide") == 0)
     {
       g_string_append (s, "SentenceTransformer(");
-      append_str (s, v);
+      append_path (s, v, dir);
       g_string_append_c (s, ')');
     }
   else
@@ -132,6 +183,7 @@ append_loss_param (GString     *s,
 /* losses.NAME(model, key=value, …); a wrapper's inner loss inline. */
 static void
 append_loss (GString     *s,
+             const char  *dir,
              const char  *name,
              const cJSON *params)
 {
@@ -147,10 +199,10 @@ append_loss (GString     *s,
                               : cJSON_GetStringValue (cJSON_GetObjectItem (p, "name"));
           const cJSON *inner_params = cJSON_IsObject (p) ? cJSON_GetObjectItem (p, "params") : NULL;
 
-          append_loss (s, inner != NULL ? inner : "CoSENTLoss", inner_params);
+          append_loss (s, dir, inner != NULL ? inner : "CoSENTLoss", inner_params);
         }
       else
-        append_loss_param (s, name, p->string, p);
+        append_loss_param (s, dir, name, p->string, p);
     }
   g_string_append_c (s, ')');
 }
@@ -227,6 +279,7 @@ append_candidates (GString    *s,
  * finds it by name. */
 static void
 append_dataset (GString               *s,
+                const char            *dir,
                 const char            *var,
                 const VsRecipeDataset *ds)
 {
@@ -269,14 +322,14 @@ append_dataset (GString               *s,
   if (builder != NULL)
     {
       g_string_append_printf (s, "\"%s\", data_files=", strcmp (builder, "tsv") == 0 ? "csv" : builder);
-      append_str (s, path);
+      append_path (s, path, dir);
       if (strcmp (builder, "tsv") == 0)
         g_string_append (s, ", delimiter=\"\\t\"");
       g_string_append (s, ", split=\"train\")\n");
     }
   else
     {
-      append_str (s, path);
+      append_path (s, path, dir);
       g_string_append (s, ", split=");
       append_str (s, ds->split != NULL ? ds->split : "train");
       g_string_append (s, ")\n");
@@ -398,6 +451,7 @@ append_dense_normalize (GString     *s,
 
 static void
 append_model (GString        *s,
+              const char     *dir,
               const VsRecipe *recipe)
 {
   const cJSON *m;
@@ -410,7 +464,7 @@ append_model (GString        *s,
   if (recipe->model != NULL)
     {
       g_string_append (s, "model = SentenceTransformer(");
-      append_str (s, recipe->model);
+      append_path (s, recipe->model, dir);
       g_string_append (s, ")\n");
       if (cJSON_GetArraySize (recipe->modules) > 0)
         {
@@ -429,7 +483,7 @@ append_model (GString        *s,
   g_string_append (s, recipe->new_preset);
   g_string_append (s, "\" preset (random weights; the two engines initialise differently).\n");
   g_string_append (s, "tokenizer = AutoTokenizer.from_pretrained(");
-  append_str (s, recipe->new_tokenizer);
+  append_path (s, recipe->new_tokenizer, dir);
   g_string_append (s, ")\n");
   if (g_strcmp0 (arch, "distilbert") == 0)
     g_string_append_printf (s, "config = AutoConfig.for_model(\"distilbert\", vocab_size=len(tokenizer), "
@@ -634,8 +688,7 @@ append_args (GString        *s,
   D (adam_beta2);
   D (adam_epsilon);
 
-  g_string_append (s, "args = SentenceTransformerTrainingArguments(\n    output_dir=");
-  append_str (s, recipe->output_dir);
+  g_string_append (s, "args = SentenceTransformerTrainingArguments(\n    output_dir=cli.output_dir");
   g_string_append_printf (s, ",\n    num_train_epochs=%s,\n    max_steps=%" G_GINT64_FORMAT ",\n",
                           epochs_s, a->max_steps);
   g_string_append_printf (s, "    per_device_train_batch_size=%u,\n    per_device_eval_batch_size=%u,\n",
@@ -672,33 +725,33 @@ append_args (GString        *s,
     }
   if (a->greater_is_better >= 0)
     g_string_append_printf (s, "    greater_is_better=%s,\n", a->greater_is_better ? "True" : "False");
+  if (recipe->push_to_hub)
+    {
+      /* The token comes from HF_TOKEN or `huggingface-cli login`, never
+       * from the script. */
+      g_string_append (s, "    push_to_hub=True,\n");
+      if (recipe->hub_model_id != NULL)
+        {
+          g_string_append (s, "    hub_model_id=");
+          append_str (s, recipe->hub_model_id);
+          g_string_append (s, ",\n");
+        }
+    }
   append_prompts (s, recipe);
   g_string_append (s, ")\n");
 }
 
 #undef D
 
-char *
-vs_recipe_to_python (const VsRecipe *recipe)
+/* main()'s body, unindented. */
+static char *
+python_body (const VsRecipe *recipe,
+             const char     *dir)
 {
   GString *s = g_string_new (NULL);
   const VsTrainArgs *a = &recipe->args;
   gboolean multi = recipe->train->len > 1;
 
-  g_return_val_if_fail (recipe != NULL, NULL);
-
-  g_string_append (s, "#!/usr/bin/env python3\n\"\"\"Exported by Vectorsmith");
-  if (recipe->file != NULL)
-    {
-      g_autofree char *base = g_path_get_basename (recipe->file);
-
-      g_string_append_printf (s, " from %s", base);
-    }
-  g_string_append (s, ": the same training with sentence-transformers.\n\n"
-                      "    pip install sentence-transformers datasets\n"
-                      "    python3 this_script.py                 # one machine\n"
-                      "    torchrun --nproc_per_node 8 this_script.py   # or accelerate launch, several GPUs\n"
-                      "\"\"\"\n");
   g_string_append (s, "import tempfile\n\nimport torch\n"
                       "from datasets import load_dataset\n"
                       "from transformers import AutoConfig, AutoModel, AutoTokenizer, EarlyStoppingCallback\n"
@@ -708,7 +761,7 @@ vs_recipe_to_python (const VsRecipe *recipe)
                       "from sentence_transformers.training_args import BatchSamplers, MultiDatasetBatchSamplers\n\n");
   if (a->threads > 0)
     g_string_append_printf (s, "torch.set_num_threads(%u)\n", a->threads);
-  append_model (s, recipe);
+  append_model (s, dir, recipe);
   if (!a->dropout || a->dropout_rate >= 0.0)
     {
       g_autofree char *p = fmt_double (a->dropout ? a->dropout_rate : 0.0);
@@ -731,7 +784,7 @@ vs_recipe_to_python (const VsRecipe *recipe)
     {
       g_autofree char *var = g_strdup_printf ("train_%u", i);
 
-      append_dataset (s, var, g_ptr_array_index (recipe->train, i));
+      append_dataset (s, dir, var, g_ptr_array_index (recipe->train, i));
     }
   if (recipe->eval != NULL && recipe->eval->split_ratio > 0.0)
     {
@@ -741,13 +794,17 @@ vs_recipe_to_python (const VsRecipe *recipe)
                               "train_0, eval_dataset = split[\"train\"], split[\"test\"]\n", r, a->seed);
     }
   else if (recipe->eval != NULL)
-    append_dataset (s, "eval_dataset", recipe->eval);
+    append_dataset (s, dir, "eval_dataset", recipe->eval);
   else
     g_string_append (s, "eval_dataset = None\n");
   if (!a->shuffle)
     g_string_append (s, "# The recipe turns shuffling off; the trainer's samplers always shuffle\n"
                         "# (a custom batch_sampler function can keep the file order).\n");
 
+  if (multi && recipe->eval != NULL)
+    g_string_append (s, "# With a loss per dataset the trainer needs the eval set's name: the first\n"
+                        "# dataset's loss gives eval_loss.\n"
+                        "eval_dataset = {\"dataset_0\": eval_dataset}\n");
   if (multi)
     {
       g_string_append (s, "train_dataset = {");
@@ -759,14 +816,14 @@ vs_recipe_to_python (const VsRecipe *recipe)
           const VsRecipeLoss *l = vs_recipe_loss_for (recipe, i);
 
           g_string_append_printf (s, "%s\"dataset_%u\": ", i > 0 ? ", " : "", i);
-          append_loss (s, l->name, l->params);
+          append_loss (s, dir, l->name, l->params);
         }
       g_string_append (s, "}\n");
     }
   else
     {
       g_string_append (s, "train_dataset = train_0\nloss = ");
-      append_loss (s, recipe->loss->name, vs_recipe_loss_for (recipe, 0)->params);
+      append_loss (s, dir, recipe->loss->name, vs_recipe_loss_for (recipe, 0)->params);
       g_string_append (s, "\n");
     }
   if (recipe->evaluator != NULL && recipe->eval != NULL)
@@ -784,6 +841,106 @@ vs_recipe_to_python (const VsRecipe *recipe)
   g_string_append (s, "if evaluator is not None:\n    print(\"baseline:\", evaluator(model))\n"
                       "trainer.train()\n"
                       "if evaluator is not None:\n    print(\"final:\", evaluator(model))\n"
-                      "model.save_pretrained(args.output_dir)\n");
+                      "# The main process writes the model (and, with push_to_hub, uploads it).\n"
+                      "trainer.save_model(args.output_dir)\n");
   return g_string_free (s, FALSE);
+}
+
+char *
+vs_recipe_to_python_for (const VsRecipe *recipe,
+                         const char     *script_dir)
+{
+  GString *s = g_string_new (NULL);
+  g_autofree char *dir = NULL;
+  g_autofree char *body = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  g_return_val_if_fail (recipe != NULL, NULL);
+
+  dir = script_dir != NULL ? g_canonicalize_filename (script_dir, NULL) : g_get_current_dir ();
+  body = python_body (recipe, dir);
+  g_string_append (s, "#!/usr/bin/env python3\n\"\"\"Exported by Vectorsmith " PACKAGE_VERSION);
+  if (recipe->file != NULL)
+    {
+      g_autofree char *base = g_path_get_basename (recipe->file);
+
+      g_string_append (s, " from the recipe ");
+      g_string_append (s, base);
+    }
+  g_string_append (s, ": the same training with sentence-transformers.\n\n"
+                      "Targets sentence-transformers 3.x / 4.x (SentenceTransformerTrainer),\n"
+                      "transformers >= 4.41 and datasets >= 2.19. Local files are found\n"
+                      "relative to this script's folder.\n\n"
+                      "    pip install \"sentence-transformers>=3\" datasets accelerate\n"
+                      "    python3 train.py                            # one machine\n"
+                      "    torchrun --nproc_per_node 8 train.py        # several GPUs\n"
+                      "    accelerate launch train.py                  # the same with accelerate\n");
+  if (recipe->push_to_hub)
+    g_string_append (s, "\nThe trained model is pushed to the Hub: log in first (huggingface-cli login)\n"
+                        "or set HF_TOKEN.\n");
+  g_string_append (s, "\"\"\"\n"
+                      "import argparse\n"
+                      "from pathlib import Path\n\n"
+                      "HERE = Path(__file__).resolve().parent\n\n\n"
+                      "def parse_args(argv=None):\n"
+                      "    parser = argparse.ArgumentParser(description=\"Train the Vectorsmith recipe with sentence-transformers.\")\n"
+                      "    parser.add_argument(\"--output-dir\", default=");
+  append_path (s, recipe->output_dir, dir);
+  g_string_append (s, ",\n"
+                      "                        help=\"where the checkpoints and the trained model go\")\n"
+                      "    return parser.parse_args(argv)\n\n\n"
+                      "def main():\n"
+                      "    cli = parse_args()\n"
+                      "    # Imported here, so that --help works without them.\n");
+  lines = g_strsplit (body, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      if (lines[i][0] == '\0')
+        {
+          if (lines[i + 1] != NULL)
+            g_string_append_c (s, '\n');
+          continue;
+        }
+      g_string_append (s, "    ");
+      g_string_append (s, lines[i]);
+      g_string_append_c (s, '\n');
+    }
+  g_string_append (s, "\n\nif __name__ == \"__main__\":\n    main()\n");
+  return g_string_free (s, FALSE);
+}
+
+char *
+vs_recipe_to_python (const VsRecipe *recipe)
+{
+  return vs_recipe_to_python_for (recipe, NULL);
+}
+
+gboolean
+vs_recipe_export_script (const VsRecipe *recipe,
+                         const char     *path,
+                         GError        **error)
+{
+  g_autofree char *abs = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *script = NULL;
+  g_autoptr(GError) local = NULL;
+
+  g_return_val_if_fail (recipe != NULL, FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  abs = g_canonicalize_filename (path, NULL);
+  dir = g_path_get_dirname (abs);
+  if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, VS_ERROR, VS_ERROR_NOT_FOUND, "%s: the folder %s does not exist", path, dir);
+      return FALSE;
+    }
+  script = vs_recipe_to_python_for (recipe, dir);
+  /* A temporary file in the same folder, renamed over the target. */
+  if (!g_file_set_contents_full (abs, script, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0755, &local))
+    {
+      g_set_error (error, VS_ERROR, VS_ERROR_IO, "%s: %s", path, local->message);
+      return FALSE;
+    }
+  return TRUE;
 }

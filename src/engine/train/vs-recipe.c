@@ -353,8 +353,10 @@ parse_args (Checker     *ck,
     {
       const ArgSpec *spec = NULL;
 
-      if (g_strcmp0 (item->string, "prompts") == 0)
-        continue;   /* parse_prompts(), once the datasets are known */
+      if (g_strcmp0 (item->string, "prompts") == 0 ||
+          g_strcmp0 (item->string, "push_to_hub") == 0 ||
+          g_strcmp0 (item->string, "hub_model_id") == 0)
+        continue;   /* parse_prompts(), once the datasets are known; parse_hub() */
       for (guint i = 0; i < G_N_ELEMENTS (arg_specs); i++)
         if (g_strcmp0 (item->string, arg_specs[i].key) == 0 ||
             g_strcmp0 (item->string, arg_specs[i].alias) == 0)
@@ -1100,6 +1102,28 @@ check_consistency (Checker  *ck,
       }
 }
 
+/* args.push_to_hub and args.hub_model_id (kept on the recipe: only the
+ * exported script uses them). */
+static void
+parse_hub (Checker     *ck,
+           VsRecipe    *recipe,
+           const cJSON *args)
+{
+  const cJSON *push = cJSON_GetObjectItemCaseSensitive (args, "push_to_hub");
+  const cJSON *id = cJSON_GetObjectItemCaseSensitive (args, "hub_model_id");
+
+  if (push != NULL && !cJSON_IsBool (push))
+    problem (ck, "args.push_to_hub: expected true or false (got %s)", json_type_name (push));
+  recipe->push_to_hub = cJSON_IsTrue (push);
+  if (id != NULL && !cJSON_IsNull (id))
+    {
+      if (!cJSON_IsString (id) || id->valuestring[0] == '\0' || strchr (id->valuestring, ' ') != NULL)
+        problem (ck, "args.hub_model_id: expected a repository id such as \"org/name\"");
+      else
+        recipe->hub_model_id = g_strdup (id->valuestring);
+    }
+}
+
 static VsRecipe *
 parse_root (Checker     *ck,
             const cJSON *root)
@@ -1198,7 +1222,10 @@ parse_root (Checker     *ck,
     const cJSON *args = cJSON_GetObjectItemCaseSensitive (root, "args");
 
     if (cJSON_IsObject (args))
-      parse_prompts (ck, recipe, cJSON_GetObjectItemCaseSensitive (args, "prompts"));
+      {
+        parse_prompts (ck, recipe, cJSON_GetObjectItemCaseSensitive (args, "prompts"));
+        parse_hub (ck, recipe, args);
+      }
   }
 
   {
@@ -1302,6 +1329,7 @@ vs_recipe_free (VsRecipe *recipe)
   g_free (recipe->args.metric_for_best_model);
   cJSON_Delete (recipe->prompts);
   g_free (recipe->output_dir);
+  g_free (recipe->hub_model_id);
   g_free (recipe);
 }
 
@@ -1521,6 +1549,10 @@ vs_recipe_to_json (const VsRecipe *recipe)
 
     if (recipe->prompts != NULL)
       cJSON_AddItemToObject (args, "prompts", cJSON_Duplicate (recipe->prompts, TRUE));
+    if (recipe->push_to_hub)
+      cJSON_AddTrueToObject (args, "push_to_hub");
+    if (recipe->hub_model_id != NULL)
+      cJSON_AddStringToObject (args, "hub_model_id", recipe->hub_model_id);
     cJSON_AddItemToObject (root, "args", args);
   }
   cJSON_AddStringToObject (root, "output_dir", recipe->output_dir);

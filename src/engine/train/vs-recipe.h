@@ -26,6 +26,8 @@
  *              "folder or Hub id", ...}, the frozen guide model)
  *     "evaluator": {"name": "similarity", ...},
  *     "args": {"epochs": 3, "max_steps": -1, "batch_size": 8, ...,
+ *              "push_to_hub": false, "hub_model_id": "org/name"
+ *                                         (for the exported script only),
  *              "prompts": "query: "                       (every input column)
  *                       | {"anchor": "query: ", …}         (column -> prompt)
  *                       | {"nli": {"anchor": "q: "}, "sts": "s: ", …}
@@ -175,6 +177,11 @@ typedef struct
   VsTrainArgs      args;
   cJSON           *prompts;         /* args.prompts, or NULL (see below) */
   char            *output_dir;
+  /* args.push_to_hub / args.hub_model_id: what the exported script's
+   * trainer does (vs_recipe_to_python); Vectorsmith's own trainer does not
+   * push (the Share page and `vectorsmith-cli push` do). */
+  gboolean         push_to_hub;
+  char            *hub_model_id;    /* NULL: the trainer's default (the output folder's name) */
 } VsRecipe;
 
 /* Fills args with the defaults listed above. */
@@ -224,6 +231,23 @@ void          vs_train_args_use_st_names (cJSON *args);
  * role) cannot be repeated there. Weights of a new model start from another
  * random draw, and shuffle=false has no trainer equivalent (said in a comment). */
 char         *vs_recipe_to_python      (const VsRecipe *recipe);
+
+/* The same script for a file in script_dir: local files the recipe names
+ * (data, model and tokenizer folders, a guide model, output_dir) are
+ * written relative to the script's own folder (Path(__file__).parent), so
+ * the script runs unchanged wherever the folder is copied. The script
+ * takes --output-dir (default: the recipe's, relative to the script); its
+ * heavy imports sit inside main(), so `python3 train.py --help` works
+ * without sentence-transformers. vs_recipe_to_python() is this with the
+ * current folder. */
+char         *vs_recipe_to_python_for  (const VsRecipe *recipe,
+                                        const char     *script_dir);
+
+/* Writes vs_recipe_to_python_for() for path's folder to path, atomically
+ * (a temporary file renamed); FALSE with an error naming the file. */
+gboolean      vs_recipe_export_script  (const VsRecipe *recipe,
+                                        const char     *path,
+                                        GError        **error);
 
 /* sentence-transformers' args.prompts for one input column of a dataset
  * (its name as vs_recipe_dataset_name gives it; NULL: none): the prompt
