@@ -36,6 +36,7 @@ static const VsCliCommand commands[] = {
   { "push", vs_cli_push, "MODEL_DIR REPO_ID [--private] [--message M] [--create-pr]" },
   { "whoami", vs_cli_whoami, "" },
   { "login", vs_cli_login, "(token on stdin)" },
+  { "export-onnx", vs_cli_export_onnx, "MODEL_DIR OUT.onnx [--opset N] [--max-length N]" },
 };
 
 int
