@@ -69,7 +69,7 @@ function maxDiff(a, b) {
   return m;
 }
 
-async function runGraph(sess, enc, rows, padId, useTypes) {
+async function runGraph(sess, enc, rows, padId, useTypes, returnAll = false) {
   const B = rows.length;
   const S = Math.max(...rows.map((r) => enc[r].ids.length));
   const ids = new BigInt64Array(B * S).fill(BigInt(padId));
@@ -88,7 +88,7 @@ async function runGraph(sess, enc, rows, padId, useTypes) {
   };
   if (useTypes) feeds.token_type_ids = new ort.Tensor('int64', types, [B, S]);
   const out = await sess.run(feeds);
-  return out.sentence_embedding;
+  return returnAll ? out : out.sentence_embedding;
 }
 
 for (const c of cases) {
@@ -135,6 +135,24 @@ for (const c of cases) {
     worst1 = Math.max(worst1, maxDiff(e1.data, ref[i]));
   }
   check(worst1 <= ATOL, `${c.name}: one text at a time max |onnx - encode| = ${worst1.toExponential(2)} <= ${ATOL}`);
+  // token_embeddings: their mean over the real tokens (computed here) is the
+  // mean-pooled embedding of encode
+  if (c.name === 'bert-mean') {
+    const out = await runGraph(sess, enc, all, padId, useTypes, true);
+    const te = out.token_embeddings;
+    const [B, S, C] = te.dims;
+    let worstT = 0;
+    for (let b = 0; b < B; b++) {
+      const L = enc[b].ids.length;
+      for (let k = 0; k < C; k++) {
+        let sum = 0;
+        for (let t = 0; t < L; t++) sum += te.data[(b * S + t) * C + k];
+        worstT = Math.max(worstT, Math.abs(sum / L - ref[b][k]));
+      }
+    }
+    check(B === texts.length && C === D && worstT <= ATOL,
+          `${c.name}: token_embeddings [${te.dims}] averaged here vs encode: max diff ${worstT.toExponential(2)} <= ${ATOL}`);
+  }
 }
 
 // --max-length keeps only that many positions: longer inputs are refused by the runtime
