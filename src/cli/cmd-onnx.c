@@ -50,7 +50,7 @@ vs_cli_export_onnx (int argc, char **argv)
     }
   if (max_length < 0 || max_length > 1000000)
     {
-      g_printerr ("vectorsmith-cli %s: --max-length must be between 1 and 1000000\n", argv[0]);
+      g_printerr ("vectorsmith-cli %s: --max-length must be between 0 (the model's max_seq_length) and 1000000\n", argv[0]);
       return 2;
     }
   model_dir = vs_hub_resolve_model (argv[1], &error);
