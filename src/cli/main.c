@@ -37,6 +37,7 @@ static const VsCliCommand commands[] = {
   { "whoami", vs_cli_whoami, "" },
   { "login", vs_cli_login, "(token on stdin)" },
   { "export-script", vs_cli_export_script, "RECIPE [-o train.py] [--output-dir DIR]" },
+  { "export-onnx", vs_cli_export_onnx, "MODEL_DIR OUT.onnx [--opset N] [--max-length N]" },
 };
 
 int
