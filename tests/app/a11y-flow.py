@@ -26,6 +26,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -291,14 +292,36 @@ def share(window, out):
     # read while waiting for the status, as it goes after a few seconds.
     toasts = []
 
+    def outside_pages(node):
+        """The window's labels but those of the pages (a quick walk: the
+        toast overlay's toasts are beside the pages)."""
+        if re.fullmatch(r"Vs[A-Za-z]*Page", node.name or ""):
+            return
+        if node.getRole() == pyatspi.ROLE_LABEL:
+            yield u.text_of(node)
+        for i in range(node.childCount):
+            child = node.getChildAtIndex(i)
+            if child is not None:
+                yield from outside_pages(child)
+
     def pushed():
-        toasts.extend(t for n, t in labels(window) if t == f"Pushed to {repo_id}" and not toasts)
+        if not toasts:
+            toasts.extend(t for t in outside_pages(window) if t == f"Pushed to {repo_id}")
         return next((n for n, t in labels(page)
                      if t == f"Pushed to {repo_id}." or t.startswith("The push failed")), None)
     status = u.wait("the pushed status on page Share", pushed, timeout=300)
     if u.text_of(status) != f"Pushed to {repo_id}.":
         u.fail(f"the push did not finish: {u.text_of(status)!r}")
     step(f"page Share: the pushed status: {u.text_of(status)!r}")
+    # A toast shown before (the sign-in's) may hold the overlay for a few
+    # seconds: ours follows it. Polled for a while; its absence is a note.
+    deadline = time.monotonic() + 20
+    while not toasts and time.monotonic() < deadline:
+        try:
+            pushed()
+        except Exception as error:  # noqa: BLE001
+            print(f"note: the toast: {error}; walking again", flush=True)
+        time.sleep(0.1)
     print(f"ok: window: the toast reads {toasts[0]!r}" if toasts else
           "note: the toast was gone before it was read (an AdwToast times out)", flush=True)
     find_button(page, "Share", "Open on the Hub")

@@ -21,8 +21,16 @@ import sys
 import time
 
 import pyatspi
+import gi  # noqa: E402
+gi.require_version("Atspi", "2.0")
+from gi.repository import Atspi  # noqa: E402
 
 TIMEOUT_S = 150
+
+# libatspi gives up on a call after 0.8 s by default; on a loaded machine
+# the app's main thread may be busy longer (a project opening, a page
+# rebuilt): wait for its answers up to 10 s (the polls still time out).
+Atspi.set_timeout(10000, 15000)
 
 # Roles a user operates; each needs a name a screen reader can say. GTK 4.8
 # gives a GtkText (GtkEntry, AdwEntryRow, AdwPasswordEntryRow) the role
@@ -196,23 +204,19 @@ def check_controls(window, page):
 
 def show_page(window, title):
     """Selects the view-switcher tab of a page, as a user would."""
-    for n, _ in walk(window):
-        if n.getRole() != pyatspi.ROLE_PAGE_TAB_LIST:
-            continue
-        for i in range(n.childCount):
-            tab = n.getChildAtIndex(i)
-            if tab is None or tab.name != title:
-                continue
-            try:
-                action = tab.queryAction()
-                if action.nActions > 0:
-                    action.doAction(0)
-                    return
-            except NotImplementedError:
-                pass
-            n.querySelection().selectChild(i)
-            return
-    fail(f"no switcher tab named {title!r}")
+    def tab():
+        for n, _ in walk(window):
+            if n.getRole() == pyatspi.ROLE_PAGE_TAB_LIST:
+                for i in range(n.childCount):
+                    t = n.getChildAtIndex(i)
+                    if t is not None and t.name == title:
+                        return (n, i, t)
+        return None
+    tabs, i, node = wait(f"the switcher tab {title!r}", tab)
+    if action_names(node):
+        node.queryAction().doAction(0)
+    else:
+        tabs.querySelection().selectChild(i)
 
 
 def find_page(window, widget_name):
