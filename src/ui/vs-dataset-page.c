@@ -1321,6 +1321,11 @@ rebuild_roles (VsDatasetPage *self)
       a11y = g_strdup_printf (_("Role of %s"), name);
       gtk_accessible_update_property (GTK_ACCESSIBLE (dropdown),
                                       GTK_ACCESSIBLE_PROPERTY_LABEL, a11y, -1);
+      /* GTK 4.8 names the drop-down's own button (what has the focus and
+       * what a screen reader says) after its type: it gets the same name. */
+      if (GTK_IS_BUTTON (gtk_widget_get_first_child (dropdown)))
+        gtk_accessible_update_property (GTK_ACCESSIBLE (gtk_widget_get_first_child (dropdown)),
+                                        GTK_ACCESSIBLE_PROPERTY_LABEL, a11y, -1);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), dropdown);
@@ -2015,6 +2020,11 @@ vs_dataset_page_init (VsDatasetPage *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
   vs_narrow_watch_init (&self->narrow_watch, GTK_WIDGET (self), NARROW_WIDTH, reflow);
+  /* The split drop-down's own button is named by its row (GTK 4.8 names it
+   * after its type). */
+  if (GTK_IS_BUTTON (gtk_widget_get_first_child (GTK_WIDGET (self->split_dropdown))))
+    gtk_accessible_update_relation (GTK_ACCESSIBLE (gtk_widget_get_first_child (GTK_WIDGET (self->split_dropdown))),
+                                    GTK_ACCESSIBLE_RELATION_LABELLED_BY, self->split_row, NULL, -1);
 
   self->role_rows = g_ptr_array_new ();
   self->role_dropdowns = g_ptr_array_new ();

@@ -717,6 +717,11 @@ add_labelled (GtkWidget  *box,
   gtk_widget_add_css_class (label, "dim-label");
   gtk_widget_set_valign (control, GTK_ALIGN_CENTER);
   gtk_accessible_update_relation (GTK_ACCESSIBLE (control), GTK_ACCESSIBLE_RELATION_LABELLED_BY, label, NULL, -1);
+  /* GTK 4.8 names a drop-down's own button (what has the focus) after its
+   * type: the caption labels it too. */
+  if (GTK_IS_DROP_DOWN (control) && GTK_IS_BUTTON (gtk_widget_get_first_child (control)))
+    gtk_accessible_update_relation (GTK_ACCESSIBLE (gtk_widget_get_first_child (control)),
+                                    GTK_ACCESSIBLE_RELATION_LABELLED_BY, label, NULL, -1);
   gtk_box_append (GTK_BOX (field), label);
   gtk_box_append (GTK_BOX (field), control);
   if (GTK_IS_FLOW_BOX (box))

@@ -1597,6 +1597,22 @@ vs_share_page_class_init (VsSharePageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_copy_clicked);
 }
 
+/* libadwaita 1.2's password row shows its text with an icon that acts as a
+ * button but has no accessible name (GTK 4.8 says "GtkImage"): it gets one. */
+static void
+name_peek_icon (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_IMAGE (child) &&
+          gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (child)) == GTK_ACCESSIBLE_ROLE_BUTTON)
+        gtk_accessible_update_property (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                        _("Show or Hide the Token"), -1);
+      name_peek_icon (child);
+    }
+}
+
 static void
 vs_share_page_init (VsSharePage *self)
 {
@@ -1614,6 +1630,7 @@ vs_share_page_init (VsSharePage *self)
   /* The token entry is named by its title; the whole card by its label. */
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->push_progress),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Upload progress"), -1);
+  name_peek_icon (GTK_WIDGET (self->token_row));
   on_name_changed (self);
   self->name_touched = FALSE;
   check_saved_account (self);
