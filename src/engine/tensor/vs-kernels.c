@@ -43,13 +43,19 @@ typedef struct
 
 static GThreadPool *pool = NULL;
 static GMutex pool_lock;
+/* Set while a thread runs a chunk: a vs_parallel_for from inside one (e.g.
+ * a vs_sgemm in a kernel's range function) runs serially instead of waiting
+ * on pool workers that are all busy with the outer loop. */
+static __thread gboolean in_chunk = FALSE;
 
 static void
 pool_worker (gpointer task_data, gpointer user_data)
 {
   Chunk *c = task_data;
 
+  in_chunk = TRUE;
   c->fn (c->begin, c->end, c->data);
+  in_chunk = FALSE;
   g_mutex_lock (&c->join->mutex);
   c->join->pending--;
   if (c->join->pending == 0)
@@ -70,7 +76,7 @@ vs_parallel_for (gsize n, gsize min_chunk, VsParallelFunc fn, gpointer data)
   if (min_chunk == 0)
     min_chunk = 1;
   n_chunks = MIN ((gsize) threads, n / min_chunk);
-  if (n_chunks <= 1)
+  if (n_chunks <= 1 || in_chunk)
     {
       fn (0, n, data);
       return;
@@ -97,7 +103,9 @@ vs_parallel_for (gsize n, gsize min_chunk, VsParallelFunc fn, gpointer data)
     }
   for (gsize k = 1; k < n_chunks; k++)
     g_thread_pool_push (pool, &chunks[k], NULL);
+  in_chunk = TRUE;
   fn (chunks[0].begin, chunks[0].end, data);
+  in_chunk = FALSE;
 
   g_mutex_lock (&join.mutex);
   while (join.pending > 0)
