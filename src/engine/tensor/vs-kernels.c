@@ -20,6 +20,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "tensor/vs-gemm.h"
 #include "tensor/vs-kernels.h"
 #include "vs-engine.h"
 
@@ -156,8 +157,8 @@ vs_matmul_forward (float *out, const float *inp, const float *w, const float *b,
   if (b != NULL)
     for (gsize t = 0; t < T; t++)
       memcpy (out + t * OC, b, OC * sizeof (float));
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) T, (int) OC, (int) C,
-               1.0f, inp, (int) C, w, (int) C, b != NULL ? 1.0f : 0.0f, out, (int) OC);
+  vs_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) T, (int) OC, (int) C,
+            1.0f, inp, (int) C, w, (int) C, b != NULL ? 1.0f : 0.0f, out, (int) OC);
 }
 
 void
@@ -169,10 +170,10 @@ vs_matmul_backward (float *dinp, float *dw, float *db, const float *dout,
   /* in the forward pass: out = inp @ w^T, so
    * dinp[T,C] += dout[T,OC] @ w[OC,C]; dw[OC,C] += dout^T[OC,T] @ inp[T,C] */
   if (dinp != NULL)
-    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) T, (int) C, (int) OC,
-                 1.0f, dout, (int) OC, w, (int) C, 1.0f, dinp, (int) C);
-  cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, (int) OC, (int) C, (int) T,
-               1.0f, dout, (int) OC, inp, (int) C, 1.0f, dw, (int) C);
+    vs_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) T, (int) C, (int) OC,
+              1.0f, dout, (int) OC, w, (int) C, 1.0f, dinp, (int) C);
+  vs_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, (int) OC, (int) C, (int) T,
+            1.0f, dout, (int) OC, inp, (int) C, 1.0f, dw, (int) C);
   if (db != NULL)
     for (gsize t = 0; t < T; t++)
       {
