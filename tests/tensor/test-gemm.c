@@ -363,6 +363,39 @@ test_env (void)
   g_test_trap_assert_stderr ("*VS_GEMM=fastest: expected openblas, own, own-avx2 or own-avx512*");
 }
 
+/* vectorsmith-cli --version names the backend */
+static void
+test_cli_version (void)
+{
+  const char *cli = g_getenv ("VS_CLI");
+  const char *argv[] = { cli, "--version", NULL };
+  g_auto (GStrv) envp = g_get_environ ();
+  g_autofree char *out = NULL;
+  g_autoptr (GError) error = NULL;
+  int status = -1;
+
+  if (cli == NULL)
+    {
+      g_test_skip ("VS_CLI is not set (run through meson test)");
+      return;
+    }
+  envp = g_environ_setenv (envp, "VS_GEMM", "openblas", TRUE);
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, envp, G_SPAWN_DEFAULT, NULL, NULL,
+                               &out, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  g_assert_true (strstr (out, "\nsgemm: openblas (VS_GEMM=openblas; OpenBLAS core ") != NULL);
+  if (vs_gemm_backend_supported (VS_GEMM_OWN_AVX2))
+    {
+      g_clear_pointer (&out, g_free);
+      envp = g_environ_setenv (envp, "VS_GEMM", "own-avx2", TRUE);
+      g_assert_true (g_spawn_sync (NULL, (char **) argv, envp, G_SPAWN_DEFAULT, NULL, NULL,
+                                   &out, NULL, &status, &error));
+      g_assert_no_error (error);
+      g_assert_true (strstr (out, "\nsgemm: own-avx2 (VS_GEMM=own-avx2; OpenBLAS core ") != NULL);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -376,5 +409,6 @@ main (int argc, char **argv)
   g_test_add_func ("/gemm/threads", test_threads);
   g_test_add_func ("/gemm/nested", test_nested);
   g_test_add_func ("/gemm/env", test_env);
+  g_test_add_func ("/gemm/cli-version", test_cli_version);
   return g_test_run ();
 }

@@ -521,7 +521,7 @@ resolve_backend (char **reason)
           return want;
         }
       if (want != VS_GEMM_AUTO)
-        g_warning ("VS_GEMM=%s: this CPU lacks the instructions; choosing by CPU", env);
+        g_message ("VS_GEMM=%s: this CPU lacks the instructions; choosing by CPU", env);
     }
   if (!blas_core_is_fast (core) && best_own () != VS_GEMM_OPENBLAS)
     {
