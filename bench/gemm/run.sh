@@ -7,7 +7,8 @@
 #   own        VS_GEMM=own (our micro-kernels)
 # at 1 and 2 threads, ROUNDS rounds interleaved (every backend once per round,
 # so a busy machine slows them all alike); medians over the rounds.
-#   bench/gemm/run.sh [BUILD_DIR] [ROUNDS] [JSON_OUT]
+#   [MIN_MS=30] bench/gemm/run.sh [BUILD_DIR] [ROUNDS] [JSON_OUT]
+# (MIN_MS: the least milliseconds of one timing sample; 5 samples a shape)
 # Prints a table (GFLOP/s, own / ceiling) and writes the JSON to JSON_OUT
 # (default: stdout after the table).
 set -eu
@@ -15,6 +16,7 @@ cd "$(dirname "$0")/../.."
 BUILD=${1:-_build}
 ROUNDS=${2:-3}
 JSON_OUT=${3:-}
+MIN_MS=${MIN_MS:-30}
 BENCH="$BUILD/bench/gemm/bench-gemm"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
@@ -22,7 +24,7 @@ trap 'rm -rf "$TMP"' EXIT
 run_one () { # NAME THREADS ROUND ENV...
   name=$1 threads=$2 round=$3
   shift 3
-  env -u OPENBLAS_CORETYPE -u VS_GEMM "$@" "$BENCH" --threads "$threads" \
+  env -u OPENBLAS_CORETYPE -u VS_GEMM "$@" "$BENCH" --threads "$threads" --min-ms "$MIN_MS" \
     > "$TMP/$name-$threads-$round.json"
 }
 

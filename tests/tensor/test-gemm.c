@@ -208,12 +208,13 @@ test_mixed_blocks (void)
 {
   if (!have_own ())
     return;
-  /* several K blocks (KC 256 / 384), N blocks (NC 192 / 512), M blocks,
+  /* several K blocks (KC 256 / 384), N blocks (NC 192 / 1024), M blocks,
    * and shapes split over two threads */
   run_all ((Case) { 383, 385, 129, FALSE, FALSE, 1.0f, 0.0f, 1, FALSE, CblasRowMajor });
   run_all ((Case) { 1000, 65, 385, FALSE, FALSE, 1.0f, 1.0f, 0, FALSE, CblasRowMajor });
   run_all ((Case) { 129, 1000, 63, FALSE, FALSE, 0.5f, 0.0f, 2, FALSE, CblasRowMajor });
   run_all ((Case) { 65, 127, 1000, FALSE, FALSE, 1.0f, 1.0f, 0, FALSE, CblasRowMajor });
+  run_all ((Case) { 31, 1100, 401, FALSE, FALSE, 1.0f, 0.5f, 1, FALSE, CblasRowMajor });
   /* the encoder's shapes, fewer rows: QKV forward, dinp, dw */
   run_all ((Case) { 95, 1152, 384, FALSE, FALSE, 1.0f, 1.0f, 0, FALSE, CblasRowMajor });
   run_all ((Case) { 200, 385, 1536, FALSE, FALSE, 1.0f, 1.0f, 0, FALSE, CblasRowMajor });

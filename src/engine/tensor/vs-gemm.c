@@ -206,7 +206,7 @@ kernel_avx2_6x16 (gsize kc, const float *restrict a, const float *restrict b,
     }
 }
 
-static const KernelConfig config_avx512 = { "own-avx512", 12, 32, 384, 240, 512, kernel_avx512_12x32 };
+static const KernelConfig config_avx512 = { "own-avx512", 12, 32, 384, 240, 1024, kernel_avx512_12x32 };
 static const KernelConfig config_avx2   = { "own-avx2",    6, 16, 256, 144, 192, kernel_avx2_6x16 };
 
 #endif /* VS_GEMM_X86 */
@@ -391,7 +391,7 @@ gemm_own_range (gsize begin, gsize end, gpointer data)
 }
 
 /* Below this many multiply-adds a GEMM runs on the calling thread. */
-#define PARALLEL_MIN_FMA (128u * 128u * 64u)
+#define PARALLEL_MIN_FMA (256u * 256u * 64u)
 
 static void
 gemm_own (const KernelConfig *cfg, const Problem *p)
