@@ -1,13 +1,16 @@
 /* bench-gemm: GFLOP/s of vs_sgemm at the encoder's real GEMM shapes.
  *
- *   bench-gemm [--threads N] [--min-ms MS]
+ *   bench-gemm [--threads N] [--min-ms MS] [--interleave-own]
  *
  * Uses whatever backend vs_sgemm picks in this process (VS_GEMM and
  * OPENBLAS_CORETYPE in the environment decide; see vs-gemm.h) and prints one
  * JSON object: the CPU, the OpenBLAS core, the backend line, the threads and
  * per shape the median GFLOP/s of 5 samples (each sample repeats the GEMM for
  * at least --min-ms milliseconds). bench/gemm/run.sh runs it once per backend
- * and compares. */
+ * and compares. --interleave-own alternates each sample with one of our own
+ * kernels (vs_gemm_set_backend) in the same process and adds "own_gflops"
+ * and "own_ratio" (median of the per-pair ratios): on a busy machine a ratio
+ * of neighbouring samples is steadier than one of separate processes. */
 #include "config.h"
 
 #include <stdio.h>
@@ -72,6 +75,19 @@ static const Shape shapes[] = {
   { "square 2048", "square", 2048, 2048, 2048, FALSE, FALSE, 0.0f },
 };
 
+static double
+sample (const Shape *sh, const float *A, const float *B, float *C, int reps)
+{
+  int lda = sh->ta ? sh->M : sh->K, ldb = sh->tb ? sh->K : sh->N;
+  gint64 t0 = g_get_monotonic_time ();
+
+  for (int j = 0; j < reps; j++)
+    vs_sgemm (CblasRowMajor, sh->ta ? CblasTrans : CblasNoTrans,
+              sh->tb ? CblasTrans : CblasNoTrans, sh->M, sh->N, sh->K, 1.0f,
+              A, lda, B, ldb, sh->beta, C, sh->N);
+  return 2.0 * sh->M * sh->N * sh->K * reps / ((g_get_monotonic_time () - t0) * 1e3);
+}
+
 static int
 cmp_double (const void *a, const void *b)
 {
@@ -103,6 +119,8 @@ main (int argc, char **argv)
 {
   int threads = 0;
   double min_ms = 30.0;
+  gboolean interleave = FALSE;
+  VsGemmBackend own = VS_GEMM_AUTO, base;
   g_autofree char *cpu = cpu_model ();
   g_autoptr (GRand) r = g_rand_new_with_seed (1);
   g_autoptr (GString) out = g_string_new (NULL);
@@ -113,13 +131,25 @@ main (int argc, char **argv)
         threads = atoi (argv[++i]);
       else if (strcmp (argv[i], "--min-ms") == 0 && i + 1 < argc)
         min_ms = g_ascii_strtod (argv[++i], NULL);
+      else if (strcmp (argv[i], "--interleave-own") == 0)
+        interleave = TRUE;
       else
         {
-          fprintf (stderr, "usage: %s [--threads N] [--min-ms MS]\n", argv[0]);
+          fprintf (stderr, "usage: %s [--threads N] [--min-ms MS] [--interleave-own]\n", argv[0]);
           return 2;
         }
     }
   vs_engine_set_threads ((guint) MAX (threads, 0));
+  base = vs_gemm_get_backend ();
+  if (interleave)
+    {
+      own = vs_gemm_backend_supported (VS_GEMM_OWN_AVX512) ? VS_GEMM_OWN_AVX512 : VS_GEMM_OWN_AVX2;
+      if (!vs_gemm_backend_supported (own))
+        {
+          fprintf (stderr, "%s: --interleave-own: this CPU runs none of our kernels\n", argv[0]);
+          return 1;
+        }
+    }
 
   g_string_append_printf (out, "{\"cpu\": \"%s\", \"openblas_core\": \"%s\", \"gemm\": \"%s\", "
                           "\"backend\": \"%s\", \"threads\": %u, \"results\": [",
@@ -132,8 +162,7 @@ main (int argc, char **argv)
       g_autofree float *A = g_new (float, a_len);
       g_autofree float *B = g_new (float, b_len);
       g_autofree float *C = g_new (float, c_len);
-      int lda = sh->ta ? sh->M : sh->K, ldb = sh->tb ? sh->K : sh->N;
-      double flops = 2.0 * sh->M * sh->N * sh->K, samples[5];
+      double samples[5], own_samples[5], ratios[5];
       int reps = 1;
 
       for (gsize i = 0; i < a_len; i++)
@@ -143,31 +172,44 @@ main (int argc, char **argv)
       memset (C, 0, c_len * sizeof (float));
 
       /* warm up (packing buffers, pool threads, pages), size the sample */
+      if (interleave)
+        {
+          vs_gemm_set_backend (own);
+          sample (sh, A, B, C, 1);
+          vs_gemm_set_backend (base);
+        }
       for (;;)
         {
           gint64 t0 = g_get_monotonic_time ();
-          for (int k = 0; k < reps; k++)
-            vs_sgemm (CblasRowMajor, sh->ta ? CblasTrans : CblasNoTrans,
-                      sh->tb ? CblasTrans : CblasNoTrans, sh->M, sh->N, sh->K, 1.0f,
-                      A, lda, B, ldb, sh->beta, C, sh->N);
+          sample (sh, A, B, C, reps);
           if ((g_get_monotonic_time () - t0) / 1000.0 >= min_ms || reps >= (1 << 20))
             break;
           reps *= 2;
         }
       for (int k = 0; k < 5; k++)
         {
-          gint64 t0 = g_get_monotonic_time ();
-          for (int j = 0; j < reps; j++)
-            vs_sgemm (CblasRowMajor, sh->ta ? CblasTrans : CblasNoTrans,
-                      sh->tb ? CblasTrans : CblasNoTrans, sh->M, sh->N, sh->K, 1.0f,
-                      A, lda, B, ldb, sh->beta, C, sh->N);
-          samples[k] = flops * reps / ((g_get_monotonic_time () - t0) * 1e3);
+          samples[k] = sample (sh, A, B, C, reps);
+          if (interleave)
+            {
+              vs_gemm_set_backend (own);
+              own_samples[k] = sample (sh, A, B, C, reps);
+              vs_gemm_set_backend (base);
+              ratios[k] = own_samples[k] / samples[k];
+            }
         }
       qsort (samples, 5, sizeof (double), cmp_double);
       g_string_append_printf (out, "%s{\"group\": \"%s\", \"name\": \"%s\", \"M\": %d, \"N\": %d, "
-                              "\"K\": %d, \"op\": \"%s%s\", \"beta\": %g, \"gflops\": %.3f}",
+                              "\"K\": %d, \"op\": \"%s%s\", \"beta\": %g, \"gflops\": %.3f",
                               s == 0 ? "" : ", ", sh->group, sh->name, sh->M, sh->N, sh->K,
                               sh->ta ? "T" : "N", sh->tb ? "T" : "N", sh->beta, samples[2]);
+      if (interleave)
+        {
+          qsort (own_samples, 5, sizeof (double), cmp_double);
+          qsort (ratios, 5, sizeof (double), cmp_double);
+          g_string_append_printf (out, ", \"own_gflops\": %.3f, \"own_ratio\": %.4f",
+                                  own_samples[2], ratios[2]);
+        }
+      g_string_append (out, "}");
     }
   g_string_append (out, "]}\n");
   fputs (out->str, stdout);

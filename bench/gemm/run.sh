@@ -5,6 +5,9 @@
 #   haswell    OpenBLAS, OPENBLAS_CORETYPE=Haswell (AVX2)
 #   skylakex   OpenBLAS, OPENBLAS_CORETYPE=SkylakeX (AVX-512): the ceiling
 #   own        VS_GEMM=own (our micro-kernels)
+#   + one SkylakeX process that alternates every sample with ours
+#     (bench-gemm --interleave-own): "own/ceil same-process", the steadier
+#     ratio on a busy machine
 # at 1 and 2 threads, ROUNDS rounds interleaved (every backend once per round,
 # so a busy machine slows them all alike); medians over the rounds.
 #   [MIN_MS=30] bench/gemm/run.sh [BUILD_DIR] [ROUNDS] [JSON_OUT]
@@ -35,12 +38,14 @@ while [ "$r" -le "$ROUNDS" ]; do
     run_one haswell "$t" "$r" VS_GEMM=openblas OPENBLAS_CORETYPE=Haswell
     run_one skylakex "$t" "$r" VS_GEMM=openblas OPENBLAS_CORETYPE=SkylakeX
     run_one own "$t" "$r" VS_GEMM=own
+    env -u OPENBLAS_CORETYPE -u VS_GEMM VS_GEMM=openblas OPENBLAS_CORETYPE=SkylakeX \
+      "$BENCH" --threads "$t" --min-ms "$MIN_MS" --interleave-own > "$TMP/inter-$t-$r.json"
   done
   echo "round $r of $ROUNDS done" >&2
   r=$((r + 1))
 done
 
-/usr/bin/python3 - "$TMP" "$ROUNDS" "$JSON_OUT" <<'PY'
+MIN_MS=$MIN_MS /usr/bin/python3 - "$TMP" "$ROUNDS" "$JSON_OUT" <<'PY'
 import glob, json, os, statistics, sys
 
 tmp, rounds, json_out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
@@ -52,6 +57,9 @@ for path in glob.glob(os.path.join(tmp, "*.json")):
     with open(path) as f:
         d = json.load(f)
     meta[name] = d
+    if name == "inter":
+        for r in d["results"]:
+            r["skx_gflops"] = r["gflops"]
     runs.setdefault((name, int(threads)), []).append(d["results"])
 
 shapes = [(r["group"], r["name"]) for r in meta["own"]["results"]]
@@ -60,6 +68,7 @@ out = {
     "cpu": meta["own"]["cpu"],
     "openblas_core_detected": meta["detected"]["openblas_core"],
     "own_backend": meta["own"]["gemm"],
+    "min_ms": int(os.environ.get("MIN_MS", "30")),
     "rounds": rounds,
     "threads": {},
 }
@@ -71,19 +80,28 @@ for threads in (1, 2):
             for r in res:
                 per.setdefault((r["group"], r["name"]), []).append(r["gflops"])
         med[b] = {k: statistics.median(v) for k, v in per.items()}
+    inter = {}
+    for res in runs[("inter", threads)]:
+        for r in res:
+            inter.setdefault((r["group"], r["name"]), []).append(r)
+    inter_ratio = {k: statistics.median(r["own_ratio"] for r in v) for k, v in inter.items()}
+    inter_own = {k: statistics.median(r["own_gflops"] for r in v) for k, v in inter.items()}
+    inter_skx = {k: statistics.median(r["skx_gflops"] for r in v) for k, v in inter.items()}
     print("\n== %d thread%s (median GFLOP/s of %d rounds; OpenBLAS detected core: %s; own: %s)"
           % (threads, "s" if threads > 1 else "", rounds, out["openblas_core_detected"],
              out["own_backend"]))
-    print("%-13s %-16s %9s %9s %9s %9s %8s" % ("group", "shape", "detected", "Haswell",
-                                               "SkylakeX", "own", "own/ceil"))
+    print("%-13s %-16s %9s %9s %9s %9s %8s %9s" % ("group", "shape", "detected", "Haswell",
+                                                   "SkylakeX", "own", "own/ceil", "same-proc"))
     rows = []
     for k in shapes:
         row = {"group": k[0], "name": k[1]}
         row.update({b: round(med[b][k], 2) for b in backends})
         row["own_over_ceiling"] = round(med["own"][k] / med["skylakex"][k], 3)
+        row["own_over_ceiling_same_process"] = round(inter_ratio[k], 3)
         rows.append(row)
-        print("%-13s %-16s %9.1f %9.1f %9.1f %9.1f %8.2f" % (k[0], k[1], med["detected"][k],
-              med["haswell"][k], med["skylakex"][k], med["own"][k], row["own_over_ceiling"]))
+        print("%-13s %-16s %9.1f %9.1f %9.1f %9.1f %8.2f %9.2f" % (k[0], k[1], med["detected"][k],
+              med["haswell"][k], med["skylakex"][k], med["own"][k], row["own_over_ceiling"],
+              inter_ratio[k]))
     # whole training steps: the time-weighted rate over a group's GEMMs
     groups = {}
     for g in sorted(set(k[0] for k in shapes)):
@@ -92,8 +110,11 @@ for threads in (1, 2):
                 for b in backends}
         groups[g] = {b: round(rate[b], 2) for b in backends}
         groups[g]["own_over_ceiling"] = round(rate["own"] / rate["skylakex"], 3)
-        print("%-13s %-16s %9.1f %9.1f %9.1f %9.1f %8.2f" % (g, "(all, by time)", rate["detected"],
-              rate["haswell"], rate["skylakex"], rate["own"], groups[g]["own_over_ceiling"]))
+        same = (sum(flops[k] / inter_skx[k] for k in ks) / sum(flops[k] / inter_own[k] for k in ks))
+        groups[g]["own_over_ceiling_same_process"] = round(same, 3)
+        print("%-13s %-16s %9.1f %9.1f %9.1f %9.1f %8.2f %9.2f" % (g, "(all, by time)",
+              rate["detected"], rate["haswell"], rate["skylakex"], rate["own"],
+              groups[g]["own_over_ceiling"], same))
     out["threads"][str(threads)] = {"shapes": rows, "groups": groups}
 
 text = json.dumps(out, indent=1)
