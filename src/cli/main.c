@@ -8,6 +8,7 @@
 
 #include "vs-engine.h"
 #include "vs-cli.h"
+#include "tensor/vs-gemm.h"
 
 typedef struct
 {
@@ -76,6 +77,7 @@ main (int argc,
   if (strcmp (argv[1], "--version") == 0 || strcmp (argv[1], "version") == 0)
     {
       printf ("vectorsmith-cli %s\n", vs_engine_get_version ());
+      printf ("sgemm: %s\n", vs_gemm_describe ());
       return 0;
     }
   if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 || strcmp (argv[1], "help") == 0)

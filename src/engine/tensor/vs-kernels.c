@@ -20,6 +20,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "tensor/vs-gemm.h"
 #include "tensor/vs-kernels.h"
 #include "vs-engine.h"
 
@@ -43,13 +44,19 @@ typedef struct
 
 static GThreadPool *pool = NULL;
 static GMutex pool_lock;
+/* Set while a thread runs a chunk: a vs_parallel_for from inside one (e.g.
+ * a vs_sgemm in a kernel's range function) runs serially instead of waiting
+ * on pool workers that are all busy with the outer loop. */
+static __thread gboolean in_chunk = FALSE;
 
 static void
 pool_worker (gpointer task_data, gpointer user_data)
 {
   Chunk *c = task_data;
 
+  in_chunk = TRUE;
   c->fn (c->begin, c->end, c->data);
+  in_chunk = FALSE;
   g_mutex_lock (&c->join->mutex);
   c->join->pending--;
   if (c->join->pending == 0)
@@ -70,7 +77,7 @@ vs_parallel_for (gsize n, gsize min_chunk, VsParallelFunc fn, gpointer data)
   if (min_chunk == 0)
     min_chunk = 1;
   n_chunks = MIN ((gsize) threads, n / min_chunk);
-  if (n_chunks <= 1)
+  if (n_chunks <= 1 || in_chunk)
     {
       fn (0, n, data);
       return;
@@ -97,7 +104,9 @@ vs_parallel_for (gsize n, gsize min_chunk, VsParallelFunc fn, gpointer data)
     }
   for (gsize k = 1; k < n_chunks; k++)
     g_thread_pool_push (pool, &chunks[k], NULL);
+  in_chunk = TRUE;
   fn (chunks[0].begin, chunks[0].end, data);
+  in_chunk = FALSE;
 
   g_mutex_lock (&join.mutex);
   while (join.pending > 0)
@@ -148,8 +157,8 @@ vs_matmul_forward (float *out, const float *inp, const float *w, const float *b,
   if (b != NULL)
     for (gsize t = 0; t < T; t++)
       memcpy (out + t * OC, b, OC * sizeof (float));
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) T, (int) OC, (int) C,
-               1.0f, inp, (int) C, w, (int) C, b != NULL ? 1.0f : 0.0f, out, (int) OC);
+  vs_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) T, (int) OC, (int) C,
+            1.0f, inp, (int) C, w, (int) C, b != NULL ? 1.0f : 0.0f, out, (int) OC);
 }
 
 void
@@ -161,10 +170,10 @@ vs_matmul_backward (float *dinp, float *dw, float *db, const float *dout,
   /* in the forward pass: out = inp @ w^T, so
    * dinp[T,C] += dout[T,OC] @ w[OC,C]; dw[OC,C] += dout^T[OC,T] @ inp[T,C] */
   if (dinp != NULL)
-    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) T, (int) C, (int) OC,
-                 1.0f, dout, (int) OC, w, (int) C, 1.0f, dinp, (int) C);
-  cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, (int) OC, (int) C, (int) T,
-               1.0f, dout, (int) OC, inp, (int) C, 1.0f, dw, (int) C);
+    vs_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) T, (int) C, (int) OC,
+              1.0f, dout, (int) OC, w, (int) C, 1.0f, dinp, (int) C);
+  vs_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, (int) OC, (int) C, (int) T,
+            1.0f, dout, (int) OC, inp, (int) C, 1.0f, dw, (int) C);
   if (db != NULL)
     for (gsize t = 0; t < T; t++)
       {

@@ -8,8 +8,9 @@
  * channels, OC output channels, H heads, L tokens of one text, d head size.
  *
  * Threads: kernels split their loops over vs_engine_get_threads() workers
- * (vs_parallel_for); GEMMs go to OpenBLAS. The two never run at once, so the
- * cores are never oversubscribed.
+ * (vs_parallel_for); GEMMs go to vs_sgemm (tensor/vs-gemm.h: OpenBLAS or our
+ * own kernels on the same pool). The two never run at once, so the cores are
+ * never oversubscribed.
  *
  *   vs_matmul_forward (out, inp, w, b, T, C, OC);             // out = inp w^T + b
  *   vs_matmul_backward (dinp, dw, db, dout, inp, w, T, C, OC);
