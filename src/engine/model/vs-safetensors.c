@@ -7,6 +7,7 @@
 
 #include "model/vs-safetensors.h"
 #include "vs-error.h"
+#include "fault/vs-fault.h"
 
 struct _VsSafetensors
 {
@@ -414,9 +415,7 @@ gboolean
 vs_safetensors_write (const char *path, const VsSafeTensorOut *tensors, gsize n, GError **error)
 {
   g_autoptr(GString) header = g_string_new ("{\"__metadata__\":{\"format\":\"pt\"}");
-  g_autoptr(GError) local = NULL;
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  g_autoptr(GFileOutputStream) out = NULL;
+  g_autoptr(VsAtomicFile) out = NULL;
   guint64 offset = 0, hlen;
   guint8 len8[8];
 
@@ -440,11 +439,11 @@ vs_safetensors_write (const char *path, const VsSafeTensorOut *tensors, gsize n,
   for (int i = 0; i < 8; i++)
     len8[i] = (guint8) (hlen >> (8 * i));
 
-  out = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION, NULL, &local);
-  if (out == NULL ||
-      !g_output_stream_write_all (G_OUTPUT_STREAM (out), len8, 8, NULL, NULL, &local) ||
-      !g_output_stream_write_all (G_OUTPUT_STREAM (out), header->str, header->len, NULL, NULL, &local))
-    goto fail;
+  /* A temporary file renamed over path when complete (vs-fault.h). */
+  out = vs_atomic_file_new (path, 0644, error);
+  if (out == NULL || !vs_atomic_file_write (out, len8, 8, error) ||
+      !vs_atomic_file_write (out, header->str, header->len, error))
+    return FALSE;
   for (gsize i = 0; i < n; i++)
     {
       gsize numel = 1;
@@ -453,14 +452,8 @@ vs_safetensors_write (const char *path, const VsSafeTensorOut *tensors, gsize n,
 #if G_BYTE_ORDER != G_LITTLE_ENDIAN
 #error "safetensors writer assumes a little-endian host"
 #endif
-      if (!g_output_stream_write_all (G_OUTPUT_STREAM (out), tensors[i].data, numel * 4, NULL, NULL, &local))
-        goto fail;
+      if (!vs_atomic_file_write (out, tensors[i].data, numel * 4, error))
+        return FALSE;
     }
-  if (!g_output_stream_close (G_OUTPUT_STREAM (out), NULL, &local))
-    goto fail;
-  return TRUE;
-
-fail:
-  g_set_error (error, VS_ERROR, VS_ERROR_IO, "%s: %s", path, local->message);
-  return FALSE;
+  return vs_atomic_file_commit (out, error);
 }

@@ -10,6 +10,7 @@
 
 #include "vs-engine.h"
 #include "vs-error.h"
+#include "fault/vs-fault.h"
 #include "hub/vs-model-card.h"
 #include "train/vs-checkpoint.h"
 #include "train/vs-train-log.h"
@@ -330,7 +331,18 @@ emit (VsTrainer        *trainer,
       /* One line per event, flushed, so a reader (or a crash) sees every
        * event that was emitted. A log that cannot be written costs the
        * log, not the run. */
-      if (fputs (line, trainer->live_log) < 0 || fputc ('\n', trainer->live_log) < 0 ||
+      int fault = 0;
+      gsize len = strlen (line);
+      gsize allowed = vs_fault_filter (len + 1, &fault);
+
+      if (fault != 0)
+        {
+          /* An injected full disk: the part that fits, then the error. */
+          fwrite (line, 1, MIN (allowed, len), trainer->live_log);
+          fflush (trainer->live_log);
+          errno = fault;
+        }
+      if (fault != 0 || fputs (line, trainer->live_log) < 0 || fputc ('\n', trainer->live_log) < 0 ||
           fflush (trainer->live_log) != 0)
         {
           int err = errno;
@@ -475,17 +487,14 @@ fill_entries (VsTrainer *trainer,
   return e;
 }
 
-/* g_file_set_contents () with the path in its error. */
+/* Atomically (vs-fault.h), with the path in its error. */
 static gboolean
 write_text_file (const char  *path,
                  const char  *text,
                  gssize       length,
                  GError     **error)
 {
-  if (g_file_set_contents (path, text, length, error))
-    return TRUE;
-  g_prefix_error (error, "%s: ", path);
-  return FALSE;
+  return vs_file_set_contents (path, text, length, 0644, error);
 }
 
 static gboolean
@@ -700,7 +709,13 @@ save_checkpoint (VsTrainer  *trainer,
   names = tensor_entries (trainer, TRUE);
   entries = fill_entries (trainer, names, TRUE);
   if (!vs_tensor_file_write (opt_path, entries, names->len, error))
-    return FALSE;
+    {
+      vs_remove_tree (tmp, NULL);
+      return FALSE;
+    }
+  /* A test stops the process here (VS_FAULT=pause-in-checkpoint:N) and
+   * kills it: the half-written checkpoint must never be resumed from. */
+  vs_fault_point ("in-checkpoint");
 
   /* The checkpoint's own event goes into its log, so that a run resumed
    * from it replays a log identical to the uninterrupted one. */
@@ -717,6 +732,7 @@ save_checkpoint (VsTrainer  *trainer,
   if (!ok)
     {
       cJSON_Delete (ev);
+      vs_remove_tree (tmp, NULL);
       return FALSE;
     }
   if (!vs_remove_tree (final, error))
@@ -740,6 +756,8 @@ save_checkpoint (VsTrainer  *trainer,
     }
   emit (trainer, VS_TRAIN_EVENT_CHECKPOINT, ev);
   rotate_checkpoints (trainer);
+  /* A test stops the process here (VS_FAULT=pause-checkpoint-saved:N). */
+  vs_fault_point ("checkpoint-saved");
   return TRUE;
 }
 
