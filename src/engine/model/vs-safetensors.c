@@ -3,6 +3,7 @@
 
 #include <cjson/cJSON.h>
 #include <gio/gio.h>
+#include <math.h>
 #include <string.h>
 
 #include "model/vs-safetensors.h"
@@ -408,6 +409,17 @@ vs_safetensors_read_f32 (const VsSafeTensor *t, float *dst, GError **error)
                    t->file, t->name, t->dtype);
       return FALSE;
     }
+  /* A NaN or Inf weight would only surface as a non-finite embedding
+   * later: refuse it at load, naming the tensor and the element. */
+  for (gsize i = 0; i < t->numel; i++)
+    if (!isfinite (dst[i]))
+      {
+        g_set_error (error, VS_ERROR, VS_ERROR_INVALID,
+                     "%s: tensor %s: element %" G_GSIZE_FORMAT " is %s; the weights are damaged "
+                     "(a diverged training run or a corrupt file)",
+                     t->file, t->name, i, isnan (dst[i]) ? "NaN" : "infinite");
+        return FALSE;
+      }
   return TRUE;
 }
 
