@@ -9,7 +9,10 @@
  * /limits/rss-flat: 100,000 tiny training steps (VS_LIMITS_STEPS to
  *   change) keep the resident set flat: sampled every 1,000 steps through
  *   the trainer's event callback; after a warm-up of 10,000 steps, growth
- *   beyond 16 MiB fails. */
+ *   beyond 16 MiB + 192 bytes per step fails. The per-step part is the
+ *   event log the trainer keeps for its checkpoints (one compact JSON line
+ *   of ~130 bytes per step, replayed on resume); before it was kept as
+ *   cJSON trees the run grew by ~550 bytes per step and failed here. */
 #include "config.h"
 
 #include <math.h>
@@ -278,10 +281,14 @@ test_rss_flat (void)
   base = g_array_index (run.samples, gsize, warm);
   for (guint i = warm; i < run.samples->len; i++)
     peak = MAX (peak, g_array_index (run.samples, gsize, i));
-  g_test_message ("%" G_GINT64_FORMAT " steps: RSS %zu KiB after warm-up, peak %zu KiB, last %zu KiB "
-                  "(slack 16384 KiB)", steps, base, peak,
-                  g_array_index (run.samples, gsize, run.samples->len - 1));
-  g_assert_cmpuint (peak, <=, base + 16384);
+  {
+    gsize budget = base + 16384 + (gsize) ((run.samples->len - 1 - warm) * 1000 * 192 / 1024);
+
+    g_test_message ("%" G_GINT64_FORMAT " steps: RSS %zu KiB after warm-up, peak %zu KiB, last %zu KiB "
+                    "(budget %zu KiB: 16 MiB + 192 B/step)", steps, base, peak,
+                    g_array_index (run.samples, gsize, run.samples->len - 1), budget);
+    g_assert_cmpuint (peak, <=, budget);
+  }
   g_array_unref (run.samples);
   vs_remove_tree (dir, NULL);
 }
