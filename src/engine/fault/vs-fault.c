@@ -204,13 +204,9 @@ vs_atomic_file_new (const char  *path,
       vs_atomic_file_free (f);
       return NULL;
     }
-  /* mkstemp may ignore the mode on some systems; set it as open(2) would. */
-  {
-    mode_t mask = umask (0);
-
-    umask (mask);
-    fchmod (f->fd, (mode_t) mode & ~mask);
-  }
+  /* g_mkstemp_full passes mode to open(2): the umask applies, as for any
+   * new file (no umask() call here: it is process-wide, and threads of a
+   * download pool create files at the same time). */
   return f;
 }
 
