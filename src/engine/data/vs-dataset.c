@@ -11,6 +11,7 @@
 
 #include "data/vs-data-private.h"
 #include "vs-error.h"
+#include "fault/vs-fault.h"
 
 VsDataset *
 vs_dataset_new (void)
@@ -378,7 +379,6 @@ vs_dataset_save_jsonl (const VsDataset *ds,
 {
   g_autoptr(GString) out = g_string_new (NULL);
   gsize n = vs_dataset_get_n_rows (ds);
-  g_autoptr(GError) local = NULL;
 
   for (gsize r = 0; r < n; r++)
     {
@@ -396,12 +396,7 @@ vs_dataset_save_jsonl (const VsDataset *ds,
       cJSON_free (text);
       cJSON_Delete (obj);
     }
-  if (!g_file_set_contents (path, out->str, (gssize) out->len, &local))
-    {
-      g_set_error (error, VS_ERROR, VS_ERROR_IO, "%s: %s", path, local->message);
-      return FALSE;
-    }
-  return TRUE;
+  return vs_file_set_contents (path, out->str, (gssize) out->len, 0644, error);
 }
 
 /* ---- loading ---- */

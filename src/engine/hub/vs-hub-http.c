@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fault/vs-fault.h"
 #include "hub/vs-hub-private.h"
 
 #define MAX_MEMORY_BODY (256u * 1024 * 1024)
@@ -34,6 +35,7 @@ typedef struct
   guint64 progress_offset;
   gboolean too_big;
   gboolean write_failed;
+  int      write_errno;
 } Transfer;
 
 void
@@ -182,16 +184,25 @@ on_write (char  *ptr,
                   fseeko (t->req->sink, 0, SEEK_SET) != 0)
                 {
                   t->write_failed = TRUE;
+                  t->write_errno = errno;
                   return 0;
                 }
               t->progress_offset = 0;
             }
         }
-      if (fwrite (ptr, 1, len, t->req->sink) != len)
-        {
-          t->write_failed = TRUE;
-          return 0;
-        }
+      {
+        /* The download's writes go through the fault point too: an
+         * injected full disk fails here like a real one. */
+        int fault = 0;
+        gsize allowed = vs_fault_filter (len, &fault);
+
+        if (fwrite (ptr, 1, allowed, t->req->sink) != allowed || fault != 0)
+          {
+            t->write_failed = TRUE;
+            t->write_errno = fault != 0 ? fault : errno;
+            return 0;
+          }
+      }
       t->resp->sink_bytes += len;
       return len;
     }
@@ -493,7 +504,7 @@ http_once (VsHub              *hub,
   if (t.write_failed)
     {
       g_set_error (error, VS_ERROR, VS_ERROR_IO, "%s: cannot write the download to disk: %s",
-                   req->what, g_strerror (errno));
+                   req->what, g_strerror (t.write_errno != 0 ? t.write_errno : EIO));
       return FALSE;
     }
   if (t.too_big)

@@ -12,6 +12,7 @@
 
 #include <glib/gstdio.h>
 
+#include "fault/vs-fault.h"
 #include "hub/vs-hub-private.h"
 
 
@@ -632,17 +633,10 @@ write_atomic (const char *path,
               GError    **error)
 {
   g_autofree char *dir = g_path_get_dirname (path);
-  GError *local = NULL;
 
   if (!mkdirs (dir, error))
     return FALSE;
-  if (!g_file_set_contents (path, contents, len, &local))
-    {
-      g_set_error (error, VS_ERROR, VS_ERROR_IO, "%s", local->message);
-      g_error_free (local);
-      return FALSE;
-    }
-  return TRUE;
+  return vs_file_set_contents (path, contents, (gssize) len, 0644, error);
 }
 
 static char *

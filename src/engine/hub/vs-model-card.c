@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "vs-error.h"
+#include "fault/vs-fault.h"
 #include "hub/vs-model-card.h"
 
 typedef cJSON CardJson;
@@ -1123,17 +1124,10 @@ vs_model_card_write (const char  *model_dir,
 {
   g_autofree char *text = vs_model_card_render (model_dir, training_record, NULL, error);
   g_autofree char *path = NULL;
-  GError *local = NULL;
 
   if (text == NULL)
     return FALSE;
   path = g_build_filename (model_dir, "README.md", NULL);
-  /* g_file_set_contents writes a temporary file and renames it. */
-  if (!g_file_set_contents (path, text, -1, &local))
-    {
-      g_set_error (error, VS_ERROR, VS_ERROR_IO, "%s", local->message);
-      g_error_free (local);
-      return FALSE;
-    }
-  return TRUE;
+  /* A temporary file renamed over README.md (vs-fault.h). */
+  return vs_file_set_contents (path, text, -1, 0644, error);
 }

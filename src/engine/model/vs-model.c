@@ -17,6 +17,7 @@
 #include "tensor/vs-kernels.h"
 #include "vs-engine.h"
 #include "vs-error.h"
+#include "fault/vs-fault.h"
 
 typedef struct
 {
@@ -143,16 +144,10 @@ static gboolean
 write_json (const char *path, cJSON *j, int indent, GError **error)
 {
   g_autoptr(GString) s = g_string_new (NULL);
-  g_autoptr(GError) local = NULL;
 
   json_pretty (s, j, indent, 0);
   g_string_append_c (s, '\n');
-  if (!g_file_set_contents (path, s->str, (gssize) s->len, &local))
-    {
-      g_set_error (error, VS_ERROR, VS_ERROR_IO, "%s", local->message);
-      return FALSE;
-    }
-  return TRUE;
+  return vs_file_set_contents (path, s->str, (gssize) s->len, 0644, error);
 }
 
 static gboolean
@@ -1168,6 +1163,9 @@ vs_model_save (VsModel *m, const char *dir, GError **error)
   g_chmod (tmp, 0755);
   if (!save_into (m, tmp, error))
     {
+      /* The error names the file in the temporary folder: say what it
+       * means for the folder the user asked for. */
+      g_prefix_error (error, "%s: not saved, the folder is as it was: ", dir);
       rm_rf (tmp);
       return FALSE;
     }

@@ -3,10 +3,12 @@
 
 #include <cjson/cJSON.h>
 #include <gio/gio.h>
+#include <math.h>
 #include <string.h>
 
 #include "model/vs-safetensors.h"
 #include "vs-error.h"
+#include "fault/vs-fault.h"
 
 struct _VsSafetensors
 {
@@ -407,6 +409,17 @@ vs_safetensors_read_f32 (const VsSafeTensor *t, float *dst, GError **error)
                    t->file, t->name, t->dtype);
       return FALSE;
     }
+  /* A NaN or Inf weight would only surface as a non-finite embedding
+   * later: refuse it at load, naming the tensor and the element. */
+  for (gsize i = 0; i < t->numel; i++)
+    if (!isfinite (dst[i]))
+      {
+        g_set_error (error, VS_ERROR, VS_ERROR_INVALID,
+                     "%s: tensor %s: element %" G_GSIZE_FORMAT " is %s; the weights are damaged "
+                     "(a diverged training run or a corrupt file)",
+                     t->file, t->name, i, isnan (dst[i]) ? "NaN" : "infinite");
+        return FALSE;
+      }
   return TRUE;
 }
 
@@ -414,9 +427,7 @@ gboolean
 vs_safetensors_write (const char *path, const VsSafeTensorOut *tensors, gsize n, GError **error)
 {
   g_autoptr(GString) header = g_string_new ("{\"__metadata__\":{\"format\":\"pt\"}");
-  g_autoptr(GError) local = NULL;
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  g_autoptr(GFileOutputStream) out = NULL;
+  g_autoptr(VsAtomicFile) out = NULL;
   guint64 offset = 0, hlen;
   guint8 len8[8];
 
@@ -440,11 +451,11 @@ vs_safetensors_write (const char *path, const VsSafeTensorOut *tensors, gsize n,
   for (int i = 0; i < 8; i++)
     len8[i] = (guint8) (hlen >> (8 * i));
 
-  out = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION, NULL, &local);
-  if (out == NULL ||
-      !g_output_stream_write_all (G_OUTPUT_STREAM (out), len8, 8, NULL, NULL, &local) ||
-      !g_output_stream_write_all (G_OUTPUT_STREAM (out), header->str, header->len, NULL, NULL, &local))
-    goto fail;
+  /* A temporary file renamed over path when complete (vs-fault.h). */
+  out = vs_atomic_file_new (path, 0644, error);
+  if (out == NULL || !vs_atomic_file_write (out, len8, 8, error) ||
+      !vs_atomic_file_write (out, header->str, header->len, error))
+    return FALSE;
   for (gsize i = 0; i < n; i++)
     {
       gsize numel = 1;
@@ -453,14 +464,8 @@ vs_safetensors_write (const char *path, const VsSafeTensorOut *tensors, gsize n,
 #if G_BYTE_ORDER != G_LITTLE_ENDIAN
 #error "safetensors writer assumes a little-endian host"
 #endif
-      if (!g_output_stream_write_all (G_OUTPUT_STREAM (out), tensors[i].data, numel * 4, NULL, NULL, &local))
-        goto fail;
+      if (!vs_atomic_file_write (out, tensors[i].data, numel * 4, error))
+        return FALSE;
     }
-  if (!g_output_stream_close (G_OUTPUT_STREAM (out), NULL, &local))
-    goto fail;
-  return TRUE;
-
-fail:
-  g_set_error (error, VS_ERROR, VS_ERROR_IO, "%s: %s", path, local->message);
-  return FALSE;
+  return vs_atomic_file_commit (out, error);
 }

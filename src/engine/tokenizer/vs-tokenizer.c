@@ -8,6 +8,7 @@
 #include "tokenizer/vs-tokenizer-private.h"
 #include "tokenizer/vs-tokenizer.h"
 #include "vs-error.h"
+#include "fault/vs-fault.h"
 
 /* ------------------------------------------------------------ types */
 
@@ -1047,15 +1048,11 @@ vs_tokenizer_save_files (VsTokenizer *tok,
     {
       SavedFile *f = &g_array_index (tok->files, SavedFile, i);
       g_autofree char *path = g_build_filename (dir, f->name, NULL);
-      g_autoptr(GError) local = NULL;
       gsize n;
       const char *data = g_bytes_get_data (f->bytes, &n);
 
-      if (!g_file_set_contents (path, data, n, &local))
-        {
-          g_set_error (error, VS_ERROR, VS_ERROR_IO, "%s: %s", path, local->message);
-          return FALSE;
-        }
+      if (!vs_file_set_contents (path, data, (gssize) n, 0644, error))
+        return FALSE;
     }
   return TRUE;
 }

@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 
 #include "vs-error.h"
+#include "fault/vs-fault.h"
 #include "train/vs-checkpoint.h"
 
 gboolean
@@ -72,10 +73,8 @@ vs_tensor_file_write (const char              *path,
         }
 #endif
     }
-  ok = g_file_set_contents (path, (const char *) bytes->data, bytes->len, error);
+  ok = vs_file_set_contents (path, bytes->data, bytes->len, 0644, error);
   g_byte_array_unref (bytes);
-  if (!ok)
-    g_prefix_error (error, "%s: ", path);
   return ok;
 }
 

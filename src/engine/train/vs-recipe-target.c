@@ -1107,6 +1107,37 @@ make_model (const VsRecipe *recipe,
 /* Loads a dataset and puts it in sentence-transformers' layout: the inputs
  * (the recipe's columns, or the detected case's) then "label". The recipe's
  * "label" and "roles" (vs-recipe.h) steer both ways. */
+/* TRUE when no row has a non-blank text in its first n_inputs columns
+ * (a file of empty cells trains nothing and would "succeed" silently). */
+static gboolean
+all_texts_empty (const VsDataset *ds,
+                 guint            n_inputs)
+{
+  gsize n = vs_dataset_get_n_rows (ds);
+
+  if (n == 0)
+    return FALSE;   /* an empty file has its own message */
+  for (guint c = 0; c < n_inputs; c++)
+    {
+      const VsColumn *col = vs_dataset_get_column (ds, c);
+
+      if (col == NULL || vs_column_get_type (col) != VS_COLUMN_STRING)
+        return FALSE;
+      for (gsize r = 0; r < n; r++)
+        {
+          const char *text;
+
+          if (vs_column_is_null (col, r))
+            continue;
+          text = vs_column_get_string (col, r);
+          for (; text != NULL && *text != '\0'; text++)
+            if (!g_ascii_isspace (*text))
+              return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 static VsDataset *
 load_layout (const VsRecipeDataset *spec,
              const char            *where,
@@ -1482,6 +1513,10 @@ make_set (const VsRecipe        *recipe,
   set->name = dataset_name (spec);
   set->path = g_strdup (spec->path);
   set->data = load_layout (spec, where, problems, &set->n_inputs, &set->has_label, &label_from);
+  if (set->data != NULL && all_texts_empty (set->data, set->n_inputs))
+    add_problem (problems, "%s: %s: every row's text columns are empty or blank (%" G_GSIZE_FORMAT
+                 " rows): there is nothing to train on", where, spec->path != NULL ? spec->path : set->name,
+                 vs_dataset_get_n_rows (set->data));
   {
     /* sentence-transformers passes the model's embedding size to losses
      * that need it (SoftmaxLoss); the recipe need not repeat it. */

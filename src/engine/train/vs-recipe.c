@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "vs-error.h"
+#include "fault/vs-fault.h"
 #include "eval/vs-evaluator.h"
 #include "loss/vs-loss.h"
 #include "train/vs-recipe.h"
@@ -1566,18 +1567,15 @@ vs_recipe_save (const VsRecipe *recipe,
 {
   cJSON *json;
   char *text;
-  g_autoptr(GError) local_error = NULL;
   gboolean ok;
 
   g_return_val_if_fail (recipe != NULL && path != NULL, FALSE);
 
   json = vs_recipe_to_json (recipe);
   text = cJSON_Print (json);
-  /* g_file_set_contents writes a temporary file and renames it. */
-  ok = g_file_set_contents (path, text, -1, &local_error);
+  /* A temporary file renamed over the recipe (vs-fault.h). */
+  ok = vs_file_set_contents (path, text, -1, 0644, error);
   cJSON_free (text);
   cJSON_Delete (json);
-  if (!ok)
-    g_set_error (error, VS_ERROR, VS_ERROR_IO, "%s: %s", path, local_error->message);
   return ok;
 }

@@ -10,6 +10,7 @@
 
 #include "vs-engine.h"
 #include "vs-error.h"
+#include "fault/vs-fault.h"
 #include "hub/vs-model-card.h"
 #include "train/vs-checkpoint.h"
 #include "train/vs-train-log.h"
@@ -61,7 +62,9 @@ struct _VsTrainer
   gint64               last_save_step;
   double               window_loss;      /* training loss summed since the last log row */
   gint64               window_steps;
-  cJSON               *events;           /* every event so far, in order */
+  GString             *events;           /* every event so far, in order: one compact
+                                          * JSON line each (text, not cJSON trees:
+                                          * a quarter of the memory on long runs) */
   cJSON               *log;              /* the model card's log table rows */
   cJSON               *last_metrics;
   char                *primary_metric;
@@ -121,7 +124,7 @@ vs_trainer_new (VsTrainTarget     *target,
   trainer->output_dir = g_strdup (output_dir);
   g_mutex_init (&trainer->lock);
   g_cond_init (&trainer->cond);
-  trainer->events = cJSON_CreateArray ();
+  trainer->events = g_string_new (NULL);
   trainer->log = cJSON_CreateArray ();
   trainer->last_eval_step = -1;
   trainer->last_save_step = -1;
@@ -150,7 +153,7 @@ vs_trainer_free (VsTrainer *trainer)
   g_free (trainer->best_checkpoint);
   g_free (trainer->primary_metric);
   cJSON_Delete (trainer->recipe_json);
-  cJSON_Delete (trainer->events);
+  g_string_free (trainer->events, TRUE);
   cJSON_Delete (trainer->log);
   cJSON_Delete (trainer->last_metrics);
   cJSON_Delete (trainer->record);
@@ -321,16 +324,28 @@ emit (VsTrainer        *trainer,
       cJSON            *ev)
 {
   VsTrainEvent event = { kind, ev };
+  char *line = cJSON_PrintUnformatted (ev);
 
-  cJSON_AddItemToArray (trainer->events, ev);
+  g_string_append (trainer->events, line);
+  g_string_append_c (trainer->events, '\n');
   if (trainer->live_log != NULL && !trainer->live_log_failed)
     {
-      char *line = cJSON_PrintUnformatted (ev);
 
       /* One line per event, flushed, so a reader (or a crash) sees every
        * event that was emitted. A log that cannot be written costs the
        * log, not the run. */
-      if (fputs (line, trainer->live_log) < 0 || fputc ('\n', trainer->live_log) < 0 ||
+      int fault = 0;
+      gsize len = strlen (line);
+      gsize allowed = vs_fault_filter (len + 1, &fault);
+
+      if (fault != 0)
+        {
+          /* An injected full disk: the part that fits, then the error. */
+          fwrite (line, 1, MIN (allowed, len), trainer->live_log);
+          fflush (trainer->live_log);
+          errno = fault;
+        }
+      if (fault != 0 || fputs (line, trainer->live_log) < 0 || fputc ('\n', trainer->live_log) < 0 ||
           fflush (trainer->live_log) != 0)
         {
           int err = errno;
@@ -338,10 +353,11 @@ emit (VsTrainer        *trainer,
           trainer->live_log_failed = TRUE;
           g_warning ("%s/" VS_TRAIN_LOG_NAME ": %s", trainer->output_dir, g_strerror (err));
         }
-      cJSON_free (line);
     }
+  cJSON_free (line);
   if (trainer->func != NULL)
     trainer->func (&event, trainer->user_data);
+  cJSON_Delete (ev);
 }
 
 static double
@@ -475,17 +491,14 @@ fill_entries (VsTrainer *trainer,
   return e;
 }
 
-/* g_file_set_contents () with the path in its error. */
+/* Atomically (vs-fault.h), with the path in its error. */
 static gboolean
 write_text_file (const char  *path,
                  const char  *text,
                  gssize       length,
                  GError     **error)
 {
-  if (g_file_set_contents (path, text, length, error))
-    return TRUE;
-  g_prefix_error (error, "%s: ", path);
-  return FALSE;
+  return vs_file_set_contents (path, text, length, 0644, error);
 }
 
 static gboolean
@@ -500,25 +513,21 @@ write_json_file (const char  *path,
   return ok;
 }
 
+/* The log so far (events: JSON lines) and then one more event, atomically. */
 static gboolean
-write_events (const char  *path,
-              const cJSON *events,
-              GError     **error)
+write_events (const char    *path,
+              const GString *events,
+              const cJSON   *last,
+              GError       **error)
 {
-  GString *s = g_string_new (NULL);
-  const cJSON *ev;
+  g_autoptr(VsAtomicFile) f = vs_atomic_file_new (path, 0644, error);
+  char *line = cJSON_PrintUnformatted (last);
   gboolean ok;
 
-  cJSON_ArrayForEach (ev, events)
-    {
-      char *line = cJSON_PrintUnformatted (ev);
-
-      g_string_append (s, line);
-      g_string_append_c (s, '\n');
-      cJSON_free (line);
-    }
-  ok = write_text_file (path, s->str, (gssize) s->len, error);
-  g_string_free (s, TRUE);
+  ok = f != NULL && vs_atomic_file_write (f, events->str, events->len, error) &&
+       vs_atomic_file_write (f, line, strlen (line), error) &&
+       vs_atomic_file_write (f, "\n", 1, error) && vs_atomic_file_commit (f, error);
+  cJSON_free (line);
   return ok;
 }
 
@@ -700,23 +709,28 @@ save_checkpoint (VsTrainer  *trainer,
   names = tensor_entries (trainer, TRUE);
   entries = fill_entries (trainer, names, TRUE);
   if (!vs_tensor_file_write (opt_path, entries, names->len, error))
-    return FALSE;
+    {
+      vs_remove_tree (tmp, NULL);
+      return FALSE;
+    }
+  /* A test stops the process here (VS_FAULT=pause-in-checkpoint:N) and
+   * kills it: the half-written checkpoint must never be resumed from. */
+  vs_fault_point ("in-checkpoint");
 
   /* The checkpoint's own event goes into its log, so that a run resumed
    * from it replays a log identical to the uninterrupted one. */
   ev = event_new (VS_TRAIN_EVENT_CHECKPOINT);
   cJSON_AddNumberToObject (ev, "step", (double) trainer->global_step);
   cJSON_AddStringToObject (ev, "path", final);
-  cJSON_AddItemToArray (trainer->events, ev);
   state = trainer_state_json (trainer);
   ok = write_json_file (state_path, state, error) &&
-       write_events (events_path, trainer->events, error);
+       write_events (events_path, trainer->events, ev, error);
   cJSON_Delete (state);
-  /* Taken back out of the log: emit() appends it again. */
-  cJSON_DetachItemViaPointer (trainer->events, ev);
+  /* Not in trainer->events yet: emit() appends it below. */
   if (!ok)
     {
       cJSON_Delete (ev);
+      vs_remove_tree (tmp, NULL);
       return FALSE;
     }
   if (!vs_remove_tree (final, error))
@@ -740,6 +754,8 @@ save_checkpoint (VsTrainer  *trainer,
     }
   emit (trainer, VS_TRAIN_EVENT_CHECKPOINT, ev);
   rotate_checkpoints (trainer);
+  /* A test stops the process here (VS_FAULT=pause-checkpoint-saved:N). */
+  vs_fault_point ("checkpoint-saved");
   return TRUE;
 }
 
