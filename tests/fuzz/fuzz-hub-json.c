@@ -7,7 +7,8 @@
  * is split at NUL bytes into the bodies of the 1st, 2nd, ... answer (the
  * last one repeats). A body that starts with "!NNN" is answered with status
  * NNN (2xx and 4xx only: 408, 429 and 5xx would make the client back off).
- * Every answer has an ETag, X-Repo-Commit and a JSON content type. */
+ * "@ENDPOINT@" in a body becomes the server's address (upload and parquet
+ * URLs). Every answer has an ETag, X-Repo-Commit and a JSON content type. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -25,6 +26,7 @@ static GPtrArray *bodies;       /* GBytes, the answers of this input */
 static guint next_answer;
 static char *upload_dir;
 static char *cache_dir;
+static char *endpoint;
 
 static GBytes *
 take_answer (void)
@@ -34,7 +36,12 @@ take_answer (void)
   if (bodies != NULL && bodies->len > 0)
     {
       guint i = MIN (next_answer, bodies->len - 1);
-      b = g_bytes_ref (g_ptr_array_index (bodies, i));
+      gsize len = 0;
+      const char *data = g_bytes_get_data (g_ptr_array_index (bodies, i), &len);
+      GString *s = g_string_new_len (data, (gssize) len);
+      g_string_replace (s, "@ENDPOINT@", endpoint, 0);
+      len = s->len;
+      b = g_bytes_new_take (g_string_free (s, FALSE), len);
       next_answer++;
     }
   g_mutex_unlock (&lock);
@@ -146,7 +153,7 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
   if (listen_fd < 0 || bind (listen_fd, (struct sockaddr *) &addr, sizeof addr) < 0
       || listen (listen_fd, 64) < 0 || getsockname (listen_fd, (struct sockaddr *) &addr, &alen) < 0)
     g_error ("fuzz-hub-json: cannot listen on loopback: %s", g_strerror (errno));
-  g_autofree char *endpoint = g_strdup_printf ("http://127.0.0.1:%u", ntohs (addr.sin_port));
+  endpoint = g_strdup_printf ("http://127.0.0.1:%u", ntohs (addr.sin_port));
   g_setenv ("HF_ENDPOINT", endpoint, TRUE);
   g_unsetenv ("HF_HUB_OFFLINE");
   g_unsetenv ("HF_TOKEN");
@@ -244,6 +251,8 @@ run_operation (guint op)
     }
   if (error != NULL)
     g_assert (error->message != NULL && strstr (error->message, "hf_fuzz_token") == NULL);
+  if (g_getenv ("VS_FUZZ_VERBOSE") != NULL)
+    g_printerr ("op %u: %u answers: %s\n", op, next_answer, error != NULL ? error->message : "ok");
 }
 
 int

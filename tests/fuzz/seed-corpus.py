@@ -117,28 +117,32 @@ put("front-matter", "---\nlanguage:\n- en\nlicense: apache-2.0\ntags:\n- sentenc
 sha = "0123456789abcdef0123456789abcdef01234567"
 info = {"id": "user/model", "sha": sha, "private": False, "siblings": [{"rfilename": "config.json"}, {"rfilename": "model.safetensors"}]}
 tree = [{"type": "file", "path": "config.json", "size": 2, "oid": sha},
-        {"type": "file", "path": "model.safetensors", "size": 64, "oid": sha,
-         "lfs": {"oid": "a" * 64, "size": 64, "pointerSize": 130}},
+        {"type": "file", "path": "model.safetensors", "size": 2, "oid": sha,
+         "lfs": {"oid": "a" * 64, "size": 2, "pointerSize": 130}},
         {"type": "directory", "path": "1_Pooling", "oid": sha}]
 pre = {"files": [{"path": "README.md", "uploadMode": "regular", "shouldIgnore": False},
                  {"path": "model.safetensors", "uploadMode": "lfs", "shouldIgnore": False, "oid": "b" * 64}],
        "commitOid": sha}
-batch = {"transfer": "basic", "objects": [{"oid": "b" * 64, "size": 64,
-         "actions": {"upload": {"href": "http://127.0.0.1:9/upload", "header": {"x": "y"}},
-                     "verify": {"href": "http://127.0.0.1:9/verify"}}}]}
+weights = bytes([8, 0, 0, 0, 0, 0, 0, 0, ord("{"), ord("}")] + [32] * 6 + [0] * 48)
+wsha = hashlib.sha256(weights).hexdigest()
+batch = {"transfer": "basic", "objects": [{"oid": wsha, "size": 64,
+         "actions": {"upload": {"href": "@ENDPOINT@/upload", "header": {"x": "y"}},
+                     "verify": {"href": "@ENDPOINT@/verify"}}}]}
+multi = {"transfer": "multipart", "objects": [{"oid": wsha, "size": 64,
+         "actions": {"upload": {"href": "@ENDPOINT@/complete", "header": {"chunk_size": "32", "00001": "@ENDPOINT@/p1", "00002": "@ENDPOINT@/p2"}}}}]}
 commit = {"success": True, "commitOid": sha, "commitUrl": "https://huggingface.co/user/model/commit/" + sha, "pullRequestUrl": None}
 J = lambda o: json.dumps(o).encode()
 answers = {
     0: [J({"type": "user", "name": "testuser", "auth": {"accessToken": {"role": "write", "displayName": "t"}}, "orgs": [{"name": "org"}]})],
     1: [J(info)], 2: [J(dict(info, id="user/data"))], 3: [J(tree)],
     4: [J([{"id": "a/b", "downloads": 3, "likes": 1, "tags": ["x"]}])],
-    5: [J(info), J(tree), b"{}", b"{}", b"x" * 64],
-    6: [b"{}", b"{\"a\": 1}"],
+    5: [J(info), J(tree), b"{}", b"{}", b"{}", b"{}"],
+    6: [b"{\"a\": 1}", b"{\"a\": 1}"],
     7: [J({"default": {"train": ["https://huggingface.co/api/datasets/user/data/parquet/default/train/0.parquet"]}})],
-    8: [J({"default": {"train": ["https://huggingface.co/api/datasets/user/data/parquet/default/train/0.parquet"]}}), b"PAR1"],
+    8: [J({"default": {"train": ["@ENDPOINT@/api/datasets/user/data/parquet/default/train/0.parquet"]}}), b"PAR1"],
     9: [J({"url": "https://huggingface.co/user/model", "name": "user/model"})],
-    10: [J({"url": "u"}), J(pre), J(batch), b"", b"", J(commit)],
-    11: [J(pre), J(batch), b"", b"", J(commit)],
+    10: [J(pre), J(pre), J(batch), b"", b"", J(commit)],
+    11: [J({"files": [{"path": "sub/model.safetensors", "uploadMode": "lfs"}]}), J(multi), b"", b"", b"", J(commit)],
 }
 for op, bodies in answers.items():
     put("hub-json", bytes([op]) + b"\0".join(bodies))
