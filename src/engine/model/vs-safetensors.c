@@ -160,10 +160,23 @@ open_one (VsSafetensors *st, const char *path, GError **error)
           cJSON_Delete (root);
           return FALSE;
         }
-      begin = (guint64) cJSON_GetArrayItem (offs, 0)->valuedouble;
-      end = (guint64) cJSON_GetArrayItem (offs, 1)->valuedouble;
-      if (cJSON_GetArrayItem (offs, 0)->valuedouble < 0 || begin > end || end > data_size ||
-          end - begin != t.numel * esize)
+      /* Whole numbers in [0, 2^53] before they become integers (a negative
+       * or huge double converted to guint64 is undefined). */
+      double begin_d = cJSON_GetArrayItem (offs, 0)->valuedouble;
+      double end_d = cJSON_GetArrayItem (offs, 1)->valuedouble;
+      gboolean whole = begin_d >= 0 && begin_d <= 9007199254740992.0 && begin_d == (double) (gint64) begin_d &&
+                       end_d >= 0 && end_d <= 9007199254740992.0 && end_d == (double) (gint64) end_d;
+      begin = whole ? (guint64) begin_d : 0;
+      end = whole ? (guint64) end_d : 0;
+      if (!whole)
+        {
+          g_set_error (error, VS_ERROR, VS_ERROR_PARSE,
+                       "%s: tensor %s: data_offsets are not whole numbers from 0 to 2^53",
+                       path, item->string);
+          cJSON_Delete (root);
+          return FALSE;
+        }
+      if (begin > end || end > data_size || end - begin != t.numel * esize)
         {
           g_set_error (error, VS_ERROR, VS_ERROR_PARSE,
                        "%s: tensor %s: data_offsets [%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT
