@@ -36,6 +36,8 @@ static const VsCliCommand commands[] = {
   { "push", vs_cli_push, "MODEL_DIR REPO_ID [--private] [--message M] [--create-pr]" },
   { "whoami", vs_cli_whoami, "" },
   { "login", vs_cli_login, "(token on stdin)" },
+  { "serve", vs_cli_serve,
+    "MODEL [--host IP] [--port P] [--threads N] [--api-key-file F] [--max-batch N] [--max-inputs N] [--max-input-chars N]" },
 };
 
 int

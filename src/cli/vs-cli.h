@@ -40,6 +40,9 @@ int vs_cli_login (int argc, char **argv);
 int vs_cli_similarity (int argc, char **argv);
 int vs_cli_search (int argc, char **argv);
 
+/* cmd-serve.c */
+int vs_cli_serve (int argc, char **argv);
+
 /* main.c: prints "vectorsmith-cli NAME: MESSAGE" to stderr and returns 1. */
 int vs_cli_fail (const char *command, const GError *error);
 
