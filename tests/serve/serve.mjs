@@ -8,7 +8,7 @@
 // precision "ubinary". Traffic: 1,000 requests from 8 concurrent clients,
 // one of them the `openai` npm client (embeddings.create, float and
 // base64). Bad requests (malformed JSON, wrong types, empty input, too many
-// inputs, a huge body, a bad or missing key, 404, 405, token ids) each get
+// inputs, a huge body (declared, or chunked), a bad or missing key, 404, 405, token ids) each get
 // OpenAI's error JSON with the right status, clients that hang up
 // mid-request are survived, and SIGTERM with requests in flight lets them
 // finish and exits 0.
@@ -329,10 +329,21 @@ function rawRequest(body, { declared, cut } = {}) {
     await rawRequest(JSON.stringify({ input: pool.slice(i * 40, i * 40 + 40) }));
   await ping('clients that hang up');
 }
+{
+  const big = JSON.stringify({ input: ['w'.repeat(4 * MAX_BODY)] });
+  const r = await (await sentRequest(big, { chunked: true })).answer;
+  check(r.status === 413 && r.json && r.json.error && r.json.error.code === 'body_too_large',
+        `a chunked ${big.length}-byte body with no Content-Length: 413 (${r.status})`);
+  const small = JSON.stringify({ input: pool.slice(20, 23) });
+  const r2 = await (await sentRequest(small, { chunked: true })).answer;
+  check(r2.status === 200 && r2.json.data.every((d, i) => close(d.embedding, ref.get(pool[20 + i]))),
+        'a small chunked body is answered like any other');
+  await ping('a huge chunked body');
+}
 
 // A request written whole; resolves once the kernel has it, with .answer
 // resolving to {status, json} when the response has arrived.
-function sentRequest(body) {
+function sentRequest(body, { chunked = false } = {}) {
   return new Promise((resolveSent) => {
     const s = net.connect(port, '127.0.0.1', () => {
       let buf = Buffer.alloc(0);
@@ -358,9 +369,19 @@ function sentRequest(body) {
         s.on('close', finish);
         s.on('error', finish);
       });
-      s.write(`POST /v1/embeddings HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${KEY}\r\n` +
-              `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-              () => resolveSent({ answer }));
+      const head = `POST /v1/embeddings HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${KEY}\r\n` +
+                   'Content-Type: application/json\r\n';
+      if (chunked) {
+        // no Content-Length: the size is only known as the chunks arrive
+        s.write(head + 'Transfer-Encoding: chunked\r\n\r\n');
+        for (let i = 0; i < body.length; i += 65536) {
+          const c = body.slice(i, i + 65536);
+          s.write(`${Buffer.byteLength(c).toString(16)}\r\n${c}\r\n`);
+        }
+        s.write('0\r\n\r\n', () => resolveSent({ answer }));
+      } else {
+        s.write(head + `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`, () => resolveSent({ answer }));
+      }
     });
   });
 }

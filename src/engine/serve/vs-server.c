@@ -605,8 +605,7 @@ handle_post (VsServer          *server,
              SoupServerMessage *msg,
              JobKind            kind)
 {
-  SoupMessageBody *req = soup_server_message_get_request_body (msg);
-  g_autoptr(GBytes) bytes = NULL;
+  GByteArray *body = g_object_get_data (G_OBJECT (msg), "vs-server-body");
   g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
   cJSON *root, *f;
   Job *job;
@@ -614,14 +613,13 @@ handle_post (VsServer          *server,
   gboolean base64 = FALSE;
   VsPrecision precision = VS_PRECISION_FLOAT32;
 
-  if (req->length > (goffset) server->opts.max_body_bytes)
+  if (body == NULL)
     {
       set_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "invalid_request_error", NULL, "body_too_large",
                  "the request body is over %" G_GSIZE_FORMAT " bytes", server->opts.max_body_bytes);
       return;
     }
-  bytes = soup_message_body_flatten (req);
-  root = cJSON_ParseWithLength (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  root = cJSON_ParseWithLength ((const char *) body->data, body->len);
   if (root == NULL || !cJSON_IsObject (root))
     {
       set_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_request_error", NULL, "invalid_json",
@@ -768,6 +766,27 @@ on_request (SoupServer        *soup,
     handle_post (server, msg, kind);
 }
 
+/* The body as it arrives, kept only while within the limit: a chunked body
+ * of any size never takes more than max_body_bytes. */
+static void
+on_got_chunk (SoupServerMessage *msg,
+              GBytes            *chunk,
+              gpointer           data)
+{
+  VsServer *server = data;
+  GByteArray *body = g_object_get_data (G_OBJECT (msg), "vs-server-body");
+  gsize len = g_bytes_get_size (chunk);
+
+  if (body == NULL)
+    return;
+  if (body->len + len > server->opts.max_body_bytes)
+    {
+      g_object_set_data (G_OBJECT (msg), "vs-server-body", NULL);   /* frees it */
+      return;
+    }
+  g_byte_array_append (body, g_bytes_get_data (chunk, NULL), (guint) len);
+}
+
 /* Before the body is read: refuse a declared body over the limit. */
 static void
 on_early (SoupServer        *soup,
@@ -787,7 +806,11 @@ on_early (SoupServer        *soup,
       set_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "invalid_request_error", NULL, "body_too_large",
                  "the request body is over %" G_GSIZE_FORMAT " bytes", server->opts.max_body_bytes);
       soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
+      return;
     }
+  soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
+  g_object_set_data_full (G_OBJECT (msg), "vs-server-body", g_byte_array_new (), (GDestroyNotify) g_byte_array_unref);
+  g_signal_connect (msg, "got-chunk", G_CALLBACK (on_got_chunk), server);
 }
 
 /* ---- lifetime ---- */
