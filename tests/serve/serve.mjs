@@ -402,6 +402,27 @@ function sentRequest(body, { chunked = false } = {}) {
   check(!serverErr.includes(KEY), 'the key never appears in the server\'s output');
 }
 
+// ---- a model that normalises: dimensions re-normalises; SIGINT stops it --------
+{
+  const normModel = path.join(tmp, 'norm-model');
+  run(['new-model', '--architecture', 'bert', '--preset', 'tiny', '--tokenizer',
+       path.join(shared, 'models', 'all-MiniLM-L6-v2'), '--normalize', '--seed', '6', normModel]);
+  const t = pool.slice(30, 34);
+  const want = run(['encode', normModel], t.join('\n') + '\n').trim().split('\n').map(JSON.parse);
+  const srv = spawn(cli, ['serve', normModel, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const done = new Promise((resolve) => srv.on('exit', (code, signal) => resolve({ code, signal })));
+  const line = await new Promise((resolve) => readline.createInterface({ input: srv.stdout }).once('line', resolve));
+  const url = line.replace(/^listening on /, '');
+  const r = await fetch(url + 'v1/embeddings', { method: 'POST', body: JSON.stringify({ input: t, dimensions: 24 }) });
+  const j = await r.json();
+  const unit = (v) => { const n = Math.max(Math.hypot(...v), 1e-12); return v.map((x) => x / n); };
+  check(r.status === 200 && j.data.every((d, i) => close(d.embedding, unit(want[i].slice(0, 24)))),
+        'dimensions 24 on a model with Normalize: truncated, then re-normalised');
+  srv.kill('SIGINT');
+  const { code } = await done;
+  check(code === 0, `serve exits 0 after SIGINT (code ${code})`);
+}
+
 fs.rmSync(tmp, { recursive: true, force: true });
 if (failures > 0) {
   console.log(`# ${failures} failure(s)`);
