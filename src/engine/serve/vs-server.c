@@ -43,6 +43,7 @@ typedef struct
   /* filled by the worker */
   float             *emb;         /* [texts->len, D] */
   gsize              tokens;
+  gsize              batch_texts; /* texts in the forward that served it */
   GError            *error;
   /* main context only */
   gboolean           gone;        /* the client hung up */
@@ -386,6 +387,12 @@ job_complete (gpointer data)
         answer_embeddings (job);
       else
         answer_similarity (job);
+      {
+        char n[32];
+        g_snprintf (n, sizeof n, "%" G_GSIZE_FORMAT, job->batch_texts);
+        soup_message_headers_replace (soup_server_message_get_response_headers (job->msg),
+                                      "X-Vectorsmith-Batch-Texts", n);
+      }
       soup_server_message_unpause (job->msg);
     }
   job_free (job);
@@ -458,6 +465,7 @@ worker_main (gpointer data)
           Job *job = jobs->pdata[j];
           gsize n = job->texts->len;
 
+          job->batch_texts = total;
           if (emb == NULL)
             job->error = g_error_copy (error);
           else

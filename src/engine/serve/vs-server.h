@@ -25,6 +25,8 @@
  *
  * One worker thread owns the model: requests are queued and those waiting
  * while a forward runs are merged into the next one, up to max_batch texts.
+ * Each answer's X-Vectorsmith-Batch-Texts header says how many texts the
+ * forward that served it had (its own and the merged requests').
  * Errors are OpenAI's {"error": {"message", "type", "param", "code"}} with
  * 400 (malformed JSON, wrong types, empty input), 401 (bad or missing key
  * when a key is set), 404, 405, 413 (body, input count or input length over
