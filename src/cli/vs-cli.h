@@ -45,6 +45,8 @@ int vs_cli_export_script (int argc, char **argv);
 
 /* cmd-onnx.c */
 int vs_cli_export_onnx (int argc, char **argv);
+/* cmd-serve.c */
+int vs_cli_serve (int argc, char **argv);
 
 /* main.c: prints "vectorsmith-cli NAME: MESSAGE" to stderr and returns 1. */
 int vs_cli_fail (const char *command, const GError *error);
