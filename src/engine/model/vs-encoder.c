@@ -364,6 +364,8 @@ vs_encoder_new (const VsEncoderConfig *cfg, cJSON *json, VsParamTable *t)
   enc->cfg = *cfg;
   enc->json = json;
   enc->extras = g_ptr_array_new ();
+  /* two forwards kept for a pair loss + the backward scratch + one spare */
+  enc->arena = vs_arena_new (4);
   enc->first_tensor = t->infos->len;
   enc->word = vs_param_table_add (t, "embeddings.word_embeddings.weight", 2, cfg->vocab, C, FALSE);
   enc->pos = vs_param_table_add (t, "embeddings.position_embeddings.weight", 2, cfg->max_pos, C, FALSE);
@@ -457,6 +459,7 @@ vs_encoder_free (VsEncoder *enc)
   g_free (enc->layers);
   g_ptr_array_set_free_func (enc->extras, extra_free);
   g_ptr_array_unref (enc->extras);
+  vs_arena_unref (enc->arena);
   g_free (enc);
 }
 
@@ -751,6 +754,7 @@ struct _VsEncoderActs
   float      hidden_p, attn_p;
   guint64    seed;
   float     *block;
+  VsArena   *arena;   /* block's owner (the block holds the reference) */
   const float *output;
 };
 
@@ -771,7 +775,7 @@ vs_encoder_acts_free (VsEncoderActs *a)
   g_free (a->posids);
   g_free (a->L);
   g_free (a->rel_bucket);
-  g_free (a->block);
+  vs_arena_give (a->arena, a->block);
   g_free (a);
 }
 
@@ -906,7 +910,7 @@ vs_encoder_forward (VsEncoder *enc, const float *params,
    * one buffer shared by all layers (a quarter of a BERT layer's memory) */
   per_layer = T * 3 * C + P + T * C * 5 + T * I + T * 4;
   total = T * C * 2 + T * 2 + a->n_L * per_layer + (keep ? T * I : 2 * T * C);
-  mem = g_try_malloc (MAX (total, 1) * sizeof (float));
+  mem = vs_arena_take (enc->arena, total);
   if (mem == NULL)
     {
       g_set_error (error, VS_ERROR, VS_ERROR_FAILED,
@@ -916,6 +920,7 @@ vs_encoder_forward (VsEncoder *enc, const float *params,
       return NULL;
     }
   a->block = mem;
+  a->arena = enc->arena;
   a->emb_sum = mem; mem += T * C;
   a->x0 = mem; mem += T * C;
   a->emb_mean = mem; mem += T;
@@ -1016,7 +1021,9 @@ vs_encoder_backward (VsEncoder *enc, const float *params, float *grads,
   g_return_if_fail (a->keep);
   if (T == 0)
     return;
-  scratch = g_new (float, T * C * 5 + T * I + T * 3 * C);
+  scratch = vs_arena_take (enc->arena, T * C * 5 + T * I + T * 3 * C);
+  if (scratch == NULL)
+    g_error ("out of memory for the backward pass of %" G_GSIZE_FORMAT " tokens", T);
   dX = scratch;
   dres = dX + T * C;
   dln1 = dres + T * C;
@@ -1093,5 +1100,5 @@ vs_encoder_backward (VsEncoder *enc, const float *params, float *grads,
             gt[c] += d[c];
         }
     }
-  g_free (scratch);
+  vs_arena_give (enc->arena, scratch);
 }

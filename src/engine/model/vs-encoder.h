@@ -13,6 +13,7 @@
 
 #include "model/vs-model.h"
 #include "model/vs-safetensors.h"
+#include "tensor/vs-arena.h"
 #include "tensor/vs-kernels.h"
 
 G_BEGIN_DECLS
@@ -75,6 +76,7 @@ typedef struct
   VsLayerParams  *layers;
   gsize           first_tensor, n_tensors;
   GPtrArray      *extras;      /* VsExtraTensor* */
+  VsArena        *arena;       /* activation blocks and backward scratch, reused across steps */
 } VsEncoder;
 
 /* The activations of one encoder forward. */

@@ -1290,6 +1290,18 @@ vs_model_zero_grad (VsModel *m)
 }
 
 void
+vs_model_trim_memory (VsModel *m)
+{
+  vs_arena_trim (m->enc->arena);
+}
+
+guint64
+vs_model_get_arena_allocs (VsModel *m)
+{
+  return vs_arena_get_n_allocs (m->enc->arena);
+}
+
+void
 vs_model_set_dropout (VsModel *m, float p)
 {
   if (p < 0.0f)

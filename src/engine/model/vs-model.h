@@ -350,6 +350,13 @@ float       *vs_model_get_params          (VsModel            *model,
 float       *vs_model_get_grads           (VsModel            *model,
                                            gsize              *n_floats);
 void         vs_model_zero_grad           (VsModel            *model);
+
+/* The encoder keeps its activation blocks and backward scratch between
+ * forwards (no allocation or page fault per step in steady state);
+ * vs_model_trim_memory frees the idle ones (a model kept loaded after a
+ * run), and vs_model_get_arena_allocs counts the blocks ever allocated. */
+void         vs_model_trim_memory         (VsModel            *model);
+guint64      vs_model_get_arena_allocs    (VsModel            *model);
 /* The parameter table: n tensors, each with its place in the arenas. */
 gsize        vs_model_get_n_tensors       (VsModel            *model);
 const VsParamInfo *vs_model_get_tensor_info (VsModel          *model,
