@@ -31,6 +31,7 @@
 #include "vs-layout.h"
 #include "vs-task.h"
 #include "vs-try-page.h"
+#include "serve/vs-server.h"
 
 /* At most this many typed sentences are compared. */
 #define MAX_SENTENCES 32
@@ -121,6 +122,9 @@ struct _VsTryPage
   AdwActionRow   *output_row;
   AdwActionRow   *command_row;
   GtkWidget      *open_files_button;
+  AdwActionRow   *serve_row;
+  GtkButton      *serve_button;
+  GtkWidget      *serve_copy_button;
 
   VsProject      *project;
   GCancellable   *cancellable;
@@ -163,6 +167,11 @@ struct _VsTryPage
   GArray         *dims;            /* gsize */
   GArray         *dims_values[2];  /* double: base, trained */
   char           *dims_metric;
+
+  /* the embeddings server (vs-server.h), in this main context */
+  VsServer       *server;
+  gboolean        server_loading;
+  GCancellable   *server_cancellable;
 };
 
 G_DEFINE_FINAL_TYPE (VsTryPage, vs_try_page, ADW_TYPE_BIN)
@@ -2123,6 +2132,8 @@ vs_try_page_scroll_to (VsTryPage  *self,
     target = self->dims_group;
   else if (g_strcmp0 (section, "reproduce") == 0)
     target = GTK_WIDGET (self->output_row);
+  else if (g_strcmp0 (section, "serve") == 0)
+    target = GTK_WIDGET (self->serve_row);
   vs_scroll_to_widget (self->scroller, target);
 }
 
@@ -2174,12 +2185,176 @@ vs_try_page_get_property (GObject    *object,
     }
 }
 
+/* ---- serve ------------------------------------------------------------------ */
+
+static void
+update_serve (VsTryPage *self)
+{
+  if (self->server != NULL)
+    {
+      adw_action_row_set_subtitle (self->serve_row, vs_server_get_url (self->server));
+      gtk_button_set_label (self->serve_button, _("_Stop Server"));
+    }
+  else
+    {
+      adw_action_row_set_subtitle (self->serve_row, self->server_loading ? _("Loading the model…") : _("Not running"));
+      gtk_button_set_label (self->serve_button, _("_Start Server"));
+    }
+  gtk_widget_set_sensitive (GTK_WIDGET (self->serve_button), !self->server_loading);
+  gtk_widget_set_sensitive (self->serve_copy_button, self->server != NULL);
+}
+
+typedef struct
+{
+  char *recipe_text;
+  char *recipe_name;
+  char *base_dir;
+  char *trained_dir;   /* the output folder when it holds a trained model */
+  char *model_id;
+} ServeJob;
+
+static void
+serve_job_free (gpointer data)
+{
+  ServeJob *job = data;
+
+  g_free (job->recipe_text);
+  g_free (job->recipe_name);
+  g_free (job->base_dir);
+  g_free (job->trained_dir);
+  g_free (job->model_id);
+  g_free (job);
+}
+
+/* A model of the server's own: its worker thread encodes with it while the
+ * page's comparisons use theirs. */
+static gpointer
+serve_worker (VsTask        *task,
+              gpointer       data,
+              GCancellable  *cancellable,
+              GError       **error)
+{
+  ServeJob *job = data;
+  g_autoptr(VsRecipe) recipe = NULL;
+
+  if (job->trained_dir != NULL)
+    return vs_model_load (job->trained_dir, error);
+  recipe = vs_recipe_parse (job->recipe_text, strlen (job->recipe_text), job->recipe_name, job->base_dir, error);
+  if (recipe == NULL)
+    return NULL;
+  return vs_recipe_load_base_model (recipe, error);
+}
+
+static void
+on_serve_loaded (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(VsTryPage) self = user_data;   /* the reference vs_task_run got */
+  g_autoptr(GError) error = NULL;
+  VsModel *model = vs_task_finish (result, &error);
+  const char *model_id = g_object_get_data (G_OBJECT (self->serve_row), "vs-serve-model-id");
+
+  if (self->disposed)
+    {
+      g_clear_pointer (&model, vs_model_free);
+      return;
+    }
+  self->server_loading = FALSE;
+  if (model != NULL)
+    {
+      VsServerOptions options = VS_SERVER_OPTIONS_INIT;
+
+      self->server = vs_server_new (model, model_id != NULL ? model_id : "vectorsmith", &options);
+      if (!vs_server_start (self->server, "127.0.0.1", 0, &error))
+        g_clear_pointer (&self->server, vs_server_free);
+    }
+  if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+      !g_error_matches (error, VS_ERROR, VS_ERROR_CANCELLED))
+    {
+      g_autofree char *message = g_strdup_printf (_("The server did not start: %s"), error->message);
+      show_banner (self, message);
+    }
+  update_serve (self);
+}
+
+static void
+stop_server (VsTryPage *self)
+{
+  if (self->server_cancellable != NULL)
+    g_cancellable_cancel (self->server_cancellable);
+  g_clear_object (&self->server_cancellable);
+  g_clear_pointer (&self->server, vs_server_free);
+  self->server_loading = FALSE;
+}
+
+static void
+on_serve_clicked (VsTryPage *self)
+{
+  ServeJob *job;
+
+  if (self->server != NULL)
+    {
+      stop_server (self);
+      update_serve (self);
+      return;
+    }
+  if (self->server_loading || self->project == NULL)
+    return;
+  job = g_new0 (ServeJob, 1);
+  job->recipe_text = dup_recipe_text (self);
+  job->recipe_name = vs_project_get_file (self->project) != NULL ? g_path_get_basename (vs_project_get_file (self->project))
+                                                                 : g_strdup ("recipe");
+  job->base_dir = g_strdup (vs_project_get_base_dir (self->project));
+  if (self->has_trained && self->output_dir != NULL)
+    job->trained_dir = g_strdup (self->output_dir);
+  /* /v1/models lists the output folder's name, or the base model's */
+  job->model_id = job->trained_dir != NULL ? g_path_get_basename (job->trained_dir) : dup_base_key (self);
+  g_object_set_data_full (G_OBJECT (self->serve_row), "vs-serve-model-id", g_strdup (job->model_id), g_free);
+  self->server_loading = TRUE;
+  self->server_cancellable = g_cancellable_new ();
+  update_serve (self);
+  vs_task_run (NULL, serve_worker, job, serve_job_free, (GDestroyNotify) vs_model_free,
+               self->server_cancellable, NULL, on_serve_loaded, g_object_ref (self));
+}
+
+static void
+on_serve_copy_clicked (VsTryPage *self)
+{
+  if (self->server == NULL)
+    return;
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), vs_server_get_url (self->server));
+  toast (self, _("Server address copied"));
+}
+
+const char *
+vs_try_page_get_server_url (VsTryPage *self)
+{
+  g_return_val_if_fail (VS_IS_TRY_PAGE (self), NULL);
+  return self->server != NULL ? vs_server_get_url (self->server) : NULL;
+}
+
+gboolean
+vs_try_page_get_server_loading (VsTryPage *self)
+{
+  g_return_val_if_fail (VS_IS_TRY_PAGE (self), FALSE);
+  return self->server_loading;
+}
+
+GtkButton *
+vs_try_page_get_serve_button (VsTryPage *self)
+{
+  g_return_val_if_fail (VS_IS_TRY_PAGE (self), NULL);
+  return self->serve_button;
+}
+
 static void
 vs_try_page_dispose (GObject *object)
 {
   VsTryPage *self = VS_TRY_PAGE (object);
 
   self->disposed = TRUE;
+  stop_server (self);
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
@@ -2278,6 +2453,9 @@ vs_try_page_class_init (VsTryPageClass *klass)
   BIND (dims_box);
   BIND (dims_label);
   BIND (output_row);
+  BIND (serve_row);
+  BIND (serve_button);
+  BIND (serve_copy_button);
   BIND (command_row);
   BIND (open_files_button);
 #undef BIND
@@ -2290,6 +2468,8 @@ vs_try_page_class_init (VsTryPageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_open_files_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_copy_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_export_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_serve_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_serve_copy_clicked);
 }
 
 static void

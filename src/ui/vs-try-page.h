@@ -99,8 +99,13 @@ gboolean    vs_try_page_export_python    (VsTryPage   *self,
                                           const char  *path,
                                           GError     **error);
 /* Scrolls to a section: "compare", "search", "eval", "dims",
- * "reproduce". */
+ * "reproduce", "serve". */
 void        vs_try_page_scroll_to        (VsTryPage   *self,
                                           const char  *section);
+
+/* The embeddings server the page started (Serve), or NULL when none runs. */
+const char *vs_try_page_get_server_url     (VsTryPage   *self);
+gboolean    vs_try_page_get_server_loading (VsTryPage   *self);
+GtkButton  *vs_try_page_get_serve_button   (VsTryPage   *self);
 
 G_END_DECLS
