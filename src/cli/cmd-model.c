@@ -224,9 +224,9 @@ print_quantized_rows (const float *emb, gsize n, gsize D, VsPrecision precision,
 
 /* The int8/uint8 ranges over the embeddings of the texts of path (one a
  * line, blank lines skipped), encoded as the input is. */
-static gboolean
-calibration_ranges (VsModel *model, const char *prompt, const char *path, gsize batch_size,
-                    gboolean normalize, float *ranges, GError **error)
+gboolean
+vs_cli_calibration_ranges (VsModel *model, const char *prompt, const char *path, gsize batch_size,
+                           gboolean normalize, float *ranges, GError **error)
 {
   g_autofree char *text = NULL;
   g_auto(GStrv) lines = NULL;
@@ -355,7 +355,7 @@ vs_cli_encode (int argc, char **argv)
       ranges = g_new (float, 2 * D);
       if (calibration != NULL)
         {
-          if (!calibration_ranges (model, prompt, calibration, (gsize) batch_size, normalize, ranges, &error))
+          if (!vs_cli_calibration_ranges (model, prompt, calibration, (gsize) batch_size, normalize, ranges, &error))
             return vs_cli_fail (argv[0], error);
         }
       else

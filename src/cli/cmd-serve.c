@@ -54,7 +54,8 @@ on_signal (gpointer data)
 int
 vs_cli_serve (int argc, char **argv)
 {
-  g_autofree char *host = NULL, *key_file = NULL, *model_id = NULL;
+  g_autofree char *host = NULL, *key_file = NULL, *model_id = NULL, *precision_name = NULL, *calibration = NULL;
+  g_autofree float *ranges = NULL;
   gint64 port = 0, threads = 0, max_batch = 64, max_inputs = 2048, max_chars = 100000;
   gint64 max_body = 16 * 1024 * 1024;
   GOptionEntry entries[] = {
@@ -70,6 +71,10 @@ vs_cli_serve (int argc, char **argv)
     { "max-body-bytes", 0, 0, G_OPTION_ARG_INT64, &max_body,
       "Request body bytes, else 413 (default 16 MiB)", "N" },
     { "model-id", 0, 0, G_OPTION_ARG_STRING, &model_id, "Name in /v1/models (default: MODEL)", "ID" },
+    { "precision", 0, 0, G_OPTION_ARG_STRING, &precision_name,
+      "Answers' precision when a request names none: float32 (default), int8, uint8, binary, ubinary", "P" },
+    { "calibration", 0, 0, G_OPTION_ARG_FILENAME, &calibration,
+      "int8/uint8 ranges from the embeddings of this file's texts, one a line (default: each request's)", "FILE" },
     { NULL }
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new ("MODEL");
@@ -101,6 +106,8 @@ vs_cli_serve (int argc, char **argv)
                   "--max-input-chars and --max-body-bytes must be positive\n", argv[0]);
       return 2;
     }
+  if (precision_name != NULL && !vs_precision_from_string (precision_name, &opts.precision, &error))
+    return vs_cli_fail (argv[0], error);
   if (key_file != NULL)
     {
       key = vs_server_read_api_key (key_file, &error);
@@ -115,6 +122,19 @@ vs_cli_serve (int argc, char **argv)
   if (model == NULL)
     return vs_cli_fail (argv[0], error);
 
+  if (calibration != NULL)
+    {
+      const char *prompt = vs_model_get_default_prompt_name (model) != NULL
+                           ? vs_model_get_prompt (model, vs_model_get_default_prompt_name (model)) : NULL;
+
+      ranges = g_new (float, 2 * vs_model_get_dimension (model));
+      if (!vs_cli_calibration_ranges (model, prompt, calibration, 32, FALSE, ranges, &error))
+        {
+          vs_model_free (model);
+          return vs_cli_fail (argv[0], error);
+        }
+      opts.ranges = ranges;
+    }
   opts.max_batch = (gsize) max_batch;
   opts.max_inputs = (gsize) max_inputs;
   opts.max_input_chars = (gsize) max_chars;

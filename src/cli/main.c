@@ -40,7 +40,7 @@ static const VsCliCommand commands[] = {
   { "export-script", vs_cli_export_script, "RECIPE [-o train.py] [--output-dir DIR]" },
   { "export-onnx", vs_cli_export_onnx, "MODEL_DIR OUT.onnx [--opset N] [--max-length N]" },
   { "serve", vs_cli_serve,
-    "MODEL [--host IP] [--port P] [--threads N] [--api-key-file F] [--max-batch N] [--max-inputs N] [--max-input-chars N]" },
+    "MODEL [--host IP] [--port P] [--threads N] [--api-key-file F] [--max-batch N] [--max-inputs N] [--max-input-chars N] [--precision P] [--calibration FILE]" },
 };
 
 int

@@ -45,8 +45,16 @@ int vs_cli_export_script (int argc, char **argv);
 
 /* cmd-onnx.c */
 int vs_cli_export_onnx (int argc, char **argv);
+
 /* cmd-serve.c */
 int vs_cli_serve (int argc, char **argv);
+
+/* cmd-model.c: ranges[2, D] (vs_quantize_ranges) over the embeddings of the
+ * texts of path, one a line, encoded with prompt and normalize; for encode's
+ * and serve's --calibration. */
+struct _VsModel;
+gboolean vs_cli_calibration_ranges (struct _VsModel *model, const char *prompt, const char *path,
+                                    gsize batch_size, gboolean normalize, float *ranges, GError **error);
 
 /* main.c: prints "vectorsmith-cli NAME: MESSAGE" to stderr and returns 1. */
 int vs_cli_fail (const char *command, const GError *error);

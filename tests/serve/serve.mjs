@@ -431,6 +431,36 @@ function sentRequest(body, { chunked = false } = {}) {
   check(code === 0, `serve exits 0 after SIGINT (code ${code})`);
 }
 
+// ---- serve --precision int8 --calibration FILE: the default precision and
+// the calibration ranges, equal to `encode --precision int8 --calibration`
+// (which test-quantize.py checks against numpy) ---------------------------------
+{
+  const calib = path.join(tmp, 'calibration.txt');
+  fs.writeFileSync(calib, pool.slice(40, 60).join('\n') + '\n');
+  const t = pool.slice(0, 6);
+  const want = run(['encode', model, '--precision', 'int8', '--calibration', calib], t.join('\n') + '\n')
+    .trim().split('\n').map(JSON.parse);
+  const srv = spawn(cli, ['serve', model, '--port', '0', '--precision', 'int8', '--calibration', calib],
+                    { stdio: ['ignore', 'pipe', 'inherit'] });
+  const done = new Promise((resolve) => srv.on('exit', (code, signal) => resolve({ code, signal })));
+  const line = await new Promise((resolve) => readline.createInterface({ input: srv.stdout }).once('line', resolve));
+  const url = line.replace(/^listening on /, '');
+  const r = await fetch(url + 'v1/embeddings', { method: 'POST', body: JSON.stringify({ input: t }) });
+  const j = await r.json();
+  const same = r.status === 200 && j.data.length === want.length &&
+    j.data.every((d, i) => d.embedding.length === want[i].length && d.embedding.every((x, k) => x === want[i][k]));
+  check(same, 'serve --precision int8 --calibration answers what encode --precision int8 --calibration prints');
+  const f = await fetch(url + 'v1/embeddings', { method: 'POST', body: JSON.stringify({ input: t, precision: 'float32' }) });
+  const fj = await f.json();
+  check(f.status === 200 && fj.data.every((d) => d.embedding.some((x) => !Number.isInteger(x))),
+        'a request naming float32 still gets floats from an int8 server');
+  srv.kill('SIGTERM');
+  const { code } = await done;
+  check(code === 0, `serve exits 0 after SIGTERM (code ${code})`);
+  const bad = spawnSync(cli, ['serve', model, '--port', '0', '--precision', 'int4'], { encoding: 'utf8' });
+  check(bad.status !== 0 && bad.stderr.includes('int4'), 'serve --precision int4 is refused by name');
+}
+
 fs.rmSync(tmp, { recursive: true, force: true });
 if (failures > 0) {
   console.log(`# ${failures} failure(s)`);

@@ -201,7 +201,10 @@ answer_embeddings (Job *job)
       g_autofree float *ranges = g_new (float, 2 * dim);
 
       q = g_new (guint8, MAX (n * row_bytes, 1));
-      vs_quantize_ranges (rows, n, dim, ranges);
+      if (server->opts.ranges != NULL && dim == server->D)
+        memcpy (ranges, server->opts.ranges, 2 * dim * sizeof (float));
+      else
+        vs_quantize_ranges (rows, n, dim, ranges);
       if (!vs_quantize_embeddings (rows, n, dim, job->precision, ranges, q, &error))
         {
           set_error (job->msg, SOUP_STATUS_BAD_REQUEST, "invalid_request_error", "precision", NULL,
@@ -619,7 +622,7 @@ handle_post (VsServer          *server,
   Job *job;
   gsize n_queries = 0, dimensions = 0;
   gboolean base64 = FALSE;
-  VsPrecision precision = VS_PRECISION_FLOAT32;
+  VsPrecision precision = server->opts.precision;
 
   if (body == NULL)
     {
@@ -686,6 +689,8 @@ handle_post (VsServer          *server,
               goto out;
             }
         }
+      else if (base64)
+        precision = VS_PRECISION_FLOAT32;   /* base64 asks for floats, whatever the server's default */
     }
   else
     {
@@ -839,6 +844,8 @@ vs_server_new (VsModel               *model,
   server->opts = *opts;
   server->opts.api_key = g_strdup (opts->api_key);
   server->D = vs_model_get_dimension (model);
+  server->opts.ranges = opts->ranges != NULL ? g_memdup2 (opts->ranges, 2 * server->D * sizeof (float)) : NULL;
+  server->D = vs_model_get_dimension (model);
   server->created = g_get_real_time () / G_USEC_PER_SEC;
   g_mutex_init (&server->lock);
   g_cond_init (&server->cond);
@@ -938,6 +945,7 @@ vs_server_free (VsServer *server)
     }
   if (server->context != NULL)
     g_main_context_unref (server->context);
+  g_free (server->opts.ranges);
   if (server->opts.api_key != NULL)
     {
       memset (server->opts.api_key, 0, strlen (server->opts.api_key));

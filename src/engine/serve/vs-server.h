@@ -19,9 +19,11 @@
  * default prompt and no extra normalisation (= `vectorsmith-cli encode`).
  * base64 is the little-endian float32 bytes. dimensions truncates
  * (Matryoshka) and re-normalises when the model ends with Normalize.
- * precision (an extension) quantises as vs-quantize.h, int8/uint8 ranges
- * from the request's own embeddings; quantised output is a list of
- * integers (base64 is refused with it).
+ * precision (an extension; default opts->precision) quantises as
+ * vs-quantize.h, int8/uint8 ranges from opts->ranges (calibration) when
+ * given and the answer is full width, else from the request's own
+ * embeddings; quantised output is a list of integers (base64 is refused
+ * with it).
  *
  * One worker thread owns the model: requests are queued and those waiting
  * while a forward runs are merged into the next one, up to max_batch texts.
@@ -46,6 +48,7 @@
 #include <glib.h>
 
 #include "model/vs-model.h"
+#include "model/vs-quantize.h"
 
 G_BEGIN_DECLS
 
@@ -56,6 +59,10 @@ typedef struct
   gsize   max_input_chars;   /* bytes per text, else 413 */
   gsize   max_body_bytes;    /* request body, else 413 */
   char   *api_key;           /* NULL: no key; else "Authorization: Bearer KEY" */
+  VsPrecision precision;     /* for requests that name none (default float32) */
+  float  *ranges;            /* int8/uint8 ranges [2, D] for full-width answers
+                                (vs_quantize_ranges over calibration texts);
+                                NULL: from each request's own embeddings */
 } VsServerOptions;
 
 #define VS_SERVER_OPTIONS_INIT { 64, 2048, 100000, 16 * 1024 * 1024, NULL }
@@ -63,7 +70,7 @@ typedef struct
 typedef struct _VsServer VsServer;
 
 /* Takes ownership of model; model_id is what /v1/models lists. opts is
- * copied (api_key too). */
+ * copied (api_key and ranges too). */
 VsServer    *vs_server_new             (VsModel               *model,
                                         const char            *model_id,
                                         const VsServerOptions *opts);
