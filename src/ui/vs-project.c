@@ -1228,3 +1228,25 @@ vs_project_init (VsProject *self)
   self->base_dir = g_get_current_dir ();
   revalidate (self);
 }
+
+gboolean
+vs_project_export_script (VsProject   *self,
+                          const char  *path,
+                          GError     **error)
+{
+  const VsRecipe *recipe;
+
+  g_return_val_if_fail (VS_IS_PROJECT (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  recipe = vs_project_get_recipe (self);
+  if (recipe == NULL)
+    {
+      const char *const *problems = vs_project_get_problems (self);
+
+      g_set_error (error, VS_ERROR, VS_ERROR_INVALID, _("The recipe has problems: %s"),
+                   problems != NULL && problems[0] != NULL ? problems[0] : _("no project"));
+      return FALSE;
+    }
+  return vs_recipe_export_script (recipe, path, error);
+}

@@ -240,4 +240,12 @@ VsRoleOverride *vs_project_get_role_overrides (VsProject *self,
  * trainer does. */
 gboolean      vs_project_get_train_no_label (VsProject *self);
 
+/* Writes the project's run as a sentence-transformers training script
+ * (vs_recipe_export_script, as `vectorsmith-cli export-script`: paths
+ * relative to the script, written atomically); a project whose recipe has
+ * problems is refused with the first of them. */
+gboolean      vs_project_export_script (VsProject   *self,
+                                        const char  *path,
+                                        GError     **error);
+
 G_END_DECLS

@@ -1691,25 +1691,15 @@ vs_try_page_export_python (VsTryPage   *self,
                            const char  *path,
                            GError     **error)
 {
-  const VsRecipe *recipe;
-
   g_return_val_if_fail (VS_IS_TRY_PAGE (self), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
 
-  recipe = self->project != NULL ? vs_project_get_recipe (self->project) : NULL;
-  if (recipe == NULL)
+  if (self->project == NULL)
     {
-      const char *const *problems = self->project != NULL ? vs_project_get_problems (self->project) : NULL;
-
-      g_set_error (error, VS_ERROR, VS_ERROR_INVALID, _("The recipe has problems: %s"),
-                   problems != NULL && problems[0] != NULL ? problems[0] : _("no project"));
+      g_set_error (error, VS_ERROR, VS_ERROR_INVALID, _("The recipe has problems: %s"), _("no project"));
       return FALSE;
     }
-  /* The same engine function as `vectorsmith-cli export-script` and the
-   * Train page: paths relative to the script, written atomically. */
-  if (!vs_recipe_export_script (recipe, path, error))
-    return FALSE;
-  return TRUE;
+  return vs_project_export_script (self->project, path, error);
 }
 
 /* ---- the output folder -------------------------------------------------- */

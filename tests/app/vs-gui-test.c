@@ -157,6 +157,23 @@ window_has_width (gpointer data)
   return ABS (gtk_widget_get_width (window) - wanted) <= 40;
 }
 
+/* While waiting for the width, asks again every half second: on a loaded
+ * machine a request made while the window's minimum was still the wide
+ * one can be lost, and an idle window would wait for nothing. */
+static gboolean
+ask_again_cb (gpointer data)
+{
+  GtkWidget *window = data;
+  int width = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (window), "vs-gui-wanted-width"));
+  int height = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (window), "vs-gui-wanted-height"));
+  guint asked = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (window), "vs-gui-asked")) + 1;
+
+  g_object_set_data (G_OBJECT (window), "vs-gui-asked", GUINT_TO_POINTER (asked));
+  if (!window_has_width (window))
+    gtk_window_set_default_size (GTK_WINDOW (window), width + (int) (asked % 2), height);
+  return G_SOURCE_CONTINUE;
+}
+
 /* Asks for the size, then again: a page that reflows at the new width (the
  * Dataset page) lowers the window's minimum only after the first frames,
  * and GTK 4.8 applies a lower minimum at the next request. */
@@ -190,8 +207,14 @@ vs_gui_resize (GtkWidget *window,
   GLogLevelFlags fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
 
   g_object_set_data (G_OBJECT (window), "vs-gui-wanted-width", GINT_TO_POINTER (width));
+  g_object_set_data (G_OBJECT (window), "vs-gui-wanted-height", GINT_TO_POINTER (height));
   request_size (window, width, height);
-  vs_gui_wait_for (window_has_width, window, "the window to take its new width");
+  {
+    guint ask_id = g_timeout_add (500, ask_again_cb, window);
+
+    vs_gui_wait_for (window_has_width, window, "the window to take its new width");
+    g_source_remove (ask_id);
+  }
   vs_gui_wait_for_frame (window);
   g_log_set_always_fatal (fatal);
 }
