@@ -293,9 +293,9 @@ destroy_windows (GtkApplication *app)
     gtk_window_destroy (gtk_application_get_windows (app)->data);
 }
 
-/* The unsaved-changes question that is showing, or NULL. */
-static AdwMessageDialog *
-find_question (void)
+/* The first visible toplevel of type, or NULL. */
+static gpointer
+find_toplevel (GType type)
 {
   GListModel *toplevels = gtk_window_get_toplevels ();
 
@@ -303,10 +303,17 @@ find_question (void)
     {
       g_autoptr(GObject) w = g_list_model_get_item (toplevels, i);
 
-      if (ADW_IS_MESSAGE_DIALOG (w) && gtk_widget_get_visible (GTK_WIDGET (w)))
-        return ADW_MESSAGE_DIALOG (w);
+      if (G_TYPE_CHECK_INSTANCE_TYPE (w, type) && gtk_widget_get_visible (GTK_WIDGET (w)))
+        return w;
     }
   return NULL;
+}
+
+/* The unsaved-changes question that is showing, or NULL. */
+static AdwMessageDialog *
+find_question (void)
+{
+  return find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
 }
 
 static gboolean
@@ -453,16 +460,7 @@ test_unsaved_question (void)
 static GtkFileChooser *
 find_chooser (void)
 {
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GObject) w = g_list_model_get_item (toplevels, i);
-
-      if (GTK_IS_FILE_CHOOSER_DIALOG (w) && gtk_widget_get_visible (GTK_WIDGET (w)))
-        return GTK_FILE_CHOOSER (w);
-    }
-  return NULL;
+  return find_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG);
 }
 
 static gboolean
